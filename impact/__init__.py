@@ -1,0 +1,1 @@
+"""The hackathon impact dashboard's domain: data model, rules, queries, charts and loaders."""

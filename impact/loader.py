@@ -1,0 +1,364 @@
+"""Load a data folder (programmes.toml, projects.csv, status_events.csv, reach_readings.csv) into the database.
+
+Every row is checked first; a file with any problem is rejected whole, each problem named by file, row and
+column, and nothing is written. A clean folder is written in one transaction with its audit entry.
+The file formats are documented in the README ("Data formats").
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from impact.lifecycle import STATUSES, TransitionError, check_transition
+from impact.models import (
+    AuditEntry,
+    Challenge,
+    Metric,
+    Programme,
+    ProgrammeFigure,
+    Project,
+    ReachReading,
+    StatusEvent,
+    utcnow,
+)
+
+PROGRAMMES_FILE = "programmes.toml"
+PROJECTS_FILE = "projects.csv"
+EVENTS_FILE = "status_events.csv"
+READINGS_FILE = "reach_readings.csv"
+
+PROJECT_COLUMNS = ("programme", "slug", "name")
+EVENT_COLUMNS = ("project", "status", "effective_date")
+READING_COLUMNS = ("project", "metric", "as_of", "value")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: Optional[int]
+    column: Optional[str]
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", row {self.row}" if self.row else "") + (f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class LoadError(ValueError):
+    """The folder was rejected; `problems` says every place to fix. Nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"- {p}" for p in problems[:20])
+        more = f"\n- ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"Nothing was loaded; fix these {len(problems)} problem(s) and load again:\n{shown}{more}")
+
+
+@dataclass
+class LoadSummary:
+    programmes: int = 0
+    projects: int = 0
+    status_events: int = 0
+    reach_readings: int = 0
+
+
+@dataclass
+class _Batch:
+    """What a folder holds, checked and ready to insert."""
+
+    programmes: list[dict] = field(default_factory=list)
+    projects: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    readings: list[dict] = field(default_factory=list)
+
+
+def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
+    """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LoadError([Problem(str(folder), None, None, "is not a folder; give the folder that holds the files.")])
+    with Session(engine) as session, session.begin():
+        batch = _Checker(session, folder).check()
+        summary = _write(session, batch)
+        session.add(AuditEntry(actor=actor, action="import", subject=str(folder), after=json.dumps(vars(summary))))
+    return summary
+
+
+class _Checker:
+    def __init__(self, session: Session, folder: Path):
+        self.session = session
+        self.folder = folder
+        self.problems: list[Problem] = []
+        self.batch = _Batch()
+        # Natural keys known so far: the database's, then the folder's.
+        self.programmes: dict[str, dict] = {
+            slug: {"challenges": set(ch), "metrics": set(me)} for slug, ch, me in _existing_programmes(session)
+        }
+        self.projects: dict[str, str] = dict(session.execute(
+            select(Project.slug, Programme.slug).join(Programme, Programme.id == Project.programme_id)
+        ).all())
+
+    def check(self) -> _Batch:
+        self._programmes()
+        self._projects()
+        self._events()
+        self._readings()
+        if self.problems:
+            raise LoadError(self.problems)
+        return self.batch
+
+    def problem(self, file: str, row: Optional[int], column: Optional[str], message: str) -> None:
+        self.problems.append(Problem(file, row, column, message))
+
+    def _programmes(self) -> None:
+        path = self.folder / PROGRAMMES_FILE
+        if not path.exists():
+            return
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            self.problem(PROGRAMMES_FILE, None, None, f"is not valid TOML ({exc}).")
+            return
+        for number, prog in enumerate(data.get("programme", []), start=1):
+            where = f"{PROGRAMMES_FILE}, programme {number}"
+            slug = prog.get("slug", "")
+            missing = [k for k in ("slug", "name") if not str(prog.get(k, "")).strip()]
+            if missing:
+                self.problem(where, None, missing[0], "is missing; every programme needs a slug and a name.")
+                continue
+            if slug in self.programmes:
+                self.problem(where, None, "slug", f"programme '{slug}' already exists; give a new slug.")
+                continue
+            for key in ("starts_on", "ends_on"):
+                if key in prog and not isinstance(prog[key], dt.date):
+                    self.problem(where, None, key, "must be a date written as 2020-03-20 (no quotes).")
+            figures = prog.get("figure", [])
+            for fig in figures:
+                if not isinstance(fig.get("value"), int) or fig["value"] < 0 or not fig.get("source"):
+                    self.problem(where, None, "figure", f"figure '{fig.get('key')}' needs a whole number "
+                                 "value >= 0 and a source.")
+            self.programmes[slug] = {
+                "challenges": {c["slug"] for c in prog.get("challenge", [])},
+                "metrics": {m["slug"] for m in prog.get("metric", [])},
+            }
+            self.batch.programmes.append(prog)
+
+    def _projects(self) -> None:
+        for row, line in self._rows(PROJECTS_FILE, PROJECT_COLUMNS):
+            slug, programme = line["slug"], line["programme"]
+            if programme not in self.programmes:
+                self.problem(PROJECTS_FILE, row, "programme", f"unknown programme '{programme}'; "
+                             f"define it in {PROGRAMMES_FILE} first.")
+                continue
+            if slug in self.projects:
+                self.problem(PROJECTS_FILE, row, "slug", f"project '{slug}' already exists; give each project "
+                             "its own slug.")
+                continue
+            challenge = line.get("challenge", "")
+            if challenge and challenge not in self.programmes[programme]["challenges"]:
+                self.problem(PROJECTS_FILE, row, "challenge", f"programme '{programme}' has no challenge "
+                             f"'{challenge}'.")
+                continue
+            illustrative = _boolean(line.get("illustrative", ""))
+            if illustrative is None:
+                self.problem(PROJECTS_FILE, row, "illustrative", "must be true or false (or left empty).")
+                continue
+            self.projects[slug] = programme
+            self.batch.projects.append({**line, "illustrative": illustrative})
+
+    def _events(self) -> None:
+        histories: dict[str, list[dict]] = defaultdict(list)
+        for row, line in self._rows(EVENTS_FILE, EVENT_COLUMNS):
+            entry = self._history_entry(EVENTS_FILE, row, line)
+            if line["status"] not in STATUSES:
+                self.problem(EVENTS_FILE, row, "status", f"'{line['status']}' is not a status; use one of "
+                             f"{', '.join(STATUSES)}.")
+                continue
+            effective = self._date(EVENTS_FILE, row, "effective_date", line["effective_date"])
+            if entry is None or effective is None:
+                continue
+            event = {**entry, "status": line["status"], "effective_date": effective, "_row": row}
+            histories[line["project"]].append(event)
+            self.batch.events.append(event)
+        for project, events in histories.items():
+            self._check_history(project, events)
+
+    def _check_history(self, project: str, events: list[dict]) -> None:
+        known = self.session.execute(
+            select(StatusEvent.status, StatusEvent.effective_date, StatusEvent.recorded_at, StatusEvent.note)
+            .join(Project, Project.id == StatusEvent.project_id)
+            .where(Project.slug == project, StatusEvent.review_state == "approved")
+        ).all()
+        history = [dict(status=s, effective_date=d, recorded_at=_aware(r), note=n, _row=None) for s, d, r, n in known]
+        history += events
+        history.sort(key=lambda e: (e["effective_date"], e["recorded_at"]))  # stable: file order breaks ties
+        current = None
+        for event in history:
+            try:
+                check_transition(current, event["status"], event["note"])
+            except TransitionError as exc:
+                self.problem(EVENTS_FILE, event["_row"], "status", f"{exc} (project '{project}', "
+                             f"{event['effective_date']}).")
+                return
+            current = event["status"]
+
+    def _readings(self) -> None:
+        for row, line in self._rows(READINGS_FILE, READING_COLUMNS):
+            entry = self._history_entry(READINGS_FILE, row, line)
+            as_of = self._date(READINGS_FILE, row, "as_of", line["as_of"])
+            value = _whole_number(line["value"])
+            if value is None:
+                self.problem(READINGS_FILE, row, "value", f"'{line['value']}' is not a whole number >= 0; "
+                             "write the cumulative total, for example 1500.")
+            if entry is None or as_of is None or value is None:
+                continue
+            programme = self.projects[line["project"]]
+            if line["metric"] not in self.programmes[programme]["metrics"]:
+                self.problem(READINGS_FILE, row, "metric", f"programme '{programme}' has no metric "
+                             f"'{line['metric']}'; use one of {', '.join(sorted(self.programmes[programme]['metrics']))}.")
+                continue
+            self.batch.readings.append({**entry, "metric": line["metric"], "as_of": as_of, "value": value})
+
+    def _history_entry(self, file: str, row: int, line: dict) -> Optional[dict]:
+        """The fields every event and reading share, or None after noting what is wrong."""
+        ok = True
+        if line["project"] not in self.projects:
+            self.problem(file, row, "project", f"unknown project '{line['project']}'; add it to {PROJECTS_FILE}.")
+            ok = False
+        recorded_at = utcnow()
+        if line.get("recorded_at"):
+            recorded_at = _timestamp(line["recorded_at"])
+            if recorded_at is None:
+                self.problem(file, row, "recorded_at", f"'{line['recorded_at']}' is not a date and time; "
+                             "write it as 2020-03-22T18:00:00Z.")
+                ok = False
+        url = line.get("evidence_url", "")
+        if url and not url.lower().startswith(("http://", "https://")):
+            self.problem(file, row, "evidence_url", "must start with http:// or https://.")
+            ok = False
+        if not ok:
+            return None
+        return {
+            "project": line["project"],
+            "recorded_at": recorded_at,
+            "recorded_by": line.get("recorded_by") or "import",
+            "note": line.get("note", ""),
+            "evidence_url": url,
+        }
+
+    def _date(self, file: str, row: int, column: str, text: str) -> Optional[dt.date]:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.problem(file, row, column, f"'{text}' is not a date; write it as 2020-03-22.")
+            return None
+
+    def _rows(self, name: str, required: tuple[str, ...]) -> Iterable[tuple[int, dict]]:
+        """(row number as a spreadsheet shows it, stripped values) for each data row of a CSV file."""
+        path = self.folder / name
+        if not path.exists():
+            return
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            self.problem(name, None, None, "is not UTF-8 text; save it as CSV UTF-8.")
+            return
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            self.problem(name, 1, missing[0], f"the header lacks column(s) {', '.join(missing)}.")
+            return
+        for row, line in enumerate(reader, start=2):
+            if None in line:
+                self.problem(name, row, None, "has more cells than the header has columns.")
+                continue
+            values = {k: (v or "").strip() for k, v in line.items()}
+            empty = [c for c in required if not values[c]]
+            if empty:
+                self.problem(name, row, empty[0], "is empty; it is required.")
+                continue
+            yield row, values
+
+
+def _existing_programmes(session: Session) -> Iterable[tuple[str, list[str], list[str]]]:
+    for programme in session.scalars(select(Programme)):
+        yield programme.slug, [c.slug for c in programme.challenges], [m.slug for m in programme.metrics]
+
+
+def _write(session: Session, batch: _Batch) -> LoadSummary:
+    for prog in batch.programmes:
+        programme = Programme(
+            slug=prog["slug"], name=prog["name"], country=prog.get("country"), starts_on=prog.get("starts_on"),
+            ends_on=prog.get("ends_on"), description=prog.get("description", ""),
+            illustrative_note=prog.get("illustrative_note", ""),
+        )
+        programme.figures = [ProgrammeFigure(key=f["key"], label=f["label"], value=f["value"], source=f["source"],
+                                             note=f.get("note", "")) for f in prog.get("figure", [])]
+        programme.challenges = [Challenge(slug=c["slug"], name=c["name"]) for c in prog.get("challenge", [])]
+        programme.metrics = [Metric(slug=m["slug"], label=m["label"], unit=m["unit"]) for m in prog.get("metric", [])]
+        session.add(programme)
+    session.flush()
+
+    programme_ids = dict(session.execute(select(Programme.slug, Programme.id)).all())
+    challenge_ids = {(p, c): i for p, c, i in session.execute(
+        select(Programme.slug, Challenge.slug, Challenge.id).join(Programme, Programme.id == Challenge.programme_id))}
+    metric_ids = {(p, m): i for p, m, i in session.execute(
+        select(Programme.slug, Metric.slug, Metric.id).join(Programme, Programme.id == Metric.programme_id))}
+    if batch.projects:
+        session.execute(insert(Project), [{
+            "slug": p["slug"], "programme_id": programme_ids[p["programme"]],
+            "challenge_id": challenge_ids.get((p["programme"], p.get("challenge", ""))), "name": p["name"],
+            "team": p.get("team", ""), "summary": p.get("summary", ""), "website": p.get("website", ""),
+            "source": p.get("source", ""), "illustrative": p["illustrative"],
+        } for p in batch.projects])
+    projects = {slug: (pid, prog) for slug, pid, prog in session.execute(
+        select(Project.slug, Project.id, Programme.slug).join(Programme, Programme.id == Project.programme_id))}
+
+    def history(entry: dict, **fields) -> dict:
+        return {"project_id": projects[entry["project"]][0], "recorded_at": entry["recorded_at"],
+                "recorded_by": entry["recorded_by"], "note": entry["note"], "evidence_url": entry["evidence_url"],
+                "review_state": "approved", **fields}
+
+    if batch.events:
+        session.execute(insert(StatusEvent), [
+            history(e, status=e["status"], effective_date=e["effective_date"]) for e in batch.events])
+    if batch.readings:
+        session.execute(insert(ReachReading), [
+            history(r, metric_id=metric_ids[(projects[r["project"]][1], r["metric"])], as_of=r["as_of"],
+                    value=r["value"]) for r in batch.readings])
+    return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings))
+
+
+def _boolean(text: str) -> Optional[bool]:
+    return {"": False, "false": False, "no": False, "0": False, "true": True, "yes": True, "1": True}.get(text.lower())
+
+
+def _whole_number(text: str) -> Optional[int]:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _timestamp(text: str) -> Optional[dt.datetime]:
+    try:
+        stamp = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return _aware(stamp)
+
+
+def _aware(stamp: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive timestamps; every stamp this project writes is UTC."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)

@@ -1,0 +1,189 @@
+"""The data model: programmes, their challenges and metrics, projects, and their append-only history.
+
+Nothing here stores a project's *current* status or reach: both are derived from the history by
+`impact.queries`, so that the dashboard can answer "as it stood on any date" exactly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from impact.lifecycle import REVIEW_STATES, STATUSES
+
+# One naming convention for every constraint, so that migrations can name what they change.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Programme(Base):
+    """A hackathon and its follow-up programme."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[Optional[str]] = mapped_column(String(2))
+    starts_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    ends_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Said plainly in the UI: the programme's records are partly invented (demo data).
+    illustrative_note: Mapped[str] = mapped_column(Text, default="")
+
+    figures: Mapped[list[ProgrammeFigure]] = relationship(back_populates="programme")
+    challenges: Mapped[list[Challenge]] = relationship(back_populates="programme")
+    metrics: Mapped[list[Metric]] = relationship(back_populates="programme")
+
+
+class ProgrammeFigure(Base):
+    """A headline figure the programme declares (participants, ideas submitted ...), with its source."""
+
+    __tablename__ = "programme_figures"
+    __table_args__ = (UniqueConstraint("programme_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    key: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    value: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    programme: Mapped[Programme] = relationship(back_populates="figures")
+
+
+class Challenge(Base):
+    """A theme of the hackathon that projects answer."""
+
+    __tablename__ = "challenges"
+    __table_args__ = (UniqueConstraint("programme_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(300))
+
+    programme: Mapped[Programme] = relationship(back_populates="challenges")
+
+
+class Metric(Base):
+    """A reach metric of a programme (pupils, tutors, people reached ...). Metrics are never added together."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (UniqueConstraint("programme_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    slug: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(80))
+
+    programme: Mapped[Programme] = relationship(back_populates="metrics")
+
+
+class Project(Base):
+    """A project born in a programme. Its slug is unique across programmes (it is the shareable link)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    challenge_id: Mapped[Optional[int]] = mapped_column(ForeignKey("challenges.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    team: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    illustrative: Mapped[bool] = mapped_column(default=False)
+
+
+class _HistoryEntry:
+    """Fields every history entry carries: when it happened, when and by whom it was entered, and its review."""
+
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    evidence_url: Mapped[str] = mapped_column(Text, default="")
+    review_state: Mapped[str] = mapped_column(String(20), default="approved")
+
+
+class StatusEvent(_HistoryEntry, Base):
+    """A project's status from its effective date on. Append-only; a correction supersedes, never edits."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
+        Index("ix_status_events_project_effective", "project_id", "effective_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("status_events.id"), index=True)
+
+
+class ReachReading(_HistoryEntry, Base):
+    """A cumulative total of one metric for one project as of a date (not an increment)."""
+
+    __tablename__ = "reach_readings"
+    __table_args__ = (
+        CheckConstraint("value >= 0", name="value_not_negative"),
+        CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
+        Index("ix_reach_readings_project_metric_as_of", "project_id", "metric_id", "as_of"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[int] = mapped_column(BigInteger)
+    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reach_readings.id"), index=True)
+
+
+class AuditEntry(Base):
+    """One entry per write: who, when, what. Its highest id is the data version the caches key on."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(Text)
+    before: Mapped[Optional[str]] = mapped_column(Text)
+    after: Mapped[Optional[str]] = mapped_column(Text)

@@ -1,0 +1,338 @@
+"""The read side: every figure the pages show, aggregated in SQL and returned as small DataFrames.
+
+The domain rules (shared/DESIGN.md) live here:
+- only approved entries count, and an entry superseded by an approved correction no longer counts;
+- a project's status at D is its event with the latest effective date <= D (ties: latest recorded);
+- funded / launched at D: the project reached funded-or-later / launched by D, even if discontinued later;
+- reach readings are cumulative totals; a project's reach at D is its latest reading <= D per metric,
+  and the programme's reach is the sum over projects, metric by metric.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, exists, func, literal, select
+from sqlalchemy.orm import aliased
+
+from impact.lifecycle import DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
+from impact.models import (
+    AuditEntry,
+    Challenge,
+    Metric,
+    Programme,
+    ProgrammeFigure,
+    Project,
+    ReachReading,
+    StatusEvent,
+)
+
+PARTICIPANTS = "participants"
+IDEAS_SUBMITTED = "ideas_submitted"
+NO_CHALLENGE = "(no challenge)"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    value: int
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ProgrammeInfo:
+    id: int
+    slug: str
+    name: str
+    country: Optional[str]
+    starts_on: Optional[dt.date]
+    ends_on: Optional[dt.date]
+    description: str
+    illustrative_note: str
+    figures: tuple[Figure, ...] = field(default=())
+    project_count: int = 0
+    illustrative_project_count: int = 0
+
+    def figure(self, key: str) -> Optional[Figure]:
+        return next((f for f in self.figures if f.key == key), None)
+
+
+def data_version(engine: Engine) -> int:
+    """Changes whenever data change (every write leaves an audit entry): the key the caches use."""
+    with engine.connect() as conn:
+        return conn.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
+
+
+def programmes(engine: Engine) -> pd.DataFrame:
+    """All programmes, newest first: slug, name, starts_on."""
+    stmt = select(Programme.slug, Programme.name, Programme.starts_on).order_by(
+        Programme.starts_on.desc(), Programme.name
+    )
+    return _frame(engine, stmt)
+
+
+def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
+    """The programme with this slug, its declared figures and how many project records it has; None if unknown."""
+    with engine.connect() as conn:
+        row = conn.execute(select(Programme).where(Programme.slug == slug)).first()
+        if row is None:
+            return None
+        figures = conn.execute(
+            select(ProgrammeFigure).where(ProgrammeFigure.programme_id == row.id).order_by(ProgrammeFigure.id)
+        ).all()
+        counts = conn.execute(
+            select(func.count(), func.coalesce(func.sum(case((Project.illustrative, 1), else_=0)), 0)).where(
+                Project.programme_id == row.id
+            )
+        ).one()
+    return ProgrammeInfo(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        country=row.country,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        description=row.description,
+        illustrative_note=row.illustrative_note,
+        figures=tuple(Figure(f.key, f.label, f.value, f.source, f.note) for f in figures),
+        project_count=counts[0],
+        illustrative_project_count=counts[1],
+    )
+
+
+# --- history that counts -------------------------------------------------------------------------------
+
+
+def _counting(model):
+    """Approved entries of `model` that no approved correction supersedes."""
+    correction = aliased(model)
+    superseded = exists().where(correction.supersedes_id == model.id, correction.review_state == "approved")
+    return and_(model.review_state == "approved", ~superseded)
+
+
+def _milestones(programme_id: int):
+    """Per project: its challenge, first event date, and the first dates it reached funded and launched."""
+    e = StatusEvent
+    return (
+        select(
+            Project.id.label("project_id"),
+            Project.challenge_id,
+            func.min(e.effective_date).label("first_seen"),
+            func.min(case((e.status.in_(FUNDED_OR_LATER), e.effective_date))).label("funded_on"),
+            func.min(case((e.status == LAUNCHED, e.effective_date))).label("launched_on"),
+        )
+        .select_from(Project)
+        .outerjoin(e, and_(e.project_id == Project.id, _counting(e)))
+        .where(Project.programme_id == programme_id)
+        .group_by(Project.id, Project.challenge_id)
+        .subquery("milestones")
+    )
+
+
+def _reached(column, as_of: dt.date):
+    return func.coalesce(func.sum(case((column <= as_of, 1), else_=0)), 0)
+
+
+def _recorded_by(m, as_of: dt.date):
+    """A project record counts from its first event; a record with no history counts always."""
+    return func.coalesce(func.sum(case((m.c.first_seen.is_(None), 1), (m.c.first_seen <= as_of, 1), else_=0)), 0)
+
+
+# --- the funnel -----------------------------------------------------------------------------------------
+
+
+def funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
+    """The funnel at `as_of`: stage, label, projects, source, share_of_previous (None for the first stage).
+
+    Participants and ideas are the programme's declared figures where it declares them (from its start date);
+    ideas fall back to the number of project records. Funded and launched are counted from the history.
+    """
+    m = _milestones(programme.id)
+    with engine.connect() as conn:
+        records, funded, launched = conn.execute(
+            select(_recorded_by(m, as_of), _reached(m.c.funded_on, as_of), _reached(m.c.launched_on, as_of))
+        ).one()
+    started = programme.starts_on is None or programme.starts_on <= as_of
+    rows = []
+    participants = programme.figure(PARTICIPANTS)
+    if participants is not None:
+        rows.append((PARTICIPANTS, participants.label, participants.value if started else 0, participants.source))
+    ideas = programme.figure(IDEAS_SUBMITTED)
+    if ideas is not None:
+        rows.append((IDEAS_SUBMITTED, ideas.label, ideas.value if started else 0, ideas.source))
+    else:
+        rows.append((IDEAS_SUBMITTED, "Ideas submitted", int(records), "project records"))
+    rows.append(("funded", "Funded", int(funded), "status history"))
+    rows.append(("launched", "Launched", int(launched), "status history"))
+    frame = pd.DataFrame(rows, columns=["stage", "label", "projects", "source"])
+    previous = frame["projects"].shift(1)
+    frame["share_of_previous"] = (frame["projects"] / previous).where(previous > 0)
+    return frame
+
+
+def challenge_funnel_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """Per challenge at `as_of`: challenge, ideas (project records), funded, launched; most funded first."""
+    m = _milestones(programme_id)
+    name = func.coalesce(Challenge.name, literal(NO_CHALLENGE))
+    stmt = (
+        select(
+            name.label("challenge"),
+            _recorded_by(m, as_of).label("ideas"),
+            _reached(m.c.funded_on, as_of).label("funded"),
+            _reached(m.c.launched_on, as_of).label("launched"),
+        )
+        .select_from(m)
+        .outerjoin(Challenge, Challenge.id == m.c.challenge_id)
+        .group_by(name)
+    )
+    frame = _frame(engine, stmt, ["challenge", "ideas", "funded", "launched"])
+    return frame.sort_values(["funded", "launched", "ideas", "challenge"], ascending=[False, False, False, True],
+                             ignore_index=True)
+
+
+def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """What became of the projects funded by `as_of`: status, projects, for each status they can be in."""
+    e = StatusEvent
+    events = (
+        select(e.project_id, e.status, e.effective_date, e.recorded_at, e.id)
+        .join(Project, Project.id == e.project_id)
+        .where(Project.programme_id == programme_id, e.effective_date <= as_of, _counting(e))
+        .cte("events")
+    )
+    ranked = select(
+        events.c.project_id,
+        events.c.status,
+        func.row_number()
+        .over(
+            partition_by=events.c.project_id,
+            order_by=(events.c.effective_date.desc(), events.c.recorded_at.desc(), events.c.id.desc()),
+        )
+        .label("rn"),
+    ).subquery("ranked")
+    funded = select(events.c.project_id).where(events.c.status.in_(FUNDED_OR_LATER))
+    stmt = (
+        select(ranked.c.status, func.count().label("projects"))
+        .where(ranked.c.rn == 1, ranked.c.project_id.in_(funded))
+        .group_by(ranked.c.status)
+    )
+    counts = dict(_frame(engine, stmt, ["status", "projects"]).itertuples(index=False))
+    statuses = [*FUNDED_OR_LATER, DISCONTINUED]
+    return pd.DataFrame({"status": statuses, "projects": [int(counts.get(s, 0)) for s in statuses]})
+
+
+# --- reach ----------------------------------------------------------------------------------------------
+
+
+def metrics(engine: Engine, programme_id: int) -> pd.DataFrame:
+    """The programme's reach metrics: slug, label, unit."""
+    stmt = select(Metric.slug, Metric.label, Metric.unit).where(Metric.programme_id == programme_id).order_by(
+        Metric.id
+    )
+    return _frame(engine, stmt, ["slug", "label", "unit"])
+
+
+def _increments(programme_id: int, as_of: dt.date):
+    """Each counting reading with its increment over the project's previous reading of the same metric.
+
+    Summed over projects and accumulated over dates, increments telescope to "latest reading carried forward".
+    """
+    r = ReachReading
+    previous = func.lag(r.value, 1, 0).over(
+        partition_by=(r.project_id, r.metric_id), order_by=(r.as_of, r.recorded_at, r.id)
+    )
+    return (
+        select(
+            Metric.slug.label("metric"),
+            r.project_id,
+            Project.name.label("project"),
+            func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"),
+            r.as_of,
+            (r.value - previous).label("increment"),
+        )
+        .join(Metric, Metric.id == r.metric_id)
+        .join(Project, Project.id == r.project_id)
+        .outerjoin(Challenge, Challenge.id == Project.challenge_id)
+        .where(Project.programme_id == programme_id, r.as_of <= as_of, _counting(r))
+        .subquery("increments")
+    )
+
+
+def reach_totals(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """Programme reach over time up to `as_of`: metric, as_of, value (a step series carried forward to as_of)."""
+    inc = _increments(programme_id, as_of)
+    total = func.sum(func.sum(inc.c.increment)).over(partition_by=inc.c.metric, order_by=inc.c.as_of)
+    stmt = select(inc.c.metric, inc.c.as_of, total.label("value")).group_by(inc.c.metric, inc.c.as_of)
+    frame = _frame(engine, stmt, ["metric", "as_of", "value"])
+    return _carry_forward(frame, ["metric"], as_of)
+
+
+def reach_latest(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """Reach at `as_of` per metric: metric, value (sum of each project's latest reading), projects reporting."""
+    inc = _increments(programme_id, as_of)
+    stmt = select(
+        inc.c.metric,
+        func.sum(inc.c.increment).label("value"),
+        func.count(func.distinct(inc.c.project_id)).label("projects"),
+    ).group_by(inc.c.metric)
+    return _frame(engine, stmt, ["metric", "value", "projects"])
+
+
+def reach_by(
+    engine: Engine,
+    programme_id: int,
+    as_of: dt.date,
+    metric: str,
+    by: Literal["project", "challenge"],
+    limit: int = 10,
+) -> pd.DataFrame:
+    """Reach of one metric over time per project or per challenge: group, as_of, value.
+
+    Only the `limit` groups with the highest reach at `as_of` are returned, largest first.
+    """
+    inc = _increments(programme_id, as_of)
+    group = inc.c.project if by == "project" else inc.c.challenge
+    key = inc.c.project_id if by == "project" else inc.c.challenge
+    top = (
+        select(key.label("key"))
+        .where(inc.c.metric == metric)
+        .group_by(key)
+        .order_by(func.sum(inc.c.increment).desc(), key)
+        .limit(limit)
+    )
+    value = func.sum(func.sum(inc.c.increment)).over(partition_by=key, order_by=inc.c.as_of)
+    stmt = (
+        select(group.label("group"), inc.c.as_of, value.label("value"))
+        .where(inc.c.metric == metric, key.in_(top))
+        .group_by(key, group, inc.c.as_of)
+    )
+    frame = _carry_forward(_frame(engine, stmt, ["group", "as_of", "value"]), ["group"], as_of)
+    order = frame.groupby("group")["value"].last().sort_values(ascending=False).index
+    frame["group"] = pd.Categorical(frame["group"], categories=list(order), ordered=True)
+    return frame.sort_values(["group", "as_of"], ignore_index=True).astype({"group": str})
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+
+
+def _frame(engine: Engine, stmt, columns: Optional[list[str]] = None) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        return pd.DataFrame(result.all(), columns=columns or list(result.keys()))
+
+
+def _carry_forward(frame: pd.DataFrame, keys: list[str], as_of: dt.date) -> pd.DataFrame:
+    """Extend each series to `as_of` with its last value, so a step chart shows the reading carried forward."""
+    if frame.empty:
+        return frame.astype({"value": "int64"})
+    frame = frame.sort_values([*keys, "as_of"], ignore_index=True)
+    last = frame.groupby(keys, as_index=False).last()
+    last = last[pd.to_datetime(last["as_of"]).dt.date < as_of].assign(as_of=as_of)
+    frame = pd.concat([frame, last], ignore_index=True).sort_values([*keys, "as_of"], ignore_index=True)
+    frame["as_of"] = pd.to_datetime(frame["as_of"])
+    return frame.astype({"value": "int64"})
+
+
