@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
+from impact.i18n import N_
 from impact.lifecycle import DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
 from impact.models import (
     AuditEntry,
@@ -68,10 +69,8 @@ def data_version(engine: Engine) -> int:
 
 
 def programmes(engine: Engine) -> pd.DataFrame:
-    """All programmes, newest first: slug, name, starts_on."""
-    stmt = select(Programme.slug, Programme.name, Programme.starts_on).order_by(
-        Programme.starts_on.desc(), Programme.name
-    )
+    """All programmes by name: slug, name, starts_on."""
+    stmt = select(Programme.slug, Programme.name, Programme.starts_on).order_by(Programme.name, Programme.slug)
     return _frame(engine, stmt)
 
 
@@ -165,9 +164,9 @@ def funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.Da
     if ideas is not None:
         rows.append((IDEAS_SUBMITTED, ideas.label, ideas.value if started else 0, ideas.source))
     else:
-        rows.append((IDEAS_SUBMITTED, "Ideas submitted", int(records), "project records"))
-    rows.append(("funded", "Funded", int(funded), "status history"))
-    rows.append(("launched", "Launched", int(launched), "status history"))
+        rows.append((IDEAS_SUBMITTED, N_("Ideas submitted"), int(records), N_("project records")))
+    rows.append(("funded", N_("Funded"), int(funded), N_("status history")))
+    rows.append(("launched", N_("Launched"), int(launched), N_("status history")))
     frame = pd.DataFrame(rows, columns=["stage", "label", "projects", "source"])
     previous = frame["projects"].shift(1)
     frame["share_of_previous"] = (frame["projects"] / previous).where(previous > 0)
@@ -325,12 +324,16 @@ def _frame(engine: Engine, stmt, columns: Optional[list[str]] = None) -> pd.Data
 
 
 def _carry_forward(frame: pd.DataFrame, keys: list[str], as_of: dt.date) -> pd.DataFrame:
-    """Extend each series to `as_of` with its last value, so a step chart shows the reading carried forward."""
+    """Extend each series to `as_of` with its last value, so a step chart shows the reading carried forward.
+
+    The column `reading` tells a date with a reading (True) from that carried-forward end point (False).
+    """
+    frame = frame.assign(reading=True)
     if frame.empty:
-        return frame.astype({"value": "int64"})
+        return frame.astype({"value": "int64", "reading": bool})
     frame = frame.sort_values([*keys, "as_of"], ignore_index=True)
     last = frame.groupby(keys, as_index=False).last()
-    last = last[pd.to_datetime(last["as_of"]).dt.date < as_of].assign(as_of=as_of)
+    last = last[pd.to_datetime(last["as_of"]).dt.date < as_of].assign(as_of=as_of, reading=False)
     frame = pd.concat([frame, last], ignore_index=True).sort_values([*keys, "as_of"], ignore_index=True)
     frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame.astype({"value": "int64"})

@@ -1,0 +1,133 @@
+"""Figures: pure functions from the DataFrames of `impact.queries` to plotly Figures. No database, no Streamlit.
+
+Counts that differ by three orders of magnitude (28,000 participants, 30 launched) are drawn on logarithmic
+axes and every mark carries its number as text, so that no stage is an invisible sliver.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from impact.i18n import N_, _, format_number, format_percent
+from impact.lifecycle import DISCONTINUED, FUNDED, IDEA, IN_DEVELOPMENT, LAUNCHED
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, VERMILION, SKY, YELLOW, PURPLE, GREY = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#F0E442", "#CC79A7", "#7F7F7F")
+SERIES_COLOURS = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, "#882255", "#44AA99", "#999933", GREY]
+
+STATUS_LABELS = {
+    IDEA: N_("Idea"),
+    FUNDED: N_("Funded, not started"),
+    IN_DEVELOPMENT: N_("In development"),
+    LAUNCHED: N_("Live"),
+    DISCONTINUED: N_("Discontinued"),
+}
+STATUS_COLOURS = {IDEA: GREY, FUNDED: SKY, IN_DEVELOPMENT: BLUE, LAUNCHED: GREEN, DISCONTINUED: VERMILION}
+FONT = dict(family="Source Sans Pro, sans-serif", size=14)
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status])
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, font=FONT,
+                      margin=dict(l=10, r=30, t=60, b=40), plot_bgcolor="rgba(0,0,0,0)",
+                      paper_bgcolor="rgba(0,0,0,0)", hoverlabel=dict(font_size=14))
+    return fig
+
+
+def _log_range(values: pd.Series) -> list[float]:
+    """A log10 axis range from well under 1 (so a count of 1 still shows a bar) to past the largest value,
+    leaving room for the labels."""
+    top = max(float(values.max()), 1.0)
+    return [-0.5, math.log10(top) + 1.3]
+
+
+def funnel_figure(funnel: pd.DataFrame) -> go.Figure:
+    """Horizontal bars, first stage on top, on a log axis; each labelled with its count and conversion."""
+    labels = [_(label) for label in funnel["label"]]
+    texts = []
+    for row, label in zip(funnel.itertuples(), [None, *labels[:-1]]):
+        text = format_number(row.projects)
+        if label is not None and not pd.isna(row.share_of_previous):
+            text += "  " + _("({share} of {stage})", share=format_percent(row.share_of_previous), stage=label.lower())
+        texts.append(text)
+    # A bar of 0 cannot be drawn on a log axis; its label still says 0.
+    lengths = funnel["projects"].where(funnel["projects"] > 0)
+    fig = go.Figure(go.Bar(
+        x=lengths, y=labels, orientation="h", text=texts, textposition="outside", cliponaxis=False,
+        marker_color=[BLUE, SKY, ORANGE, GREEN][: len(funnel)], hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    for label, count in zip(labels, funnel["projects"]):
+        if count == 0:
+            fig.add_annotation(x=0, y=label, text="0", showarrow=False, xanchor="left")
+    fig.update_yaxes(autorange="reversed", ticksuffix="  ")
+    fig.update_xaxes(type="log", range=_log_range(funnel["projects"]), dtick=1, tickformat=",d",
+                     title=_("Count (logarithmic scale)"), gridcolor="rgba(128,128,128,0.25)")
+    return _layout(fig, _("Funnel"), height=340)
+
+
+def status_figure(statuses: pd.DataFrame) -> go.Figure:
+    """What became of the funded projects: one labelled bar per status (label and number, not colour alone)."""
+    total = int(statuses["projects"].sum())
+    labels = [status_label(s) for s in statuses["status"]]
+    texts = [f"{format_number(n)} ({format_percent(n / total)})" if total else "0" for n in statuses["projects"]]
+    fig = go.Figure(go.Bar(
+        x=statuses["projects"], y=labels, orientation="h", text=texts, textposition="outside", cliponaxis=False,
+        marker_color=[STATUS_COLOURS[s] for s in statuses["status"]], hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", ticksuffix="  ")
+    fig.update_xaxes(range=[0, max(total, 1) * 1.25], title=_("Funded projects"), gridcolor="rgba(128,128,128,0.25)")
+    return _layout(fig, _("Status of the {n} funded projects", n=format_number(total)), height=340)
+
+
+def challenge_funnel_figure(challenges: pd.DataFrame) -> go.Figure:
+    """One row per challenge: ideas, funded and launched as distinct markers on a log axis, joined by a line."""
+    frame = challenges[challenges["ideas"] > 0]
+    names = list(frame["challenge"])
+    fig = go.Figure()
+    for row in frame.itertuples():
+        present = [v for v in (row.ideas, row.funded, row.launched) if v > 0]
+        fig.add_trace(go.Scatter(x=[min(present), max(present)], y=[row.challenge] * 2, mode="lines",
+                                 line=dict(color="rgba(128,128,128,0.5)", width=2), hoverinfo="skip",
+                                 showlegend=False))
+    for column, label, colour, symbol in (("ideas", N_("Ideas"), SKY, "circle-open"),
+                                          ("funded", N_("Funded"), ORANGE, "diamond"),
+                                          ("launched", N_("Launched"), GREEN, "circle")):
+        shown = frame[frame[column] > 0]
+        fig.add_trace(go.Scatter(
+            x=shown[column], y=shown["challenge"], mode="markers", name=_(label),
+            marker=dict(color=colour, symbol=symbol, size=12, line=dict(width=2, color=colour)),
+            hovertemplate="%{y}<br>" + _(label) + ": %{x:,}<extra></extra>",
+        ))
+    fig.update_yaxes(categoryorder="array", categoryarray=names[::-1], ticksuffix="  ")
+    fig.update_xaxes(type="log", range=_log_range(frame["ideas"] if len(frame) else pd.Series([1])), dtick=1,
+                     tickformat=",d", title=_("Projects (logarithmic scale)"), gridcolor="rgba(128,128,128,0.25)")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    return _layout(fig, _("Funnel per challenge"), height=140 + 26 * max(len(names), 1))
+
+
+def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None = None) -> go.Figure:
+    """Cumulative reach as steps (a reading holds until the next), one line per group if `group` is given.
+
+    `series` has as_of, value and reading (False on the carried-forward end point), as `impact.queries` gives.
+    """
+    fig = go.Figure()
+    groups = [(None, series)] if group is None else list(series.groupby(group, sort=False))
+    for i, (name, part) in enumerate(groups):
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        hover = (f"{name}<br>" if name else "") + "%{x|%Y-%m-%d}: %{y:,} " + unit + "<extra></extra>"
+        fig.add_trace(go.Scatter(x=part["as_of"], y=part["value"], mode="lines", line_shape="hv", name=name or title,
+                                 legendgroup=name, line=dict(color=colour, width=3), hovertemplate=hover))
+        readings = part[part["reading"]]  # a marker where a reading was made, none on the carried-forward end
+        fig.add_trace(go.Scatter(x=readings["as_of"], y=readings["value"], mode="markers", legendgroup=name,
+                                 showlegend=False, marker=dict(color=colour, size=7), hovertemplate=hover))
+    fig.update_yaxes(title=unit, rangemode="tozero", separatethousands=True, gridcolor="rgba(128,128,128,0.25)")
+    fig.update_xaxes(title=None, gridcolor="rgba(128,128,128,0.25)")
+    fig.update_layout(showlegend=group is not None,
+                      legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0))
+    return _layout(fig, title, height=420 if group is None else 520)

@@ -1,0 +1,74 @@
+"""Cached reads for the pages. Each cache key holds the data version, so a write anywhere invalidates it."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import partial
+from typing import Literal, Optional
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from impact import queries
+from impact.queries import ProgrammeInfo
+
+
+@dataclass(frozen=True)
+class Source:
+    """A database at one data version: what every cached read is keyed on."""
+
+    engine: Engine
+    version: int
+
+    def cache_key(self) -> tuple[str, int]:
+        return self.engine.url.render_as_string(hide_password=False), self.version
+
+
+cached = partial(st.cache_data, show_spinner=False, max_entries=512, hash_funcs={Source: Source.cache_key})
+
+
+@cached
+def programmes(source: Source) -> pd.DataFrame:
+    return queries.programmes(source.engine)
+
+
+@cached
+def programme_info(source: Source, slug: str) -> Optional[ProgrammeInfo]:
+    return queries.programme_info(source.engine, slug)
+
+
+@cached
+def funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
+    return queries.funnel_at(source.engine, programme, as_of)
+
+
+@cached
+def funded_status(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    return queries.funded_status_at(source.engine, programme_id, as_of)
+
+
+@cached
+def challenge_funnel(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    return queries.challenge_funnel_at(source.engine, programme_id, as_of)
+
+
+@cached
+def metrics(source: Source, programme_id: int) -> pd.DataFrame:
+    return queries.metrics(source.engine, programme_id)
+
+
+@cached
+def reach_totals(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    return queries.reach_totals(source.engine, programme_id, as_of)
+
+
+@cached
+def reach_latest(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    return queries.reach_latest(source.engine, programme_id, as_of)
+
+
+@cached
+def reach_by(source: Source, programme_id: int, as_of: dt.date, metric: str,
+             by: Literal["project", "challenge"], limit: int) -> pd.DataFrame:
+    return queries.reach_by(source.engine, programme_id, as_of, metric, by, limit)

@@ -1,0 +1,93 @@
+"""The first lines of every page: the guard, then the programme and date the visitor is looking at.
+
+Streamlit runs a file under pages/ on its own when its URL is opened directly on a fresh server (see
+shared/DESIGN.md), so each page calls `guard_page()` itself instead of relying on dashboard.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from impact.db import DatabaseUnavailable, database_url, describe, ensure_schema, make_engine
+from impact.i18n import _, format_date, format_number
+from impact.queries import ProgrammeInfo, data_version
+from impact.ui import data
+from impact.ui.data import Source
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    ensure_schema(engine)  # raises, and so is not cached, while the database cannot be opened
+    return engine
+
+
+def guard_page() -> Source:
+    """Check the database can be read and return it at its current data version; else explain and stop."""
+    url = database_url()
+    try:
+        engine = _engine(url)
+        return Source(engine, data_version(engine))
+    except DatabaseUnavailable as exc:
+        st.error(str(exc), icon=":material/database:")
+    except SQLAlchemyError as exc:
+        st.error(_("The database {db} cannot be read ({reason}). Check DATABASE_URL and that the database "
+                   "server is running, then reload this page.", db=describe(make_engine(url)),
+                   reason=type(exc.orig or exc).__name__), icon=":material/database:")
+    st.stop()
+
+
+def choose_programme(source: Source) -> ProgrammeInfo:
+    """The programme named in the link (?programme=slug), else the newest; a sidebar picker changes it."""
+    available = data.programmes(source)
+    if available.empty:
+        st.info(_("There are no programmes yet. Load the demo data with `python -m impact demo`, or your own "
+                  "files with `python -m impact load FOLDER` (see the README)."), icon=":material/info:")
+        st.stop()
+    slugs = list(available["slug"])
+    names = dict(zip(available["slug"], available["name"]))
+    asked = st.query_params.get("programme")
+    if asked is not None and asked not in names:
+        st.error(_("There is no programme called “{asked}”. Showing {shown} instead; pick another in the "
+                   "sidebar.", asked=asked, shown=names[slugs[0]]), icon=":material/search_off:")
+    if st.session_state.get("programme") not in names:
+        st.session_state["programme"] = asked if asked in names else slugs[0]
+    slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=names.get, key="programme")
+    st.query_params["programme"] = slug
+    programme = data.programme_info(source, slug)
+    assert programme is not None  # it was just listed at this data version
+    return programme
+
+
+def choose_as_of(programme: ProgrammeInfo) -> dt.date:
+    """The date to show things as they stood (?as_of=YYYY-MM-DD), default today; never in the future."""
+    today = dt.date.today()
+    asked = st.query_params.get("as_of")
+    if "as_of" not in st.session_state:
+        try:
+            st.session_state["as_of"] = min(dt.date.fromisoformat(asked), today) if asked else today
+        except ValueError:
+            st.warning(_("“{asked}” in the link is not a date; showing today. Dates are written as 2021-04-30.",
+                         asked=asked), icon=":material/event_busy:")
+            st.session_state["as_of"] = today
+    as_of = st.sidebar.date_input(_("As of"), min_value=dt.date(2000, 1, 1), max_value=today, key="as_of",
+                                  format="YYYY-MM-DD",
+                                  help=_("Everything on this page is shown as it stood at the end of this day."))
+    st.query_params["as_of"] = as_of.isoformat()
+    if programme.starts_on and as_of < programme.starts_on:
+        st.info(_("{name} started on {start}; nothing had happened yet by {as_of}. Pick a later date.",
+                  name=programme.name, start=format_date(programme.starts_on), as_of=format_date(as_of)),
+                icon=":material/event:")
+    return as_of
+
+
+def illustrative_notice(programme: ProgrammeInfo) -> None:
+    """Say plainly which data are illustrative, on every page that shows them."""
+    if programme.illustrative_note or programme.illustrative_project_count:
+        st.warning(_("**Demo data, partly illustrative.** {note} {n} of {total} project records are "
+                     "illustrative.", note=programme.illustrative_note,
+                     n=format_number(programme.illustrative_project_count),
+                     total=format_number(programme.project_count)), icon=":material/science:")

@@ -1,0 +1,50 @@
+"""Overview: the funnel from participants to launched projects, and what became of the funded ones."""
+import pandas as pd
+import streamlit as st
+
+from impact import charts
+from impact.i18n import _, format_date, format_number, format_percent
+from impact.ui import data
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice
+
+source = guard_page()
+programme = choose_programme(source)
+as_of = choose_as_of(programme)
+
+st.title(programme.name)
+st.caption(_("{description} Figures as they stood on {as_of}.", description=programme.description,
+             as_of=format_date(as_of)))
+illustrative_notice(programme)
+
+funnel = data.funnel(source, programme, as_of)
+for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
+    column.metric(_(row.label), format_number(row.projects), help=_("Source: {source}", source=row.source))
+    if pd.isna(row.share_of_previous):
+        column.caption(_("Source: {source}", source=row.source))
+    else:
+        column.caption(_("{share} of the stage before", share=format_percent(row.share_of_previous)))
+
+statuses = data.funded_status(source, programme.id, as_of)
+left, right = st.columns([3, 2], gap="large")
+left.plotly_chart(charts.funnel_figure(funnel), config={"displayModeBar": False})
+left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays visible; the labels give "
+               "the counts."))
+right.plotly_chart(charts.status_figure(statuses), config={"displayModeBar": False})
+
+challenges = data.challenge_funnel(source, programme.id, as_of)
+if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
+    st.plotly_chart(charts.challenge_funnel_figure(challenges), config={"displayModeBar": False})
+    with st.expander(_("Funnel per challenge as a table")):
+        st.dataframe(
+            challenges.rename(columns={"challenge": _("Challenge"), "ideas": _("Ideas"), "funded": _("Funded"),
+                                       "launched": _("Launched")}),
+            hide_index=True, width="stretch",
+        )
+
+if programme.figures:
+    st.subheader(_("Published figures and their sources"))
+    st.dataframe(
+        [{_("Figure"): f.label, _("Value"): format_number(f.value), _("Source"): f.source, _("Note"): f.note}
+         for f in programme.figures],
+        hide_index=True, width="stretch",
+    )

@@ -1,0 +1,58 @@
+"""Reach: how many people the projects reach over time, metric by metric (metrics are never added together)."""
+import streamlit as st
+
+from impact import charts
+from impact.i18n import _, format_date, format_number
+from impact.ui import data
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice
+
+TOP_GROUPS = 10
+
+source = guard_page()
+programme = choose_programme(source)
+as_of = choose_as_of(programme)
+
+st.title(_("Reach of {name}", name=programme.name))
+st.caption(_("Each figure is a cumulative total. A project's latest reading on or before {as_of} counts, "
+             "and the programme's reach is the sum over its projects, one metric at a time.",
+             as_of=format_date(as_of)))
+illustrative_notice(programme)
+
+metrics = data.metrics(source, programme.id)
+latest = data.reach_latest(source, programme.id, as_of)
+if latest.empty:
+    st.info(_("No reach figures were recorded for {name} by {as_of}. Teams add readings per metric "
+              "(for example people reached); load them with `python -m impact load FOLDER`.",
+              name=programme.name, as_of=format_date(as_of)), icon=":material/info:")
+    st.stop()
+
+reported = metrics[metrics["slug"].isin(latest["metric"])]
+labels = dict(zip(reported["slug"], reported["label"]))
+units = dict(zip(reported["slug"], reported["unit"]))
+for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[reported["slug"]].itertuples()):
+    column.metric(labels[row.Index], format_number(row.value))
+    column.caption(_("{n} project(s) reporting", n=format_number(row.projects)))
+
+metric = st.segmented_control(_("Metric"), list(labels), format_func=labels.get, default=list(labels)[0],
+                              key="metric") or list(labels)[0]
+totals = data.reach_totals(source, programme.id, as_of)
+st.plotly_chart(
+    charts.reach_figure(totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
+                        units[metric]),
+    config={"displayModeBar": False},
+)
+
+by = st.segmented_control(_("Break down by"), ["project", "challenge"], default="project", key="reach_by",
+                          format_func=lambda b: _("Project") if b == "project" else _("Challenge")) or "project"
+groups = data.reach_by(source, programme.id, as_of, metric, by, TOP_GROUPS)
+title = (_("{metric} per project", metric=labels[metric]) if by == "project"
+         else _("{metric} per challenge", metric=labels[metric]))
+st.plotly_chart(charts.reach_figure(groups, title, units[metric], group="group"),
+                config={"displayModeBar": False})
+if groups["group"].nunique() == TOP_GROUPS:
+    st.caption(_("Showing the {n} with the highest reach on {as_of}.", n=TOP_GROUPS, as_of=format_date(as_of)))
+with st.expander(_("These figures as a table")):
+    latest_by_group = groups.groupby("group", sort=False)["value"].last().reset_index()
+    st.dataframe(latest_by_group.rename(columns={"group": _("Project") if by == "project" else _("Challenge"),
+                                                 "value": labels[metric]}),
+                 hide_index=True, width="stretch")
