@@ -1,0 +1,168 @@
+"""The funnel and the status of funded projects at several dates, on a small history computed by hand.
+
+The world (programme "tiny", 100 participants declared, ideas counted from the records):
+  A (challenge c1): idea 01-10, funded 02-01, launched 03-01, discontinued 06-01  (launched, later discontinued)
+  B (challenge c1): idea 01-10, funded 02-15, in_development 02-20,
+                    launched effective 03-10 but recorded only on 05-01         (a backdated event)
+  C (challenge c2): idea 01-10, funded 03-01, then on 04-01 in_development (09:00) and discontinued (10:00)
+                                                                                 (two events on the same day)
+  D (challenge c2): idea 01-20
+  E (no challenge): idea 02-10, discontinued 02-20                               (never funded)
+"""
+import datetime as dt
+
+import pytest
+from sqlalchemy.orm import Session
+
+from impact.models import Project, StatusEvent
+from impact.queries import challenge_funnel_at, funded_status_at, funnel_at
+from tests.conftest import D, info, load
+
+PROGRAMMES = """
+    [[programme]]
+    slug = "tiny"
+    name = "Tiny hackathon"
+    starts_on = 2020-01-01
+    [[programme.figure]]
+    key = "participants"
+    label = "Participants"
+    value = 100
+    source = "the organisers"
+    [[programme.challenge]]
+    slug = "c1"
+    name = "Challenge one"
+    [[programme.challenge]]
+    slug = "c2"
+    name = "Challenge two"
+"""
+PROJECTS = """
+    programme,slug,name,challenge
+    tiny,a,Project A,c1
+    tiny,b,Project B,c1
+    tiny,c,Project C,c2
+    tiny,d,Project D,c2
+    tiny,e,Project E,
+"""
+EVENTS = """
+    project,status,effective_date,recorded_at,note
+    a,idea,2020-01-10,2020-01-10T12:00:00Z,
+    a,funded,2020-02-01,2020-02-01T12:00:00Z,
+    a,launched,2020-03-01,2020-03-01T12:00:00Z,
+    a,discontinued,2020-06-01,2020-06-01T12:00:00Z,switched off
+    b,idea,2020-01-10,2020-01-10T12:00:00Z,
+    b,funded,2020-02-15,2020-02-15T12:00:00Z,
+    b,in_development,2020-02-20,2020-02-20T12:00:00Z,
+    b,launched,2020-03-10,2020-05-01T12:00:00Z,recorded late
+    c,idea,2020-01-10,2020-01-10T12:00:00Z,
+    c,funded,2020-03-01,2020-03-01T12:00:00Z,
+    c,in_development,2020-04-01,2020-04-01T09:00:00Z,
+    c,discontinued,2020-04-01,2020-04-01T10:00:00Z,gave up the same day
+    d,idea,2020-01-20,2020-01-20T12:00:00Z,
+    e,idea,2020-02-10,2020-02-10T12:00:00Z,
+    e,discontinued,2020-02-20,2020-02-20T12:00:00Z,no team
+"""
+
+
+@pytest.fixture
+def tiny(engine, tmp_path):
+    load(engine, tmp_path / "tiny", programmes__toml=PROGRAMMES, projects__csv=PROJECTS, status_events__csv=EVENTS)
+    return engine
+
+
+def counts(engine, day):
+    frame = funnel_at(engine, info(engine, "tiny"), D(day))
+    return dict(zip(frame["stage"], frame["projects"]))
+
+
+def statuses(engine, day):
+    frame = funded_status_at(engine, info(engine, "tiny").id, D(day))
+    return dict(zip(frame["status"], frame["projects"]))
+
+
+@pytest.mark.parametrize("day,expected", [
+    ("2019-12-31", dict(participants=0, ideas_submitted=0, funded=0, launched=0)),  # before the programme
+    ("2020-01-15", dict(participants=100, ideas_submitted=3, funded=0, launched=0)),
+    ("2020-02-16", dict(participants=100, ideas_submitted=5, funded=2, launched=0)),
+    ("2020-03-09", dict(participants=100, ideas_submitted=5, funded=3, launched=1)),
+    ("2020-03-10", dict(participants=100, ideas_submitted=5, funded=3, launched=2)),  # B's backdated launch
+    ("2020-06-30", dict(participants=100, ideas_submitted=5, funded=3, launched=2)),  # A still counts
+])
+def test_funnel_at_dates(tiny, day, expected):
+    assert counts(tiny, day) == expected
+
+
+def test_funnel_shares_of_the_previous_stage(tiny):
+    frame = funnel_at(tiny, info(tiny, "tiny"), D("2020-06-30"))
+    assert frame["share_of_previous"].isna().tolist() == [True, False, False, False]
+    assert frame["share_of_previous"].iloc[1:].tolist() == pytest.approx([5 / 100, 3 / 5, 2 / 3])
+    assert frame["source"].tolist() == ["the organisers", "project records", "status history", "status history"]
+
+
+def test_a_declared_ideas_figure_replaces_the_count_of_records(engine, tmp_path):
+    declared = PROGRAMMES + """
+    [[programme.figure]]
+    key = "ideas_submitted"
+    label = "Ideas submitted"
+    value = 50
+    source = "press release"
+    """
+    load(engine, tmp_path / "t", programmes__toml=declared, projects__csv=PROJECTS, status_events__csv=EVENTS)
+    frame = funnel_at(engine, info(engine, "tiny"), D("2020-06-30"))
+    assert frame["projects"].tolist() == [100, 50, 3, 2]
+    assert frame["share_of_previous"].iloc[1:].tolist() == pytest.approx([0.5, 3 / 50, 2 / 3])
+
+
+@pytest.mark.parametrize("day,expected", [
+    ("2020-02-16", dict(funded=2, in_development=0, launched=0, discontinued=0)),
+    ("2020-02-20", dict(funded=1, in_development=1, launched=0, discontinued=0)),
+    ("2020-03-10", dict(funded=1, in_development=0, launched=2, discontinued=0)),
+    ("2020-04-01", dict(funded=0, in_development=0, launched=2, discontinued=1)),  # same day: later recorded wins
+    ("2020-06-30", dict(funded=0, in_development=0, launched=1, discontinued=2)),  # E was never funded
+])
+def test_status_of_funded_projects_at_dates(tiny, day, expected):
+    assert statuses(tiny, day) == expected
+
+
+def test_funnel_per_challenge(tiny):
+    frame = challenge_funnel_at(tiny, info(tiny, "tiny").id, D("2020-06-30"))
+    rows = {r.challenge: (r.ideas, r.funded, r.launched) for r in frame.itertuples()}
+    assert rows == {"Challenge one": (2, 2, 2), "Challenge two": (2, 1, 0), "(no challenge)": (1, 0, 0)}
+    assert frame["challenge"].tolist() == ["Challenge one", "Challenge two", "(no challenge)"]  # most funded first
+
+
+def _add_event(engine, project, status, day, review_state="approved", supersedes=None):
+    with Session(engine) as session, session.begin():
+        project_id = session.query(Project.id).filter_by(slug=project).scalar()
+        event = StatusEvent(project_id=project_id, status=status, effective_date=D(day), recorded_by="test",
+                            review_state=review_state, supersedes_id=supersedes)
+        session.add(event)
+        session.flush()
+        return event.id
+
+
+def test_pending_and_returned_events_do_not_count(tiny):
+    _add_event(tiny, "d", "funded", "2020-02-01", review_state="pending")
+    _add_event(tiny, "d", "funded", "2020-02-01", review_state="returned")
+    assert counts(tiny, "2020-06-30")["funded"] == 3
+    assert statuses(tiny, "2020-06-30")["funded"] == 0
+
+
+def test_a_correction_supersedes_the_wrong_event(tiny):
+    with Session(tiny) as session:
+        wrong = session.query(StatusEvent.id).join(Project).filter(
+            Project.slug == "b", StatusEvent.status == "funded").scalar()
+    assert counts(tiny, "2020-02-16")["funded"] == 2
+    pending = _add_event(tiny, "b", "funded", "2020-02-25", review_state="pending", supersedes=wrong)
+    assert counts(tiny, "2020-02-16")["funded"] == 2  # a pending correction changes nothing yet
+    _add_event(tiny, "b", "funded", "2020-02-25", supersedes=wrong)
+    assert counts(tiny, "2020-02-16")["funded"] == 1
+    assert counts(tiny, "2020-02-25")["funded"] == 2
+    assert pending != wrong
+
+
+def test_an_empty_programme_has_an_empty_funnel(engine, tmp_path):
+    load(engine, tmp_path / "e", programmes__toml=PROGRAMMES)
+    programme = info(engine, "tiny")
+    assert counts(engine, "2020-06-30") == dict(participants=100, ideas_submitted=0, funded=0, launched=0)
+    assert funded_status_at(engine, programme.id, dt.date.today())["projects"].sum() == 0
+    assert challenge_funnel_at(engine, programme.id, dt.date.today())["ideas"].sum() == 0

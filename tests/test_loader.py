@@ -1,0 +1,130 @@
+"""The data folder loader: a bad file is rejected with file, row and column named, and nothing is written."""
+import pytest
+from sqlalchemy import func, select
+
+from impact.loader import LoadError, load_folder
+from impact.models import AuditEntry, Programme, Project, ReachReading, StatusEvent
+from tests.conftest import load, write_folder
+
+PROGRAMMES = """
+    [[programme]]
+    slug = "tiny"
+    name = "Tiny hackathon"
+    [[programme.challenge]]
+    slug = "c1"
+    name = "Challenge one"
+    [[programme.metric]]
+    slug = "people"
+    label = "People reached"
+    unit = "people"
+"""
+PROJECTS = """
+    programme,slug,name,challenge,illustrative
+    tiny,a,Project A,c1,false
+    tiny,b,Project B,,true
+"""
+EVENTS = """
+    project,status,effective_date,note
+    a,idea,2020-01-10,
+    a,funded,2020-02-01,
+"""
+READINGS = """
+    project,metric,as_of,value,evidence_url
+    a,people,2020-03-31,120,https://example.org/report
+"""
+
+
+def table_counts(engine):
+    with engine.connect() as conn:
+        return [conn.scalar(select(func.count()).select_from(m))
+                for m in (Programme, Project, StatusEvent, ReachReading, AuditEntry)]
+
+
+def test_a_clean_folder_loads_in_one_go_with_its_audit_entry(engine, tmp_path):
+    summary = load(engine, tmp_path / "ok", programmes__toml=PROGRAMMES, projects__csv=PROJECTS,
+                   status_events__csv=EVENTS, reach_readings__csv=READINGS)
+    assert (summary.programmes, summary.projects, summary.status_events, summary.reach_readings) == (1, 2, 2, 1)
+    assert table_counts(engine) == [1, 2, 2, 1, 1]
+    with engine.connect() as conn:
+        audit = conn.execute(select(AuditEntry)).one()
+        assert (audit.actor, audit.action) == ("test", "import")
+        assert conn.scalar(select(Project.illustrative).where(Project.slug == "b")) is True
+        assert conn.scalar(select(StatusEvent.review_state).limit(1)) == "approved"
+
+
+def test_files_may_be_loaded_in_separate_folders(engine, tmp_path):
+    load(engine, tmp_path / "one", programmes__toml=PROGRAMMES, projects__csv=PROJECTS)
+    load(engine, tmp_path / "two", status_events__csv=EVENTS + "    a,launched,2020-04-01,\n")
+    load(engine, tmp_path / "three", reach_readings__csv=READINGS)
+    assert table_counts(engine) == [1, 2, 3, 1, 3]
+
+
+BROKEN = [
+    ("projects.csv", "programme,slug\ntiny,a\n", "projects.csv, row 1, column 'name': the header lacks column(s) name."),
+    ("projects.csv", "programme,slug,name\nnowhere,x,X\n", "projects.csv, row 2, column 'programme': unknown programme 'nowhere'"),
+    ("projects.csv", "programme,slug,name\ntiny,a,A\ntiny,a,Again\n", "projects.csv, row 3, column 'slug': project 'a' already exists"),
+    ("projects.csv", "programme,slug,name,challenge\ntiny,x,X,c9\n", "projects.csv, row 2, column 'challenge': programme 'tiny' has no challenge 'c9'"),
+    ("projects.csv", "programme,slug,name\ntiny,,X\n", "projects.csv, row 2, column 'slug': is empty"),
+    ("projects.csv", "programme,slug,name,illustrative\ntiny,x,X,maybe\n", "projects.csv, row 2, column 'illustrative'"),
+    ("projects.csv", "programme,slug,name\ntiny,x,X,extra\n", "projects.csv, row 2: has more cells than the header"),
+    ("status_events.csv", "project,status,effective_date\nzz,idea,2020-01-01\n", "status_events.csv, row 2, column 'project': unknown project 'zz'"),
+    ("status_events.csv", "project,status,effective_date\na,idea,22/03/2020\n", "status_events.csv, row 2, column 'effective_date': '22/03/2020' is not a date"),
+    ("status_events.csv", "project,status,effective_date\na,won,2020-01-01\n", "status_events.csv, row 2, column 'status': 'won' is not a status"),
+    ("status_events.csv", "project,status,effective_date\na,idea,2020-01-01\na,launched,2020-02-01\n", "status_events.csv, row 3, column 'status': A project that is idea cannot become launched"),
+    ("status_events.csv", "project,status,effective_date\na,idea,2020-01-01\na,discontinued,2020-02-01\n", "status_events.csv, row 3, column 'status': Changing from idea to discontinued needs a note"),
+    ("status_events.csv", "project,status,effective_date,evidence_url\na,idea,2020-01-01,javascript:alert(1)\n", "status_events.csv, row 2, column 'evidence_url': must start with http:// or https://"),
+    ("status_events.csv", "project,status,effective_date,recorded_at\na,idea,2020-01-01,yesterday\n", "status_events.csv, row 2, column 'recorded_at'"),
+    ("reach_readings.csv", "project,metric,as_of,value\na,people,2020-01-01,-5\n", "reach_readings.csv, row 2, column 'value': '-5' is not a whole number"),
+    ("reach_readings.csv", "project,metric,as_of,value\na,people,2020-01-01,1.5\n", "reach_readings.csv, row 2, column 'value'"),
+    ("reach_readings.csv", "project,metric,as_of,value\na,pupils,2020-01-01,5\n", "reach_readings.csv, row 2, column 'metric': programme 'tiny' has no metric 'pupils'"),
+    ("programmes.toml", "[[programme]]\nslug = 'x'\n", "programmes.toml, programme 1, column 'name'"),
+    ("programmes.toml", "[[programme\n", "programmes.toml: is not valid TOML"),
+]
+
+
+@pytest.mark.parametrize("name,text,message", BROKEN, ids=[b[2][:60] for b in BROKEN])
+def test_a_broken_file_is_rejected_with_its_place_and_nothing_is_written(engine, tmp_path, name, text, message):
+    load(engine, tmp_path / "base", programmes__toml=PROGRAMMES, projects__csv="programme,slug,name\ntiny,a,A\n")
+    before = table_counts(engine)
+    files = {"programmes.toml": PROGRAMMES.replace("tiny", "other"), "projects.csv": "programme,slug,name\n",
+             name: text}
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for file, content in files.items():
+        (folder / file).write_text(content, encoding="utf-8")
+    with pytest.raises(LoadError) as caught:
+        load_folder(engine, folder, actor="test")
+    assert message in str(caught.value)
+    assert table_counts(engine) == before
+
+
+def test_every_problem_is_reported_at_once(engine, tmp_path):
+    folder = write_folder(tmp_path / "bad", programmes__toml=PROGRAMMES,
+                          projects__csv="programme,slug,name\ntiny,a,A\nnowhere,b,B\n",
+                          status_events__csv="project,status,effective_date\na,idea,soon\nb,idea,2020-01-01\n")
+    with pytest.raises(LoadError) as caught:
+        load_folder(engine, folder, actor="test")
+    assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
+        ("projects.csv", 3, "programme"), ("status_events.csv", 2, "effective_date"),
+        ("status_events.csv", 3, "project")]
+    assert table_counts(engine) == [0, 0, 0, 0, 0]
+
+
+def test_non_utf8_and_binary_files_are_rejected(engine, tmp_path):
+    folder = write_folder(tmp_path / "bin", programmes__toml=PROGRAMMES)
+    (folder / "projects.csv").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00garbage")
+    with pytest.raises(LoadError, match="projects.csv: is not UTF-8 text"):
+        load_folder(engine, folder, actor="test")
+    assert table_counts(engine) == [0, 0, 0, 0, 0]
+
+
+def test_a_missing_folder_is_a_clear_error(engine, tmp_path):
+    with pytest.raises(LoadError, match="is not a folder"):
+        load_folder(engine, tmp_path / "nowhere", actor="test")
+
+
+def test_new_events_are_checked_against_the_history_already_stored(engine, tmp_path):
+    load(engine, tmp_path / "one", programmes__toml=PROGRAMMES, projects__csv=PROJECTS, status_events__csv=EVENTS)
+    folder = write_folder(tmp_path / "two", status_events__csv="project,status,effective_date\na,idea,2020-05-01\n")
+    with pytest.raises(LoadError, match="row 2, column 'status': A project that is funded cannot become idea"):
+        load_folder(engine, folder, actor="test")
