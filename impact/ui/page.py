@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,8 +26,18 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def _use_the_entry_navigation() -> None:
+    """On a fresh server Streamlit runs a page opened by its URL straight from pages/ (its older multipage
+    mode) with a navigation of its own, until some session has run dashboard.py's `st.navigation`. Leave that
+    mode at once and rerun, so that the page is run through dashboard.py like any other."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def guard_page() -> Source:
     """Check the database can be read and return it at its current data version; else explain and stop."""
+    _use_the_entry_navigation()
     url = database_url()
     try:
         engine = _engine(url)

@@ -1,0 +1,160 @@
+"""Each page run with Streamlit's AppTest: the demo figures appear, bad links and bad databases get a sentence."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from impact.db import ensure_schema, make_engine
+from tests.conftest import D, ROOT, load
+
+TIMEOUT = 60
+
+
+def run(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_texts(at: AppTest) -> list[str]:
+    """Every text label drawn in the page's plotly charts."""
+    texts = []
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            texts += trace.get("text") or []
+    return texts
+
+
+@pytest.fixture
+def demo_db(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+
+
+def test_overview_shows_the_wirvsvirus_funnel(demo_db):
+    at = run("pages/overview.py")
+    assert not at.exception
+    assert metrics(at) == {"Participants": "28,000", "Ideas submitted": "1,500", "Funded": "130", "Launched": "30"}
+    assert "30  (23.1% of funded)" in chart_texts(at)
+    assert "130  (8.7% of ideas submitted)" in chart_texts(at)
+    assert any("partly illustrative" in w.value for w in at.warning)
+    assert at.query_params["programme"] == "wirvsvirus-2020"
+
+
+def test_the_entry_point_opens_on_the_overview_and_navigates_to_reach(demo_db):
+    at = run("dashboard.py")
+    assert not at.exception
+    assert metrics(at)["Launched"] == "30"
+    at.switch_page("pages/reach.py").run()
+    assert not at.exception
+    assert metrics(at)["Pupils"] == "20,000"
+
+
+def test_overview_as_it_stood_on_an_earlier_date(demo_db):
+    at = run("pages/overview.py", programme="wirvsvirus-2020", as_of="2020-06-10")
+    assert not at.exception
+    assert metrics(at)["Funded"] == "111"
+    assert at.date_input(key="as_of").value.isoformat() == "2020-06-10"
+
+
+def test_moving_the_date_back_in_the_sidebar_changes_the_funnel(demo_db):
+    at = run("pages/overview.py")
+    at.date_input(key="as_of").set_value(D("2020-04-01")).run()
+    assert not at.exception
+    assert metrics(at)["Funded"] == "0"
+    assert at.query_params["as_of"] == "2020-04-01"
+
+
+def test_an_unknown_programme_in_the_link_is_explained(demo_db):
+    at = run("pages/overview.py", programme="no-such-hackathon")
+    assert not at.exception
+    assert "There is no programme called “no-such-hackathon”" in at.error[0].value
+    assert metrics(at)["Participants"] == "28,000"  # the first programme is shown instead
+
+
+def test_a_bad_date_in_the_link_is_explained(demo_db):
+    at = run("pages/overview.py", as_of="30/04/2021")
+    assert not at.exception
+    assert "is not a date" in at.warning[0].value
+
+
+def test_a_date_before_the_programme_started(demo_db):
+    at = run("pages/overview.py", programme="wirvsvirus-2020", as_of="2020-01-01")
+    assert not at.exception
+    assert "nothing had happened yet" in " ".join(i.value for i in at.info)
+
+
+def test_reach_shows_corona_schools_published_figures(demo_db):
+    at = run("pages/reach.py", programme="wirvsvirus-2020", as_of="2021-04-30")
+    assert not at.exception
+    assert metrics(at)["Pupils"] == "20,000"
+    assert metrics(at)["Volunteer tutors"] == "14,000"
+    names = [trace.get("name") for c in at.get("plotly_chart") for trace in json.loads(c.proto.spec)["data"]]
+    assert "Corona School" in names
+
+
+def test_reach_by_challenge_and_another_metric(demo_db):
+    at = run("pages/reach.py", programme="wirvsvirus-2020")
+    at.button_group(key="metric").set_value("people_reached").run()
+    at.button_group(key="reach_by").set_value("challenge").run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert titles == ["People reached: programme total", "People reached per challenge"]
+
+
+def test_a_programme_without_reach_data(demo_db):
+    at = run("pages/reach.py", programme="hackathon-covid-2021")
+    assert not at.exception
+    assert "No reach figures were recorded" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_an_empty_database_says_how_to_load_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    for page in ("pages/overview.py", "pages/reach.py"):
+        at = run(page)
+        assert not at.exception
+        assert "python -m impact demo" in at.info[0].value
+
+
+def test_an_empty_programme(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'e.sqlite3'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    load(engine, tmp_path / "f", programmes__toml='[[programme]]\nslug = "new"\nname = "New hackathon"\n')
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run("pages/overview.py")
+    assert not at.exception
+    assert metrics(at) == {"Ideas submitted": "0", "Funded": "0", "Launched": "0"}
+    at = run("pages/reach.py")
+    assert not at.exception
+    assert "No reach figures were recorded" in at.info[0].value
+
+
+def test_a_database_that_cannot_be_opened(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent-folder/impact.sqlite3")
+    for page in ("pages/overview.py", "pages/reach.py", "dashboard.py"):
+        at = run(page)
+        assert not at.exception
+        assert "cannot be opened" in at.error[0].value
+        assert "Check DATABASE_URL" in at.error[0].value
+
+
+def test_new_data_show_without_a_restart(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    programme = '[[programme]]\nslug = "live"\nname = "Live hackathon"\nstarts_on = 2020-01-01\n'
+    load(engine, tmp_path / "one", programmes__toml=programme,
+         projects__csv="programme,slug,name\nlive,a,A\n",
+         status_events__csv="project,status,effective_date\na,idea,2020-01-10\n")
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run("pages/overview.py")
+    assert metrics(at)["Funded"] == "0"
+    load(engine, tmp_path / "two", status_events__csv="project,status,effective_date\na,funded,2020-02-01\n")
+    at.run()
+    assert metrics(at)["Funded"] == "1"
