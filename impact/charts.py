@@ -26,6 +26,7 @@ STATUS_LABELS = {
     DISCONTINUED: N_("Discontinued"),
 }
 STATUS_COLOURS = {IDEA: GREY, FUNDED: SKY, IN_DEVELOPMENT: BLUE, LAUNCHED: GREEN, DISCONTINUED: VERMILION}
+MAX_DOTS = 60  # per series
 FONT = dict(family="Source Sans Pro, sans-serif", size=14)
 
 
@@ -123,7 +124,9 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
         hover = (f"{name}<br>" if name else "") + "%{x|%Y-%m-%d}: %{y:,} " + unit + "<extra></extra>"
         fig.add_trace(go.Scatter(x=part["as_of"], y=part["value"], mode="lines", line_shape="hv", name=name or title,
                                  legendgroup=name, line=dict(color=colour, width=3), hovertemplate=hover))
-        readings = part[part["reading"]]  # a marker where a reading was made, none on the carried-forward end
+        readings = part[part["reading"]]  # a dot where a reading was made, none on the carried-forward end
+        if len(readings) > MAX_DOTS:
+            continue  # dots would blur into a thick line
         fig.add_trace(go.Scatter(x=readings["as_of"], y=readings["value"], mode="markers", legendgroup=name,
                                  showlegend=False, marker=dict(color=colour, size=7), hovertemplate=hover))
     fig.update_yaxes(title=unit, rangemode="tozero", separatethousands=True, gridcolor="rgba(128,128,128,0.25)")

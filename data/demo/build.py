@@ -166,10 +166,14 @@ def build() -> tuple[list[dict], list[dict], list[dict]]:
 
 
 def _people_reached(readings: list[dict], rng: random.Random, slug: str, start: dt.date, end: dt.date) -> None:
-    """Quarterly cumulative readings from launch until the end, growing by an illustrative amount."""
+    """Quarterly cumulative readings from launch until the end, growing by an illustrative amount.
+
+    Projects differ in size as real ones do: a typical one gains a few hundred people a quarter, a few gain
+    thousands."""
+    size = rng.lognormvariate(6, 1.2)
     total, day = 0, start + dt.timedelta(days=30)
     while day <= end:
-        total += rng.randint(50, 3000)
+        total += max(1, int(size * rng.uniform(0.5, 1.5)))
         readings.append(dict(project=slug, metric="people_reached", as_of=day, value=total,
                              recorded_at=recorded(day, rng), recorded_by="demo data",
                              note="Illustrative figure (demo data).", evidence_url=""))
