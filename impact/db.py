@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from impact.models import Base
@@ -40,9 +40,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def describe(engine: Engine) -> str:
-    """The database's address with any password hidden, for messages."""
-    return engine.url.render_as_string(hide_password=True)
+def describe(database: Engine | str) -> str:
+    """The database's address (of an engine, or a URL) with any password hidden, for messages."""
+    url = database.url if isinstance(database, Engine) else make_url(database)
+    return url.render_as_string(hide_password=True)
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -88,16 +88,17 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, "is not a folder; give the folder that holds the files.")])
     with Session(engine) as session, session.begin():
-        batch = _Checker(session, folder).check()
+        batch = _Checker(session, folder, actor).check()
         summary = _write(session, batch)
         session.add(AuditEntry(actor=actor, action="import", subject=str(folder), after=json.dumps(vars(summary))))
     return summary
 
 
 class _Checker:
-    def __init__(self, session: Session, folder: Path):
+    def __init__(self, session: Session, folder: Path, actor: str):
         self.session = session
         self.folder = folder
+        self.actor = actor
         self.problems: list[Problem] = []
         self.batch = _Batch()
         # Natural keys known so far: the database's, then the folder's.
@@ -251,7 +252,7 @@ class _Checker:
         return {
             "project": line["project"],
             "recorded_at": recorded_at,
-            "recorded_by": line.get("recorded_by") or "import",
+            "recorded_by": line.get("recorded_by") or self.actor,
             "note": line.get("note", ""),
             "evidence_url": url,
         }

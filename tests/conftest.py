@@ -17,6 +17,34 @@ DEMO = ROOT / "data" / "demo"
 D = dt.date.fromisoformat
 
 
+# The programme of the small hand-built worlds in the tests: 100 participants declared, ideas counted from records.
+TINY_PROGRAMME = """
+    [[programme]]
+    slug = "tiny"
+    name = "Tiny hackathon"
+    starts_on = 2020-01-01
+    [[programme.figure]]
+    key = "participants"
+    label = "Participants"
+    value = 100
+    source = "the organisers"
+    [[programme.challenge]]
+    slug = "c1"
+    name = "Challenge one"
+    [[programme.challenge]]
+    slug = "c2"
+    name = "Challenge two"
+    [[programme.metric]]
+    slug = "people"
+    label = "People reached"
+    unit = "people"
+    [[programme.metric]]
+    slug = "pupils"
+    label = "Pupils"
+    unit = "pupils"
+"""
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")

@@ -16,25 +16,8 @@ from sqlalchemy.orm import Session
 
 from impact.models import Project, StatusEvent
 from impact.queries import challenge_funnel_at, funded_status_at, funnel_at
-from tests.conftest import D, info, load
+from tests.conftest import TINY_PROGRAMME, D, info, load
 
-PROGRAMMES = """
-    [[programme]]
-    slug = "tiny"
-    name = "Tiny hackathon"
-    starts_on = 2020-01-01
-    [[programme.figure]]
-    key = "participants"
-    label = "Participants"
-    value = 100
-    source = "the organisers"
-    [[programme.challenge]]
-    slug = "c1"
-    name = "Challenge one"
-    [[programme.challenge]]
-    slug = "c2"
-    name = "Challenge two"
-"""
 PROJECTS = """
     programme,slug,name,challenge
     tiny,a,Project A,c1
@@ -65,7 +48,7 @@ EVENTS = """
 
 @pytest.fixture
 def tiny(engine, tmp_path):
-    load(engine, tmp_path / "tiny", programmes__toml=PROGRAMMES, projects__csv=PROJECTS, status_events__csv=EVENTS)
+    load(engine, tmp_path / "tiny", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS, status_events__csv=EVENTS)
     return engine
 
 
@@ -99,7 +82,7 @@ def test_funnel_shares_of_the_previous_stage(tiny):
 
 
 def test_a_declared_ideas_figure_replaces_the_count_of_records(engine, tmp_path):
-    declared = PROGRAMMES + """
+    declared = TINY_PROGRAMME + """
     [[programme.figure]]
     key = "ideas_submitted"
     label = "Ideas submitted"
@@ -161,7 +144,7 @@ def test_a_correction_supersedes_the_wrong_event(tiny):
 
 
 def test_an_empty_programme_has_an_empty_funnel(engine, tmp_path):
-    load(engine, tmp_path / "e", programmes__toml=PROGRAMMES)
+    load(engine, tmp_path / "e", programmes__toml=TINY_PROGRAMME)
     programme = info(engine, "tiny")
     assert counts(engine, "2020-06-30") == dict(participants=100, ideas_submitted=0, funded=0, launched=0)
     assert funded_status_at(engine, programme.id, dt.date.today())["projects"].sum() == 0

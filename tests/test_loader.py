@@ -4,20 +4,8 @@ from sqlalchemy import func, select
 
 from impact.loader import LoadError, load_folder
 from impact.models import AuditEntry, Programme, Project, ReachReading, StatusEvent
-from tests.conftest import load, write_folder
+from tests.conftest import TINY_PROGRAMME, load, write_folder
 
-PROGRAMMES = """
-    [[programme]]
-    slug = "tiny"
-    name = "Tiny hackathon"
-    [[programme.challenge]]
-    slug = "c1"
-    name = "Challenge one"
-    [[programme.metric]]
-    slug = "people"
-    label = "People reached"
-    unit = "people"
-"""
 PROJECTS = """
     programme,slug,name,challenge,illustrative
     tiny,a,Project A,c1,false
@@ -41,7 +29,7 @@ def table_counts(engine):
 
 
 def test_a_clean_folder_loads_in_one_go_with_its_audit_entry(engine, tmp_path):
-    summary = load(engine, tmp_path / "ok", programmes__toml=PROGRAMMES, projects__csv=PROJECTS,
+    summary = load(engine, tmp_path / "ok", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS,
                    status_events__csv=EVENTS, reach_readings__csv=READINGS)
     assert (summary.programmes, summary.projects, summary.status_events, summary.reach_readings) == (1, 2, 2, 1)
     assert table_counts(engine) == [1, 2, 2, 1, 1]
@@ -49,11 +37,12 @@ def test_a_clean_folder_loads_in_one_go_with_its_audit_entry(engine, tmp_path):
         audit = conn.execute(select(AuditEntry)).one()
         assert (audit.actor, audit.action) == ("test", "import")
         assert conn.scalar(select(Project.illustrative).where(Project.slug == "b")) is True
-        assert conn.scalar(select(StatusEvent.review_state).limit(1)) == "approved"
+        assert conn.execute(select(StatusEvent.review_state, StatusEvent.recorded_by)).all() == [
+            ("approved", "test"), ("approved", "test")]  # loaded entries are approved, recorded by the loader
 
 
 def test_files_may_be_loaded_in_separate_folders(engine, tmp_path):
-    load(engine, tmp_path / "one", programmes__toml=PROGRAMMES, projects__csv=PROJECTS)
+    load(engine, tmp_path / "one", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS)
     load(engine, tmp_path / "two", status_events__csv=EVENTS + "    a,launched,2020-04-01,\n")
     load(engine, tmp_path / "three", reach_readings__csv=READINGS)
     assert table_counts(engine) == [1, 2, 3, 1, 3]
@@ -76,7 +65,7 @@ BROKEN = [
     ("status_events.csv", "project,status,effective_date,recorded_at\na,idea,2020-01-01,yesterday\n", "status_events.csv, row 2, column 'recorded_at'"),
     ("reach_readings.csv", "project,metric,as_of,value\na,people,2020-01-01,-5\n", "reach_readings.csv, row 2, column 'value': '-5' is not a whole number"),
     ("reach_readings.csv", "project,metric,as_of,value\na,people,2020-01-01,1.5\n", "reach_readings.csv, row 2, column 'value'"),
-    ("reach_readings.csv", "project,metric,as_of,value\na,pupils,2020-01-01,5\n", "reach_readings.csv, row 2, column 'metric': programme 'tiny' has no metric 'pupils'"),
+    ("reach_readings.csv", "project,metric,as_of,value\na,tutors,2020-01-01,5\n", "reach_readings.csv, row 2, column 'metric': programme 'tiny' has no metric 'tutors'"),
     ("programmes.toml", "[[programme]]\nslug = 'x'\n", "programmes.toml, programme 1, column 'name'"),
     ("programmes.toml", "[[programme\n", "programmes.toml: is not valid TOML"),
 ]
@@ -84,9 +73,9 @@ BROKEN = [
 
 @pytest.mark.parametrize("name,text,message", BROKEN, ids=[b[2][:60] for b in BROKEN])
 def test_a_broken_file_is_rejected_with_its_place_and_nothing_is_written(engine, tmp_path, name, text, message):
-    load(engine, tmp_path / "base", programmes__toml=PROGRAMMES, projects__csv="programme,slug,name\ntiny,a,A\n")
+    load(engine, tmp_path / "base", programmes__toml=TINY_PROGRAMME, projects__csv="programme,slug,name\ntiny,a,A\n")
     before = table_counts(engine)
-    files = {"programmes.toml": PROGRAMMES.replace("tiny", "other"), "projects.csv": "programme,slug,name\n",
+    files = {"programmes.toml": TINY_PROGRAMME.replace("tiny", "other"), "projects.csv": "programme,slug,name\n",
              name: text}
     folder = tmp_path / "broken"
     folder.mkdir()
@@ -99,7 +88,7 @@ def test_a_broken_file_is_rejected_with_its_place_and_nothing_is_written(engine,
 
 
 def test_every_problem_is_reported_at_once(engine, tmp_path):
-    folder = write_folder(tmp_path / "bad", programmes__toml=PROGRAMMES,
+    folder = write_folder(tmp_path / "bad", programmes__toml=TINY_PROGRAMME,
                           projects__csv="programme,slug,name\ntiny,a,A\nnowhere,b,B\n",
                           status_events__csv="project,status,effective_date\na,idea,soon\nb,idea,2020-01-01\n")
     with pytest.raises(LoadError) as caught:
@@ -111,7 +100,7 @@ def test_every_problem_is_reported_at_once(engine, tmp_path):
 
 
 def test_non_utf8_and_binary_files_are_rejected(engine, tmp_path):
-    folder = write_folder(tmp_path / "bin", programmes__toml=PROGRAMMES)
+    folder = write_folder(tmp_path / "bin", programmes__toml=TINY_PROGRAMME)
     (folder / "projects.csv").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00garbage")
     with pytest.raises(LoadError, match="projects.csv: is not UTF-8 text"):
         load_folder(engine, folder, actor="test")
@@ -124,7 +113,7 @@ def test_a_missing_folder_is_a_clear_error(engine, tmp_path):
 
 
 def test_new_events_are_checked_against_the_history_already_stored(engine, tmp_path):
-    load(engine, tmp_path / "one", programmes__toml=PROGRAMMES, projects__csv=PROJECTS, status_events__csv=EVENTS)
+    load(engine, tmp_path / "one", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS, status_events__csv=EVENTS)
     folder = write_folder(tmp_path / "two", status_events__csv="project,status,effective_date\na,idea,2020-05-01\n")
     with pytest.raises(LoadError, match="row 2, column 'status': A project that is funded cannot become idea"):
         load_folder(engine, folder, actor="test")

@@ -11,27 +11,8 @@ Programme people at each date, by hand:
 import pytest
 
 from impact.queries import reach_by, reach_latest, reach_totals
-from tests.conftest import D, info, load
+from tests.conftest import TINY_PROGRAMME, D, info, load
 
-PROGRAMMES = """
-    [[programme]]
-    slug = "tiny"
-    name = "Tiny hackathon"
-    [[programme.challenge]]
-    slug = "c1"
-    name = "Challenge one"
-    [[programme.challenge]]
-    slug = "c2"
-    name = "Challenge two"
-    [[programme.metric]]
-    slug = "people"
-    label = "People reached"
-    unit = "people"
-    [[programme.metric]]
-    slug = "pupils"
-    label = "Pupils"
-    unit = "pupils"
-"""
 PROJECTS = """
     programme,slug,name,challenge
     tiny,a,Project A,c1
@@ -54,7 +35,7 @@ READINGS = """
 
 @pytest.fixture
 def tiny(engine, tmp_path):
-    load(engine, tmp_path / "tiny", programmes__toml=PROGRAMMES, projects__csv=PROJECTS,
+    load(engine, tmp_path / "tiny", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS,
          reach_readings__csv=READINGS)
     return engine
 
@@ -116,7 +97,7 @@ def test_per_challenge(tiny):
 
 
 def test_a_programme_without_readings_has_no_reach(engine, tmp_path):
-    load(engine, tmp_path / "e", programmes__toml=PROGRAMMES, projects__csv=PROJECTS)
+    load(engine, tmp_path / "e", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS)
     programme = info(engine, "tiny")
     assert reach_latest(engine, programme.id, D("2021-01-01")).empty
     assert reach_totals(engine, programme.id, D("2021-01-01")).empty

@@ -46,7 +46,7 @@ def guard_page() -> Source:
         st.error(str(exc), icon=":material/database:")
     except SQLAlchemyError as exc:
         st.error(_("The database {db} cannot be read ({reason}). Check DATABASE_URL and that the database "
-                   "server is running, then reload this page.", db=describe(make_engine(url)),
+                   "server is running, then reload this page.", db=describe(url),
                    reason=type(exc.orig or exc).__name__), icon=":material/database:")
     st.stop()
 
