@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from impact.db import DatabaseUnavailable, ROOT, describe, ensure_schema, make_engine
+from impact.i18n import _
 from impact.loader import LoadError, load_folder
 from impact.queries import data_version
 
@@ -27,12 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ensure_schema(engine)
         if args.command == "init":
-            print(f"The database {describe(engine)} is ready.")
+            print(_("The database {db} is ready.", db=describe(engine)))
         elif args.command == "demo":
             if data_version(engine):
                 if args.if_empty:
                     return 0
-                print("The database already holds data; the demo loads only into an empty database.",
+                print(_("The database already holds data; the demo loads only into an empty database."),
                       file=sys.stderr)
                 return 1
             _report(load_folder(engine, DEMO_FOLDER, actor="demo"), describe(engine))
@@ -45,5 +46,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(summary, where: str) -> None:
-    print(f"Loaded into {where}: {summary.programmes} programme(s), {summary.projects} project(s), "
-          f"{summary.status_events} status event(s), {summary.reach_readings} reach reading(s).")
+    print(_("Loaded into {db}: {programmes} programme(s), {projects} project(s), {events} status event(s), "
+            "{readings} reach reading(s).", db=where, programmes=summary.programmes, projects=summary.projects,
+            events=summary.status_events, readings=summary.reach_readings))

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from impact.i18n import _
 from impact.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,10 +53,9 @@ def ensure_schema(engine: Engine) -> None:
         if not inspect(engine).has_table("audit_entries"):
             Base.metadata.create_all(engine)
     except Exception as exc:  # any driver error means the same thing to the user
-        raise DatabaseUnavailable(
-            f"The database {describe(engine)} cannot be opened ({_first_line(exc)}). "
-            "Check DATABASE_URL and that the database server is running."
-        ) from exc
+        raise DatabaseUnavailable(_(
+            "The database {db} cannot be opened ({reason}). Check DATABASE_URL and that the database server is "
+            "running.", db=describe(engine), reason=_first_line(exc))) from exc
 
 
 def _first_line(exc: BaseException) -> str:

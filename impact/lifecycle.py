@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from impact.i18n import _
+
 IDEA = "idea"
 FUNDED = "funded"
 IN_DEVELOPMENT = "in_development"
@@ -45,12 +47,13 @@ def note_required(current: Optional[str], new: str) -> bool:
 def check_transition(current: Optional[str], new: str, note: str = "") -> None:
     """Raise TransitionError unless `new` may follow `current` with this note."""
     if new not in STATUSES:
-        raise TransitionError(f"'{new}' is not a status; use one of: {', '.join(STATUSES)}.")
+        raise TransitionError(_("'{new}' is not a status; use one of: {statuses}.", new=new, statuses=", ".join(STATUSES)))
     if new not in allowed_next(current):
         allowed = ", ".join(allowed_next(current)) or "none"
-        raise TransitionError(f"A project that is {current} cannot become {new}; it may become: {allowed}.")
+        raise TransitionError(_("A project that is {current} cannot become {new}; it may become: {allowed}.",
+                                current=current, new=new, allowed=allowed))
     if note_required(current, new) and not note.strip():
-        raise TransitionError(f"Changing from {current} to {new} needs a note saying why.")
+        raise TransitionError(_("Changing from {current} to {new} needs a note saying why.", current=current, new=new))
 
 
 def check_history(statuses_in_order: Sequence[tuple[str, str]]) -> None:

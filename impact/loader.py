@@ -19,6 +19,7 @@ from typing import Iterable, Optional
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+from impact.i18n import _
 from impact.lifecycle import STATUSES, TransitionError, check_transition
 from impact.models import (
     AuditEntry,
@@ -50,7 +51,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file + (f", row {self.row}" if self.row else "") + (f", column '{self.column}'" if self.column else "")
+        where = self.file
+        if self.row:
+            where += _(", row {row}", row=self.row)
+        if self.column:
+            where += _(", column '{column}'", column=self.column)
         return f"{where}: {self.message}"
 
 
@@ -60,8 +65,9 @@ class LoadError(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         shown = "\n".join(f"- {p}" for p in problems[:20])
-        more = f"\n- ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"Nothing was loaded; fix these {len(problems)} problem(s) and load again:\n{shown}{more}")
+        more = "\n- " + _("... and {n} more", n=len(problems) - 20) if len(problems) > 20 else ""
+        super().__init__(_("Nothing was loaded; fix these {n} problem(s) and load again:", n=len(problems))
+                         + f"\n{shown}{more}")
 
 
 @dataclass
@@ -86,7 +92,7 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
     """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise LoadError([Problem(str(folder), None, None, "is not a folder; give the folder that holds the files.")])
+        raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
     with Session(engine) as session, session.begin():
         batch = _Checker(session, folder, actor).check()
         summary = _write(session, batch)
@@ -128,26 +134,26 @@ class _Checker:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            self.problem(PROGRAMMES_FILE, None, None, f"is not valid TOML ({exc}).")
+            self.problem(PROGRAMMES_FILE, None, None, _("is not valid TOML ({error}).", error=exc))
             return
         for number, prog in enumerate(data.get("programme", []), start=1):
-            where = f"{PROGRAMMES_FILE}, programme {number}"
+            where = _("{file}, programme {number}", file=PROGRAMMES_FILE, number=number)
             slug = prog.get("slug", "")
             missing = [k for k in ("slug", "name") if not str(prog.get(k, "")).strip()]
             if missing:
-                self.problem(where, None, missing[0], "is missing; every programme needs a slug and a name.")
+                self.problem(where, None, missing[0], _("is missing; every programme needs a slug and a name."))
                 continue
             if slug in self.programmes:
-                self.problem(where, None, "slug", f"programme '{slug}' already exists; give a new slug.")
+                self.problem(where, None, "slug", _("programme '{slug}' already exists; give a new slug.", slug=slug))
                 continue
             for key in ("starts_on", "ends_on"):
                 if key in prog and not isinstance(prog[key], dt.date):
-                    self.problem(where, None, key, "must be a date written as 2020-03-20 (no quotes).")
+                    self.problem(where, None, key, _("must be a date written as 2020-03-20 (no quotes)."))
             figures = prog.get("figure", [])
             for fig in figures:
                 if not isinstance(fig.get("value"), int) or fig["value"] < 0 or not fig.get("source"):
-                    self.problem(where, None, "figure", f"figure '{fig.get('key')}' needs a whole number "
-                                 "value >= 0 and a source.")
+                    self.problem(where, None, "figure", _("figure '{key}' needs a whole number value >= 0 and a "
+                                                          "source.", key=fig.get("key")))
             self.programmes[slug] = {
                 "challenges": {c["slug"] for c in prog.get("challenge", [])},
                 "metrics": {m["slug"] for m in prog.get("metric", [])},
@@ -158,21 +164,21 @@ class _Checker:
         for row, line in self._rows(PROJECTS_FILE, PROJECT_COLUMNS):
             slug, programme = line["slug"], line["programme"]
             if programme not in self.programmes:
-                self.problem(PROJECTS_FILE, row, "programme", f"unknown programme '{programme}'; "
-                             f"define it in {PROGRAMMES_FILE} first.")
+                self.problem(PROJECTS_FILE, row, "programme", _("unknown programme '{programme}'; define it in "
+                                                                "{file} first.", programme=programme, file=PROGRAMMES_FILE))
                 continue
             if slug in self.projects:
-                self.problem(PROJECTS_FILE, row, "slug", f"project '{slug}' already exists; give each project "
-                             "its own slug.")
+                self.problem(PROJECTS_FILE, row, "slug", _("project '{slug}' already exists; give each project its "
+                                                           "own slug.", slug=slug))
                 continue
             challenge = line.get("challenge", "")
             if challenge and challenge not in self.programmes[programme]["challenges"]:
-                self.problem(PROJECTS_FILE, row, "challenge", f"programme '{programme}' has no challenge "
-                             f"'{challenge}'.")
+                self.problem(PROJECTS_FILE, row, "challenge", _("programme '{programme}' has no challenge "
+                                                                "'{challenge}'.", programme=programme, challenge=challenge))
                 continue
             illustrative = _boolean(line.get("illustrative", ""))
             if illustrative is None:
-                self.problem(PROJECTS_FILE, row, "illustrative", "must be true or false (or left empty).")
+                self.problem(PROJECTS_FILE, row, "illustrative", _("must be true or false (or left empty)."))
                 continue
             self.projects[slug] = programme
             self.batch.projects.append({**line, "illustrative": illustrative})
@@ -182,8 +188,8 @@ class _Checker:
         for row, line in self._rows(EVENTS_FILE, EVENT_COLUMNS):
             entry = self._history_entry(EVENTS_FILE, row, line)
             if line["status"] not in STATUSES:
-                self.problem(EVENTS_FILE, row, "status", f"'{line['status']}' is not a status; use one of "
-                             f"{', '.join(STATUSES)}.")
+                self.problem(EVENTS_FILE, row, "status", _("'{status}' is not a status; use one of {statuses}.",
+                                                           status=line["status"], statuses=", ".join(STATUSES)))
                 continue
             effective = self._date(EVENTS_FILE, row, "effective_date", line["effective_date"])
             if entry is None or effective is None:
@@ -208,8 +214,8 @@ class _Checker:
             try:
                 check_transition(current, event["status"], event["note"])
             except TransitionError as exc:
-                self.problem(EVENTS_FILE, event["_row"], "status", f"{exc} (project '{project}', "
-                             f"{event['effective_date']}).")
+                self.problem(EVENTS_FILE, event["_row"], "status", _("{error} (project '{project}', {date}).",
+                             error=exc, project=project, date=event["effective_date"]))
                 return
             current = event["status"]
 
@@ -219,14 +225,16 @@ class _Checker:
             as_of = self._date(READINGS_FILE, row, "as_of", line["as_of"])
             value = _whole_number(line["value"])
             if value is None:
-                self.problem(READINGS_FILE, row, "value", f"'{line['value']}' is not a whole number >= 0; "
-                             "write the cumulative total, for example 1500.")
+                self.problem(READINGS_FILE, row, "value", _("'{value}' is not a whole number >= 0; write the "
+                                                            "cumulative total, for example 1500.", value=line["value"]))
             if entry is None or as_of is None or value is None:
                 continue
             programme = self.projects[line["project"]]
             if line["metric"] not in self.programmes[programme]["metrics"]:
-                self.problem(READINGS_FILE, row, "metric", f"programme '{programme}' has no metric "
-                             f"'{line['metric']}'; use one of {', '.join(sorted(self.programmes[programme]['metrics']))}.")
+                known = ", ".join(sorted(self.programmes[programme]["metrics"]))
+                self.problem(READINGS_FILE, row, "metric", _("programme '{programme}' has no metric '{metric}'; use "
+                                                             "one of {known}.", programme=programme,
+                                                             metric=line["metric"], known=known))
                 continue
             self.batch.readings.append({**entry, "metric": line["metric"], "as_of": as_of, "value": value})
 
@@ -234,18 +242,19 @@ class _Checker:
         """The fields every event and reading share, or None after noting what is wrong."""
         ok = True
         if line["project"] not in self.projects:
-            self.problem(file, row, "project", f"unknown project '{line['project']}'; add it to {PROJECTS_FILE}.")
+            self.problem(file, row, "project", _("unknown project '{project}'; add it to {file}.",
+                                                     project=line["project"], file=PROJECTS_FILE))
             ok = False
         recorded_at = utcnow()
         if line.get("recorded_at"):
             recorded_at = _timestamp(line["recorded_at"])
             if recorded_at is None:
-                self.problem(file, row, "recorded_at", f"'{line['recorded_at']}' is not a date and time; "
-                             "write it as 2020-03-22T18:00:00Z.")
+                self.problem(file, row, "recorded_at", _("'{text}' is not a date and time; write it as "
+                                                         "2020-03-22T18:00:00Z.", text=line["recorded_at"]))
                 ok = False
         url = line.get("evidence_url", "")
         if url and not url.lower().startswith(("http://", "https://")):
-            self.problem(file, row, "evidence_url", "must start with http:// or https://.")
+            self.problem(file, row, "evidence_url", _("must start with http:// or https://."))
             ok = False
         if not ok:
             return None
@@ -261,7 +270,7 @@ class _Checker:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            self.problem(file, row, column, f"'{text}' is not a date; write it as 2020-03-22.")
+            self.problem(file, row, column, _("'{text}' is not a date; write it as 2020-03-22.", text=text))
             return None
 
     def _rows(self, name: str, required: tuple[str, ...]) -> Iterable[tuple[int, dict]]:
@@ -272,21 +281,21 @@ class _Checker:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
-            self.problem(name, None, None, "is not UTF-8 text; save it as CSV UTF-8.")
+            self.problem(name, None, None, _("is not UTF-8 text; save it as CSV UTF-8."))
             return
         reader = csv.DictReader(io.StringIO(text, newline=""))
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
-            self.problem(name, 1, missing[0], f"the header lacks column(s) {', '.join(missing)}.")
+            self.problem(name, 1, missing[0], _("the header lacks column(s) {columns}.", columns=", ".join(missing)))
             return
         for row, line in enumerate(reader, start=2):
             if None in line:
-                self.problem(name, row, None, "has more cells than the header has columns.")
+                self.problem(name, row, None, _("has more cells than the header has columns."))
                 continue
             values = {k: (v or "").strip() for k, v in line.items()}
             empty = [c for c in required if not values[c]]
             if empty:
-                self.problem(name, row, empty[0], "is empty; it is required.")
+                self.problem(name, row, empty[0], _("is empty; it is required."))
                 continue
             yield row, values
 

@@ -1,0 +1,42 @@
+"""`python -m impact`: what staff type, and the one-sentence errors with a non-zero exit code."""
+import pytest
+
+from impact.cli import main
+from tests.conftest import TINY_PROGRAMME, write_folder
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def test_demo_loads_into_an_empty_database_once(database, capsys):
+    assert main(["demo"]) == 0
+    assert "2 programme(s), 1515 project(s)" in capsys.readouterr().out
+    assert main(["demo"]) == 1
+    assert "already holds data" in capsys.readouterr().err
+    assert main(["demo", "--if-empty"]) == 0  # what `make run` calls every time
+
+
+def test_load_a_folder(database, tmp_path, capsys):
+    folder = write_folder(tmp_path / "f", programmes__toml=TINY_PROGRAMME, projects__csv="programme,slug,name\ntiny,a,A\n")
+    assert main(["init"]) == 0
+    assert main(["load", str(folder)]) == 0
+    assert "1 programme(s), 1 project(s), 0 status event(s)" in capsys.readouterr().out
+
+
+def test_a_broken_folder_is_refused_with_each_problem(database, tmp_path, capsys):
+    folder = write_folder(tmp_path / "f", projects__csv="programme,slug,name\nnowhere,a,A\n")
+    assert main(["load", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "Nothing was loaded" in err
+    assert "projects.csv, row 2, column 'programme': unknown programme 'nowhere'" in err
+    assert "Traceback" not in err
+
+
+def test_a_database_that_cannot_be_opened(monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent-folder/x.sqlite3")
+    assert main(["demo"]) == 1
+    assert "cannot be opened" in capsys.readouterr().err
