@@ -4,11 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
-from sqlalchemy.orm import Session, sessionmaker
-
-from impact.i18n import _
-from impact.models import Base
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = ROOT / "data" / "impact.sqlite3"
@@ -26,19 +23,38 @@ def database_url() -> str:
 def make_engine(url: str | None = None) -> Engine:
     """An engine for `url` (default: `database_url()`), with SQLite set up for several readers and a writer."""
     url = url or database_url()
-    if url.startswith("sqlite"):
+    if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # SQLAlchemy, not the driver, starts transactions (see _sqlite_begin), so that DDL is transactional too.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # A write transaction takes the write lock when it starts, so it waits its turn (busy timeout) instead of
+    # failing with "database is locked" when it first writes after reading a snapshot another writer changed.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writes") else "BEGIN")
+
+
+def writing(engine: Engine) -> Engine:
+    """The engine for a transaction that writes (on SQLite it takes the write lock at its start)."""
+    return engine.execution_options(writes=True)
+
+
+def write_session(engine: Engine) -> Session:
+    """A session for one write transaction: `with write_session(engine) as s, s.begin(): ...`."""
+    return Session(writing(engine), expire_on_commit=False)
 
 
 def describe(database: Engine | str) -> str:
@@ -47,21 +63,7 @@ def describe(database: Engine | str) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the tables of a new database; raise DatabaseUnavailable with a sentence if it cannot be opened."""
-    try:
-        if not inspect(engine).has_table("audit_entries"):
-            Base.metadata.create_all(engine)
-    except Exception as exc:  # any driver error means the same thing to the user
-        raise DatabaseUnavailable(_(
-            "The database {db} cannot be opened ({reason}). Check DATABASE_URL and that the database server is "
-            "running.", db=describe(engine), reason=_first_line(exc))) from exc
-
-
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The driver's own words for an error, without SQLAlchemy's SQL and background link."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.orm import Session
 
+from impact.db import write_session
 from impact.i18n import _
 from impact.lifecycle import STATUSES, TransitionError, check_transition
 from impact.models import (
@@ -93,7 +93,7 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session, session.begin():
         batch = _Checker(session, folder, actor).check()
         summary = _write(session, batch)
         session.add(AuditEntry(actor=actor, action="import", subject=str(folder), after=json.dumps(vars(summary))))

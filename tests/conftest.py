@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from impact.db import ensure_schema, make_engine
+from impact.db import make_engine
 from impact.loader import load_folder
 from impact.queries import ProgrammeInfo, programme_info
+from impact.schema import ensure_schema
+from tests.databases import BACKENDS, postgres_server, sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
@@ -45,12 +47,42 @@ TINY_PROGRAMME = """
 """
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+@pytest.fixture(scope="session")
+def postgres():
+    server = postgres_server()
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request, tmp_path: Path) -> str:
+    """The URL of a new database without any table, on each engine in turn."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.create(with_schema=False)
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path: Path) -> Engine:
+    """A new database at the newest schema, on each engine in turn."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path)
+    else:
+        url = request.getfixturevalue("postgres").create()
+    engine = make_engine(url)
     ensure_schema(engine)
     yield engine
     engine.dispose()
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres").drop(url)
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def write_folder(folder: Path, **files: str) -> Path:
@@ -71,10 +103,13 @@ def info(engine: Engine, slug: str) -> ProgrammeInfo:
     return programme
 
 
-@pytest.fixture(scope="session")
-def demo_url(tmp_path_factory) -> str:
-    """A database holding the demo data set, loaded once for the session."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_url(request, tmp_path_factory) -> str:
+    """A database holding the demo data set, loaded once per engine for the session."""
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path_factory.mktemp("demo"))
+    else:
+        url = request.getfixturevalue("postgres").create()
     engine = make_engine(url)
     ensure_schema(engine)
     load_folder(engine, DEMO, actor="demo")

@@ -6,10 +6,9 @@ from tests.conftest import TINY_PROGRAMME, write_folder
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
+def database(empty_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_url)
+    return empty_url
 
 
 def test_demo_loads_into_an_empty_database_once(database, capsys):

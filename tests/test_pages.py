@@ -4,8 +4,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from impact.db import ensure_schema, make_engine
-from tests.conftest import D, ROOT, load
+from tests.conftest import D, ROOT, load, url_of
 
 TIMEOUT = 60
 
@@ -113,20 +112,17 @@ def test_a_programme_without_reach_data(demo_db):
     assert not at.get("plotly_chart")
 
 
-def test_an_empty_database_says_how_to_load_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+def test_an_empty_database_says_how_to_load_data(empty_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_url)
     for page in ("pages/overview.py", "pages/reach.py"):
         at = run(page)
         assert not at.exception
         assert "python -m impact demo" in at.info[0].value
 
 
-def test_an_empty_programme(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'e.sqlite3'}"
-    engine = make_engine(url)
-    ensure_schema(engine)
+def test_an_empty_programme(engine, tmp_path, monkeypatch):
     load(engine, tmp_path / "f", programmes__toml='[[programme]]\nslug = "new"\nname = "New hackathon"\n')
-    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
     at = run("pages/overview.py")
     assert not at.exception
     assert metrics(at) == {"Ideas submitted": "0", "Funded": "0", "Launched": "0"}
@@ -144,15 +140,12 @@ def test_a_database_that_cannot_be_opened(monkeypatch):
         assert "Check DATABASE_URL" in at.error[0].value
 
 
-def test_new_data_show_without_a_restart(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
-    engine = make_engine(url)
-    ensure_schema(engine)
+def test_new_data_show_without_a_restart(engine, tmp_path, monkeypatch):
     programme = '[[programme]]\nslug = "live"\nname = "Live hackathon"\nstarts_on = 2020-01-01\n'
     load(engine, tmp_path / "one", programmes__toml=programme,
          projects__csv="programme,slug,name\nlive,a,A\n",
          status_events__csv="project,status,effective_date\na,idea,2020-01-10\n")
-    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
     at = run("pages/overview.py")
     assert metrics(at)["Funded"] == "0"
     load(engine, tmp_path / "two", status_events__csv="project,status,effective_date\na,funded,2020-02-01\n")

@@ -12,9 +12,10 @@ from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from impact.db import DatabaseUnavailable, database_url, describe, ensure_schema, make_engine
+from impact.db import DatabaseUnavailable, database_url, describe, make_engine
 from impact.i18n import _, format_date, format_number
 from impact.queries import ProgrammeInfo, data_version
+from impact.schema import ensure_schema
 from impact.ui import data
 from impact.ui.data import Source
 

@@ -1,0 +1,82 @@
+"""Back up a database to one file and restore it into an empty database.
+
+SQLite uses its online backup API (safe while the app is running); PostgreSQL uses pg_dump's custom format and
+pg_restore in a single transaction. Either way a restore goes into an empty database only, never over data.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from contextlib import closing
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect
+
+from impact.db import describe
+from impact.i18n import _
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that could not be done; the message says why and what to do."""
+
+
+def backup(engine: Engine, target: Path) -> None:
+    """Write a consistent copy of the database to `target`, which must not exist yet."""
+    target = Path(target)
+    if target.exists():
+        raise BackupError(_("{file} already exists; give a new file name so that no backup is overwritten.",
+                            file=target))
+    if engine.dialect.name == "sqlite":
+        with closing(_sqlite(engine)) as source, closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+    elif engine.dialect.name == "postgresql":
+        _pg_tool("pg_dump", engine, ["--format=custom", "--no-owner", f"--file={target}"])
+    else:
+        raise BackupError(_("Backups of {dialect} databases are not supported.", dialect=engine.dialect.name))
+
+
+def restore(engine: Engine, source: Path) -> None:
+    """Load the backup `source` into the database of `engine`, which must be empty."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(_("{file} is not a file; give the backup file to restore.", file=source))
+    if inspect(engine).get_table_names():
+        raise BackupError(_("The database {db} is not empty; restore into a new, empty database.",
+                            db=describe(engine)))
+    if engine.dialect.name == "sqlite":
+        try:
+            with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup_file, \
+                    closing(_sqlite(engine)) as target:
+                backup_file.execute("PRAGMA schema_version")  # fails on a file that is not a SQLite database
+                backup_file.backup(target)
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(_("{file} is not a SQLite backup ({reason}).", file=source, reason=exc)) from exc
+    elif engine.dialect.name == "postgresql":
+        _pg_tool("pg_restore", engine, ["--no-owner", "--single-transaction", "--exit-on-error", str(source)])
+    else:
+        raise BackupError(_("Backups of {dialect} databases are not supported.", dialect=engine.dialect.name))
+    engine.dispose()  # connections opened before the restore must not keep a stale view
+
+
+def _sqlite(engine: Engine) -> sqlite3.Connection:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        raise BackupError(_("An in-memory SQLite database cannot be backed up or restored."))
+    return sqlite3.connect(database, timeout=30)
+
+
+def _pg_tool(tool: str, engine: Engine, arguments: list[str]) -> None:
+    if shutil.which(tool) is None:
+        raise BackupError(_("{tool} is not installed; install the PostgreSQL client tools (for example "
+                            "apt-get install postgresql-client).", tool=tool))
+    url = engine.url.set(drivername="postgresql")
+    environment = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+    address = url.set(password=None).render_as_string(hide_password=False)
+    database_option = "--dbname" if tool == "pg_restore" else None
+    command = [tool, *arguments, *([database_option, address] if database_option else [address])]
+    result = subprocess.run(command, env=environment, capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
+        raise BackupError(_("{tool} failed for {db}: {reason}", tool=tool, db=describe(engine), reason=reason))

@@ -1,0 +1,90 @@
+"""The database schema, managed by Alembic migrations (impact/migrations/versions).
+
+A new empty database is created at the newest revision; a database whose schema is behind is refused with the
+command that upgrades it, so that no process runs against tables it does not expect.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from impact.db import DatabaseUnavailable, describe, first_line, writing
+from impact.i18n import _
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+UPGRADE_COMMAND = "python -m impact db upgrade"
+
+
+class SchemaBehind(DatabaseUnavailable):
+    """The database's schema is older (or newer) than this code's; the message says what to run."""
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, action, revision: str) -> None:
+    """Run an Alembic command in one transaction, one process at a time."""
+    config = _config()
+    with writing(engine).connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # batch mode copies tables; foreign keys must not act on the rows it moves (outside a transaction)
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(8242020)")  # replicas starting together
+                config.attributes["connection"] = conn
+                action(config, revision)
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create a new empty database at the newest revision; refuse one whose schema is not the newest.
+
+    Raises DatabaseUnavailable (with a sentence saying what to do) if the database cannot be opened, or
+    SchemaBehind if it must be upgraded first.
+    """
+    try:
+        current = current_revision(engine)
+        if current is None and not inspect(engine).get_table_names():
+            upgrade(engine)
+            return
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:  # any driver error means the same thing to the user
+        raise DatabaseUnavailable(_(
+            "The database {db} cannot be opened ({reason}). Check DATABASE_URL and that the database server is "
+            "running.", db=describe(engine), reason=first_line(exc))) from exc
+    head = head_revision()
+    if current != head:
+        raise SchemaBehind(_(
+            "The database {db} has schema revision {current}, and this version of the dashboard needs {head}. "
+            "Back it up, then run `{command}`.", db=describe(engine), current=current or _("none"), head=head,
+            command=UPGRADE_COMMAND))
