@@ -10,17 +10,23 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable, Optional
 
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from impact.db import write_session
 from impact.i18n import _
+from impact.values import EMAIL, aware, boolean, timestamp, whole_number
 from impact.lifecycle import STATUSES, TransitionError, check_transition
+from impact.queries import counting
 from impact.models import (
     AuditEntry,
     Challenge,
@@ -93,10 +99,15 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
-    with write_session(engine) as session, session.begin():
-        batch = _Checker(session, folder, actor).check()
-        summary = _write(session, batch)
-        session.add(AuditEntry(actor=actor, action="import", subject=str(folder), after=json.dumps(vars(summary))))
+    try:
+        with write_session(engine) as session, session.begin():
+            batch = _Checker(session, folder, actor).check()
+            summary = _write(session, batch)
+            session.add(AuditEntry(actor=actor, action="import", subject=str(folder), after=json.dumps(vars(summary))))
+    except IntegrityError as exc:  # another load added the same project or programme after this one checked
+        raise LoadError([Problem(str(folder), None, None, _(
+            "another change to the same records was saved at the same moment; nothing of this folder was "
+            "loaded, so load it again."))]) from exc
     return summary
 
 
@@ -149,6 +160,11 @@ class _Checker:
             for key in ("starts_on", "ends_on"):
                 if key in prog and not isinstance(prog[key], dt.date):
                     self.problem(where, None, key, _("must be a date written as 2020-03-20 (no quotes)."))
+            if not isinstance(prog.get("public", False), bool):
+                self.problem(where, None, "public", _("must be true or false (no quotes)."))
+            days = prog.get("silent_after_days", 90)
+            if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+                self.problem(where, None, "silent_after_days", _("must be a whole number of days, at least 1."))
             figures = prog.get("figure", [])
             for fig in figures:
                 if not isinstance(fig.get("value"), int) or fig["value"] < 0 or not fig.get("source"):
@@ -176,12 +192,39 @@ class _Checker:
                 self.problem(PROJECTS_FILE, row, "challenge", _("programme '{programme}' has no challenge "
                                                                 "'{challenge}'.", programme=programme, challenge=challenge))
                 continue
-            illustrative = _boolean(line.get("illustrative", ""))
+            illustrative = boolean(line.get("illustrative", ""))
             if illustrative is None:
                 self.problem(PROJECTS_FILE, row, "illustrative", _("must be true or false (or left empty)."))
                 continue
+            funding = self._funding(row, line)
+            email = line.get("contact_email", "")
+            if email and not EMAIL.fullmatch(email):
+                self.problem(PROJECTS_FILE, row, "contact_email", _("'{text}' is not an email address.", text=email))
+                continue
+            if funding is None:
+                continue
             self.projects[slug] = programme
-            self.batch.projects.append({**line, "illustrative": illustrative})
+            self.batch.projects.append({**line, "illustrative": illustrative, "funding_amount": funding})
+
+    def _funding(self, row: int, line: dict) -> Optional[Decimal | str]:
+        """The funding amount ("" when not given), or None after noting what is wrong."""
+        amount, currency = line.get("funding_amount", ""), line.get("funding_currency", "")
+        if not amount:
+            return ""
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+            self.problem(PROJECTS_FILE, row, "funding_amount", _("'{text}' is not an amount; write it with a dot "
+                                                                 "and no thousands separator, for example 47500.00.",
+                                                                 text=amount))
+            return None
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            self.problem(PROJECTS_FILE, row, "funding_currency", _("give the currency of the amount as a "
+                                                                   "three-letter code, for example EUR."))
+            return None
+        return value.quantize(Decimal("0.01"))
 
     def _events(self) -> None:
         histories: dict[str, list[dict]] = defaultdict(list)
@@ -197,17 +240,27 @@ class _Checker:
             event = {**entry, "status": line["status"], "effective_date": effective, "_row": row}
             histories[line["project"]].append(event)
             self.batch.events.append(event)
+        stored = self._stored_histories(list(histories))
         for project, events in histories.items():
-            self._check_history(project, events)
+            self._check_history(project, stored[project] + events)
 
-    def _check_history(self, project: str, events: list[dict]) -> None:
-        known = self.session.execute(
-            select(StatusEvent.status, StatusEvent.effective_date, StatusEvent.recorded_at, StatusEvent.note)
-            .join(Project, Project.id == StatusEvent.project_id)
-            .where(Project.slug == project, StatusEvent.review_state == "approved")
+    def _stored_histories(self, projects: list[str]) -> dict[str, list[dict]]:
+        """The counting history of these projects, their rows locked until the load commits (PostgreSQL), so that
+        two loads cannot both add a change to the same project, each checked against the history without the other."""
+        self.session.execute(select(Project.id).where(Project.slug.in_(projects)).with_for_update()).all()
+        e = StatusEvent
+        rows = self.session.execute(
+            select(Project.slug, e.status, e.effective_date, e.recorded_at, e.note)
+            .join(Project, Project.id == e.project_id)
+            .where(Project.slug.in_(projects), counting(e))
         ).all()
-        history = [dict(status=s, effective_date=d, recorded_at=_aware(r), note=n, _row=None) for s, d, r, n in known]
-        history += events
+        stored: dict[str, list[dict]] = defaultdict(list)
+        for slug, status, day, recorded_at, note in rows:
+            stored[slug].append(dict(status=status, effective_date=day, recorded_at=aware(recorded_at), note=note,
+                                     _row=None))
+        return stored
+
+    def _check_history(self, project: str, history: list[dict]) -> None:
         history.sort(key=lambda e: (e["effective_date"], e["recorded_at"]))  # stable: file order breaks ties
         current = None
         for event in history:
@@ -223,7 +276,7 @@ class _Checker:
         for row, line in self._rows(READINGS_FILE, READING_COLUMNS):
             entry = self._history_entry(READINGS_FILE, row, line)
             as_of = self._date(READINGS_FILE, row, "as_of", line["as_of"])
-            value = _whole_number(line["value"])
+            value = whole_number(line["value"])
             if value is None:
                 self.problem(READINGS_FILE, row, "value", _("'{value}' is not a whole number >= 0; write the "
                                                             "cumulative total, for example 1500.", value=line["value"]))
@@ -247,7 +300,7 @@ class _Checker:
             ok = False
         recorded_at = utcnow()
         if line.get("recorded_at"):
-            recorded_at = _timestamp(line["recorded_at"])
+            recorded_at = timestamp(line["recorded_at"])
             if recorded_at is None:
                 self.problem(file, row, "recorded_at", _("'{text}' is not a date and time; write it as "
                                                          "2020-03-22T18:00:00Z.", text=line["recorded_at"]))
@@ -310,7 +363,8 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
         programme = Programme(
             slug=prog["slug"], name=prog["name"], country=prog.get("country"), starts_on=prog.get("starts_on"),
             ends_on=prog.get("ends_on"), description=prog.get("description", ""),
-            illustrative_note=prog.get("illustrative_note", ""),
+            illustrative_note=prog.get("illustrative_note", ""), public=prog.get("public", False),
+            silent_after_days=prog.get("silent_after_days", 90),
         )
         programme.figures = [ProgrammeFigure(key=f["key"], label=f["label"], value=f["value"], source=f["source"],
                                              note=f.get("note", "")) for f in prog.get("figure", [])]
@@ -330,6 +384,8 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
             "challenge_id": challenge_ids.get((p["programme"], p.get("challenge", ""))), "name": p["name"],
             "team": p.get("team", ""), "summary": p.get("summary", ""), "website": p.get("website", ""),
             "source": p.get("source", ""), "illustrative": p["illustrative"],
+            "contact_email": p.get("contact_email", ""), "funding_amount": p["funding_amount"] or None,
+            "funding_currency": p.get("funding_currency", ""), "funder": p.get("funder", ""),
         } for p in batch.projects])
     projects = {slug: (pid, prog) for slug, pid, prog in session.execute(
         select(Project.slug, Project.id, Programme.slug).join(Programme, Programme.id == Project.programme_id))}
@@ -347,28 +403,3 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
             history(r, metric_id=metric_ids[(projects[r["project"]][1], r["metric"])], as_of=r["as_of"],
                     value=r["value"]) for r in batch.readings])
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings))
-
-
-def _boolean(text: str) -> Optional[bool]:
-    return {"": False, "false": False, "no": False, "0": False, "true": True, "yes": True, "1": True}.get(text.lower())
-
-
-def _whole_number(text: str) -> Optional[int]:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        return None
-    return value if value >= 0 else None
-
-
-def _timestamp(text: str) -> Optional[dt.datetime]:
-    try:
-        stamp = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return _aware(stamp)
-
-
-def _aware(stamp: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive timestamps; every stamp this project writes is UTC."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)

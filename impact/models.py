@@ -6,6 +6,7 @@ Nothing here stores a project's *current* status or reach: both are derived from
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import (
@@ -17,9 +18,12 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -61,6 +65,10 @@ class Programme(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # Said plainly in the UI: the programme's records are partly invented (demo data).
     illustrative_note: Mapped[str] = mapped_column(Text, default="")
+    # Shown to visitors who are not signed in (approved figures only); nothing is public by default.
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A project with no approved update for this many days counts as silent.
+    silent_after_days: Mapped[int] = mapped_column(default=90, server_default=text("90"))
 
     figures: Mapped[list[ProgrammeFigure]] = relationship(back_populates="programme")
     challenges: Mapped[list[Challenge]] = relationship(back_populates="programme")
@@ -128,6 +136,10 @@ class Project(Base):
     website: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
     illustrative: Mapped[bool] = mapped_column(default=False)
+    contact_email: Mapped[str] = mapped_column(Text, default="", server_default="")
+    funding_amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    funding_currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    funder: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class _HistoryEntry:

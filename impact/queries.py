@@ -106,7 +106,7 @@ def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
 # --- history that counts -------------------------------------------------------------------------------
 
 
-def _counting(model):
+def counting(model):
     """Approved entries of `model` that no approved correction supersedes."""
     correction = aliased(model)
     superseded = exists().where(correction.supersedes_id == model.id, correction.review_state == "approved")
@@ -125,7 +125,7 @@ def _milestones(programme_id: int):
             func.min(case((e.status == LAUNCHED, e.effective_date))).label("launched_on"),
         )
         .select_from(Project)
-        .outerjoin(e, and_(e.project_id == Project.id, _counting(e)))
+        .outerjoin(e, and_(e.project_id == Project.id, counting(e)))
         .where(Project.programme_id == programme_id)
         .group_by(Project.id, Project.challenge_id)
         .subquery("milestones")
@@ -199,7 +199,7 @@ def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.Da
     events = (
         select(e.project_id, e.status, e.effective_date, e.recorded_at, e.id)
         .join(Project, Project.id == e.project_id)
-        .where(Project.programme_id == programme_id, e.effective_date <= as_of, _counting(e))
+        .where(Project.programme_id == programme_id, e.effective_date <= as_of, counting(e))
         .cte("events")
     )
     ranked = select(
@@ -255,7 +255,7 @@ def _increments(programme_id: int, as_of: dt.date):
         .join(Metric, Metric.id == r.metric_id)
         .join(Project, Project.id == r.project_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
-        .where(Project.programme_id == programme_id, r.as_of <= as_of, _counting(r))
+        .where(Project.programme_id == programme_id, r.as_of <= as_of, counting(r))
         .subquery("increments")
     )
 
