@@ -35,8 +35,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    engine = make_engine()
     try:
+        engine = make_engine()
         if args.command == "db":
             return _db(engine, args)
         ensure_schema(engine)

@@ -5,7 +5,10 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
+
+from impact.i18n import _
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = ROOT / "data" / "impact.sqlite3"
@@ -23,12 +26,19 @@ def database_url() -> str:
 def make_engine(url: str | None = None) -> Engine:
     """An engine for `url` (default: `database_url()`), with SQLite set up for several readers and a writer."""
     url = url or database_url()
-    if make_url(url).get_backend_name() == "sqlite":
+    try:
+        if make_url(url).get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        # Not repeated: the address may hold a password.
+        raise DatabaseUnavailable(_(
+            "DATABASE_URL is not a database address this app can use ({reason}); write it as "
+            "sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user:password@host/database.",
+            reason=type(exc).__name__)) from exc
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:

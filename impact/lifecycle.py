@@ -24,41 +24,58 @@ _NEXT: dict[str, tuple[str, ...]] = {
     FUNDED: (IN_DEVELOPMENT, LAUNCHED, DISCONTINUED),
     IN_DEVELOPMENT: (LAUNCHED, DISCONTINUED),
     LAUNCHED: (DISCONTINUED,),
-    DISCONTINUED: (IN_DEVELOPMENT,),  # a revival
 }
 
 
 class TransitionError(ValueError):
-    """A status change the lifecycle does not allow; the message says what is allowed instead."""
+    """A status change the lifecycle does not allow; the message says what is allowed instead.
+
+    `position` is the index of the refused entry when a whole history was checked."""
+
+    position: int = 0
 
 
-def allowed_next(current: Optional[str]) -> tuple[str, ...]:
-    """Statuses that may follow `current` (None: the project has no history yet, any status may start it)."""
+def allowed_next(current: Optional[str], funded_before: bool = False) -> tuple[str, ...]:
+    """Statuses that may follow `current` (None: the project has no history yet, any status may start it).
+
+    A discontinued project may be revived: to in_development if it had been funded, else back to idea (a revival
+    does not make an unfunded idea count as funded).
+    """
     if current is None:
         return STATUSES
+    if current == DISCONTINUED:
+        return (IN_DEVELOPMENT,) if funded_before else (IDEA,)
     return _NEXT[current]
 
 
 def note_required(current: Optional[str], new: str) -> bool:
     """Discontinuing a project and reviving it both need a note saying why."""
-    return new == DISCONTINUED or (current == DISCONTINUED and new == IN_DEVELOPMENT)
+    return new == DISCONTINUED or current == DISCONTINUED
 
 
-def check_transition(current: Optional[str], new: str, note: str = "") -> None:
+def check_transition(current: Optional[str], new: str, note: str = "", funded_before: bool = False) -> None:
     """Raise TransitionError unless `new` may follow `current` with this note."""
     if new not in STATUSES:
-        raise TransitionError(_("'{new}' is not a status; use one of: {statuses}.", new=new, statuses=", ".join(STATUSES)))
-    if new not in allowed_next(current):
-        allowed = ", ".join(allowed_next(current)) or "none"
+        raise TransitionError(_("'{new}' is not a status; use one of: {statuses}.", new=new,
+                                statuses=", ".join(STATUSES)))
+    allowed = allowed_next(current, funded_before)
+    if new not in allowed:
         raise TransitionError(_("A project that is {current} cannot become {new}; it may become: {allowed}.",
-                                current=current, new=new, allowed=allowed))
+                                current=current, new=new, allowed=", ".join(allowed)))
     if note_required(current, new) and not note.strip():
-        raise TransitionError(_("Changing from {current} to {new} needs a note saying why.", current=current, new=new))
+        raise TransitionError(_("Changing from {current} to {new} needs a note saying why.", current=current,
+                                new=new))
 
 
 def check_history(statuses_in_order: Sequence[tuple[str, str]]) -> None:
     """Check a whole history, given as (status, note) pairs in effective order."""
     current: Optional[str] = None
-    for status, note in statuses_in_order:
-        check_transition(current, status, note)
+    funded_before = False
+    for position, (status, note) in enumerate(statuses_in_order):
+        try:
+            check_transition(current, status, note, funded_before)
+        except TransitionError as exc:
+            exc.position = position
+            raise
         current = status
+        funded_before = funded_before or status in FUNDED_OR_LATER

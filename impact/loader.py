@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 import re
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from impact.db import write_session
 from impact.i18n import _
-from impact.values import EMAIL, aware, boolean, timestamp, whole_number
-from impact.lifecycle import STATUSES, TransitionError, check_transition
+from impact.problems import LoadError, Problem
+from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
+from impact.values import EMAIL, aware, boolean, date, timestamp, whole_number
+from impact.lifecycle import STATUSES, TransitionError, check_history
 from impact.queries import counting
 from impact.models import (
     AuditEntry,
@@ -39,7 +40,6 @@ from impact.models import (
     utcnow,
 )
 
-PROGRAMMES_FILE = "programmes.toml"
 PROJECTS_FILE = "projects.csv"
 EVENTS_FILE = "status_events.csv"
 READINGS_FILE = "reach_readings.csv"
@@ -47,33 +47,10 @@ READINGS_FILE = "reach_readings.csv"
 PROJECT_COLUMNS = ("programme", "slug", "name")
 EVENT_COLUMNS = ("project", "status", "effective_date")
 READING_COLUMNS = ("project", "metric", "as_of", "value")
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    row: Optional[int]
-    column: Optional[str]
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row:
-            where += _(", row {row}", row=self.row)
-        if self.column:
-            where += _(", column '{column}'", column=self.column)
-        return f"{where}: {self.message}"
-
-
-class LoadError(ValueError):
-    """The folder was rejected; `problems` says every place to fix. Nothing was written."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        shown = "\n".join(f"- {p}" for p in problems[:20])
-        more = "\n- " + _("... and {n} more", n=len(problems) - 20) if len(problems) > 20 else ""
-        super().__init__(_("Nothing was loaded; fix these {n} problem(s) and load again:", n=len(problems))
-                         + f"\n{shown}{more}")
+# The longest text the database holds, per column of the CSV files.
+LONGEST = {"programme": 80, "slug": 120, "name": 300, "challenge": 80, "project": 120, "metric": 80,
+           "recorded_by": 200, "funding_currency": 3}
+FILES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE)
 
 
 @dataclass
@@ -99,11 +76,18 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
+    if not any((folder / name).exists() for name in FILES):
+        found = ", ".join(sorted(p.name for p in folder.iterdir())[:10]) or _("nothing")
+        raise LoadError([Problem(str(folder), None, None, _(
+            "holds none of {expected}; it holds {found}. Name the files exactly so.",
+            expected=", ".join(FILES), found=found))])
     try:
         with write_session(engine) as session, session.begin():
             batch = _Checker(session, folder, actor).check()
             summary = _write(session, batch)
-            session.add(AuditEntry(actor=actor, action="import", subject=str(folder), after=json.dumps(vars(summary))))
+            if any(vars(summary).values()):
+                session.add(AuditEntry(actor=actor, action="import", subject=str(folder),
+                                       after=json.dumps(vars(summary))))
     except IntegrityError as exc:  # another load added the same project or programme after this one checked
         raise LoadError([Problem(str(folder), None, None, _(
             "another change to the same records was saved at the same moment; nothing of this folder was "
@@ -143,38 +127,18 @@ class _Checker:
         if not path.exists():
             return
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            self.problem(PROGRAMMES_FILE, None, None, _("is not valid TOML ({error}).", error=exc))
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            self.problem(PROGRAMMES_FILE, None, None, _("is not UTF-8 text; save it as UTF-8."))
             return
-        for number, prog in enumerate(data.get("programme", []), start=1):
-            where = _("{file}, programme {number}", file=PROGRAMMES_FILE, number=number)
-            slug = prog.get("slug", "")
-            missing = [k for k in ("slug", "name") if not str(prog.get(k, "")).strip()]
-            if missing:
-                self.problem(where, None, missing[0], _("is missing; every programme needs a slug and a name."))
-                continue
-            if slug in self.programmes:
-                self.problem(where, None, "slug", _("programme '{slug}' already exists; give a new slug.", slug=slug))
-                continue
-            for key in ("starts_on", "ends_on"):
-                if key in prog and not isinstance(prog[key], dt.date):
-                    self.problem(where, None, key, _("must be a date written as 2020-03-20 (no quotes)."))
-            if not isinstance(prog.get("public", False), bool):
-                self.problem(where, None, "public", _("must be true or false (no quotes)."))
-            days = prog.get("silent_after_days", 90)
-            if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-                self.problem(where, None, "silent_after_days", _("must be a whole number of days, at least 1."))
-            figures = prog.get("figure", [])
-            for fig in figures:
-                if not isinstance(fig.get("value"), int) or fig["value"] < 0 or not fig.get("source"):
-                    self.problem(where, None, "figure", _("figure '{key}' needs a whole number value >= 0 and a "
-                                                          "source.", key=fig.get("key")))
-            self.programmes[slug] = {
-                "challenges": {c["slug"] for c in prog.get("challenge", [])},
-                "metrics": {m["slug"] for m in prog.get("metric", [])},
+        programmes, problems = read_programmes(text, set(self.programmes))
+        self.problems += problems
+        for programme in programmes:
+            self.programmes[programme["slug"]] = {
+                "challenges": {c["slug"] for c in programme.get("challenge", [])},
+                "metrics": {m["slug"] for m in programme.get("metric", [])},
             }
-            self.batch.programmes.append(prog)
+        self.batch.programmes += programmes
 
     def _projects(self) -> None:
         for row, line in self._rows(PROJECTS_FILE, PROJECT_COLUMNS):
@@ -262,15 +226,12 @@ class _Checker:
 
     def _check_history(self, project: str, history: list[dict]) -> None:
         history.sort(key=lambda e: (e["effective_date"], e["recorded_at"]))  # stable: file order breaks ties
-        current = None
-        for event in history:
-            try:
-                check_transition(current, event["status"], event["note"])
-            except TransitionError as exc:
-                self.problem(EVENTS_FILE, event["_row"], "status", _("{error} (project '{project}', {date}).",
-                             error=exc, project=project, date=event["effective_date"]))
-                return
-            current = event["status"]
+        try:
+            check_history([(event["status"], event["note"]) for event in history])
+        except TransitionError as exc:
+            event = history[exc.position]
+            self.problem(EVENTS_FILE, event["_row"], "status", _("{error} (project '{project}', {date}).",
+                         error=exc, project=project, date=event["effective_date"]))
 
     def _readings(self) -> None:
         for row, line in self._rows(READINGS_FILE, READING_COLUMNS):
@@ -320,14 +281,14 @@ class _Checker:
         }
 
     def _date(self, file: str, row: int, column: str, text: str) -> Optional[dt.date]:
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
+        day = date(text)
+        if day is None:
             self.problem(file, row, column, _("'{text}' is not a date; write it as 2020-03-22.", text=text))
-            return None
+        return day
 
     def _rows(self, name: str, required: tuple[str, ...]) -> Iterable[tuple[int, dict]]:
-        """(row number as a spreadsheet shows it, stripped values) for each data row of a CSV file."""
+        """(row number, stripped values) for each data row of a CSV file; the header is row 1, as a spreadsheet
+        numbers it, and blank lines count as rows."""
         path = self.folder / name
         if not path.exists():
             return
@@ -336,21 +297,42 @@ class _Checker:
         except UnicodeDecodeError:
             self.problem(name, None, None, _("is not UTF-8 text; save it as CSV UTF-8."))
             return
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            self.problem(name, 1, missing[0], _("the header lacks column(s) {columns}.", columns=", ".join(missing)))
-            return
-        for row, line in enumerate(reader, start=2):
-            if None in line:
-                self.problem(name, row, None, _("has more cells than the header has columns."))
-                continue
-            values = {k: (v or "").strip() for k, v in line.items()}
-            empty = [c for c in required if not values[c]]
-            if empty:
-                self.problem(name, row, empty[0], _("is empty; it is required."))
-                continue
-            yield row, values
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = [column.strip() for column in next(reader, [])]
+            twice = sorted({column for column in header if header.count(column) > 1})
+            if twice:
+                self.problem(name, 1, twice[0], _("appears twice in the header; keep one column of each name."))
+                return
+            missing = [c for c in required if c not in header]
+            if missing:
+                self.problem(name, 1, missing[0], _("the header lacks column(s) {columns}.",
+                                                    columns=", ".join(missing)))
+                return
+            for cells in reader:
+                row = reader.line_num
+                if not cells:
+                    continue
+                if len(cells) > len(header):
+                    self.problem(name, row, None, _("has more cells than the header has columns."))
+                    continue
+                values = dict(zip(header, (cell.strip() for cell in cells)))
+                values.update({column: "" for column in header[len(cells):]})
+                if self._row_fits(name, row, values, required):
+                    yield row, values
+        except csv.Error as exc:
+            self.problem(name, reader.line_num, None, _("cannot be read as CSV ({error}).", error=exc))
+
+    def _row_fits(self, name: str, row: int, values: dict, required: tuple[str, ...]) -> bool:
+        empty = [c for c in required if not values[c]]
+        if empty:
+            self.problem(name, row, empty[0], _("is empty; it is required."))
+            return False
+        too_long = [c for c, n in LONGEST.items() if len(values.get(c, "")) > n]
+        if too_long:
+            self.problem(name, row, too_long[0], _("is longer than {n} characters.", n=LONGEST[too_long[0]]))
+            return False
+        return True
 
 
 def _existing_programmes(session: Session) -> Iterable[tuple[str, list[str], list[str]]]:

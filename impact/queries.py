@@ -136,9 +136,15 @@ def _reached(column, as_of: dt.date):
     return func.coalesce(func.sum(case((column <= as_of, 1), else_=0)), 0)
 
 
-def _recorded_by(m, as_of: dt.date):
-    """A project record counts from its first event; a record with no history counts always."""
-    return func.coalesce(func.sum(case((m.c.first_seen.is_(None), 1), (m.c.first_seen <= as_of, 1), else_=0)), 0)
+def _recorded_by(m, programme: ProgrammeInfo, as_of: dt.date):
+    """A project record counts from its first counting event; one without history from the programme's start."""
+    no_history = 1 if _started(programme, as_of) else 0
+    return func.coalesce(
+        func.sum(case((m.c.first_seen.is_(None), no_history), (m.c.first_seen <= as_of, 1), else_=0)), 0)
+
+
+def _started(programme: ProgrammeInfo, as_of: dt.date) -> bool:
+    return programme.starts_on is None or programme.starts_on <= as_of
 
 
 # --- the funnel -----------------------------------------------------------------------------------------
@@ -153,9 +159,10 @@ def funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.Da
     m = _milestones(programme.id)
     with engine.connect() as conn:
         records, funded, launched = conn.execute(
-            select(_recorded_by(m, as_of), _reached(m.c.funded_on, as_of), _reached(m.c.launched_on, as_of))
+            select(_recorded_by(m, programme, as_of), _reached(m.c.funded_on, as_of),
+                   _reached(m.c.launched_on, as_of))
         ).one()
-    started = programme.starts_on is None or programme.starts_on <= as_of
+    started = _started(programme, as_of)
     rows = []
     participants = programme.figure(PARTICIPANTS)
     if participants is not None:
@@ -173,14 +180,14 @@ def funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.Da
     return frame
 
 
-def challenge_funnel_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
     """Per challenge at `as_of`: challenge, ideas (project records), funded, launched; most funded first."""
-    m = _milestones(programme_id)
+    m = _milestones(programme.id)
     name = func.coalesce(Challenge.name, literal(NO_CHALLENGE))
     stmt = (
         select(
             name.label("challenge"),
-            _recorded_by(m, as_of).label("ideas"),
+            _recorded_by(m, programme, as_of).label("ideas"),
             _reached(m.c.funded_on, as_of).label("funded"),
             _reached(m.c.launched_on, as_of).label("launched"),
         )
@@ -234,7 +241,7 @@ def metrics(engine: Engine, programme_id: int) -> pd.DataFrame:
     return _frame(engine, stmt, ["slug", "label", "unit"])
 
 
-def _increments(programme_id: int, as_of: dt.date):
+def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None):
     """Each counting reading with its increment over the project's previous reading of the same metric.
 
     Summed over projects and accumulated over dates, increments telescope to "latest reading carried forward".
@@ -243,11 +250,13 @@ def _increments(programme_id: int, as_of: dt.date):
     previous = func.lag(r.value, 1, 0).over(
         partition_by=(r.project_id, r.metric_id), order_by=(r.as_of, r.recorded_at, r.id)
     )
-    return (
+    stmt = (
         select(
             Metric.slug.label("metric"),
             r.project_id,
             Project.name.label("project"),
+            Project.slug.label("project_slug"),
+            func.coalesce(Project.challenge_id, 0).label("challenge_id"),
             func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"),
             r.as_of,
             (r.value - previous).label("increment"),
@@ -256,8 +265,10 @@ def _increments(programme_id: int, as_of: dt.date):
         .join(Project, Project.id == r.project_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
         .where(Project.programme_id == programme_id, r.as_of <= as_of, counting(r))
-        .subquery("increments")
     )
+    if metric is not None:
+        stmt = stmt.where(Metric.slug == metric)
+    return stmt.subquery("increments")
 
 
 def reach_totals(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -288,30 +299,29 @@ def reach_by(
     by: Literal["project", "challenge"],
     limit: int = 10,
 ) -> pd.DataFrame:
-    """Reach of one metric over time per project or per challenge: group, as_of, value.
+    """Reach of one metric over time per project or per challenge: group, as_of, value, reading.
 
-    Only the `limit` groups with the highest reach at `as_of` are returned, largest first.
+    Only the `limit` groups with the highest reach at `as_of` are returned, largest first. Projects that share a
+    name are told apart by their slug.
     """
-    inc = _increments(programme_id, as_of)
-    group = inc.c.project if by == "project" else inc.c.challenge
-    key = inc.c.project_id if by == "project" else inc.c.challenge
-    top = (
-        select(key.label("key"))
-        .where(inc.c.metric == metric)
-        .group_by(key)
-        .order_by(func.sum(inc.c.increment).desc(), key)
-        .limit(limit)
-    )
+    inc = _increments(programme_id, as_of, metric)
+    key, label, slug = ((inc.c.project_id, inc.c.project, inc.c.project_slug) if by == "project"
+                        else (inc.c.challenge_id, inc.c.challenge, literal("")))
+    top = select(key).group_by(key).order_by(func.sum(inc.c.increment).desc(), key).limit(limit)
     value = func.sum(func.sum(inc.c.increment)).over(partition_by=key, order_by=inc.c.as_of)
     stmt = (
-        select(group.label("group"), inc.c.as_of, value.label("value"))
-        .where(inc.c.metric == metric, key.in_(top))
-        .group_by(key, group, inc.c.as_of)
+        select(key.label("key"), label.label("group"), slug.label("slug"), inc.c.as_of, value.label("value"))
+        .where(key.in_(top))
+        .group_by(key, label, slug, inc.c.as_of)
     )
-    frame = _carry_forward(_frame(engine, stmt, ["group", "as_of", "value"]), ["group"], as_of)
-    order = frame.groupby("group")["value"].last().sort_values(ascending=False).index
-    frame["group"] = pd.Categorical(frame["group"], categories=list(order), ordered=True)
-    return frame.sort_values(["group", "as_of"], ignore_index=True).astype({"group": str})
+    frame = _carry_forward(_frame(engine, stmt, ["key", "group", "slug", "as_of", "value"]), ["key"], as_of)
+    names = frame.drop_duplicates("key")
+    shared = names["group"].duplicated(keep=False)
+    labels = dict(zip(names["key"], names["group"].where(~shared, names["group"] + " (" + names["slug"] + ")")))
+    order = frame.groupby("key")["value"].last().sort_values(ascending=False, kind="stable").index
+    frame["key"] = pd.Categorical(frame["key"], categories=list(order), ordered=True)
+    frame = frame.sort_values(["key", "as_of"], ignore_index=True)
+    return frame.assign(group=frame["key"].map(labels).astype(str)).drop(columns=["key", "slug"])
 
 
 # --- helpers --------------------------------------------------------------------------------------------

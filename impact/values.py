@@ -1,4 +1,7 @@
-"""Reading cell values written by people: booleans, whole numbers, timestamps, email addresses."""
+"""Reading cell values written by people: booleans, whole numbers, dates, timestamps, email addresses.
+
+Each returns None for text it does not accept, so that the caller can say where and what to write instead.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +9,9 @@ import re
 from typing import Optional
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+COUNTRY = re.compile(r"[A-Z]{2}")
+_DIGITS = re.compile(r"[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def boolean(text: str) -> Optional[bool]:
@@ -17,20 +23,32 @@ BIGGEST_WHOLE_NUMBER = 2**63 - 1  # what a database BIGINT holds
 
 
 def whole_number(text: str) -> Optional[int]:
-    """A whole number >= 0 that the database can hold, or None."""
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
+    """A whole number >= 0 written in digits (no sign, no separators) that the database can hold, or None."""
+    if not _DIGITS.fullmatch(text):
         return None
-    return value if 0 <= value <= BIGGEST_WHOLE_NUMBER else None
+    value = int(text)
+    return value if value <= BIGGEST_WHOLE_NUMBER else None
+
+
+def date(text: str) -> Optional[dt.date]:
+    """A date written 2020-03-22, or None."""
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:  # 2020-02-30
+        return None
 
 
 def timestamp(text: str) -> Optional[dt.datetime]:
+    """A date and time such as 2020-03-22T18:00:00Z or 2020-03-22T20:00:00+02:00, in UTC; None if not one."""
+    if not _DATE.match(text):
+        return None
     try:
         stamp = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    return aware(stamp)
+    return stamp.astimezone(dt.timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
 
 
 def aware(stamp: dt.datetime) -> dt.datetime:

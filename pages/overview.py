@@ -31,7 +31,7 @@ left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays
                "the counts."))
 right.plotly_chart(charts.status_figure(statuses), config={"displayModeBar": False})
 
-challenges = data.challenge_funnel(source, programme.id, as_of)
+challenges = data.challenge_funnel(source, programme, as_of)
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
     st.plotly_chart(charts.challenge_funnel_figure(challenges), config={"displayModeBar": False})
     with st.expander(_("Funnel per challenge as a table")):

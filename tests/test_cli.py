@@ -39,3 +39,12 @@ def test_a_database_that_cannot_be_opened(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent-folder/x.sqlite3")
     assert main(["demo"]) == 1
     assert "cannot be opened" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["nonsense", "foo://bar", "postgresql+nodriver://u:secret@h/db"])
+def test_a_malformed_database_url(monkeypatch, capsys, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["init"]) == 1
+    err = capsys.readouterr().err
+    assert "DATABASE_URL is not a database address" in err
+    assert "secret" not in err and "Traceback" not in err

@@ -107,7 +107,7 @@ def test_status_of_funded_projects_at_dates(tiny, day, expected):
 
 
 def test_funnel_per_challenge(tiny):
-    frame = challenge_funnel_at(tiny, info(tiny, "tiny").id, D("2020-06-30"))
+    frame = challenge_funnel_at(tiny, info(tiny, "tiny"), D("2020-06-30"))
     rows = {r.challenge: (r.ideas, r.funded, r.launched) for r in frame.itertuples()}
     assert rows == {"Challenge one": (2, 2, 2), "Challenge two": (2, 1, 0), "(no challenge)": (1, 0, 0)}
     assert frame["challenge"].tolist() == ["Challenge one", "Challenge two", "(no challenge)"]  # most funded first
@@ -148,4 +148,12 @@ def test_an_empty_programme_has_an_empty_funnel(engine, tmp_path):
     programme = info(engine, "tiny")
     assert counts(engine, "2020-06-30") == dict(participants=100, ideas_submitted=0, funded=0, launched=0)
     assert funded_status_at(engine, programme.id, dt.date.today())["projects"].sum() == 0
-    assert challenge_funnel_at(engine, programme.id, dt.date.today())["ideas"].sum() == 0
+    assert challenge_funnel_at(engine, programme, dt.date.today())["ideas"].sum() == 0
+
+
+def test_records_without_history_count_as_ideas_from_the_programmes_start(engine, tmp_path):
+    load(engine, tmp_path / "t", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS,
+         status_events__csv="project,status,effective_date\na,idea,2020-03-10\n")
+    assert counts(engine, "2019-06-01")["ideas_submitted"] == 0  # before the start: nothing yet
+    assert counts(engine, "2020-01-01")["ideas_submitted"] == 4  # b, c, d, e have no history
+    assert counts(engine, "2020-03-10")["ideas_submitted"] == 5

@@ -3,7 +3,7 @@ import pytest
 
 from impact.lifecycle import TransitionError, allowed_next, check_history, check_transition
 
-ALLOWED = [
+ALLOWED = [  # (current, new, note); revivals are tested below with the history they need
     (None, "idea", ""),
     (None, "funded", ""),  # a history may start at any stage (older programmes, imports)
     ("idea", "funded", ""),
@@ -14,7 +14,6 @@ ALLOWED = [
     ("funded", "discontinued", "money ran out"),
     ("in_development", "discontinued", "no users"),
     ("launched", "discontinued", "switched off"),
-    ("discontinued", "in_development", "revived by a new team"),
 ]
 REFUSED = [
     ("idea", "launched", ""),
@@ -45,7 +44,16 @@ def test_refused_transitions_say_what_is_allowed(current, new, note):
                                          ("discontinued", "in_development")])
 def test_discontinuing_and_reviving_need_a_note(current, new):
     with pytest.raises(TransitionError, match="needs a note"):
-        check_transition(current, new, "   ")
+        check_transition(current, new, "   ", funded_before=True)
+
+
+def test_a_funded_project_is_revived_into_development_an_idea_back_to_idea():
+    check_transition("discontinued", "in_development", "new team", funded_before=True)
+    check_transition("discontinued", "idea", "new team", funded_before=False)
+    with pytest.raises(TransitionError, match="it may become: idea"):
+        check_transition("discontinued", "in_development", "new team", funded_before=False)
+    with pytest.raises(TransitionError, match="it may become: in_development"):
+        check_transition("discontinued", "idea", "new team", funded_before=True)
 
 
 def test_allowed_next_from_each_status():
@@ -53,11 +61,16 @@ def test_allowed_next_from_each_status():
     assert allowed_next("funded") == ("in_development", "launched", "discontinued")
     assert allowed_next("in_development") == ("launched", "discontinued")
     assert allowed_next("launched") == ("discontinued",)
-    assert allowed_next("discontinued") == ("in_development",)
+    assert allowed_next("discontinued", funded_before=True) == ("in_development",)
+    assert allowed_next("discontinued", funded_before=False) == ("idea",)
 
 
 def test_a_whole_history_is_checked_in_order():
     check_history([("idea", ""), ("funded", ""), ("launched", ""), ("discontinued", "off"),
                    ("in_development", "back")])
-    with pytest.raises(TransitionError, match="cannot become launched"):
+    with pytest.raises(TransitionError, match="cannot become launched") as caught:
         check_history([("idea", ""), ("launched", "")])
+    assert caught.value.position == 1
+    with pytest.raises(TransitionError, match="idea cannot become in_development") as caught:
+        check_history([("idea", ""), ("discontinued", "stopped"), ("idea", "new team"), ("in_development", "")])
+    assert caught.value.position == 3

@@ -1,4 +1,6 @@
 """The data folder loader: a bad file is rejected with file, row and column named, and nothing is written."""
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -68,6 +70,27 @@ BROKEN = [
     ("reach_readings.csv", "project,metric,as_of,value\na,tutors,2020-01-01,5\n", "reach_readings.csv, row 2, column 'metric': programme 'tiny' has no metric 'tutors'"),
     ("programmes.toml", "[[programme]]\nslug = 'x'\n", "programmes.toml, programme 1, column 'name'"),
     ("programmes.toml", "[[programme\n", "programmes.toml: is not valid TOML"),
+    ("programmes.toml", "programme = 'x'\n", "programmes.toml, column 'programme': write each programme as a [[programme]]"),
+    ("programmes.toml", "[programme]\nslug = 'x'\n", "write each programme as a [[programme]] table"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\n[programme.challenge]\nslug='c'\n", "column 'challenge': write each challenge as a [[programme.challenge]]"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\n[[programme.challenge]]\nname='C'\n", "programme 1, challenge 1, column 'slug': must be text in quotes; it is required."),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\n[[programme.metric]]\nslug='m'\nlabel='M'\n", "metric 1, column 'unit'"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\n[[programme.challenge]]\nslug='c'\nname='C'\n[[programme.challenge]]\nslug='c'\nname='D'\n", "challenge 2, column 'slug': 'c' appears twice"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\n[[programme.figure]]\nkey='p'\nlabel='P'\nsource='s'\nvalue=100000000000000000000\n", "figure 1, column 'value': must be a whole number"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\n[[programme.figure]]\nkey='p'\nlabel='P'\nsource='s'\nvalue=true\n", "figure 1, column 'value'"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname={a=1}\n", "column 'name': must be text in quotes"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\ncountry='Germany'\n", "column 'country': must be a two-letter"),
+    ("programmes.toml", "[[programme]]\nslug='x'\nname='X'\nstarts_on=2021-01-01\nends_on=2020-01-01\n", "column 'ends_on': is before starts_on"),
+    ("programmes.toml", "[[programme]]\nslug='%s'\nname='X'\n" % ("s" * 81), "column 'slug': is longer than 80 characters"),
+    ("projects.csv", "programme,slug,name\ntiny,%s,X\n" % ("s" * 121), "projects.csv, row 2, column 'slug': is longer than 120"),
+    ("projects.csv", "programme,slug,name,slug\ntiny,x,X,y\n", "projects.csv, row 1, column 'slug': appears twice in the header"),
+    ("projects.csv", "programme,slug,name,funding_amount\ntiny,x,X,47500\n", "column 'funding_currency': give the currency"),
+    ("projects.csv", "programme,slug,name,funding_amount,funding_currency\ntiny,x,X,\"47.500,00\",EUR\n", "column 'funding_amount': '47.500,00' is not an amount"),
+    ("projects.csv", "programme,slug,name,contact_email\ntiny,x,X,nobody\n", "column 'contact_email': 'nobody' is not an email address"),
+    ("projects.csv", 'programme,slug,name\ntiny,x,"%s"\n' % ("n" * 200_000), "projects.csv, row 2: cannot be read as CSV"),
+    ("status_events.csv", "project,status,effective_date\n\n\na,idea,20200301\n", "status_events.csv, row 4, column 'effective_date': '20200301' is not a date"),
+    ("reach_readings.csv", "project,metric,as_of,value\na,people,2020-01-01,+5\n", "column 'value': '+5' is not a whole number"),
+    ("reach_readings.csv", "project,metric,as_of,value\na,people,2020-01-01,%d\n" % 2**63, "column 'value'"),
 ]
 
 
@@ -117,3 +140,25 @@ def test_new_events_are_checked_against_the_history_already_stored(engine, tmp_p
     folder = write_folder(tmp_path / "two", status_events__csv="project,status,effective_date\na,idea,2020-05-01\n")
     with pytest.raises(LoadError, match="row 2, column 'status': A project that is funded cannot become idea"):
         load_folder(engine, folder, actor="test")
+
+
+def test_a_folder_without_the_expected_files_says_what_it_holds(engine, tmp_path):
+    folder = write_folder(tmp_path / "misnamed", Projects__CSV="programme,slug,name\n")
+    with pytest.raises(LoadError, match="holds none of programmes.toml, projects.csv, .* it holds Projects.CSV"):
+        load_folder(engine, folder, actor="test")
+
+
+def test_a_folder_with_nothing_new_writes_no_audit_entry(engine, tmp_path):
+    load(engine, tmp_path / "empty", projects__csv="programme,slug,name\n")
+    assert table_counts(engine) == [0, 0, 0, 0, 0]
+
+
+def test_optional_project_fields(engine, tmp_path):
+    load(engine, tmp_path / "f", programmes__toml=TINY_PROGRAMME, projects__csv="""
+        programme,slug,name,contact_email,funding_amount,funding_currency,funder
+        tiny,a,A,team@example.org,47500,EUR,Prototype Fund
+    """)
+    with engine.connect() as conn:
+        row = conn.execute(select(Project.contact_email, Project.funding_amount, Project.funding_currency,
+                                  Project.funder)).one()
+    assert tuple(row) == ("team@example.org", Decimal("47500.00"), "EUR", "Prototype Fund")

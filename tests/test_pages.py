@@ -75,10 +75,12 @@ def test_an_unknown_programme_in_the_link_is_explained(demo_db):
     assert metrics(at)["Participants"] == "28,000"  # the first programme is shown instead
 
 
-def test_a_bad_date_in_the_link_is_explained(demo_db):
-    at = run("pages/overview.py", as_of="30/04/2021")
+@pytest.mark.parametrize("as_of", ["30/04/2021", "1899-12-31", "2021-02-30"])
+def test_a_bad_date_in_the_link_is_explained(demo_db, as_of):
+    at = run("pages/overview.py", as_of=as_of)
     assert not at.exception
     assert "is not a date" in at.warning[0].value
+    assert at.date_input(key="as_of").value == D("2021-01-01").today()
 
 
 def test_a_date_before_the_programme_started(demo_db):
@@ -131,13 +133,18 @@ def test_an_empty_programme(engine, tmp_path, monkeypatch):
     assert "No reach figures were recorded" in at.info[0].value
 
 
-def test_a_database_that_cannot_be_opened(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent-folder/impact.sqlite3")
+@pytest.mark.parametrize("url,message", [
+    ("sqlite:////nonexistent-folder/impact.sqlite3", "cannot be opened"),
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot be opened"),
+    ("nonsense", "DATABASE_URL is not a database address"),
+])
+def test_a_database_that_cannot_be_opened(monkeypatch, url, message):
+    monkeypatch.setenv("DATABASE_URL", url)
     for page in ("pages/overview.py", "pages/reach.py", "dashboard.py"):
         at = run(page)
         assert not at.exception
-        assert "cannot be opened" in at.error[0].value
-        assert "Check DATABASE_URL" in at.error[0].value
+        assert message in at.error[0].value
+        assert "DATABASE_URL" in at.error[0].value
 
 
 def test_new_data_show_without_a_restart(engine, tmp_path, monkeypatch):

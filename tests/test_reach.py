@@ -102,3 +102,30 @@ def test_a_programme_without_readings_has_no_reach(engine, tmp_path):
     assert reach_latest(engine, programme.id, D("2021-01-01")).empty
     assert reach_totals(engine, programme.id, D("2021-01-01")).empty
     assert reach_by(engine, programme.id, D("2021-01-01"), "people", "project").empty
+
+
+def test_recorded_times_in_other_zones_are_compared_as_instants(tiny, tmp_path):
+    # 80 was recorded at 11:00+05:00, which is 06:00 UTC: before the 70 recorded at 10:00 UTC.
+    load(tiny, tmp_path / "zones", reach_readings__csv="""
+        project,metric,as_of,value,recorded_at
+        c,people,2020-07-31,70,2020-08-01T10:00:00Z
+        c,people,2020-07-31,80,2020-08-01T11:00:00+05:00
+    """)
+    latest = reach_latest(tiny, info(tiny, "tiny").id, D("2020-08-01"))
+    assert dict(zip(latest["metric"], latest["value"]))["people"] == 350 + 80 + 70
+
+
+def test_projects_that_share_a_name_stay_apart(engine, tmp_path):
+    load(engine, tmp_path / "names", programmes__toml=TINY_PROGRAMME, projects__csv="""
+        programme,slug,name
+        tiny,app-berlin,Corona App
+        tiny,app-hamburg,Corona App
+    """, reach_readings__csv="""
+        project,metric,as_of,value
+        app-berlin,people,2020-01-31,100
+        app-hamburg,people,2020-02-29,5
+        app-berlin,people,2020-03-31,300
+    """)
+    frame = reach_by(engine, info(engine, "tiny").id, D("2020-03-31"), "people", "project")
+    assert series(frame, group="Corona App (app-berlin)") == [("2020-01-31", 100, True), ("2020-03-31", 300, True)]
+    assert series(frame, group="Corona App (app-hamburg)") == [("2020-02-29", 5, True), ("2020-03-31", 5, False)]

@@ -49,8 +49,8 @@ def funded_status(source: Source, programme_id: int, as_of: dt.date) -> pd.DataF
 
 
 @cached
-def challenge_funnel(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries.challenge_funnel_at(source.engine, programme_id, as_of)
+def challenge_funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
+    return queries.challenge_funnel_at(source.engine, programme, as_of)
 
 
 @cached

@@ -12,12 +12,16 @@ from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from impact.db import DatabaseUnavailable, database_url, describe, make_engine
+from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.i18n import _, format_date, format_number
 from impact.queries import ProgrammeInfo, data_version
 from impact.schema import ensure_schema
 from impact.ui import data
 from impact.ui.data import Source
+from impact.values import date
+
+
+EARLIEST_DATE = dt.date(1990, 1, 1)  # the date picker's lower bound; civic hackathons are younger
 
 
 @st.cache_resource(show_spinner=False)
@@ -39,16 +43,15 @@ def _use_the_entry_navigation() -> None:
 def guard_page() -> Source:
     """Check the database can be read and return it at its current data version; else explain and stop."""
     _use_the_entry_navigation()
-    url = database_url()
     try:
-        engine = _engine(url)
+        engine = _engine(database_url())
         return Source(engine, data_version(engine))
     except DatabaseUnavailable as exc:
         st.error(str(exc), icon=":material/database:")
     except SQLAlchemyError as exc:
         st.error(_("The database {db} cannot be read ({reason}). Check DATABASE_URL and that the database "
-                   "server is running, then reload this page.", db=describe(url),
-                   reason=type(exc.orig or exc).__name__), icon=":material/database:")
+                   "server is running, then reload this page.", db=describe(engine), reason=first_line(exc)),
+                 icon=":material/database:")
     st.stop()
 
 
@@ -79,13 +82,14 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
     today = dt.date.today()
     asked = st.query_params.get("as_of")
     if "as_of" not in st.session_state:
-        try:
-            st.session_state["as_of"] = min(dt.date.fromisoformat(asked), today) if asked else today
-        except ValueError:
-            st.warning(_("“{asked}” in the link is not a date; showing today. Dates are written as 2021-04-30.",
-                         asked=asked), icon=":material/event_busy:")
-            st.session_state["as_of"] = today
-    as_of = st.sidebar.date_input(_("As of"), min_value=dt.date(2000, 1, 1), max_value=today, key="as_of",
+        day = date(asked) if asked else today
+        if day is None or day < EARLIEST_DATE:
+            st.warning(_("“{asked}” in the link is not a date from {earliest} on; showing today. Dates are written "
+                         "as 2021-04-30.", asked=asked, earliest=format_date(EARLIEST_DATE)),
+                       icon=":material/event_busy:")
+            day = today
+        st.session_state["as_of"] = min(day, today)
+    as_of = st.sidebar.date_input(_("As of"), min_value=EARLIEST_DATE, max_value=today, key="as_of",
                                   format="YYYY-MM-DD",
                                   help=_("Everything on this page is shown as it stood at the end of this day."))
     st.query_params["as_of"] = as_of.isoformat()
