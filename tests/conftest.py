@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -115,3 +117,35 @@ def demo_url(request, tmp_path_factory) -> str:
     load_folder(engine, DEMO, actor="demo")
     engine.dispose()
     return url
+
+
+# --- a real browser -----------------------------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_WAIT_MS = 30_000  # an upper bound for a page to settle; tests wait on what they expect, not on time
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright; skipped with the reason where it is missing, except in CI."""
+    if not Path(CHROMIUM).exists():
+        message = "chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; .ci/run installs it")
+        pytest.skip(message)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=BROWSER_WAIT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    page.set_default_timeout(BROWSER_WAIT_MS)
+    yield page
+    context.close()

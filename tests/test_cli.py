@@ -2,6 +2,7 @@
 import pytest
 
 from impact.cli import main
+from impact.schema import head_revision
 from tests.conftest import TINY_PROGRAMME, write_folder
 
 
@@ -48,3 +49,17 @@ def test_a_malformed_database_url(monkeypatch, capsys, url):
     err = capsys.readouterr().err
     assert "DATABASE_URL is not a database address" in err
     assert "secret" not in err and "Traceback" not in err
+
+
+def test_db_commands(database, tmp_path, capsys, monkeypatch, empty_url):
+    assert main(["db", "upgrade"]) == 0
+    assert "(it was at none)" in capsys.readouterr().out
+    assert main(["db", "current"]) == 0
+    assert f"is at schema revision {head_revision()}; this version needs {head_revision()}" in capsys.readouterr().out
+    assert main(["demo"]) == 0
+    file = tmp_path / "impact.backup"
+    assert main(["db", "backup", str(file)]) == 0
+    assert main(["db", "backup", str(file)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["db", "restore", str(file)]) == 1  # into the same, full database
+    assert "is not empty" in capsys.readouterr().err

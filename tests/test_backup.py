@@ -1,0 +1,62 @@
+"""Backups: back up, restore into an empty database, and find the same data; refusals said in a sentence."""
+import pytest
+from sqlalchemy import select
+
+from impact.backup import BackupError, backup, restore
+from impact.db import make_engine
+from impact.loader import load_folder
+from impact.models import Base
+from impact.schema import current_revision, head_revision
+from tests.conftest import DEMO
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, in id order."""
+    with engine.connect() as conn:
+        return {table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))]
+                for table in Base.metadata.sorted_tables}
+
+
+@pytest.fixture
+def target(engine, tmp_path, request):
+    """An empty database on the same engine as `engine`."""
+    if engine.dialect.name == "sqlite":
+        url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres").create(with_schema=False)
+    target = make_engine(url)
+    yield target
+    target.dispose()
+
+
+def test_backup_then_restore_gives_identical_data(engine, target, tmp_path):
+    load_folder(engine, DEMO, actor="test")
+    file = tmp_path / "impact.backup"
+    backup(engine, file)
+    restore(target, file)
+    assert current_revision(target) == head_revision()
+    restored = snapshot(target)
+    assert restored == snapshot(engine)
+    assert len(restored["projects"]) == 1515
+
+
+def test_a_backup_never_overwrites_a_file(engine, tmp_path):
+    file = tmp_path / "exists.backup"
+    file.write_text("keep me")
+    with pytest.raises(BackupError, match="already exists"):
+        backup(engine, file)
+    assert file.read_text() == "keep me"
+
+
+def test_a_restore_never_goes_over_data(engine, tmp_path):
+    file = tmp_path / "impact.backup"
+    backup(engine, file)
+    with pytest.raises(BackupError, match="is not empty; restore into a new, empty database"):
+        restore(engine, file)
+
+
+def test_a_file_that_is_not_a_backup_is_refused(target, tmp_path):
+    file = tmp_path / "garbage.backup"
+    file.write_bytes(b"\x00garbage" * 100)
+    with pytest.raises(BackupError):
+        restore(target, file)
