@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -19,8 +20,22 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be opened; the message says which one and what to check."""
 
 
+SECRETS_FILES = (ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
+
+
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """DATABASE_URL from the environment, else from .streamlit/secrets.toml (the project's, then the user's),
+    else the default SQLite file."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    for secrets in SECRETS_FILES:
+        try:
+            url = tomllib.loads(secrets.read_text(encoding="utf-8")).get("DATABASE_URL")
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        if url:
+            return str(url)
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
 def make_engine(url: str | None = None) -> Engine:
