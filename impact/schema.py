@@ -76,8 +76,6 @@ def ensure_schema(engine: Engine) -> None:
         if current is None and not inspect(engine).get_table_names():
             upgrade(engine)
             return
-    except DatabaseUnavailable:
-        raise
     except Exception as exc:  # any driver error means the same thing to the user
         raise DatabaseUnavailable(_(
             "The database {db} cannot be opened ({reason}). Check DATABASE_URL and that the database server is "
