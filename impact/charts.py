@@ -134,3 +134,60 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
     fig.update_layout(showlegend=group is not None,
                       legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0))
     return _layout(fig, title, height=420 if group is None else 520)
+
+
+def comparison_rates_figure(comparison: pd.DataFrame) -> go.Figure:
+    """Conversion rates side by side: funded per idea, launched per funded, funded still alive; one colour and
+    one pattern per programme, every bar labelled with its percentage."""
+    measures = [("funded_per_idea", _("Funded per idea")), ("launched_per_funded", _("Launched per funded")),
+                ("alive_share", _("Funded still alive"))]
+    fig = go.Figure()
+    for i, row in enumerate(comparison.itertuples()):
+        shares = [getattr(row, column) for column, _label in measures]
+        fig.add_trace(go.Bar(
+            x=[s * 100 if not pd.isna(s) else None for s in shares], y=[label for _c, label in measures],
+            orientation="h", name=row.programme, cliponaxis=False, textposition="outside",
+            text=["–" if pd.isna(s) else format_percent(s) for s in shares],
+            marker=dict(color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                        pattern_shape=["", "/", ".", "x", "-"][i % 5]),
+            hovertemplate=row.programme + "<br>%{y}: %{text}<extra></extra>",
+        ))
+    fig.update_yaxes(autorange="reversed", ticksuffix="  ")
+    fig.update_xaxes(range=[0, 115], ticksuffix="%", title=_("Share of the stage before"),
+                     gridcolor="rgba(128,128,128,0.25)")
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    return _layout(fig, _("Conversion rates"), height=220 + 70 * len(comparison))
+
+
+def launch_time_figure(lifetimes: pd.DataFrame) -> go.Figure:
+    """How many funded projects launched within 1, 2, 3 ... months of their funding."""
+    months = (lifetimes["days_to_launch"].dropna().astype(int) // 31 + 1).value_counts().sort_index()
+    months = months.reindex(range(1, int(months.index.max()) + 1), fill_value=0) if len(months) else months
+    fig = go.Figure(go.Bar(
+        x=[str(m) for m in months.index], y=months.values, text=[format_number(n) for n in months.values],
+        textposition="outside", cliponaxis=False, marker_color=GREEN,
+        hovertemplate=_("Launched in month {month} after funding", month="%{x}") + ": %{y}<extra></extra>",
+    ))
+    fig.update_xaxes(title=_("Months from funding to launch"), type="category")
+    fig.update_yaxes(title=_("Projects"), gridcolor="rgba(128,128,128,0.25)", rangemode="tozero")
+    return _layout(fig, _("Time from funding to launch"), height=380)
+
+
+def survival_figure(curve: pd.DataFrame) -> go.Figure:
+    """Kaplan-Meier: the share of funded projects still alive N months after funding; + marks a project still
+    running (censored)."""
+    fig = go.Figure(go.Scatter(
+        x=curve["months"], y=curve["alive_share"] * 100, mode="lines", line_shape="hv", name=_("Still alive"),
+        line=dict(color=BLUE, width=3),
+        hovertemplate=_("{months} months", months="%{x:.1f}") + ": %{y:.1f}%<extra></extra>",
+    ))
+    censored = curve[curve["censored"] > 0]
+    fig.add_trace(go.Scatter(
+        x=censored["months"], y=censored["alive_share"] * 100, mode="markers", name=_("Still running (censored)"),
+        marker=dict(symbol="cross-thin", size=12, line=dict(width=2, color=GREY)), hoverinfo="skip",
+    ))
+    fig.update_xaxes(title=_("Months after funding"), rangemode="tozero", gridcolor="rgba(128,128,128,0.25)")
+    fig.update_yaxes(title=_("Funded projects still alive"), range=[0, 105], ticksuffix="%",
+                     gridcolor="rgba(128,128,128,0.25)")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    return _layout(fig, _("Survival after funding (Kaplan-Meier)"), height=420)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, select, union_all
 
 from impact.lifecycle import ALIVE, DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
 from impact.models import Challenge, Metric, Programme, Project, ReachReading, StatusEvent
-from impact.queries import NO_CHALLENGE, ProgrammeInfo, _frame, counting, funded_status_at, funnel_at
+from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, counting, funded_status_at,
+                            funnel_at)
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -81,6 +82,20 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     return frame.astype({"reach": "Int64"})
 
 
+def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),
+                    silent_for_more_than: Optional[int] = None) -> pd.DataFrame:
+    """The rows of a portfolio table with one of these statuses and challenges (all where none is given) and,
+    if asked, silent for more than that many days (a project with nothing recorded yet counts as silent)."""
+    keep = pd.Series(True, index=table.index)
+    if statuses:
+        keep &= table["status"].isin(statuses)
+    if challenges:
+        keep &= table["challenge"].isin(challenges)
+    if silent_for_more_than is not None:
+        keep &= table["days_silent"].isna() | (table["days_silent"] > silent_for_more_than)
+    return table[keep.astype(bool)]
+
+
 # --- one project ----------------------------------------------------------------------------------------
 
 
@@ -137,8 +152,8 @@ def timeline(engine: Engine, project_id: int) -> pd.DataFrame:
 
 
 def project_reach(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFrame:
-    """The project's counting readings up to `as_of`, one per metric and date (the latest recorded): metric,
-    label, unit, as_of, value, note."""
+    """The project's counting readings up to `as_of`, one per metric and date (the latest recorded), each metric
+    carried forward to `as_of`: metric, label, unit, as_of, value, note, reading (False on the carried end)."""
     r = ReachReading
     ranked = (
         select(Metric.slug.label("metric"), Metric.label, Metric.unit, r.as_of, r.value, r.note,
@@ -150,7 +165,8 @@ def project_reach(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFra
     )
     stmt = (select(ranked.c.metric, ranked.c.label, ranked.c.unit, ranked.c.as_of, ranked.c.value, ranked.c.note)
             .where(ranked.c.rn == 1).order_by(ranked.c.metric, ranked.c.as_of))
-    return _frame(engine, stmt, ["metric", "label", "unit", "as_of", "value", "note"])
+    return _carry_forward(_frame(engine, stmt, ["metric", "label", "unit", "as_of", "value", "note"]), ["metric"],
+                          as_of)
 
 
 # --- programmes side by side ----------------------------------------------------------------------------

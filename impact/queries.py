@@ -54,6 +54,8 @@ class ProgrammeInfo:
     ends_on: Optional[dt.date]
     description: str
     illustrative_note: str
+    public: bool = False
+    silent_after_days: int = 90
     figures: tuple[Figure, ...] = field(default=())
     project_count: int = 0
     illustrative_project_count: int = 0
@@ -97,6 +99,8 @@ def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
         ends_on=row.ends_on,
         description=row.description,
         illustrative_note=row.illustrative_note,
+        public=row.public,
+        silent_after_days=row.silent_after_days,
         figures=tuple(Figure(f.key, f.label, f.value, f.source, f.note) for f in figures),
         project_count=counts[0],
         illustrative_project_count=counts[1],

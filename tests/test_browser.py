@@ -58,3 +58,17 @@ def test_picking_another_programme(server, page):
     page.get_by_role("option", name="Hackathon contre le Covid 2021").click()
     expect(page.get_by_test_id("stMetricValue")).to_have_text(["170", "15", "3", "1"])
     expect(page).to_have_url(re.compile(r"programme=hackathon-covid-2021"))
+
+
+def test_a_shared_project_link(server, page):
+    page.goto(f"{server}/project?project=corona-school")
+    expect(page.get_by_role("heading", name="Corona School")).to_be_visible()
+    expect(page.get_by_text("Status history")).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(3)
+    screenshot(page, "project")
+
+
+def test_the_portfolio_by_a_shared_link(server, page):
+    page.goto(f"{server}/portfolio?programme=hackathon-covid-2021")
+    expect(page.get_by_text("15 of 15 projects.")).to_be_visible()
+    screenshot(page, "portfolio")

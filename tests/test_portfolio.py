@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from impact.export import csv_bytes, excel_bytes, neutralise
-from impact.portfolio import comparison, funded_lifetimes, portfolio, project_info, project_reach, \
+from impact.portfolio import comparison, funded_lifetimes, portfolio, project_info, project_reach, select_projects, \
     survival_curve, timeline
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
@@ -100,8 +100,10 @@ def test_a_project_and_its_history(tiny):
     assert list(history["note"])[-1] == "switched off"
     assert not history["superseded"].any()
     reach = project_reach(tiny, project.id, D("2020-06-30"))
-    assert list(zip(reach["metric"], reach["value"])) == [("people", 100), ("people", 250)]
-    assert project_reach(tiny, project.id, D("2020-04-15"))["value"].tolist() == [100]
+    assert list(zip(reach["metric"], reach["as_of"].dt.date, reach["value"], reach["reading"])) == [
+        ("people", D("2020-03-31"), 100, True), ("people", D("2020-05-31"), 250, True),
+        ("people", D("2020-06-30"), 250, False)]
+    assert project_reach(tiny, project.id, D("2020-04-15"))["value"].tolist() == [100, 100]
 
 
 def test_programmes_side_by_side(tiny, tmp_path):
@@ -155,3 +157,16 @@ def test_downloads_are_safe_and_complete():
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
         ["project", "reach"], ["'=HYPERLINK(\"http://x\")", 5], ["Corona School", 20000]]
     assert sheet["A2"].data_type == "s"  # text, not a formula
+
+
+def test_filters_of_the_portfolio(tiny):
+    table = portfolio(tiny, [info(tiny, "tiny").id], D("2020-06-30"))
+    slugs = lambda frame: list(frame["slug"])  # noqa: E731
+    assert slugs(select_projects(table)) == ["a", "b", "c", "d"]
+    assert slugs(select_projects(table, statuses=["discontinued"])) == ["a", "c"]
+    assert slugs(select_projects(table, challenges=["Challenge one"])) == ["a", "b"]
+    assert slugs(select_projects(table, statuses=["discontinued"], challenges=["Challenge one"])) == ["a"]
+    assert slugs(select_projects(table, silent_for_more_than=89)) == ["c", "d"]  # 90 and 162 days
+    assert slugs(select_projects(table, silent_for_more_than=90)) == ["d"]
+    before = portfolio(tiny, [info(tiny, "tiny").id], D("2020-01-05"))
+    assert slugs(select_projects(before, silent_for_more_than=90)) == ["a", "b", "c", "d"]  # nothing recorded yet

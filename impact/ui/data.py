@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from impact import portfolio as queries_portfolio
 from impact import queries
 from impact.queries import ProgrammeInfo
 
@@ -72,3 +73,33 @@ def reach_latest(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFr
 def reach_by(source: Source, programme_id: int, as_of: dt.date, metric: str,
              by: Literal["project", "challenge"], limit: int) -> pd.DataFrame:
     return queries.reach_by(source.engine, programme_id, as_of, metric, by, limit)
+
+
+@cached
+def portfolio(source: Source, programme_ids: tuple[int, ...], as_of: dt.date) -> pd.DataFrame:
+    return queries_portfolio.portfolio(source.engine, list(programme_ids), as_of)
+
+
+@cached
+def project_info(source: Source, slug: str) -> Optional[queries_portfolio.ProjectInfo]:
+    return queries_portfolio.project_info(source.engine, slug)
+
+
+@cached
+def timeline(source: Source, project_id: int) -> pd.DataFrame:
+    return queries_portfolio.timeline(source.engine, project_id)
+
+
+@cached
+def project_reach(source: Source, project_id: int, as_of: dt.date) -> pd.DataFrame:
+    return queries_portfolio.project_reach(source.engine, project_id, as_of)
+
+
+@cached
+def comparison(source: Source, programmes: tuple[ProgrammeInfo, ...], as_of: dt.date) -> pd.DataFrame:
+    return queries_portfolio.comparison(source.engine, list(programmes), as_of)
+
+
+@cached
+def funded_lifetimes(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    return queries_portfolio.funded_lifetimes(source.engine, programme_id, as_of)

@@ -6,6 +6,7 @@ shared/DESIGN.md), so each page calls `guard_page()` itself instead of relying o
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -14,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.i18n import _, format_date, format_number
+from impact.portfolio import ProjectInfo
 from impact.queries import ProgrammeInfo, data_version
 from impact.schema import ensure_schema
 from impact.ui import data
@@ -107,3 +109,37 @@ def illustrative_notice(programme: ProgrammeInfo) -> None:
                      "illustrative.", note=programme.illustrative_note,
                      n=format_number(programme.illustrative_project_count),
                      total=format_number(programme.project_count)), icon=":material/science:")
+
+
+def choose_project(source: Source) -> ProjectInfo:
+    """The project named in the link (?project=slug); without one, pickers for a programme and one of its
+    projects."""
+    asked = st.query_params.get("project")
+    if asked:
+        project = data.project_info(source, asked)
+        if project is not None:
+            return project
+        st.error(_("There is no project called “{asked}”. Pick one below, or open one from the portfolio.",
+                   asked=asked), icon=":material/search_off:")
+    programme = choose_programme(source)
+    projects = data.portfolio(source, (programme.id,), dt.date.today())
+    if projects.empty:
+        st.info(_("{name} has no projects yet.", name=programme.name), icon=":material/info:")
+        st.stop()
+    names = dict(zip(projects["slug"], projects["project"]))
+    slug = st.selectbox(_("Project"), list(names), format_func=names.get, index=None, key="project_pick",
+                        placeholder=_("Type to search {n} projects", n=format_number(len(names))))
+    if slug is None:
+        st.stop()
+    st.query_params["project"] = slug
+    project = data.project_info(source, slug)
+    assert project is not None  # it was just listed at this data version
+    return project
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def show_text(text: str) -> None:
+    """Text that users wrote, shown as text: markdown, HTML and links in it stay inert."""
+    st.markdown(_MARKDOWN_SPECIALS.sub(r"\\\1", text))

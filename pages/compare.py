@@ -1,0 +1,44 @@
+"""Compare programmes: their funnels as conversion rates and in numbers, and how many funded projects live on."""
+import streamlit as st
+
+from impact import charts
+from impact.i18n import _, format_date
+from impact.ui import data
+from impact.ui.page import choose_as_of, choose_programme, guard_page
+
+source = guard_page()
+programme = choose_programme(source)
+as_of = choose_as_of(programme)
+
+st.title(_("Compare programmes"))
+st.caption(_("Each programme's funnel as it stood on {as_of}. Rates are shares of the stage before, so that "
+             "hackathons of different sizes can be set side by side.", as_of=format_date(as_of)))
+
+everything = data.programmes(source)
+names = dict(zip(everything["slug"], everything["name"]))
+chosen = st.multiselect(_("Programmes"), list(names), default=list(names), format_func=names.get,
+                        key="compare_programmes")
+if len(chosen) < 2:
+    st.info(_("Pick at least two programmes to compare."), icon=":material/info:")
+    st.stop()
+
+programmes = tuple(data.programme_info(source, slug) for slug in chosen)
+table = data.comparison(source, programmes, as_of)
+st.plotly_chart(charts.comparison_rates_figure(table), config={"displayModeBar": False})
+
+st.subheader(_("In numbers"))
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_config={
+        "programme": _("Programme"), "participants": st.column_config.NumberColumn(_("Participants"), format="localized"),
+        "ideas": st.column_config.NumberColumn(_("Ideas"), format="localized"),
+        "funded": st.column_config.NumberColumn(_("Funded"), format="localized"),
+        "launched": st.column_config.NumberColumn(_("Launched"), format="localized"),
+        "alive": st.column_config.NumberColumn(_("Funded, still alive"), format="localized"),
+        "funded_per_idea": st.column_config.NumberColumn(_("Funded per idea"), format="percent"),
+        "launched_per_funded": st.column_config.NumberColumn(_("Launched per funded"), format="percent"),
+        "alive_share": st.column_config.NumberColumn(_("Funded still alive"), format="percent"),
+    },
+)
+if any(p.illustrative_project_count for p in programmes):
+    st.caption(_("Demo data: some of these programmes' records are illustrative (see each programme's overview)."))

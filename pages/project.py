@@ -1,0 +1,67 @@
+"""One project: summary, team, funding, its status history and its reach, by a shareable link ?project=<slug>."""
+import streamlit as st
+
+from impact import charts
+from impact.i18n import _, format_date, format_number
+from impact.ui import data
+from impact.ui.page import choose_as_of, choose_project, guard_page, show_text
+
+source = guard_page()
+project = choose_project(source)
+programme = data.programme_info(source, project.programme_slug)
+as_of = choose_as_of(programme)
+
+st.title(project.name)
+st.caption(_("{programme} · {challenge}", programme=project.programme,
+             challenge=project.challenge or _("no challenge")))
+if project.illustrative:
+    st.warning(_("**Illustrative record.** This project was invented for the demo data; its history and figures "
+                 "are not real."), icon=":material/science:")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    if project.summary:
+        show_text(project.summary)
+    if project.team:
+        st.markdown(f"**{_('Team')}**")
+        show_text(project.team)
+    if project.website.lower().startswith(("http://", "https://")):
+        st.link_button(_("Website"), project.website, icon=":material/open_in_new:")
+with right:
+    if project.funding_amount is not None:
+        st.metric(_("Funding"), f"{format_number(project.funding_amount)} {project.funding_currency}")
+        if project.funder:
+            show_text(_("Funded by {funder}", funder=project.funder))
+    if project.source:
+        st.caption(_("Source: {source}", source=project.source))
+
+st.subheader(_("Status history"))
+history = data.timeline(source, project.id)
+if history.empty:
+    st.info(_("No status has been recorded for this project yet."), icon=":material/info:")
+else:
+    st.dataframe(
+        history.assign(status=[charts.status_label(s) + (" " + _("(superseded)") if old else "")
+                               for s, old in zip(history["status"], history["superseded"])],
+                       evidence_url=history["evidence_url"].where(
+                           history["evidence_url"].str.lower().str.startswith(("http://", "https://")), None))
+        .drop(columns=["superseded"]),
+        hide_index=True, width="stretch",
+        column_config={
+            "status": _("Status"), "effective_date": st.column_config.DateColumn(_("From")),
+            "recorded_at": st.column_config.DatetimeColumn(_("Recorded"), format="YYYY-MM-DD HH:mm"),
+            "recorded_by": _("Recorded by"), "note": _("Note"),
+            "evidence_url": st.column_config.LinkColumn(_("Evidence")),
+        },
+    )
+
+st.subheader(_("Reach"))
+reach = data.project_reach(source, project.id, as_of)
+if reach.empty:
+    st.info(_("No reach figures were recorded for this project by {as_of}.", as_of=format_date(as_of)),
+            icon=":material/info:")
+for index, (metric, readings) in enumerate(reach.groupby("metric", sort=False)):
+    if index % 2 == 0:
+        columns = st.columns(2, gap="large")
+    columns[index % 2].plotly_chart(charts.reach_figure(readings, readings["label"].iloc[0],
+                                                        readings["unit"].iloc[0]), config={"displayModeBar": False})

@@ -1,0 +1,54 @@
+"""Time to launch and survival: how long funded projects took to launch, and how long they stayed alive."""
+import streamlit as st
+
+from impact import charts
+from impact.i18n import _, format_date, format_number, format_percent
+from impact.portfolio import survival_curve
+from impact.ui import data
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice
+
+source = guard_page()
+programme = choose_programme(source)
+as_of = choose_as_of(programme)
+
+st.title(_("Time to launch and survival"))
+st.caption(_("Projects funded by {as_of}, followed from their funding to their launch and to their end.",
+             as_of=format_date(as_of)))
+illustrative_notice(programme)
+
+lifetimes = data.funded_lifetimes(source, programme.id, as_of)
+if lifetimes.empty:
+    st.info(_("No project of {name} had been funded by {as_of}.", name=programme.name, as_of=format_date(as_of)),
+            icon=":material/info:")
+    st.stop()
+
+launched = lifetimes["days_to_launch"].dropna()
+curve = survival_curve(lifetimes)
+first, second, third = st.columns(3)
+first.metric(_("Funded"), format_number(len(lifetimes)))
+first.caption(_("{n} launched", n=format_number(len(launched))))
+second.metric(_("Median time to launch"), _("{days} days", days=format_number(launched.median()))
+              if len(launched) else "–")
+year = curve[curve["months"] <= 12]["alive_share"].iloc[-1]
+third.metric(_("Alive 12 months after funding"), format_percent(year))
+third.caption(_("Kaplan-Meier estimate; projects still running count as censored, not as failures."))
+
+left, right = st.columns(2, gap="large")
+if len(launched):
+    left.plotly_chart(charts.launch_time_figure(lifetimes), config={"displayModeBar": False})
+else:
+    left.info(_("No funded project had launched by {as_of}.", as_of=format_date(as_of)), icon=":material/info:")
+right.plotly_chart(charts.survival_figure(curve), config={"displayModeBar": False})
+
+with st.expander(_("The funded projects as a table")):
+    st.dataframe(
+        lifetimes, hide_index=True, width="stretch",
+        column_config={
+            "project": _("Project"), "funded_on": st.column_config.DateColumn(_("Funded")),
+            "launched_on": st.column_config.DateColumn(_("Launched")),
+            "ended_on": st.column_config.DateColumn(_("Ended")),
+            "days_to_launch": _("Days to launch"),
+            "months_observed": st.column_config.NumberColumn(_("Months followed"), format="%.1f"),
+            "ended": _("Ended"),
+        },
+    )

@@ -1,0 +1,93 @@
+"""The portfolio, project, comparison and survival pages with AppTest on the demo data."""
+import pytest
+
+from tests.test_pages import chart_texts, metrics, run
+
+
+@pytest.fixture
+def demo_db(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+
+
+def table(at, index=0):
+    return at.dataframe[index].value
+
+
+def test_portfolio_lists_every_project_and_filters(demo_db):
+    at = run("pages/portfolio.py", programme="wirvsvirus-2020")
+    assert not at.exception
+    assert len(table(at)) == 1500
+    at.multiselect(key="portfolio_status").set_value(["launched"]).run()
+    assert not at.exception
+    live = table(at)
+    assert set(live["status"]) == {"Live"} and 0 < len(live) <= 30
+    at.multiselect(key="portfolio_status").set_value([]).run()
+    at.multiselect(key="portfolio_challenge").set_value(["019 e-Learning"]).run()
+    assert set(table(at)["challenge"]) == {"019 e-Learning"}
+    assert "Corona School" in set(table(at)["project"])
+    at.multiselect(key="portfolio_challenge").set_value([]).run()
+    at.toggle(key="portfolio_silent_only").set_value(True).run()
+    assert (table(at)["days_silent"] > 90).all()
+    at.number_input(key="portfolio_silent_days").set_value(36_500).run()
+    assert len(table(at)) == 0
+    assert [b.label for b in at.get("download_button")] == ["Download as CSV", "Download as Excel"]
+
+
+def test_portfolio_of_two_programmes(demo_db):
+    at = run("pages/portfolio.py", programme="wirvsvirus-2020")
+    at.multiselect(key="portfolio_programmes").set_value(["wirvsvirus-2020", "hackathon-covid-2021"]).run()
+    assert not at.exception
+    assert len(table(at)) == 1515
+
+
+def test_a_project_by_its_link(demo_db):
+    at = run("pages/project.py", project="corona-school", as_of="2021-04-30")
+    assert not at.exception
+    assert at.title[0].value == "Corona School"
+    history = table(at)
+    assert list(history["status"]) == ["Idea", "Funded, not started", "Live"]
+    assert len(at.get("plotly_chart")) == 3  # pupils, registrations, tutors
+
+
+def test_an_unknown_project_is_explained_and_can_be_picked(demo_db):
+    at = run("pages/project.py", project="no-such-project")
+    assert not at.exception
+    assert "There is no project called “no-such-project”" in at.error[0].value
+    at.selectbox(key="project_pick").set_value("corona-school").run()
+    assert not at.exception
+    assert at.title[0].value == "Corona School"
+    assert at.query_params["project"] == "corona-school"
+
+
+def test_text_from_users_is_shown_as_text(tmp_path, monkeypatch, engine):
+    from tests.conftest import TINY_PROGRAMME, load, url_of
+    load(engine, tmp_path / "x", programmes__toml=TINY_PROGRAMME, projects__csv=(
+        'programme,slug,name,summary,website\n'
+        'tiny,x,X,"<img src=x onerror=alert(1)> ![tracker](http://evil.example/t.png) [click](javascript:alert(1))",'
+        'javascript:alert(1)\n'))
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
+    at = run("pages/project.py", project="x")
+    assert not at.exception
+    summary = at.markdown[0].value
+    assert "\\<img" in summary and "\\!\\[tracker\\]" in summary and "\\[click\\]\\(javascript\\:" in summary
+    assert not at.get("link_button")  # a website that is not http(s) is not offered as a link
+
+
+def test_compare_programmes(demo_db):
+    at = run("pages/compare.py")
+    assert not at.exception
+    rows = table(at).set_index("programme")
+    assert rows.loc["#WirVsVirus 2020", "funded"] == 130 and rows.loc["#WirVsVirus 2020", "launched"] == 30
+    assert rows.loc["Hackathon contre le Covid 2021", "ideas"] == 15
+    assert "23.1%" in chart_texts(at)  # launched per funded: 30 of 130
+    at.multiselect(key="compare_programmes").set_value(["wirvsvirus-2020"]).run()
+    assert "Pick at least two programmes" in at.info[0].value
+
+
+def test_time_to_launch_and_survival(demo_db):
+    at = run("pages/survival.py", programme="wirvsvirus-2020")
+    assert not at.exception
+    assert metrics(at)["Funded"] == "130"
+    assert len(at.get("plotly_chart")) == 2
+    at = run("pages/survival.py", programme="wirvsvirus-2020", as_of="2020-04-01")
+    assert "had been funded by 2020-04-01" in at.info[0].value
