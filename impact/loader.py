@@ -50,6 +50,7 @@ READING_COLUMNS = ("project", "metric", "as_of", "value")
 # The longest text the database holds, per column of the CSV files.
 LONGEST = {"programme": 80, "slug": 120, "name": 300, "challenge": 80, "project": 120, "metric": 80,
            "recorded_by": 200, "funding_currency": 3}
+ANALYZE_AFTER_ROWS = 1_000  # a load this large refreshes PostgreSQL's planner statistics
 FILES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE)
 
 
@@ -92,6 +93,12 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
         raise LoadError([Problem(str(folder), None, None, _(
             "another change to the same records was saved at the same moment; nothing of this folder was "
             "loaded, so load it again."))]) from exc
+    if engine.dialect.name == "postgresql" and sum(vars(summary).values()) >= ANALYZE_AFTER_ROWS:
+        # Fresh statistics at once: with none, PostgreSQL planned the portfolio query of 10,000 new projects
+        # as nested loops (69 s instead of 0.5 s) until autovacuum came round to analyse the tables.
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE projects, status_events, reach_readings")
+            conn.commit()
     return summary
 
 
