@@ -4,13 +4,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
-from streamlit.testing.v1 import AppTest
 
 from impact.db import make_engine
 from impact.models import Base, Programme, Project, ReachReading, StatusEvent
 from impact.schema import SchemaBehind, _config, current_revision, downgrade, ensure_schema, head_revision, upgrade
 from impact.loader import load_folder
-from tests.conftest import DEMO, ROOT
+from tests.apptest import run
+from tests.conftest import DEMO
 
 
 def test_a_new_database_is_created_at_head(empty_url):
@@ -52,7 +52,7 @@ def test_a_database_behind_is_refused_with_the_upgrade_command(empty_url, monkey
     with pytest.raises(SchemaBehind, match="python -m impact db upgrade"):
         ensure_schema(engine)
     monkeypatch.setenv("DATABASE_URL", empty_url)
-    at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=60).run()
+    at = run("pages/overview.py")
     assert not at.exception
     assert "python -m impact db upgrade" in at.error[0].value
     upgrade(engine)

@@ -1,7 +1,7 @@
 """The portfolio, project, comparison and survival pages with AppTest on the demo data."""
 import pytest
 
-from tests.test_pages import chart_texts, metrics, run
+from tests.apptest import chart_texts, metrics, run
 
 
 @pytest.fixture
