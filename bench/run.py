@@ -1,0 +1,298 @@
+"""Benchmark at portfolio scale: `python bench/run.py` (see the README, "Benchmark").
+
+Generates a synthetic data set (deterministic from a seed), loads it through the real import path, then measures
+side by side, in one run, on one database (DATABASE_URL, or a new SQLite file):
+- each page run by AppTest, cold (empty caches) and warm (cached);
+- the limit: the same figures from the queries alone (SQL and the small result frames, no Streamlit);
+- the naive peer: read the tables into pandas and compute the same figures there, as a tutorial app would;
+- import throughput against bare executemany inserts of the same rows;
+- the JSON each chart sends to the browser, and the peak memory of this process (which ran the pages).
+It prints one table of ratios and writes it to bench/results/ (latest.md and a dated copy), so that a run can be
+compared with the last. Timings are ratios within one run; absolute times on a shared machine are noise.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a server warns on every run
+
+import pandas as pd  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from impact import portfolio as portfolio_queries  # noqa: E402
+from impact import queries  # noqa: E402
+from impact.db import make_engine, writing  # noqa: E402
+from impact.lifecycle import FUNDED_OR_LATER  # noqa: E402
+from impact.loader import load_folder  # noqa: E402
+from impact.models import Project, ReachReading, StatusEvent  # noqa: E402
+from impact.schema import ensure_schema  # noqa: E402
+
+SCALES = {
+    "default": dict(projects=10_000, events=100_000, readings=1_000_000, programmes=5, metrics=3),
+    "small": dict(projects=500, events=3_000, readings=10_000, programmes=2, metrics=2),
+}
+AS_OF = dt.date(2026, 6, 30)
+RESULTS = ROOT / "bench" / "results"
+PAGES = ("overview", "reach", "portfolio", "project", "compare", "survival")
+
+
+# --- the data set ---------------------------------------------------------------------------------------
+
+
+def generate(folder: Path, projects: int, events: int, readings: int, programmes: int, metrics: int,
+             seed: int) -> None:
+    """Write a data folder: programmes with challenges and metrics, projects spread over them, valid status
+    histories (about `events` in all) and cumulative readings (about `readings`), all dated 2020 to 2026."""
+    rng = random.Random(seed)
+    toml = []
+    for p in range(programmes):
+        toml.append(f'[[programme]]\nslug = "prog-{p}"\nname = "Programme {p}"\nstarts_on = 2020-01-01\n'
+                    f'[[programme.figure]]\nkey = "participants"\nlabel = "Participants"\nvalue = {20_000 + p}\n'
+                    f'source = "synthetic"\n')
+        toml += [f'[[programme.challenge]]\nslug = "c{c}"\nname = "Challenge {c}"\n' for c in range(40)]
+        toml += [f'[[programme.metric]]\nslug = "m{m}"\nlabel = "Metric {m}"\nunit = "people"\n'
+                 for m in range(metrics)]
+    (folder / "programmes.toml").write_text("".join(toml))
+    start = dt.date(2020, 1, 1)
+    per_project_events = max(1, events // projects)
+    with open(folder / "projects.csv", "w", newline="") as p_file, \
+            open(folder / "status_events.csv", "w", newline="") as e_file:
+        p_csv, e_csv = csv.writer(p_file), csv.writer(e_file)
+        p_csv.writerow(["programme", "slug", "name", "challenge", "team"])
+        e_csv.writerow(["project", "status", "effective_date", "note"])
+        for n in range(projects):
+            slug = f"p{n:06d}"
+            p_csv.writerow([f"prog-{n % programmes}", slug, f"Project {n}", f"c{rng.randrange(40)}", f"Team {n}"])
+            day = start + dt.timedelta(days=rng.randrange(60))
+            e_csv.writerow([slug, "idea", day, ""])
+            # funded -> in development -> launched -> discontinued -> in development (revived) -> ... until the
+            # project's share of events is used up
+            cycle = ["funded", "in_development", "launched", "discontinued", "in_development"]
+            for k in range(per_project_events - 1):
+                status = cycle[k] if k < len(cycle) else ("discontinued" if k % 2 else "in_development")
+                day += dt.timedelta(days=rng.randint(5, 40))
+                e_csv.writerow([slug, status, day, "synthetic" if status == "discontinued" or k >= 4 else ""])
+    per_project_readings = max(1, readings // (projects * metrics))
+    with open(folder / "reach_readings.csv", "w", newline="") as r_file:
+        r_csv = csv.writer(r_file)
+        r_csv.writerow(["project", "metric", "as_of", "value"])
+        for n in range(projects):
+            for m in range(metrics):
+                value, day = 0, start + dt.timedelta(days=rng.randrange(200))
+                for _ in range(per_project_readings):
+                    value += rng.randint(0, 50)
+                    day += dt.timedelta(days=rng.randint(1, 7))
+                    r_csv.writerow([f"p{n:06d}", f"m{m}", day, value])
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+
+
+def seconds(work: Callable[[], object], repeat: int = 3) -> float:
+    """The fastest of `repeat` runs (the least disturbed by the rest of the machine)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def timed_load(url: str, folder: Path):
+    """The summary of loading `folder` through the real import path, and the seconds it took."""
+    started = time.perf_counter()
+    summary = load_folder(make_engine(url), folder, actor="bench")
+    return summary, time.perf_counter() - started
+
+
+def bare_insert_seconds(url: str, folder: Path) -> tuple[float, int]:
+    """Insert the folder's events and readings again with bare executemany, in a transaction rolled back."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(Project.slug, Project.id)).all())
+        metric_ids = dict(conn.execute(text("SELECT m.slug || '/' || p.slug, m.id FROM metrics m "
+                                            "JOIN programmes p ON p.id = m.programme_id")).all())
+        programme_of = dict(conn.execute(text("SELECT pr.slug, p.slug FROM projects pr "
+                                              "JOIN programmes p ON p.id = pr.programme_id")).all())
+    now = dt.datetime.now(dt.timezone.utc)
+    with open(folder / "status_events.csv") as handle:
+        events = [dict(project_id=ids[r["project"]], status=r["status"],
+                       effective_date=dt.date.fromisoformat(r["effective_date"]), recorded_at=now,
+                       recorded_by="bench", note=r["note"], evidence_url="", review_state="approved")
+                  for r in csv.DictReader(handle)]
+    with open(folder / "reach_readings.csv") as handle:
+        readings = [dict(project_id=ids[r["project"]],
+                         metric_id=metric_ids[f"{r['metric']}/{programme_of[r['project']]}"],
+                         as_of=dt.date.fromisoformat(r["as_of"]), value=int(r["value"]), recorded_at=now,
+                         recorded_by="bench", note="", evidence_url="", review_state="approved")
+                    for r in csv.DictReader(handle)]
+    started = time.perf_counter()
+    with writing(engine).connect() as conn:
+        transaction = conn.begin()
+        conn.execute(insert(StatusEvent), events)
+        conn.execute(insert(ReachReading), readings)
+        elapsed = time.perf_counter() - started
+        transaction.rollback()
+    return elapsed, len(events) + len(readings)
+
+
+# --- pages, their limit and their naive peer ------------------------------------------------------------
+
+
+def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Callable[[], object]]]:
+    """Each page: its file, its link parameters, and the same figures from the queries alone (the limit)."""
+    info = queries.programme_info(engine, programme)
+    everything = [queries.programme_info(engine, slug) for slug in queries.programmes(engine)["slug"]]
+    project_id = portfolio_queries.project_info(engine, project).id
+    first_metric = queries.metrics(engine, info.id)["slug"].iloc[0]
+    return {
+        "overview": ("pages/overview.py", {"programme": programme}, lambda: (
+            queries.funnel_at(engine, info, AS_OF), queries.funded_status_at(engine, info.id, AS_OF),
+            queries.challenge_funnel_at(engine, info, AS_OF))),
+        "reach": ("pages/reach.py", {"programme": programme}, lambda: (
+            queries.reach_latest(engine, info.id, AS_OF), queries.reach_totals(engine, info.id, AS_OF),
+            queries.reach_by(engine, info.id, AS_OF, first_metric, "project"))),
+        "portfolio": ("pages/portfolio.py", {"programme": programme}, lambda: (
+            portfolio_queries.portfolio(engine, [info.id], AS_OF))),
+        "project": ("pages/project.py", {"project": project}, lambda: (
+            portfolio_queries.timeline(engine, project_id), portfolio_queries.project_reach(engine, project_id,
+                                                                                              AS_OF))),
+        "compare": ("pages/compare.py", {"programme": programme}, lambda: (
+            portfolio_queries.comparison(engine, everything, AS_OF))),
+        "survival": ("pages/survival.py", {"programme": programme}, lambda: (
+            portfolio_queries.survival_curve(portfolio_queries.funded_lifetimes(engine, info.id, AS_OF)))),
+    }
+
+
+def naive_seconds(url: str, page: str, programme: str, project: str) -> float:
+    engine = make_engine(url)
+    return seconds(lambda: naive(engine, page, programme, project), 1)
+
+
+def naive(engine, page: str, programme: str, project: str) -> object:
+    """What a typical Streamlit tutorial app does: read whole tables into pandas and compute there."""
+    tables = {name: pd.read_sql_table(name, engine) for name in
+              ("programmes", "projects", "status_events", "reach_readings", "metrics")}
+    programme_id = tables["programmes"].set_index("slug").loc[programme, "id"]
+    projects = tables["projects"]
+    events = tables["status_events"].merge(projects[["id", "programme_id"]], left_on="project_id", right_on="id")
+    as_of = pd.Timestamp(AS_OF)
+    events = events[(events["review_state"] == "approved") & (pd.to_datetime(events["effective_date"]) <= as_of)]
+    readings = tables["reach_readings"][pd.to_datetime(tables["reach_readings"]["as_of"]) <= as_of]
+    if page == "project":
+        project_id = projects.set_index("slug").loc[project, "id"]
+        return events[events["project_id"] == project_id], readings[readings["project_id"] == project_id]
+    mine = events[events["programme_id"] == programme_id].sort_values(["effective_date", "recorded_at", "id_x"])
+    current = mine.groupby("project_id")["status"].last()
+    funded = mine[mine["status"].isin(FUNDED_OR_LATER)].groupby("project_id")["effective_date"].min()
+    launched = mine[mine["status"] == "launched"].groupby("project_id")["effective_date"].min()
+    if page in ("overview", "compare", "survival"):
+        return len(funded), len(launched), current[current.index.isin(funded.index)].value_counts()
+    mine_readings = readings[readings["project_id"].isin(projects[projects["programme_id"] == programme_id]["id"])]
+    latest = mine_readings.sort_values(["as_of", "recorded_at"]).groupby(["project_id", "metric_id"]).last()
+    if page == "portfolio":
+        return current, latest, mine.groupby("project_id")["recorded_at"].max()
+    # reach: every project's latest reading carried forward to every date, summed per metric
+    wide = mine_readings.pivot_table(index="as_of", columns=["metric_id", "project_id"], values="value",
+                                     aggfunc="last").sort_index().ffill()
+    return wide.T.groupby(level="metric_id").sum().T
+
+
+# --- the run --------------------------------------------------------------------------------------------
+
+
+def run_page(path: str, params: dict):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / path), default_timeout=600)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"{path} failed: {at.exception[0].message}")
+    return at
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=SCALES, default="default")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale]
+    with tempfile.TemporaryDirectory() as scratch:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+        os.environ["DATABASE_URL"] = url
+        engine = make_engine(url)
+        ensure_schema(engine)
+        if queries.data_version(engine):
+            print("The benchmark needs an empty database; DATABASE_URL holds data.", file=sys.stderr)
+            return 1
+        folder = Path(scratch) / "data"
+        folder.mkdir()
+        generate(folder, seed=args.seed, **scale)
+        # Loading and the naive peer run in other processes, so that the peak memory measured here is that of
+        # the pages alone, as a server's would be.
+        # (All of it before the first AppTest run, which takes over the __main__ module that spawning relies on.)
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+            summary, import_s = child.submit(timed_load, url, folder).result()
+            bare_s, bare_rows = child.submit(bare_insert_seconds, url, folder).result()
+        naive_s = {}
+        for name in PAGES:
+            with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+                naive_s[name] = child.submit(naive_seconds, url, name, "prog-0", "p000000").result()
+        rows = summary.status_events + summary.reach_readings
+        lines = [f"# Benchmark {dt.datetime.now():%Y-%m-%d %H:%M} ({args.scale}: {scale['projects']:,} projects, "
+                 f"{summary.status_events:,} status events, {summary.reach_readings:,} readings, "
+                 f"{engine.dialect.name})", "",
+                 "| page | cold s | warm s | warm/cold | queries alone s | cold/limit | naive peer s | "
+                 "naive/cold | largest chart KB |", "|---|---|---|---|---|---|---|---|---|"]
+        import streamlit as st
+
+        for name, (path, params, limit) in pages(engine, "prog-0", "p000000").items():
+            cold = []
+            for _ in range(args.repeat):
+                st.cache_data.clear()
+                started = time.perf_counter()
+                at = run_page(path, params)
+                cold.append(time.perf_counter() - started)
+            cold_s = min(cold)
+            warm_s = seconds(lambda: run_page(path, params), args.repeat)
+            limit_s = seconds(limit, args.repeat)
+            chart_kb = max((len(c.proto.spec) / 1024 for c in at.get("plotly_chart")), default=0)
+            lines.append(f"| {name} | {cold_s:.3f} | {warm_s:.3f} | {warm_s / cold_s:.0%} | {limit_s:.3f} | "
+                         f"{cold_s / limit_s:.2f}x | {naive_s[name]:.3f} | {naive_s[name] / cold_s:.1f}x | {chart_kb:.0f} |")
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        lines += ["", "| import | rows | rows/s | bare executemany rows/s | import/bare |", "|---|---|---|---|---|",
+                  f"| status events and readings | {rows:,} | {rows / import_s:,.0f} | {bare_rows / bare_s:,.0f} | "
+                  f"{(rows / import_s) / (bare_rows / bare_s):.0%} |",
+                  "", f"Peak memory of the process that ran the pages (a server's share): {peak_mib:,.0f} MiB.",
+                  "",
+                  "Targets: cold/limit <= 1.5x; naive/cold >= 10x; warm/cold <= 5%; charts <= 500 KB; "
+                  "import/bare >= 50%; peak memory < 1024 MiB."]
+        engine.dispose()
+    report = "\n".join(lines) + "\n"
+    print(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.md").write_text(report)
+    (args.out / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.scale}.md").write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

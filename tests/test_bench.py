@@ -1,0 +1,18 @@
+"""The benchmark runs end to end at a small scale (a smoke test: it measures, it asserts no timing)."""
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_the_benchmark_runs_at_a_small_scale(empty_url, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "bench/run.py", "--scale", "small", "--repeat", "1", "--out", str(tmp_path)],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": empty_url}, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = (tmp_path / "latest.md").read_text()
+    for page in ("overview", "reach", "portfolio", "project", "compare", "survival"):
+        assert f"| {page} |" in report
+    assert "| status events and readings |" in report
+    assert len(list(tmp_path.glob("*-small.md"))) == 1
