@@ -73,30 +73,36 @@ def generate(folder: Path, projects: int, events: int, readings: int, programmes
             open(folder / "status_events.csv", "w", newline="") as e_file:
         p_csv, e_csv = csv.writer(p_file), csv.writer(e_file)
         p_csv.writerow(["programme", "slug", "name", "challenge", "team"])
-        e_csv.writerow(["project", "status", "effective_date", "note"])
+        e_csv.writerow(["project", "status", "effective_date", "recorded_at", "note"])
         for n in range(projects):
             slug = f"p{n:06d}"
             p_csv.writerow([f"prog-{n % programmes}", slug, f"Project {n}", f"c{rng.randrange(40)}", f"Team {n}"])
             day = start + dt.timedelta(days=rng.randrange(60))
-            e_csv.writerow([slug, "idea", day, ""])
+            e_csv.writerow([slug, "idea", day, recorded(day, rng), ""])
             # funded -> in development -> launched -> discontinued -> in development (revived) -> ... until the
             # project's share of events is used up
             cycle = ["funded", "in_development", "launched", "discontinued", "in_development"]
             for k in range(per_project_events - 1):
                 status = cycle[k] if k < len(cycle) else ("discontinued" if k % 2 else "in_development")
                 day += dt.timedelta(days=rng.randint(5, 40))
-                e_csv.writerow([slug, status, day, "synthetic" if status == "discontinued" or k >= 4 else ""])
+                e_csv.writerow([slug, status, day, recorded(day, rng),
+                                "synthetic" if status == "discontinued" or k >= 4 else ""])
     per_project_readings = max(1, readings // (projects * metrics))
     with open(folder / "reach_readings.csv", "w", newline="") as r_file:
         r_csv = csv.writer(r_file)
-        r_csv.writerow(["project", "metric", "as_of", "value"])
+        r_csv.writerow(["project", "metric", "as_of", "value", "recorded_at"])
         for n in range(projects):
             for m in range(metrics):
                 value, day = 0, start + dt.timedelta(days=rng.randrange(200))
                 for _ in range(per_project_readings):
                     value += rng.randint(0, 50)
                     day += dt.timedelta(days=rng.randint(1, 7))
-                    r_csv.writerow([f"p{n:06d}", f"m{m}", day, value])
+                    r_csv.writerow([f"p{n:06d}", f"m{m}", day, value, recorded(day, rng)])
+
+
+def recorded(day: dt.date, rng: random.Random) -> str:
+    """Entered a few days after it happened, as real updates are."""
+    return f"{day + dt.timedelta(days=rng.randint(0, 10))}T12:00:00Z"
 
 
 # --- measuring ------------------------------------------------------------------------------------------
@@ -160,20 +166,20 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
     project_id = portfolio_queries.project_info(engine, project).id
     first_metric = queries.metrics(engine, info.id)["slug"].iloc[0]
     return {
-        "overview": ("pages/overview.py", {"programme": programme}, lambda: (
+        "overview": ("pages/overview.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             queries.funnel_at(engine, info, AS_OF), queries.funded_status_at(engine, info.id, AS_OF),
             queries.challenge_funnel_at(engine, info, AS_OF))),
-        "reach": ("pages/reach.py", {"programme": programme}, lambda: (
+        "reach": ("pages/reach.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             queries.reach_latest(engine, info.id, AS_OF), queries.reach_totals(engine, info.id, AS_OF),
             queries.reach_by(engine, info.id, AS_OF, first_metric, "project"))),
-        "portfolio": ("pages/portfolio.py", {"programme": programme}, lambda: (
+        "portfolio": ("pages/portfolio.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             portfolio_queries.portfolio(engine, [info.id], AS_OF))),
-        "project": ("pages/project.py", {"project": project}, lambda: (
+        "project": ("pages/project.py", {"project": project, "as_of": str(AS_OF)}, lambda: (
             portfolio_queries.timeline(engine, project_id), portfolio_queries.project_reach(engine, project_id,
                                                                                               AS_OF))),
-        "compare": ("pages/compare.py", {"programme": programme}, lambda: (
+        "compare": ("pages/compare.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             portfolio_queries.comparison(engine, everything, AS_OF))),
-        "survival": ("pages/survival.py", {"programme": programme}, lambda: (
+        "survival": ("pages/survival.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             portfolio_queries.survival_curve(portfolio_queries.funded_lifetimes(engine, info.id, AS_OF)))),
     }
 

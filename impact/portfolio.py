@@ -37,12 +37,13 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     last_update, days_silent. Status and reach are None for a project with nothing known by then.
     """
     e, r = StatusEvent, ReachReading
+    mine = select(Project.id).where(Project.programme_id.in_(programme_ids))
     status = (
         select(e.project_id, e.status, e.effective_date,
                func.row_number().over(partition_by=e.project_id,
                                       order_by=(e.effective_date.desc(), e.recorded_at.desc(), e.id.desc()))
                .label("rn"))
-        .where(e.effective_date <= as_of, _known(e, as_of))
+        .where(e.project_id.in_(mine), e.effective_date <= as_of, _known(e, as_of))
         .subquery("status")
     )
     reading = (
@@ -50,12 +51,12 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
                func.row_number().over(partition_by=r.project_id,
                                       order_by=(r.as_of.desc(), r.recorded_at.desc(), r.id.desc())).label("rn"))
         .join(Metric, Metric.id == r.metric_id)
-        .where(r.as_of <= as_of, _known(r, as_of))
+        .where(r.project_id.in_(mine), r.as_of <= as_of, _known(r, as_of))
         .subquery("reading")
     )
     updates = union_all(
-        select(e.project_id, e.recorded_at).where(_known(e, as_of)),
-        select(r.project_id, r.recorded_at).where(_known(r, as_of)),
+        select(e.project_id, e.recorded_at).where(e.project_id.in_(mine), _known(e, as_of)),
+        select(r.project_id, r.recorded_at).where(r.project_id.in_(mine), _known(r, as_of)),
     ).subquery("updates")
     last_update = select(updates.c.project_id, func.max(updates.c.recorded_at).label("at")).group_by(
         updates.c.project_id).subquery("last_update")
