@@ -58,29 +58,31 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
         select(e.project_id, e.recorded_at).where(e.project_id.in_(mine), _known(e, as_of)),
         select(r.project_id, r.recorded_at).where(r.project_id.in_(mine), _known(r, as_of)),
     ).subquery("updates")
-    last_update = select(updates.c.project_id, func.max(updates.c.recorded_at).label("at")).group_by(
-        updates.c.project_id).subquery("last_update")
-    stmt = (
-        select(
-            Project.slug, Project.name.label("project"), Programme.name.label("programme"),
-            func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"), Project.team,
-            status.c.status, status.c.effective_date.label("status_since"),
-            reading.c.value.label("reach"), reading.c.metric.label("reach_metric"),
-            reading.c.as_of.label("reach_as_of"), last_update.c.at.label("last_update"),
-        )
+    last_update = select(updates.c.project_id, func.max(updates.c.recorded_at).label("last_update")).group_by(
+        updates.c.project_id)
+    projects = (
+        select(Project.id.label("project_id"), Project.slug, Project.name.label("project"),
+               Programme.name.label("programme"),
+               func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"), Project.team)
         .join(Programme, Programme.id == Project.programme_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
-        .outerjoin(status, and_(status.c.project_id == Project.id, status.c.rn == 1))
-        .outerjoin(reading, and_(reading.c.project_id == Project.id, reading.c.rn == 1))
-        .outerjoin(last_update, last_update.c.project_id == Project.id)
         .where(Project.programme_id.in_(programme_ids))
         .order_by(Programme.name, Project.name, Project.slug)
     )
-    frame = _frame(engine, stmt)
-    last = pd.to_datetime(frame["last_update"], utc=True)
-    frame["last_update"] = last.dt.date
+    # Four small per-project results merged here: joined in SQL, the windowed subqueries had no index to join
+    # on, and SQLite spent 40 s on 2,000 projects with 200,000 readings.
+    frame = _frame(engine, projects)
+    for part in (
+        select(status.c.project_id, status.c.status, status.c.effective_date.label("status_since"))
+        .where(status.c.rn == 1),
+        select(reading.c.project_id, reading.c.value.label("reach"), reading.c.metric.label("reach_metric"),
+               reading.c.as_of.label("reach_as_of")).where(reading.c.rn == 1),
+        last_update,
+    ):
+        frame = frame.merge(_frame(engine, part), on="project_id", how="left")
+    frame["last_update"] = pd.to_datetime(frame["last_update"], utc=True).dt.date
     frame["days_silent"] = (pd.Timestamp(as_of) - pd.to_datetime(frame["last_update"])).dt.days.astype("Int64")
-    return frame.astype({"reach": "Int64"})
+    return frame.drop(columns=["project_id"]).astype({"reach": "Int64"})
 
 
 def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),

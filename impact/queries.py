@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, func, literal, select
+from sqlalchemy import Engine, and_, case, exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from impact.i18n import N_
@@ -246,40 +246,34 @@ def metrics(engine: Engine, programme_id: int) -> pd.DataFrame:
 
 
 def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None):
-    """Each counting reading with its increment over the project's previous reading of the same metric.
+    """Each counting reading of the programme (of one metric, if given) with its increment over the project's
+    previous reading of the same metric: metric_id, project_id, as_of, increment.
 
     Summed over projects and accumulated over dates, increments telescope to "latest reading carried forward".
+    Names are joined after aggregating, so that the window runs over the readings alone.
     """
     r = ReachReading
     previous = func.lag(r.value, 1, 0).over(
         partition_by=(r.project_id, r.metric_id), order_by=(r.as_of, r.recorded_at, r.id)
     )
-    stmt = (
-        select(
-            Metric.slug.label("metric"),
-            r.project_id,
-            Project.name.label("project"),
-            Project.slug.label("project_slug"),
-            func.coalesce(Project.challenge_id, 0).label("challenge_id"),
-            func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"),
-            r.as_of,
-            (r.value - previous).label("increment"),
-        )
-        .join(Metric, Metric.id == r.metric_id)
-        .join(Project, Project.id == r.project_id)
-        .outerjoin(Challenge, Challenge.id == Project.challenge_id)
-        .where(Project.programme_id == programme_id, r.as_of <= as_of, counting(r))
-    )
+    metrics_of = select(Metric.id).where(Metric.programme_id == programme_id)
     if metric is not None:
-        stmt = stmt.where(Metric.slug == metric)
-    return stmt.subquery("increments")
+        metrics_of = metrics_of.where(Metric.slug == metric)
+    return (
+        select(r.metric_id, r.project_id, r.as_of, (r.value - previous).label("increment"))
+        .where(r.project_id.in_(select(Project.id).where(Project.programme_id == programme_id)),
+               r.metric_id.in_(metrics_of), r.as_of <= as_of, counting(r))
+        .subquery("increments")
+    )
 
 
 def reach_totals(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
     """Programme reach over time up to `as_of`: metric, as_of, value (a step series carried forward to as_of)."""
     inc = _increments(programme_id, as_of)
-    total = func.sum(func.sum(inc.c.increment)).over(partition_by=inc.c.metric, order_by=inc.c.as_of)
-    stmt = select(inc.c.metric, inc.c.as_of, total.label("value")).group_by(inc.c.metric, inc.c.as_of)
+    total = func.sum(func.sum(inc.c.increment)).over(partition_by=inc.c.metric_id, order_by=inc.c.as_of)
+    totals = select(inc.c.metric_id, inc.c.as_of, total.label("value")).group_by(inc.c.metric_id,
+                                                                                  inc.c.as_of).subquery()
+    stmt = select(Metric.slug, totals.c.as_of, totals.c.value).join(Metric, Metric.id == totals.c.metric_id)
     frame = _frame(engine, stmt, ["metric", "as_of", "value"])
     return _carry_forward(frame, ["metric"], as_of)
 
@@ -287,11 +281,12 @@ def reach_totals(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFr
 def reach_latest(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
     """Reach at `as_of` per metric: metric, value (sum of each project's latest reading), projects reporting."""
     inc = _increments(programme_id, as_of)
-    stmt = select(
-        inc.c.metric,
+    latest = select(
+        inc.c.metric_id,
         func.sum(inc.c.increment).label("value"),
         func.count(func.distinct(inc.c.project_id)).label("projects"),
-    ).group_by(inc.c.metric)
+    ).group_by(inc.c.metric_id).subquery()
+    stmt = select(Metric.slug, latest.c.value, latest.c.projects).join(Metric, Metric.id == latest.c.metric_id)
     return _frame(engine, stmt, ["metric", "value", "projects"])
 
 
@@ -309,15 +304,26 @@ def reach_by(
     name are told apart by their slug.
     """
     inc = _increments(programme_id, as_of, metric)
-    key, label, slug = ((inc.c.project_id, inc.c.project, inc.c.project_slug) if by == "project"
-                        else (inc.c.challenge_id, inc.c.challenge, literal("")))
-    top = select(key).group_by(key).order_by(func.sum(inc.c.increment).desc(), key).limit(limit)
-    value = func.sum(func.sum(inc.c.increment)).over(partition_by=key, order_by=inc.c.as_of)
-    stmt = (
-        select(key.label("key"), label.label("group"), slug.label("slug"), inc.c.as_of, value.label("value"))
-        .where(key.in_(top))
-        .group_by(key, label, slug, inc.c.as_of)
-    )
+    if by == "project":
+        grouped = select(inc.c.project_id.label("key"), inc.c.as_of, inc.c.increment)
+        names = select(Project.id.label("key"), Project.name.label("group"), Project.slug.label("slug")).where(
+            Project.programme_id == programme_id)
+    else:
+        grouped = (select(func.coalesce(Project.challenge_id, 0).label("key"), inc.c.as_of, inc.c.increment)
+                   .join(Project, Project.id == inc.c.project_id))
+        names = union_all(
+            select(Challenge.id.label("key"), Challenge.name.label("group"), literal("").label("slug")).where(
+                Challenge.programme_id == programme_id),
+            select(literal(0), literal(NO_CHALLENGE), literal("")),
+        )
+    grouped, names = grouped.subquery("grouped"), names.subquery("names")
+    top = (select(grouped.c.key).group_by(grouped.c.key)
+           .order_by(func.sum(grouped.c.increment).desc(), grouped.c.key).limit(limit))
+    value = func.sum(func.sum(grouped.c.increment)).over(partition_by=grouped.c.key, order_by=grouped.c.as_of)
+    series = (select(grouped.c.key, grouped.c.as_of, value.label("value"))
+              .where(grouped.c.key.in_(top)).group_by(grouped.c.key, grouped.c.as_of).subquery("series"))
+    stmt = (select(series.c.key, names.c.group, names.c.slug, series.c.as_of, series.c.value)
+            .join(names, names.c.key == series.c.key))
     frame = _carry_forward(_frame(engine, stmt, ["key", "group", "slug", "as_of", "value"]), ["key"], as_of)
     names = frame.drop_duplicates("key")
     shared = names["group"].duplicated(keep=False)
