@@ -5,22 +5,23 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number, format_percent
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
 
 source = guard_page()
 programme = choose_programme(source)
 as_of = choose_as_of(programme)
 
-st.title(programme.name)
-st.caption(_("{description} Figures as they stood on {as_of}.", description=programme.description,
+st.title(plain(programme.name))
+st.caption(_("{description} Figures as they stood on {as_of}.", description=plain(programme.description),
              as_of=format_date(as_of)))
 illustrative_notice(programme)
 
 funnel = data.funnel(source, programme, as_of)
 for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
-    column.metric(_(row.label), format_number(row.projects), help=_("Source: {source}", source=row.source))
+    column.metric(plain(_(row.label)), format_number(row.projects),
+                  help=_("Source: {source}", source=plain(row.source)))
     if pd.isna(row.share_of_previous):
-        column.caption(_("Source: {source}", source=row.source))
+        column.caption(_("Source: {source}", source=plain(row.source)))
     else:
         column.caption(_("{share} of the stage before", share=format_percent(row.share_of_previous)))
 

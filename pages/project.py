@@ -4,16 +4,16 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_project, guard_page, show_text
+from impact.ui.page import choose_as_of, choose_project, guard_page, plain, show_text
 
 source = guard_page()
 project = choose_project(source)
 programme = data.programme_info(source, project.programme_slug)
 as_of = choose_as_of(programme)
 
-st.title(project.name)
-st.caption(_("{programme} · {challenge}", programme=project.programme,
-             challenge=project.challenge or _("no challenge")))
+st.title(plain(project.name))
+st.caption(_("{programme} · {challenge}", programme=plain(project.programme),
+             challenge=plain(project.challenge) if project.challenge else _("no challenge")))
 if project.illustrative:
     st.warning(_("**Illustrative record.** This project was invented for the demo data; its history and figures "
                  "are not real."), icon=":material/science:")
@@ -33,7 +33,7 @@ with right:
         if project.funder:
             show_text(_("Funded by {funder}", funder=project.funder))
     if project.source:
-        st.caption(_("Source: {source}", source=project.source))
+        st.caption(_("Source: {source}", source=plain(project.source)))
 
 st.subheader(_("Status history"))
 history = data.timeline(source, project.id)

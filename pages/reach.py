@@ -4,7 +4,7 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
 
 TOP_GROUPS = 10
 
@@ -12,7 +12,7 @@ source = guard_page()
 programme = choose_programme(source)
 as_of = choose_as_of(programme)
 
-st.title(_("Reach of {name}", name=programme.name))
+st.title(_("Reach of {name}", name=plain(programme.name)))
 st.caption(_("Each figure is a cumulative total. A project's latest reading on or before {as_of} counts, "
              "and the programme's reach is the sum over its projects, one metric at a time.",
              as_of=format_date(as_of)))
@@ -23,7 +23,7 @@ latest = data.reach_latest(source, programme.id, as_of)
 if latest.empty:
     st.info(_("No reach figures were recorded for {name} by {as_of}. Teams add readings per metric "
               "(for example people reached); load them with `python -m impact load FOLDER`.",
-              name=programme.name, as_of=format_date(as_of)), icon=":material/info:")
+              name=plain(programme.name), as_of=format_date(as_of)), icon=":material/info:")
     st.stop()
 
 reported = metrics[metrics["slug"].isin(latest["metric"])]

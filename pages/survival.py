@@ -5,7 +5,7 @@ from impact import charts
 from impact.i18n import _, format_date, format_number, format_percent
 from impact.portfolio import survival_curve
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
 
 source = guard_page()
 programme = choose_programme(source)
@@ -18,7 +18,7 @@ illustrative_notice(programme)
 
 lifetimes = data.funded_lifetimes(source, programme.id, as_of)
 if lifetimes.empty:
-    st.info(_("No project of {name} had been funded by {as_of}.", name=programme.name, as_of=format_date(as_of)),
+    st.info(_("No project of {name} had been funded by {as_of}.", name=plain(programme.name), as_of=format_date(as_of)),
             icon=":material/info:")
     st.stop()
 

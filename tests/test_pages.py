@@ -48,7 +48,7 @@ def test_moving_the_date_back_in_the_sidebar_changes_the_funnel(demo_db):
 def test_an_unknown_programme_in_the_link_is_explained(demo_db):
     at = run("pages/overview.py", programme="no-such-hackathon")
     assert not at.exception
-    assert "There is no programme called “no-such-hackathon”" in at.error[0].value
+    assert "There is no programme called “no\\-such\\-hackathon”" in at.error[0].value
     assert metrics(at)["Participants"] == "28,000"  # the first programme is shown instead
 
 
@@ -135,3 +135,9 @@ def test_new_data_show_without_a_restart(engine, tmp_path, monkeypatch):
     load(engine, tmp_path / "two", status_events__csv="project,status,effective_date\na,funded,2020-02-01\n")
     at.run()
     assert metrics(at)["Funded"] == "1"
+
+
+def test_a_link_cannot_inject_markdown(demo_db):
+    at = run("pages/overview.py", programme="![tracker](http://evil.example/t.png)")
+    assert not at.exception
+    assert "\\!\\[tracker\\]\\(http\\:" in at.error[0].value

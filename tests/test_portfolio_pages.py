@@ -52,7 +52,7 @@ def test_a_project_by_its_link(demo_db):
 def test_an_unknown_project_is_explained_and_can_be_picked(demo_db):
     at = run("pages/project.py", project="no-such-project")
     assert not at.exception
-    assert "There is no project called “no-such-project”" in at.error[0].value
+    assert "There is no project called “no\\-such\\-project”" in at.error[0].value
     at.selectbox(key="project_pick").set_value("corona-school").run()
     assert not at.exception
     assert at.title[0].value == "Corona School"

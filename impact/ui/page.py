@@ -69,7 +69,7 @@ def choose_programme(source: Source) -> ProgrammeInfo:
     asked = st.query_params.get("programme")
     if asked is not None and asked not in names:
         st.error(_("There is no programme called “{asked}”. Showing {shown} instead; pick another in the "
-                   "sidebar.", asked=asked, shown=names[slugs[0]]), icon=":material/search_off:")
+                   "sidebar.", asked=plain(asked), shown=plain(names[slugs[0]])), icon=":material/search_off:")
     if st.session_state.get("programme") not in names:
         st.session_state["programme"] = asked if asked in names else slugs[0]
     slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=names.get, key="programme")
@@ -87,7 +87,7 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
         day = date(asked) if asked else today
         if day is None or day < EARLIEST_DATE:
             st.warning(_("“{asked}” in the link is not a date from {earliest} on; showing today. Dates are written "
-                         "as 2021-04-30.", asked=asked, earliest=format_date(EARLIEST_DATE)),
+                         "as 2021-04-30.", asked=plain(asked), earliest=format_date(EARLIEST_DATE)),
                        icon=":material/event_busy:")
             day = today
         st.session_state["as_of"] = min(day, today)
@@ -97,7 +97,7 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
     st.query_params["as_of"] = as_of.isoformat()
     if programme.starts_on and as_of < programme.starts_on:
         st.info(_("{name} started on {start}; nothing had happened yet by {as_of}. Pick a later date.",
-                  name=programme.name, start=format_date(programme.starts_on), as_of=format_date(as_of)),
+                  name=plain(programme.name), start=format_date(programme.starts_on), as_of=format_date(as_of)),
                 icon=":material/event:")
     return as_of
 
@@ -106,7 +106,7 @@ def illustrative_notice(programme: ProgrammeInfo) -> None:
     """Say plainly which data are illustrative, on every page that shows them."""
     if programme.illustrative_note or programme.illustrative_project_count:
         st.warning(_("**Demo data, partly illustrative.** {note} {n} of {total} project records are "
-                     "illustrative.", note=programme.illustrative_note,
+                     "illustrative.", note=plain(programme.illustrative_note),
                      n=format_number(programme.illustrative_project_count),
                      total=format_number(programme.project_count)), icon=":material/science:")
 
@@ -120,11 +120,11 @@ def choose_project(source: Source) -> ProjectInfo:
         if project is not None:
             return project
         st.error(_("There is no project called “{asked}”. Pick one below, or open one from the portfolio.",
-                   asked=asked), icon=":material/search_off:")
+                   asked=plain(asked)), icon=":material/search_off:")
     programme = choose_programme(source)
     projects = data.portfolio(source, (programme.id,), dt.date.today())
     if projects.empty:
-        st.info(_("{name} has no projects yet.", name=programme.name), icon=":material/info:")
+        st.info(_("{name} has no projects yet.", name=plain(programme.name)), icon=":material/info:")
         st.stop()
     names = dict(zip(projects["slug"], projects["project"]))
     slug = st.selectbox(_("Project"), list(names), format_func=names.get, index=None, key="project_pick",
@@ -140,6 +140,11 @@ def choose_project(source: Source) -> ProjectInfo:
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+def plain(text: str) -> str:
+    """Text from data or a link, made safe to put into markdown: markdown, HTML and links in it stay inert."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
 def show_text(text: str) -> None:
-    """Text that users wrote, shown as text: markdown, HTML and links in it stay inert."""
-    st.markdown(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
+    """Text that users wrote, shown as text."""
+    st.markdown(plain(text))
