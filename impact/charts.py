@@ -5,6 +5,7 @@ axes and every mark carries its number as text, so that no stage is an invisible
 """
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -30,12 +31,17 @@ MAX_DOTS = 60  # per series
 FONT = dict(family="Source Sans Pro, sans-serif", size=14)
 
 
+def _inert(text: str) -> str:
+    """Names from the data, for plotly text: its HTML subset (links, markup) shown as plain characters."""
+    return html.escape(str(text), quote=False).replace("%{", "%\u200b{")
+
+
 def status_label(status: str) -> str:
     return _(STATUS_LABELS[status])
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, font=FONT,
+    fig.update_layout(title=dict(text=_inert(title), x=0, xanchor="left"), height=height, font=FONT,
                       margin=dict(l=10, r=30, t=60, b=40), plot_bgcolor="rgba(0,0,0,0)",
                       paper_bgcolor="rgba(0,0,0,0)", hoverlabel=dict(font_size=14))
     return fig
@@ -50,7 +56,7 @@ def _log_range(values: pd.Series) -> list[float]:
 
 def funnel_figure(funnel: pd.DataFrame) -> go.Figure:
     """Horizontal bars, first stage on top, on a log axis; each labelled with its count and conversion."""
-    labels = [_(label) for label in funnel["label"]]
+    labels = [_inert(_(label)) for label in funnel["label"]]
     texts = []
     for row, label in zip(funnel.itertuples(), [None, *labels[:-1]]):
         text = format_number(row.projects)
@@ -89,6 +95,7 @@ def status_figure(statuses: pd.DataFrame) -> go.Figure:
 def challenge_funnel_figure(challenges: pd.DataFrame) -> go.Figure:
     """One row per challenge: ideas, funded and launched as distinct markers on a log axis, joined by a line."""
     frame = challenges[challenges["ideas"] > 0]
+    frame = frame.assign(challenge=frame["challenge"].map(_inert))
     names = list(frame["challenge"])
     fig = go.Figure()
     for row in frame.itertuples():
@@ -121,7 +128,8 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
     groups = [(None, series)] if group is None else list(series.groupby(group, sort=False))
     for i, (name, part) in enumerate(groups):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
-        hover = (f"{name}<br>" if name else "") + "%{x|%Y-%m-%d}: %{y:,} " + unit + "<extra></extra>"
+        name = _inert(name) if name else None
+        hover = (f"{name}<br>" if name else "") + "%{x|%Y-%m-%d}: %{y:,} " + _inert(unit) + "<extra></extra>"
         fig.add_trace(go.Scatter(x=part["as_of"], y=part["value"], mode="lines", line_shape="hv", name=name or title,
                                  legendgroup=name, line=dict(color=colour, width=3), hovertemplate=hover))
         readings = part[part["reading"]]  # a dot where a reading was made, none on the carried-forward end
@@ -146,11 +154,11 @@ def comparison_rates_figure(comparison: pd.DataFrame) -> go.Figure:
         shares = [getattr(row, column) for column, _label in measures]
         fig.add_trace(go.Bar(
             x=[s * 100 if not pd.isna(s) else None for s in shares], y=[label for _c, label in measures],
-            orientation="h", name=row.programme, cliponaxis=False, textposition="outside",
+            orientation="h", name=_inert(row.programme), cliponaxis=False, textposition="outside",
             text=["–" if pd.isna(s) else format_percent(s) for s in shares],
             marker=dict(color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                         pattern_shape=["", "/", ".", "x", "-"][i % 5]),
-            hovertemplate=row.programme + "<br>%{y}: %{text}<extra></extra>",
+            hovertemplate=_inert(row.programme) + "<br>%{y}: %{text}<extra></extra>",
         ))
     fig.update_yaxes(autorange="reversed", ticksuffix="  ")
     fig.update_xaxes(range=[0, 115], ticksuffix="%", title=_("Share of the stage before"),

@@ -141,3 +141,16 @@ def test_a_link_cannot_inject_markdown(demo_db):
     at = run("pages/overview.py", programme="![tracker](http://evil.example/t.png)")
     assert not at.exception
     assert "\\!\\[tracker\\]\\(http\\:" in at.error[0].value
+
+
+def test_names_in_charts_are_inert(engine, tmp_path, monkeypatch):
+    load(engine, tmp_path / "x", programmes__toml=(
+        '[[programme]]\nslug = "x"\nname = "X"\n[[programme.metric]]\nslug = "m"\nlabel = "<b>M</b>"\nunit = "u"\n'),
+        projects__csv='programme,slug,name\nx,a,"<a href=""http://evil.example"">A</a>"\n',
+        reach_readings__csv="project,metric,as_of,value\na,m,2020-01-01,5\n")
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
+    at = run("pages/reach.py", programme="x")
+    assert not at.exception
+    specs = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert "<a href" not in specs and "<b>M" not in specs
+    assert "&lt;a href" in specs and "&lt;b&gt;M&lt;/b&gt;" in specs
