@@ -61,7 +61,7 @@ def funnel_figure(funnel: pd.DataFrame) -> go.Figure:
     for row, label in zip(funnel.itertuples(), [None, *labels[:-1]]):
         text = format_number(row.projects)
         if label is not None and not pd.isna(row.share_of_previous):
-            text += "  " + _("({share} of {stage})", share=format_percent(row.share_of_previous), stage=label.lower())
+            text += "<br>" + _("{share} of {stage}", share=format_percent(row.share_of_previous), stage=label.lower())
         texts.append(text)
     # A bar of 0 cannot be drawn on a log axis; its label still says 0.
     lengths = funnel["projects"].where(funnel["projects"] > 0)
