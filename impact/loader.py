@@ -316,6 +316,7 @@ class _Checker:
                 self.problem(name, 1, missing[0], _("the header lacks column(s) {columns}.",
                                                     columns=", ".join(missing)))
                 return
+            limits = [(column, longest) for column, longest in LONGEST.items() if column in header]
             for cells in reader:
                 row = reader.line_num
                 if not cells:
@@ -325,20 +326,21 @@ class _Checker:
                     continue
                 values = dict(zip(header, (cell.strip() for cell in cells)))
                 values.update({column: "" for column in header[len(cells):]})
-                if self._row_fits(name, row, values, required):
+                if self._row_fits(name, row, values, required, limits):
                     yield row, values
         except csv.Error as exc:
             self.problem(name, reader.line_num, None, _("cannot be read as CSV ({error}).", error=exc))
 
-    def _row_fits(self, name: str, row: int, values: dict, required: tuple[str, ...]) -> bool:
-        empty = [c for c in required if not values[c]]
-        if empty:
-            self.problem(name, row, empty[0], _("is empty; it is required."))
-            return False
-        too_long = [c for c, n in LONGEST.items() if len(values.get(c, "")) > n]
-        if too_long:
-            self.problem(name, row, too_long[0], _("is longer than {n} characters.", n=LONGEST[too_long[0]]))
-            return False
+    def _row_fits(self, name: str, row: int, values: dict, required: tuple[str, ...],
+                  limits: list[tuple[str, int]]) -> bool:
+        for column in required:
+            if not values[column]:
+                self.problem(name, row, column, _("is empty; it is required."))
+                return False
+        for column, longest in limits:
+            if len(values[column]) > longest:
+                self.problem(name, row, column, _("is longer than {n} characters.", n=longest))
+                return False
         return True
 
 
@@ -368,7 +370,7 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
     metric_ids = {(p, m): i for p, m, i in session.execute(
         select(Programme.slug, Metric.slug, Metric.id).join(Programme, Programme.id == Metric.programme_id))}
     if batch.projects:
-        session.execute(insert(Project), [{
+        session.execute(insert(Project.__table__), [{
             "slug": p["slug"], "programme_id": programme_ids[p["programme"]],
             "challenge_id": challenge_ids.get((p["programme"], p.get("challenge", ""))), "name": p["name"],
             "team": p.get("team", ""), "summary": p.get("summary", ""), "website": p.get("website", ""),
@@ -385,10 +387,10 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
                 "review_state": "approved", **fields}
 
     if batch.events:
-        session.execute(insert(StatusEvent), [
+        session.execute(insert(StatusEvent.__table__), [
             history(e, status=e["status"], effective_date=e["effective_date"]) for e in batch.events])
     if batch.readings:
-        session.execute(insert(ReachReading), [
+        session.execute(insert(ReachReading.__table__), [
             history(r, metric_id=metric_ids[(projects[r["project"]][1], r["metric"])], as_of=r["as_of"],
                     value=r["value"]) for r in batch.readings])
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings))
