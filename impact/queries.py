@@ -280,14 +280,26 @@ def reach_totals(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFr
 
 def reach_latest(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
     """Reach at `as_of` per metric: metric, value (sum of each project's latest reading), projects reporting."""
-    inc = _increments(programme_id, as_of)
-    latest = select(
-        inc.c.metric_id,
-        func.sum(inc.c.increment).label("value"),
-        func.count(func.distinct(inc.c.project_id)).label("projects"),
-    ).group_by(inc.c.metric_id).subquery()
-    stmt = select(Metric.slug, latest.c.value, latest.c.projects).join(Metric, Metric.id == latest.c.metric_id)
-    return _frame(engine, stmt, ["metric", "value", "projects"])
+    return latest_reach(reach_totals(engine, programme_id, as_of), reach_reporting(engine, programme_id, as_of))
+
+
+def latest_reach(totals: pd.DataFrame, reporting: pd.DataFrame) -> pd.DataFrame:
+    """The reach at the end of `reach_totals` series (the programme's reach at its date), with the projects
+    reporting each metric: metric, value, projects."""
+    values = totals.groupby("metric", as_index=False, sort=False)["value"].last()
+    return values.merge(reporting, on="metric", how="left")[["metric", "value", "projects"]]
+
+
+def reach_reporting(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """How many projects have reported each metric by `as_of`: metric, projects."""
+    r = ReachReading
+    stmt = (
+        select(Metric.slug, func.count(func.distinct(r.project_id)))
+        .join(Metric, Metric.id == r.metric_id)
+        .where(Metric.programme_id == programme_id, r.as_of <= as_of, counting(r))
+        .group_by(Metric.slug)
+    )
+    return _frame(engine, stmt, ["metric", "projects"])
 
 
 def reach_by(

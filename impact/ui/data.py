@@ -66,7 +66,9 @@ def reach_totals(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFr
 
 @cached
 def reach_latest(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries.reach_latest(source.engine, programme_id, as_of)
+    # From the cached totals: one pass over the readings serves both.
+    return queries.latest_reach(reach_totals(source, programme_id, as_of),
+                                queries.reach_reporting(source.engine, programme_id, as_of))
 
 
 @cached
