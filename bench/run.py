@@ -170,7 +170,7 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
             queries.funnel_at(engine, info, AS_OF), queries.funded_status_at(engine, info.id, AS_OF),
             queries.challenge_funnel_at(engine, info, AS_OF))),
         "reach": ("pages/reach.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            queries.reach_latest(engine, info.id, AS_OF), queries.reach_totals(engine, info.id, AS_OF),
+            queries.reach_reporting(engine, info.id, AS_OF), queries.reach_totals(engine, info.id, AS_OF),
             queries.reach_by(engine, info.id, AS_OF, first_metric, "project"))),
         "portfolio": ("pages/portfolio.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             portfolio_queries.portfolio(engine, [info.id], AS_OF))),
