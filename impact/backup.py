@@ -13,8 +13,9 @@ from contextlib import closing
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import SQLAlchemyError
 
-from impact.db import describe
+from impact.db import describe, first_line
 from impact.i18n import _
 
 
@@ -28,13 +29,22 @@ def backup(engine: Engine, target: Path) -> None:
     if target.exists():
         raise BackupError(_("{file} already exists; give a new file name so that no backup is overwritten.",
                             file=target))
-    if engine.dialect.name == "sqlite":
-        with closing(_sqlite(engine)) as source, closing(sqlite3.connect(target)) as copy:
-            source.backup(copy)
-    elif engine.dialect.name == "postgresql":
-        _pg_tool("pg_dump", engine, ["--format=custom", "--no-owner", f"--file={target}"])
-    else:
-        raise BackupError(_("Backups of {dialect} databases are not supported.", dialect=engine.dialect.name))
+    try:
+        if engine.dialect.name == "sqlite":
+            if not Path(engine.url.database or "").is_file():
+                raise BackupError(_("There is no database file at {db}; check DATABASE_URL.", db=describe(engine)))
+            with closing(_sqlite(engine)) as source, closing(sqlite3.connect(target)) as copy:
+                source.backup(copy)
+        elif engine.dialect.name == "postgresql":
+            _pg_tool("pg_dump", engine, ["--format=custom", "--no-owner", f"--file={target}"])
+        else:
+            raise BackupError(_("Backups of {dialect} databases are not supported.", dialect=engine.dialect.name))
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise BackupError(_("The backup could not be written to {file} ({reason}).", file=target, reason=exc)) from exc
+    except BackupError:
+        target.unlink(missing_ok=True)  # no half-written backup under the name the user chose
+        raise
 
 
 def restore(engine: Engine, source: Path) -> None:
@@ -42,7 +52,12 @@ def restore(engine: Engine, source: Path) -> None:
     source = Path(source)
     if not source.is_file():
         raise BackupError(_("{file} is not a file; give the backup file to restore.", file=source))
-    if inspect(engine).get_table_names():
+    try:
+        tables = inspect(engine).get_table_names()
+    except SQLAlchemyError as exc:
+        raise BackupError(_("The database {db} cannot be opened ({reason}); create it, empty, first.",
+                            db=describe(engine), reason=first_line(exc))) from exc
+    if tables:
         raise BackupError(_("The database {db} is not empty; restore into a new, empty database.",
                             db=describe(engine)))
     if engine.dialect.name == "sqlite":
@@ -58,6 +73,9 @@ def restore(engine: Engine, source: Path) -> None:
     else:
         raise BackupError(_("Backups of {dialect} databases are not supported.", dialect=engine.dialect.name))
     engine.dispose()  # connections opened before the restore must not keep a stale view
+    if "alembic_version" not in inspect(engine).get_table_names():
+        raise BackupError(_("{file} holds no dashboard database (it has no schema revision); give a file made by "
+                            "`python -m impact db backup`.", file=source))
 
 
 def _sqlite(engine: Engine) -> sqlite3.Connection:
@@ -78,5 +96,7 @@ def _pg_tool(tool: str, engine: Engine, arguments: list[str]) -> None:
     command = [tool, *arguments, *([database_option, address] if database_option else [address])]
     result = subprocess.run(command, env=environment, capture_output=True, text=True)
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
+        lines = result.stderr.strip().splitlines()
+        errors = [line for line in lines if "error:" in line.lower()]
+        reason = (errors or lines or [f"exit code {result.returncode}"])[0]
         raise BackupError(_("{tool} failed for {db}: {reason}", tool=tool, db=describe(engine), reason=reason))

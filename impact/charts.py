@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from impact.i18n import N_, _, format_number, format_percent
 from impact.lifecycle import DISCONTINUED, FUNDED, IDEA, IN_DEVELOPMENT, LAUNCHED
+from impact.portfolio import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILION, SKY, YELLOW, PURPLE, GREY = (
@@ -169,7 +170,8 @@ def comparison_rates_figure(comparison: pd.DataFrame) -> go.Figure:
 
 def launch_time_figure(lifetimes: pd.DataFrame) -> go.Figure:
     """How many funded projects launched within 1, 2, 3 ... months of their funding."""
-    months = (lifetimes["days_to_launch"].dropna().astype(int) // 31 + 1).value_counts().sort_index()
+    days = lifetimes["days_to_launch"].dropna().astype(int)
+    months = (days // DAYS_PER_MONTH + 1).astype(int).value_counts().sort_index()  # month 1: days 0 to 30.4
     months = months.reindex(range(1, int(months.index.max()) + 1), fill_value=0) if len(months) else months
     fig = go.Figure(go.Bar(
         x=[str(m) for m in months.index], y=months.values, text=[format_number(n) for n in months.values],

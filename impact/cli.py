@@ -10,7 +10,7 @@ from impact.db import ROOT, DatabaseUnavailable, describe, make_engine
 from impact.i18n import _
 from impact.loader import LoadError, load_folder
 from impact.queries import data_version
-from impact.schema import current_revision, ensure_schema, head_revision, upgrade
+from impact.schema import current_revision, ensure_schema, head_revision, known_revision, upgrade
 
 DEMO_FOLDER = ROOT / "data" / "demo"
 
@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 def _db(engine, args) -> int:
     if args.db_command == "upgrade":
         before = current_revision(engine)
+        if before is not None and not known_revision(before):
+            ensure_schema(engine)  # says that the database is newer than this version
         upgrade(engine)
         print(_("The database {db} is at schema revision {head} (it was at {before}).", db=describe(engine),
                 head=head_revision(), before=before or _("none")))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from impact.db import write_session
@@ -89,7 +89,11 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
             if any(vars(summary).values()):
                 session.add(AuditEntry(actor=actor, action="import", subject=str(folder),
                                        after=json.dumps(vars(summary))))
-    except IntegrityError as exc:  # another load added the same project or programme after this one checked
+    except (IntegrityError, OperationalError) as exc:
+        # Another load added the same project or programme after this one checked, or the database broke a
+        # deadlock between the two by stopping this one.
+        if isinstance(exc, OperationalError) and not _conflict(exc):
+            raise
         raise LoadError([Problem(str(folder), None, None, _(
             "another change to the same records was saved at the same moment; nothing of this folder was "
             "loaded, so load it again."))]) from exc
@@ -218,7 +222,10 @@ class _Checker:
     def _stored_histories(self, projects: list[str]) -> dict[str, list[dict]]:
         """The counting history of these projects, their rows locked until the load commits (PostgreSQL), so that
         two loads cannot both add a change to the same project, each checked against the history without the other."""
-        self.session.execute(select(Project.id).where(Project.slug.in_(projects)).with_for_update()).all()
+        # NO KEY UPDATE: readings that other loads insert for these projects still pass their foreign-key checks;
+        # locking in id order keeps two loads from waiting on each other.
+        self.session.execute(select(Project.id).where(Project.slug.in_(projects)).order_by(Project.id)
+                             .with_for_update(key_share=True)).all()
         e = StatusEvent
         rows = self.session.execute(
             select(Project.slug, e.status, e.effective_date, e.recorded_at, e.note)
@@ -394,3 +401,8 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
             history(r, metric_id=metric_ids[(projects[r["project"]][1], r["metric"])], as_of=r["as_of"],
                     value=r["value"]) for r in batch.readings])
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings))
+
+
+def _conflict(exc: OperationalError) -> bool:
+    """A deadlock or serialisation failure: the same load would succeed if run again."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")

@@ -1,8 +1,9 @@
 """The portfolio: every project with its status, reach and silence as of a date; one project's history; how
 programmes compare; how long funded projects took to launch and how long they stayed alive.
 
-Same rules as `impact.queries`: only counting entries, status at D by the latest effective date, and what was
-recorded after D is not known at D.
+Same rules as `impact.queries`: status and reach at D are what the counting history says now about D (by
+effective and as-of dates). Silence is about what teams had sent: a project's last update is the latest approved
+entry recorded by the end of D.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from impact.models import Challenge, Metric, Programme, Project, ReachReading, S
 from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, counting, funded_status_at,
                             funnel_at)
 
+
+
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -26,15 +29,18 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
 
 
-def _known(model, as_of: dt.date):
-    return and_(counting(model), model.recorded_at < _end_of(as_of))
+def _recorded_by(model, as_of: dt.date):
+    """Approved entries recorded by the end of `as_of`: the updates a team had sent by then (a later correction
+    does not undo that an update was sent)."""
+    return and_(model.review_state == "approved", model.recorded_at < _end_of(as_of))
 
 
 def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.DataFrame:
     """One row per project of these programmes as of `as_of`.
 
     Columns: slug, project, programme, challenge, team, status, status_since, reach, reach_metric, reach_as_of,
-    last_update, days_silent. Status and reach are None for a project with nothing known by then.
+    last_update, days_silent. Status and reach are None for a project with nothing dated by then, last update
+    and days silent for one with nothing recorded by then.
     """
     e, r = StatusEvent, ReachReading
     mine = select(Project.id).where(Project.programme_id.in_(programme_ids))
@@ -43,7 +49,7 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
                func.row_number().over(partition_by=e.project_id,
                                       order_by=(e.effective_date.desc(), e.recorded_at.desc(), e.id.desc()))
                .label("rn"))
-        .where(e.project_id.in_(mine), e.effective_date <= as_of, _known(e, as_of))
+        .where(e.project_id.in_(mine), e.effective_date <= as_of, counting(e))
         .subquery("status")
     )
     reading = (
@@ -51,12 +57,12 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
                func.row_number().over(partition_by=r.project_id,
                                       order_by=(r.as_of.desc(), r.recorded_at.desc(), r.id.desc())).label("rn"))
         .join(Metric, Metric.id == r.metric_id)
-        .where(r.project_id.in_(mine), r.as_of <= as_of, _known(r, as_of))
+        .where(r.project_id.in_(mine), r.as_of <= as_of, counting(r))
         .subquery("reading")
     )
     updates = union_all(
-        select(e.project_id, e.recorded_at).where(e.project_id.in_(mine), _known(e, as_of)),
-        select(r.project_id, r.recorded_at).where(r.project_id.in_(mine), _known(r, as_of)),
+        select(e.project_id, e.recorded_at).where(e.project_id.in_(mine), _recorded_by(e, as_of)),
+        select(r.project_id, r.recorded_at).where(r.project_id.in_(mine), _recorded_by(r, as_of)),
     ).subquery("updates")
     last_update = select(updates.c.project_id, func.max(updates.c.recorded_at).label("last_update")).group_by(
         updates.c.project_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
@@ -32,6 +33,15 @@ def _config() -> Config:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this version's migrations know the revision (a database written by a newer version has one
+    they do not)."""
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -81,6 +91,11 @@ def ensure_schema(engine: Engine) -> None:
             "The database {db} cannot be opened ({reason}). Check DATABASE_URL and that the database server is "
             "running.", db=describe(engine), reason=first_line(exc))) from exc
     head = head_revision()
+    if current is not None and not known_revision(current):
+        raise SchemaBehind(_(
+            "The database {db} has schema revision {current}, newer than this version of the dashboard knows "
+            "(it needs {head}); run the version of the dashboard that wrote it.", db=describe(engine),
+            current=current, head=head))
     if current != head:
         raise SchemaBehind(_(
             "The database {db} has schema revision {current}, and this version of the dashboard needs {head}. "

@@ -29,8 +29,9 @@ first.metric(_("Funded"), format_number(len(lifetimes)))
 first.caption(_("{n} launched", n=format_number(len(launched))))
 second.metric(_("Median time to launch"), _("{days} days", days=format_number(launched.median()))
               if len(launched) else "–")
-year = curve[curve["months"] <= 12]["alive_share"].iloc[-1]
-third.metric(_("Alive 12 months after funding"), format_percent(year))
+# Only an estimate where some project has been followed for 12 months.
+year = curve[curve["months"] <= 12]["alive_share"].iloc[-1] if curve["months"].max() >= 12 else None
+third.metric(_("Alive 12 months after funding"), format_percent(year) if year is not None else "–")
 third.caption(_("Kaplan-Meier estimate; projects still running count as censored, not as failures."))
 
 left, right = st.columns(2, gap="large")

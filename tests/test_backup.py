@@ -60,3 +60,23 @@ def test_a_file_that_is_not_a_backup_is_refused(target, tmp_path):
     file.write_bytes(b"\x00garbage" * 100)
     with pytest.raises(BackupError):
         restore(target, file)
+
+
+def test_a_file_without_a_dashboard_database_is_refused(target, tmp_path):
+    empty = tmp_path / "empty.sqlite3"
+    empty.write_bytes(b"")
+    if target.dialect.name == "sqlite":
+        with pytest.raises(BackupError, match="holds no dashboard database"):
+            restore(target, empty)
+
+
+def test_a_missing_sqlite_database_is_not_backed_up(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'typo.sqlite3'}")
+    with pytest.raises(BackupError, match="There is no database file"):
+        backup(engine, tmp_path / "b.sqlite3")
+    assert not (tmp_path / "b.sqlite3").exists() and not (tmp_path / "typo.sqlite3").exists()
+
+
+def test_a_backup_into_a_missing_folder_is_a_sentence(engine, tmp_path):
+    with pytest.raises(BackupError, match="could not be written|failed"):
+        backup(engine, tmp_path / "no" / "such" / "folder" / "b.backup")

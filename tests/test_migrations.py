@@ -58,3 +58,15 @@ def test_a_database_behind_is_refused_with_the_upgrade_command(empty_url, monkey
     upgrade(engine)
     ensure_schema(engine)
     engine.dispose()
+
+
+def test_a_database_newer_than_the_code_is_refused_with_a_sentence(engine, monkeypatch, capsys):
+    from impact.cli import main
+
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff0000future'")
+    with pytest.raises(SchemaBehind, match="newer than this version"):
+        ensure_schema(engine)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert main(["db", "upgrade"]) == 1
+    assert "newer than this version" in capsys.readouterr().err

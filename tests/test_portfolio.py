@@ -9,12 +9,15 @@ The world (programme "tiny", 100 participants declared, silent after 90 days):
   C (c2):         idea 01-10, funded 03-01, discontinued 03-31 (rec. 04-01)
   D (none):       idea 01-20
 """
+import datetime as dt
 import io
 
 import openpyxl
 import pandas as pd
 import pytest
+from sqlalchemy.orm import Session
 
+from impact.models import Project, StatusEvent
 from impact.export import csv_bytes, excel_bytes, neutralise
 from impact.portfolio import comparison, funded_lifetimes, portfolio, project_info, project_reach, select_projects, \
     survival_curve, timeline
@@ -70,19 +73,32 @@ def test_portfolio_as_of_a_date(tiny):
         "c": ("Challenge two", "", "discontinued", D("2020-03-31")),
         "d": ("(no challenge)", "", "idea", D("2020-01-20")),
     }
-    # B's pupils reading was recorded only on 07-01: not known on 06-30.
+    # B's pupils reading of 04-30 counts for 06-30, though it was sent only on 07-01 (what we know now about
+    # 06-30, as everywhere); it is not an update B had sent by 06-30.
     assert rows(frame, "reach", "reach_metric", "reach_as_of") == {
-        "a": (250, "People reached", D("2020-05-31")), "b": (None, None, None), "c": (None, None, None),
-        "d": (None, None, None)}
+        "a": (250, "People reached", D("2020-05-31")), "b": (40, "Pupils", D("2020-04-30")),
+        "c": (None, None, None), "d": (None, None, None)}
     assert rows(frame, "last_update", "days_silent") == {
         "a": (D("2020-06-02"), 28), "b": (D("2020-04-02"), 89), "c": (D("2020-04-01"), 90),
         "d": (D("2020-01-20"), 162)}
 
 
-def test_portfolio_a_month_later_knows_the_late_reading(tiny):
+def test_portfolio_a_month_later_counts_the_late_reading_as_an_update(tiny):
     frame = portfolio(tiny, [info(tiny, "tiny").id], D("2020-07-31"))
     assert rows(frame, "reach", "reach_metric", "last_update", "days_silent")["b"] == (
         40, "Pupils", D("2020-07-01"), 30)
+
+
+def test_a_correction_changes_the_status_but_not_when_the_team_last_sent_an_update(tiny):
+    with Session(tiny) as session, session.begin():
+        wrong = session.query(StatusEvent).join(Project).filter(Project.slug == "a",
+                                                               StatusEvent.status == "funded").one()
+        session.add(StatusEvent(project_id=wrong.project_id, status="funded", effective_date=D("2020-02-10"),
+                                recorded_at=dt.datetime(2020, 6, 20, tzinfo=dt.timezone.utc),
+                                recorded_by="staff", supersedes_id=wrong.id))
+    frame = portfolio(tiny, [info(tiny, "tiny").id], D("2020-02-05"))
+    # Corrected: A was funded from 02-10, so on 02-05 it was still an idea; its last update stays 02-02.
+    assert rows(frame, "status", "status_since", "last_update")["a"] == ("idea", D("2020-01-10"), D("2020-02-02"))
 
 
 def test_portfolio_before_anything_happened(tiny):
