@@ -3,12 +3,16 @@ conflicting write is refused with a sentence, and no error reaches anyone as a t
 import json
 import subprocess
 import sys
+import threading
 import time
+
+import pytest
 
 from sqlalchemy import func, select
 
+from impact import loader
 from impact.models import AuditEntry, Project, ReachReading, StatusEvent
-from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of
+from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of, write_folder
 
 WORKERS = 4
 LOADS_PER_WORKER = 5
@@ -47,3 +51,41 @@ def test_concurrent_writers(engine, tmp_path):
         funded = conn.scalar(select(func.count()).select_from(StatusEvent).join(Project).where(
             Project.slug == "shared", StatusEvent.status == "funded"))
     assert funded == 1
+
+
+def test_two_loads_that_touch_each_others_projects_both_go_through(engine, tmp_path, monkeypatch):
+    """A locks p1 (a status change) and adds a reading to p2; B the other way round. Their row locks must not
+    block each other's foreign-key checks (a deadlock on PostgreSQL before)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME,
+         projects__csv="programme,slug,name\ntiny,p1,P1\ntiny,p2,P2\n",
+         status_events__csv="project,status,effective_date\np1,idea,2020-01-01\np2,idea,2020-01-01\n")
+    both_locked = threading.Barrier(2, timeout=20)
+    lock_and_wait = loader._Checker._stored_histories
+
+    def stored_histories(self, projects):
+        histories = lock_and_wait(self, projects)
+        both_locked.wait()  # each load holds its lock before the other inserts
+        return histories
+
+    monkeypatch.setattr(loader._Checker, "_stored_histories", stored_histories)
+    outcomes = {}
+
+    def run(name, funded, reading_for):
+        folder = write_folder(tmp_path / name, status_events__csv=f"project,status,effective_date\n"
+                                                                  f"{funded},funded,2020-02-01\n",
+                              reach_readings__csv=f"project,metric,as_of,value\n{reading_for},people,2020-03-01,5\n")
+        try:
+            loader.load_folder(engine, folder, actor=name)
+            outcomes[name] = "accepted"
+        except Exception as exc:  # noqa: BLE001  (the test reports whatever happened)
+            outcomes[name] = repr(exc)
+
+    threads = [threading.Thread(target=run, args=("a", "p1", "p2")),
+               threading.Thread(target=run, args=("b", "p2", "p1"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT_S)
+    assert outcomes == {"a": "accepted", "b": "accepted"}
