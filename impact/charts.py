@@ -179,7 +179,9 @@ def launch_time_figure(lifetimes: pd.DataFrame) -> go.Figure:
         hovertemplate=_("Launched in month {month} after funding", month="%{x}") + ": %{y}<extra></extra>",
     ))
     fig.update_xaxes(title=_("Months from funding to launch"), type="category")
-    fig.update_yaxes(title=_("Projects"), gridcolor="rgba(128,128,128,0.25)", rangemode="tozero")
+    most = int(months.max()) if len(months) else 1
+    fig.update_yaxes(title=_("Projects"), gridcolor="rgba(128,128,128,0.25)", rangemode="tozero", tick0=0,
+                     dtick=max(1, math.ceil(most / 6)))  # whole projects only
     return _layout(fig, _("Time from funding to launch"), height=380)
 
 
