@@ -204,30 +204,33 @@ def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date
                              ignore_index=True)
 
 
+def status_at(as_of: dt.date, projects):
+    """Each of `projects` (a select of project ids) with its status at `as_of`: the counting event with the latest
+    effective date <= as_of, ties going to the latest recorded. Columns: project_id, status, since."""
+    e = StatusEvent
+    ranked = (
+        select(e.project_id, e.status, e.effective_date,
+               func.row_number().over(partition_by=e.project_id,
+                                      order_by=(e.effective_date.desc(), e.recorded_at.desc(), e.id.desc()))
+               .label("rn"))
+        .where(e.project_id.in_(projects), e.effective_date <= as_of, counting(e))
+        .subquery("ranked")
+    )
+    return (select(ranked.c.project_id, ranked.c.status, ranked.c.effective_date.label("since"))
+            .where(ranked.c.rn == 1).subquery("status_at"))
+
+
 def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
     """What became of the projects funded by `as_of`: status, projects, for each status they can be in."""
     e = StatusEvent
-    events = (
-        select(e.project_id, e.status, e.effective_date, e.recorded_at, e.id)
-        .join(Project, Project.id == e.project_id)
-        .where(Project.programme_id == programme_id, e.effective_date <= as_of, counting(e))
-        .cte("events")
-    )
-    ranked = select(
-        events.c.project_id,
-        events.c.status,
-        func.row_number()
-        .over(
-            partition_by=events.c.project_id,
-            order_by=(events.c.effective_date.desc(), events.c.recorded_at.desc(), events.c.id.desc()),
-        )
-        .label("rn"),
-    ).subquery("ranked")
-    funded = select(events.c.project_id).where(events.c.status.in_(FUNDED_OR_LATER))
+    mine = select(Project.id).where(Project.programme_id == programme_id)
+    status = status_at(as_of, mine)
+    funded = select(e.project_id).where(e.project_id.in_(mine), e.status.in_(FUNDED_OR_LATER),
+                                        e.effective_date <= as_of, counting(e))
     stmt = (
-        select(ranked.c.status, func.count().label("projects"))
-        .where(ranked.c.rn == 1, ranked.c.project_id.in_(funded))
-        .group_by(ranked.c.status)
+        select(status.c.status, func.count().label("projects"))
+        .where(status.c.project_id.in_(funded))
+        .group_by(status.c.status)
     )
     counts = dict(_frame(engine, stmt, ["status", "projects"]).itertuples(index=False))
     statuses = [*FUNDED_OR_LATER, DISCONTINUED]
