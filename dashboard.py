@@ -1,17 +1,34 @@
-"""Entry point: `streamlit run dashboard.py`. Sets up the app and the navigation between its pages."""
+"""Entry point: `streamlit run dashboard.py`. Sets up the app, who is visiting, and the pages they may open."""
 import streamlit as st
 
+from impact.access import may_open
 from impact.i18n import _
+from impact.ui.page import visitor
+from impact.ui.session import account_sidebar
 
 st.set_page_config(page_title=_("Hackathon impact dashboard"), page_icon=":material/insights:", layout="wide")
 
-navigation = st.navigation([
-    st.Page("pages/overview.py", title=_("Overview"), icon=":material/filter_alt:", default=True),
-    st.Page("pages/reach.py", title=_("Reach"), icon=":material/groups:"),
-    st.Page("pages/portfolio.py", title=_("Portfolio"), icon=":material/table_view:"),
-    st.Page("pages/project.py", title=_("Project"), icon=":material/rocket_launch:"),
-    st.Page("pages/compare.py", title=_("Compare programmes"), icon=":material/compare_arrows:"),
-    st.Page("pages/survival.py", title=_("Time to launch and survival"), icon=":material/monitor_heart:"),
-])
+engine, actor = visitor()
+PAGES = [  # section, page (its file under pages/ and its name in impact.access.PAGES), title, icon
+    (_("Outcomes"), "overview", _("Overview"), ":material/filter_alt:"),
+    (_("Outcomes"), "reach", _("Reach"), ":material/groups:"),
+    (_("Outcomes"), "portfolio", _("Portfolio"), ":material/table_view:"),
+    (_("Outcomes"), "project", _("Project"), ":material/rocket_launch:"),
+    (_("Outcomes"), "compare", _("Compare programmes"), ":material/compare_arrows:"),
+    (_("Outcomes"), "survival", _("Time to launch and survival"), ":material/monitor_heart:"),
+    (_("Updates"), "update", _("Update a project"), ":material/edit_note:"),
+    (_("Updates"), "review", _("Review queue"), ":material/fact_check:"),
+    (_("Updates"), "silent", _("Silent projects"), ":material/notifications_paused:"),
+    (_("Administration"), "people", _("Accounts and keys"), ":material/manage_accounts:"),
+    (_("Administration"), "audit", _("Audit log"), ":material/history:"),
+]
+# Only the pages this visitor may open (a team with its key sees just its update page); the first is the default.
+sections: dict[str, list] = {}
+for section, name, title, icon in (entry for entry in PAGES if may_open(actor, entry[1])):
+    page = st.Page(f"pages/{name}.py", title=title, icon=icon, default=not sections)
+    sections.setdefault(section, []).append(page)
+navigation = st.navigation(sections)
 st.sidebar.caption(_("Hackathon impact dashboard: what became of the projects born in a civic hackathon."))
+if engine is not None:
+    account_sidebar(engine, actor)
 navigation.run()

@@ -29,6 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from impact.lifecycle import REVIEW_STATES, STATUSES
 
+ACCOUNT_ROLES: tuple[str, ...] = ("staff", "funder")
+
 # One naming convention for every constraint, so that migrations can name what they change.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -140,6 +142,8 @@ class Project(Base):
     funding_amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
     funding_currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
     funder: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Raised by every write to the project's history or review: a form that saw an older revision is refused.
+    revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class _HistoryEntry:
@@ -150,6 +154,16 @@ class _HistoryEntry:
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_url: Mapped[str] = mapped_column(Text, default="")
     review_state: Mapped[str] = mapped_column(String(20), default="approved")
+    # Staff's decision on a team's submission; a returned entry's note is shown to the team.
+    review_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_by: Mapped[Optional[str]] = mapped_column(String(200))
+    reviewed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+def _pending_index(table: str) -> Index:
+    """The review queue's index: only the few pending entries, not the millions of approved ones."""
+    pending = text("review_state = 'pending'")
+    return Index(f"ix_{table}_pending", "id", sqlite_where=pending, postgresql_where=pending)
 
 
 class StatusEvent(_HistoryEntry, Base):
@@ -160,6 +174,7 @@ class StatusEvent(_HistoryEntry, Base):
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
         Index("ix_status_events_project_effective", "project_id", "effective_date"),
+        _pending_index("status_events"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,6 +192,7 @@ class ReachReading(_HistoryEntry, Base):
         CheckConstraint("value >= 0", name="value_not_negative"),
         CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
         Index("ix_reach_readings_project_metric_as_of", "project_id", "metric_id", "as_of"),
+        _pending_index("reach_readings"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,6 +201,69 @@ class ReachReading(_HistoryEntry, Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     value: Mapped[int] = mapped_column(BigInteger)
     supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reach_readings.id"), index=True)
+
+
+class ProjectNote(_HistoryEntry, Base):
+    """A free-text update from a team or staff (its text is `note`), reviewed like the figures."""
+
+    __tablename__ = "project_notes"
+    __table_args__ = (
+        CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
+        _pending_index("project_notes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+
+
+class Account(Base):
+    """A staff member or funder who signs in with an email and a password (or through the OIDC provider)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint(_in("role", ACCOUNT_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[Optional[str]] = mapped_column(Text)  # argon2; None: signs in through OIDC only
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Grant(Base):
+    """A programme a funder account may read."""
+
+    __tablename__ = "grants"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+
+
+class UpdateKey(Base):
+    """A team's key to update one project. Only its SHA-256 is kept: the key itself is shown once, when issued."""
+
+    __tablename__ = "update_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(12))  # the key's first characters, to tell keys apart in lists
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """Recent wrong passwords or keys, per account and per client, shared by every replica."""
+
+    __tablename__ = "sign_in_failures"
+
+    scope: Mapped[str] = mapped_column(String(400), primary_key=True)  # "account:<email>" or "client:<address>"
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

@@ -118,8 +118,8 @@ class ProjectInfo:
     funder: str
 
 
-def project_info(engine: Engine, slug: str) -> Optional[ProjectInfo]:
-    """The project with this slug, or None."""
+def project_info(engine: Engine, slug: str | int) -> Optional[ProjectInfo]:
+    """The project with this slug (or this id), or None."""
     stmt = (
         select(Project.id, Project.slug, Project.name, Programme.slug.label("programme_slug"),
                Programme.name.label("programme"), Challenge.name.label("challenge"), Project.team, Project.summary,
@@ -127,7 +127,7 @@ def project_info(engine: Engine, slug: str) -> Optional[ProjectInfo]:
                Project.funding_currency, Project.funder)
         .join(Programme, Programme.id == Project.programme_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
-        .where(Project.slug == slug)
+        .where(Project.id == slug if isinstance(slug, int) else Project.slug == slug)
     )
     with engine.connect() as conn:
         row = conn.execute(stmt).first()

@@ -71,8 +71,9 @@ def data_version(engine: Engine) -> int:
 
 
 def programmes(engine: Engine) -> pd.DataFrame:
-    """All programmes by name: slug, name, starts_on."""
-    stmt = select(Programme.slug, Programme.name, Programme.starts_on).order_by(Programme.name, Programme.slug)
+    """All programmes by name: id, slug, name, starts_on, public."""
+    stmt = select(Programme.id, Programme.slug, Programme.name, Programme.starts_on, Programme.public).order_by(
+        Programme.name, Programme.slug)
     return _frame(engine, stmt)
 
 

@@ -4,17 +4,17 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page
+from impact.ui.page import choose_as_of, choose_programme, guard_page, readable_programmes
 
-source = guard_page()
-programme = choose_programme(source)
+source, actor = guard_page("compare")
+programme = choose_programme(source, actor)
 as_of = choose_as_of(programme)
 
 st.title(_("Compare programmes"))
 st.caption(_("Each programme's funnel as it stood on {as_of}. Rates are shares of the stage before, so that "
              "hackathons of different sizes can be set side by side.", as_of=format_date(as_of)))
 
-everything = data.programmes(source)
+everything = readable_programmes(source, actor)
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=list(names), format_func=names.get,
                         key="compare_programmes")

@@ -7,8 +7,8 @@ from impact.i18n import _, format_date, format_number, format_percent
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
 
-source = guard_page()
-programme = choose_programme(source)
+source, actor = guard_page("overview")
+programme = choose_programme(source, actor)
 as_of = choose_as_of(programme)
 
 st.title(plain(programme.name))

@@ -7,10 +7,10 @@ from impact.lifecycle import STATUSES
 from impact.portfolio import select_projects
 from impact.charts import status_label
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, readable_programmes
 
-source = guard_page()
-programme = choose_programme(source)
+source, actor = guard_page("portfolio")
+programme = choose_programme(source, actor)
 as_of = choose_as_of(programme)
 
 st.title(_("Portfolio"))
@@ -18,7 +18,7 @@ st.caption(_("Every project as it stood on {as_of}. A project is silent when not
              as_of=format_date(as_of)))
 illustrative_notice(programme)
 
-everything = data.programmes(source)
+everything = readable_programmes(source, actor)
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=names.get,
                         key="portfolio_programmes") or [programme.slug]

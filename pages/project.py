@@ -6,8 +6,8 @@ from impact.i18n import _, format_date, format_number
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_project, guard_page, plain, show_text
 
-source = guard_page()
-project = choose_project(source)
+source, actor = guard_page("project")
+project = choose_project(source, actor)
 programme = data.programme_info(source, project.programme_slug)
 as_of = choose_as_of(programme)
 

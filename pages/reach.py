@@ -8,8 +8,8 @@ from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrat
 
 TOP_GROUPS = 10
 
-source = guard_page()
-programme = choose_programme(source)
+source, actor = guard_page("reach")
+programme = choose_programme(source, actor)
 as_of = choose_as_of(programme)
 
 st.title(_("Reach of {name}", name=plain(programme.name)))

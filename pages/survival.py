@@ -7,8 +7,8 @@ from impact.portfolio import survival_curve
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
 
-source = guard_page()
-programme = choose_programme(source)
+source, actor = guard_page("survival")
+programme = choose_programme(source, actor)
 as_of = choose_as_of(programme)
 
 st.title(_("Time to launch and survival"))

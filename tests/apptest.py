@@ -3,13 +3,20 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from impact.access import Actor
+from impact.ui.session import ACTOR
 from tests.conftest import ROOT
 
 TIMEOUT = 60
 
 
-def run(page: str, **params: str) -> AppTest:
+STAFF = Actor("staff", "staff@example.org")
+
+
+def run(page: str, actor: Actor = STAFF, **params: str) -> AppTest:
+    """Run a page as `actor` (by default staff, who may open every page) with these link parameters."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
+    at.session_state[ACTOR] = actor
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from impact import history
 from impact import portfolio as queries_portfolio
 from impact import queries
 from impact.queries import ProgrammeInfo
@@ -83,7 +84,7 @@ def portfolio(source: Source, programme_ids: tuple[int, ...], as_of: dt.date) ->
 
 
 @cached
-def project_info(source: Source, slug: str) -> Optional[queries_portfolio.ProjectInfo]:
+def project_info(source: Source, slug: str | int) -> Optional[queries_portfolio.ProjectInfo]:
     return queries_portfolio.project_info(source.engine, slug)
 
 
@@ -105,3 +106,13 @@ def comparison(source: Source, programmes: tuple[ProgrammeInfo, ...], as_of: dt.
 @cached
 def funded_lifetimes(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
     return queries_portfolio.funded_lifetimes(source.engine, programme_id, as_of)
+
+
+@cached
+def project_history(source: Source, project_id: int) -> pd.DataFrame:
+    return history.project_history(source.engine, project_id)
+
+
+@cached
+def review_queue(source: Source) -> pd.DataFrame:
+    return history.review_queue(source.engine)

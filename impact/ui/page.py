@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Optional
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from impact.access import FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme
 from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.i18n import _, format_date, format_number
 from impact.portfolio import ProjectInfo
@@ -20,6 +23,7 @@ from impact.queries import ProgrammeInfo, data_version
 from impact.schema import ensure_schema
 from impact.ui import data
 from impact.ui.data import Source
+from impact.ui.session import current_actor
 from impact.values import date
 
 
@@ -42,24 +46,64 @@ def _use_the_entry_navigation() -> None:
         st.rerun()
 
 
-def guard_page() -> Source:
-    """Check the database can be read and return it at its current data version; else explain and stop."""
-    _use_the_entry_navigation()
+def visitor() -> tuple[Optional[Engine], Actor]:
+    """The database and who is visiting, for dashboard.py's navigation; (None, PUBLIC) when the database cannot
+    be read (the page's own guard then says why)."""
     try:
         engine = _engine(database_url())
-        return Source(engine, data_version(engine))
+        return engine, current_actor(engine)
+    except (DatabaseUnavailable, SQLAlchemyError):
+        return None, PUBLIC
+
+
+def guard_page(page: str) -> tuple[Source, Actor]:
+    """The first statement of every page: check the database can be read and that this visitor may open `page`
+    (a name in impact.access.PAGES); return the database at its current data version and the visitor. Otherwise
+    explain and stop, drawing nothing of the page."""
+    _use_the_entry_navigation()
+    engine = None
+    try:
+        engine = _engine(database_url())
+        source = Source(engine, data_version(engine))
+        actor = current_actor(engine)
     except DatabaseUnavailable as exc:
         st.error(str(exc), icon=":material/database:")
+        st.stop()
     except SQLAlchemyError as exc:
         st.error(_("The database {db} cannot be read ({reason}). Check DATABASE_URL and that the database "
-                   "server is running, then reload this page.", db=describe(engine), reason=first_line(exc)),
-                 icon=":material/database:")
-    st.stop()
+                   "server is running, then reload this page.", db=describe(engine or database_url()),
+                   reason=first_line(exc)), icon=":material/database:")
+        st.stop()
+    if not may_open(actor, page):
+        if actor.signed_in:
+            st.warning(_("This page is not open to your account. Pick a page in the sidebar."), icon=":material/lock:")
+        elif PAGES[page] == (STAFF,):
+            st.warning(_("This page is for programme staff: sign in in the sidebar."), icon=":material/lock:")
+        else:
+            st.warning(_("This page is for programme staff and funders: sign in in the sidebar."),
+                       icon=":material/lock:")
+        st.stop()
+    return source, actor
 
 
-def choose_programme(source: Source) -> ProgrammeInfo:
-    """The programme named in the link (?programme=slug), else the newest; a sidebar picker changes it."""
-    available = data.programmes(source)
+def readable_programmes(source: Source, actor: Actor) -> pd.DataFrame:
+    """The programmes this visitor may read (impact.access.may_read_programme), by name."""
+    every = data.programmes(source)
+    return every[[may_read_programme(actor, pid, public) for pid, public in zip(every["id"], every["public"])]]
+
+
+def choose_programme(source: Source, actor: Actor) -> ProgrammeInfo:
+    """The programme named in the link (?programme=slug), else the first by name; a sidebar picker changes it.
+    Only programmes the visitor may read are offered (an unreadable one is treated like an unknown one)."""
+    available = readable_programmes(source, actor)
+    if available.empty and not actor.signed_in:
+        st.info(_("Nothing is published here yet. Programme staff and funders: sign in in the sidebar."),
+                icon=":material/info:")
+        st.stop()
+    if available.empty and actor.role == FUNDER:
+        st.info(_("No programme has been opened to your account yet. Ask programme staff to grant you one."),
+                icon=":material/info:")
+        st.stop()
     if available.empty:
         st.info(_("There are no programmes yet. Load the demo data with `python -m impact demo`, or your own "
                   "files with `python -m impact load FOLDER` (see the README)."), icon=":material/info:")
@@ -111,17 +155,18 @@ def illustrative_notice(programme: ProgrammeInfo) -> None:
                      total=format_number(programme.project_count)), icon=":material/science:")
 
 
-def choose_project(source: Source) -> ProjectInfo:
+def choose_project(source: Source, actor: Actor) -> ProjectInfo:
     """The project named in the link (?project=slug); without one, pickers for a programme and one of its
-    projects."""
+    projects. Only projects of programmes the visitor may read."""
     asked = st.query_params.get("project")
     if asked:
         project = data.project_info(source, asked)
-        if project is not None:
+        readable = readable_programmes(source, actor)
+        if project is not None and project.programme_slug in set(readable["slug"]):
             return project
         st.error(_("There is no project called “{asked}”. Pick one below, or open one from the portfolio.",
                    asked=plain(asked)), icon=":material/search_off:")
-    programme = choose_programme(source)
+    programme = choose_programme(source, actor)
     projects = data.portfolio(source, (programme.id,), dt.date.today())
     if projects.empty:
         st.info(_("{name} has no projects yet.", name=plain(programme.name)), icon=":material/info:")

@@ -1,0 +1,103 @@
+"""Who may see and change what: the one place that knows the roles.
+
+The write functions in `impact.commands` and `impact.admin` ask these rules before they write; the pages ask them
+too, but only to decide what to draw. Hiding a button is a courtesy, the refusal is here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from impact.i18n import _
+
+STAFF = "staff"
+FUNDER = "funder"
+TEAM = "team"
+PUBLIC_ROLE = "public"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone using the dashboard, as the rules see them. `name` is what the audit log records."""
+
+    role: str
+    name: str
+    account_id: Optional[int] = None
+    key_id: Optional[int] = None
+    project_id: Optional[int] = None  # a team's own project
+    programme_ids: frozenset[int] = field(default_factory=frozenset)  # a funder's granted programmes
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role != PUBLIC_ROLE
+
+
+PUBLIC = Actor(PUBLIC_ROLE, "anonymous")
+
+
+def command_line(user: str) -> Actor:
+    """Whoever runs `python -m impact` on the server already holds the database: staff powers, named in the log."""
+    return Actor(STAFF, f"cli:{user}")
+
+
+class NotAllowed(PermissionError):
+    """A refused action; the message says so in a sentence."""
+
+
+# The pages each role may open. dashboard.py builds the navigation from this, and each page checks it first.
+PAGES: dict[str, tuple[str, ...]] = {
+    "overview": (STAFF, FUNDER, PUBLIC_ROLE),
+    "reach": (STAFF, FUNDER, PUBLIC_ROLE),
+    "portfolio": (STAFF, FUNDER),
+    "project": (STAFF, FUNDER),
+    "compare": (STAFF, FUNDER),
+    "survival": (STAFF, FUNDER),
+    "update": (STAFF, TEAM, PUBLIC_ROLE),  # the public part is the form where a team enters its key
+    "review": (STAFF,),
+    "silent": (STAFF,),
+    "audit": (STAFF,),
+    "people": (STAFF,),
+    "programmes": (STAFF,),
+}
+
+
+def may_open(actor: Actor, page: str) -> bool:
+    return actor.role in PAGES[page]
+
+
+def may_read_programme(actor: Actor, programme_id: int, public: bool) -> bool:
+    """Staff read every programme, a funder those granted to them, everyone the public ones. A team reads only
+    its own project, on its update page."""
+    if actor.role == STAFF:
+        return True
+    if actor.role == FUNDER:
+        return programme_id in actor.programme_ids or public
+    return actor.role == PUBLIC_ROLE and public
+
+
+def may_see_contacts(actor: Actor) -> bool:
+    return actor.role == STAFF
+
+
+def may_see_pending(actor: Actor) -> bool:
+    """Only staff may switch on figures that are not reviewed yet (shown as pending)."""
+    return actor.role == STAFF
+
+
+def check_may_submit(actor: Actor, project_id: int) -> None:
+    """Status changes, reach readings and updates: staff for any project, a team for its own."""
+    if actor.role == STAFF or (actor.role == TEAM and actor.project_id == project_id):
+        return
+    if actor.role == TEAM:
+        raise NotAllowed(_("Your update key is for another project; it cannot change this one."))
+    raise NotAllowed(_("Only the project's team (with its update key) and programme staff may change a project."))
+
+
+def check_staff(actor: Actor) -> None:
+    if actor.role != STAFF:
+        raise NotAllowed(_("Only programme staff may do this; sign in with a staff account."))
+
+
+def review_state_for(actor: Actor) -> str:
+    """Staff entries are approved on entry; a team's wait for review."""
+    return "approved" if actor.role == STAFF else "pending"

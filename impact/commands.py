@@ -1,0 +1,268 @@
+"""The write side of a project's history: status changes, reach readings, free-text updates, and their review.
+
+Every command checks permission (impact.access), validates, refuses a form that saw an older state of the project,
+and writes its entry, the project's new revision and its audit entry in one transaction; or writes nothing and
+raises with a sentence that says what to do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from impact.access import Actor, check_may_submit, check_staff, review_state_for
+from impact.db import write_session
+from impact.i18n import _
+from impact.lifecycle import (FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history,
+                              note_required)
+from impact.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
+
+MAX_NOTE_LENGTH = 5000
+KINDS = {"status": StatusEvent, "reading": ReachReading, "update": ProjectNote}
+
+
+class CommandError(ValueError):
+    """A refused write; the message says what is wrong and what to do. Nothing was written."""
+
+
+class Stale(CommandError):
+    """The project changed after the form was opened; the user should look at the newer state and resubmit."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command wrote, to show the user."""
+
+    kind: str
+    id: int
+    review_state: str
+    summary: str
+    revision: int
+
+
+def project_revision(engine: Engine, project_id: int) -> Optional[int]:
+    """The project's revision, for a form to send back with its submission (None: no such project)."""
+    with engine.connect() as conn:
+        return conn.scalar(select(Project.revision).where(Project.id == project_id))
+
+
+@dataclass(frozen=True)
+class StatusChoice:
+    """What a status form offers: the latest status (counting entries still under review), since when, and the
+    statuses that may follow it."""
+
+    current: Optional[str]
+    since: Optional[dt.date]
+    options: tuple[str, ...]
+    note_needed: tuple[str, ...]  # the options that need a note
+
+
+def status_choice(engine: Engine, project_id: int) -> StatusChoice:
+    with Session(engine) as session:
+        live = _live_status_events(session, project_id)
+    current = live[-1].status if live else None
+    options = allowed_next(current, any(e.status in FUNDED_OR_LATER for e in live))
+    return StatusChoice(current, live[-1].effective_date if live else None, options,
+                        tuple(o for o in options if note_required(current, o)))
+
+
+def record_status_change(engine: Engine, actor: Actor, project_id: int, status: str, effective_date: dt.date,
+                         note: str = "", evidence_url: str = "", seen_revision: Optional[int] = None,
+                         supersedes_id: Optional[int] = None, today: Optional[dt.date] = None) -> Recorded:
+    """Record that the project has `status` from `effective_date` on (a correction when it supersedes an event)."""
+    note, evidence_url = _text(note), _url(evidence_url)
+    _not_in_future(effective_date, today, _("The status's effective date"))
+    if status not in STATUSES:
+        raise CommandError(_("'{status}' is not a status; use one of: {statuses}.", status=status,
+                             statuses=", ".join(STATUSES)))
+    with write_session(engine) as session, session.begin():
+        project = _project(session, actor, project_id, seen_revision)
+        if supersedes_id is not None:
+            _check_correction(session, actor, StatusEvent, supersedes_id, project)
+        event = StatusEvent(project_id=project.id, status=status, effective_date=effective_date, note=note,
+                            evidence_url=evidence_url, recorded_by=actor.name, recorded_at=utcnow(),
+                            review_state=review_state_for(actor), supersedes_id=supersedes_id)
+        _check_status_history(session, project.id, event)
+        session.add(event)
+        session.flush()
+        summary = _("{status} from {date}", status=status, date=effective_date.isoformat())
+        return _done(session, actor, project, "status", event, summary, _status_record(event))
+
+
+def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: str, as_of: dt.date, value: int,
+                         note: str = "", evidence_url: str = "", seen_revision: Optional[int] = None,
+                         supersedes_id: Optional[int] = None, today: Optional[dt.date] = None) -> Recorded:
+    """Record the project's cumulative total for `metric` (a metric slug of its programme) as of a date."""
+    note, evidence_url = _text(note), _url(evidence_url)
+    _not_in_future(as_of, today, _("The reading's date"))
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CommandError(_("A reach figure is a whole number of 0 or more (a running total, not an increment)."))
+    with write_session(engine) as session, session.begin():
+        project = _project(session, actor, project_id, seen_revision)
+        metric_row = session.scalar(select(Metric).where(Metric.programme_id == project.programme_id,
+                                                         Metric.slug == metric))
+        if metric_row is None:
+            raise CommandError(_("This project's programme has no metric '{metric}'.", metric=metric))
+        if supersedes_id is not None:
+            _check_correction(session, actor, ReachReading, supersedes_id, project)
+        previous = _previous_reading(session, project.id, metric_row.id, as_of, supersedes_id)
+        if previous is not None and value < previous.value and not note:
+            raise CommandError(_("{value} is lower than the reading of {previous} on {date}. Reach figures are running "
+                                 "totals; if the total really went down (a recount, say), add a note saying why.",
+                                 value=value, previous=previous.value, date=previous.as_of.isoformat()))
+        reading = ReachReading(project_id=project.id, metric_id=metric_row.id, as_of=as_of, value=value, note=note,
+                               evidence_url=evidence_url, recorded_by=actor.name, recorded_at=utcnow(),
+                               review_state=review_state_for(actor), supersedes_id=supersedes_id)
+        session.add(reading)
+        session.flush()
+        summary = _("{metric}: {value} as of {date}", metric=metric_row.label, value=value, date=as_of.isoformat())
+        return _done(session, actor, project, "reading", reading, summary,
+                     {"metric": metric, "as_of": as_of.isoformat(), "value": value, **_common(reading)})
+
+
+def record_update(engine: Engine, actor: Actor, project_id: int, text: str, evidence_url: str = "",
+                  seen_revision: Optional[int] = None) -> Recorded:
+    """A free-text update on how the project is doing."""
+    text, evidence_url = _text(text), _url(evidence_url)
+    if not text:
+        raise CommandError(_("The update is empty; write what happened."))
+    with write_session(engine) as session, session.begin():
+        project = _project(session, actor, project_id, seen_revision)
+        entry = ProjectNote(project_id=project.id, note=text, evidence_url=evidence_url, recorded_by=actor.name,
+                            recorded_at=utcnow(), review_state=review_state_for(actor))
+        session.add(entry)
+        session.flush()
+        return _done(session, actor, project, "update", entry, _("an update"), _common(entry))
+
+
+def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool, note: str = "") -> Recorded:
+    """Approve a pending entry, or return it to the team with a note saying why."""
+    check_staff(actor)
+    note = _text(note)
+    if not approve and not note:
+        raise CommandError(_("Say why the entry goes back to the team: they will see the note on their page."))
+    model = KINDS[kind]
+    with write_session(engine) as session, session.begin():
+        entry = session.get(model, entry_id, with_for_update=True)
+        if entry is None:
+            raise CommandError(_("There is no such entry to review."))
+        if entry.review_state != "pending":
+            raise Stale(_("This entry was already {state} by {who}; the queue now shows what is left.",
+                          state=entry.review_state, who=entry.reviewed_by or entry.recorded_by))
+        project = session.get(Project, entry.project_id, with_for_update=True)
+        before = {"review_state": entry.review_state}
+        entry.review_state = "approved" if approve else "returned"
+        entry.review_note, entry.reviewed_by, entry.reviewed_at = note, actor.name, utcnow()
+        if approve and isinstance(entry, StatusEvent):
+            _check_status_history(session, project.id, None, approved_only=True)
+        project.revision += 1
+        after = {"review_state": entry.review_state, "review_note": note}
+        audit(session, actor, f"review {kind}", f"project {project.slug}", before | {"entry": entry.id}, after)
+        return Recorded(kind, entry.id, entry.review_state, entry.review_state, project.revision)
+
+
+# --- checks ------------------------------------------------------------------------------------------------------
+
+
+def _project(session: Session, actor: Actor, project_id: int, seen_revision: Optional[int]) -> Project:
+    """The project, locked for this transaction, after the permission and freshness checks."""
+    check_may_submit(actor, project_id)
+    project = session.get(Project, project_id, with_for_update=True)
+    if project is None:
+        raise CommandError(_("There is no such project."))
+    if seen_revision is not None and project.revision != seen_revision:
+        raise Stale(_("This project changed since you opened it (someone else recorded something). Nothing of "
+                      "yours was saved: look at its newer state below and submit again if it still applies."))
+    return project
+
+
+def _live_status_events(session: Session, project_id: int, extra: Optional[StatusEvent] = None,
+                        approved_only: bool = False) -> list[StatusEvent]:
+    """The history as it stands (or would, with `extra`): entries not returned and not superseded, in effective
+    order (same day: in the order recorded)."""
+    states = ("approved",) if approved_only else ("approved", "pending")
+    events = list(session.scalars(select(StatusEvent).where(StatusEvent.project_id == project_id,
+                                                            StatusEvent.review_state.in_(states))))
+    if extra is not None:
+        events.append(extra)
+    replaced = {e.supersedes_id for e in events if e.supersedes_id is not None}
+    return sorted((e for e in events if e.id is None or e.id not in replaced),
+                  key=lambda e: (e.effective_date, e.id is None, e.id or 0))
+
+
+def _check_status_history(session: Session, project_id: int, new: Optional[StatusEvent],
+                          approved_only: bool = False) -> None:
+    """The history with the new entry (or after approving one) must follow the lifecycle."""
+    live = _live_status_events(session, project_id, new, approved_only)
+    try:
+        check_history([(e.status, e.note) for e in live])
+    except TransitionError as exc:
+        refused = live[exc.position]
+        raise CommandError(_("On {date}: {reason}", date=refused.effective_date.isoformat(), reason=exc)) from None
+
+
+def _previous_reading(session: Session, project_id: int, metric_id: int, as_of: dt.date,
+                      replaced_id: Optional[int]) -> Optional[ReachReading]:
+    r = ReachReading
+    return session.scalar(
+        select(r).where(r.project_id == project_id, r.metric_id == metric_id, r.as_of <= as_of,
+                        r.review_state.in_(("approved", "pending")), r.id != (replaced_id or 0))
+        .order_by(r.as_of.desc(), r.id.desc()).limit(1))
+
+
+def _check_correction(session: Session, actor: Actor, model, entry_id: int, project: Project) -> None:
+    check_staff(actor)
+    old = session.get(model, entry_id)
+    if old is None or old.project_id != project.id:
+        raise CommandError(_("The entry to correct is not one of this project's."))
+
+
+def _not_in_future(day: dt.date, today: Optional[dt.date], what: str) -> None:
+    if day > (today or dt.date.today()):
+        raise CommandError(_("{what} {day} is in the future; record things once they have happened.", what=what,
+                             day=day.isoformat()))
+
+
+def _text(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_NOTE_LENGTH:
+        raise CommandError(_("A note holds at most {n} characters; shorten it.", n=MAX_NOTE_LENGTH))
+    return text
+
+
+def _url(url: str) -> str:
+    url = (url or "").strip()
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise CommandError(_("The evidence link must start with http:// or https://."))
+    return url
+
+
+# --- the record and the audit entry --------------------------------------------------------------------------------
+
+
+def _common(entry) -> dict:
+    return {"note": entry.note, "evidence_url": entry.evidence_url, "review_state": entry.review_state,
+            "supersedes": getattr(entry, "supersedes_id", None)}
+
+
+def _status_record(event: StatusEvent) -> dict:
+    return {"status": event.status, "effective_date": event.effective_date.isoformat(), **_common(event)}
+
+
+def _done(session: Session, actor: Actor, project: Project, kind: str, entry, summary: str,
+          after: dict) -> Recorded:
+    project.revision += 1
+    audit(session, actor, kind, f"project {project.slug}", None, after | {"entry": entry.id})
+    return Recorded(kind, entry.id, entry.review_state, summary, project.revision)
+
+
+def audit(session: Session, actor: Actor, action: str, subject: str, before: Optional[dict],
+          after: Optional[dict]) -> None:
+    """The audit entry of a write, in the write's own transaction: who, what, before and after (as JSON)."""
+    session.add(AuditEntry(actor=actor.name, action=action, subject=subject,
+                           before=None if before is None else json.dumps(before, ensure_ascii=False),
+                           after=None if after is None else json.dumps(after, ensure_ascii=False)))

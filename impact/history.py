@@ -1,0 +1,115 @@
+"""Reads for the people who write: a project's whole history with its review, the review queue with the figures
+it would change, the audit log, and contact details for staff."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import pandas as pd
+from sqlalchemy import Date, Engine, String, and_, cast, literal, null, select, union_all
+
+from impact.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
+from impact.queries import _frame
+
+ENTRY_COLUMNS = ["kind", "id", "project_id", "what", "metric", "value", "effective", "recorded_at", "recorded_by",
+                 "note", "evidence_url", "review_state", "review_note", "supersedes_id"]
+
+
+def _entries(where_status, where_reading, where_note):
+    """Status events, reach readings and free-text updates as one table of ENTRY_COLUMNS."""
+    e, r, n = StatusEvent, ReachReading, ProjectNote
+
+    def row(model, kind, what, metric, value, effective, supersedes_id):
+        values = (literal(kind), model.id, model.project_id, what, metric, value, effective, model.recorded_at,
+                  model.recorded_by, model.note, model.evidence_url, model.review_state, model.review_note,
+                  supersedes_id)
+        return [value.label(name) for value, name in zip(values, ENTRY_COLUMNS)]
+
+    nothing = cast(null(), String)
+    no_number = cast(null(), e.id.type)
+    return union_all(
+        select(*row(e, "status", e.status, nothing, no_number, e.effective_date, e.supersedes_id)).where(where_status),
+        select(*row(r, "reading", Metric.label, Metric.slug, r.value, r.as_of, r.supersedes_id))
+        .join(Metric, Metric.id == r.metric_id).where(where_reading),
+        select(*row(n, "update", literal("update"), nothing, no_number, cast(null(), Date), no_number))
+        .where(where_note),
+    )
+
+
+def project_history(engine: Engine, project_id: int) -> pd.DataFrame:
+    """Everything recorded for a project, newest first, whatever its review state (for its team and staff), with
+    `superseded` where a later correction replaced the entry."""
+    stmt = _entries(StatusEvent.project_id == project_id, ReachReading.project_id == project_id,
+                    ProjectNote.project_id == project_id).subquery()
+    frame = _dated(_frame(engine, select(stmt).order_by(stmt.c.recorded_at.desc()), ENTRY_COLUMNS))
+    corrected = {(kind, int(old)) for kind, old in zip(frame["kind"], frame["supersedes_id"]) if pd.notna(old)}
+    return frame.assign(superseded=[(kind, i) in corrected for kind, i in zip(frame["kind"], frame["id"])])
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """A free-text update takes effect when it is recorded."""
+    recorded = pd.to_datetime(frame["recorded_at"], utc=True).dt.date
+    return frame.assign(effective=frame["effective"].where(frame["effective"].notna(), recorded),
+                        value=frame["value"].astype("Int64"))
+
+
+def review_queue(engine: Engine) -> pd.DataFrame:
+    """Pending entries, oldest first, with their project and programme, and beside each the project's figure it
+    would change: the approved status, or the metric's latest approved reading up to that date. `lower` marks a
+    reading below that previous one."""
+    pending = _entries(StatusEvent.review_state == "pending", ReachReading.review_state == "pending",
+                       ProjectNote.review_state == "pending").subquery("pending")
+    frame = _frame(engine, select(pending, Project.slug, Project.name, Programme.name)
+                   .join(Project, Project.id == pending.c.project_id).join(Programme, Programme.id == Project.programme_id)
+                   .order_by(pending.c.recorded_at), ENTRY_COLUMNS + ["slug", "project", "programme"])
+    frame = _dated(frame)
+    frame["previous"] = [_previous(engine, row) for row in frame.itertuples()]
+    previous_value = pd.to_numeric(frame["previous"].where(frame["kind"] == "reading"), errors="coerce")
+    frame["lower"] = (frame["kind"] == "reading") & (frame["value"] < previous_value)
+    return frame
+
+
+def _previous(engine: Engine, row) -> Optional[object]:
+    """The approved figure a pending entry would follow (few pending entries: one small query each)."""
+    with engine.connect() as conn:
+        if row.kind == "status":
+            e = StatusEvent
+            return conn.scalar(select(e.status).where(e.project_id == row.project_id, e.review_state == "approved",
+                                                      e.effective_date <= row.effective)
+                               .order_by(e.effective_date.desc(), e.recorded_at.desc(), e.id.desc()).limit(1))
+        if row.kind == "reading":
+            r = ReachReading
+            return conn.scalar(select(r.value).join(Metric, Metric.id == r.metric_id).where(
+                r.project_id == row.project_id, Metric.slug == row.metric, r.review_state == "approved",
+                r.as_of <= row.effective).order_by(r.as_of.desc(), r.recorded_at.desc(), r.id.desc()).limit(1))
+    return None
+
+
+def audit_log(engine: Engine, actor: str = "", action: str = "", subject: str = "",
+              since: Optional[dt.date] = None, until: Optional[dt.date] = None, limit: int = 1000) -> pd.DataFrame:
+    """The newest audit entries (at most `limit`) matching the filters: actor and subject contain the given text,
+    action is the given one, and the entry was written between the two dates (inclusive)."""
+    a = AuditEntry
+    stmt = select(a.id, a.at, a.actor, a.action, a.subject, a.before, a.after).order_by(a.id.desc()).limit(limit)
+    conditions = []
+    if actor:
+        conditions.append(a.actor.contains(actor, autoescape=True))
+    if subject:
+        conditions.append(a.subject.contains(subject, autoescape=True))
+    if action:
+        conditions.append(a.action == action)
+    if since:
+        conditions.append(a.at >= dt.datetime.combine(since, dt.time(), tzinfo=dt.timezone.utc))
+    if until:
+        conditions.append(a.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc))
+    return _frame(engine, stmt.where(and_(True, *conditions)))
+
+
+def audit_actions(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(conn.scalars(select(AuditEntry.action).distinct()))
+
+
+def contacts(engine: Engine, programme_id: int) -> pd.DataFrame:
+    """Each project's slug and contact email (staff only: the pages ask impact.access first)."""
+    return _frame(engine, select(Project.slug, Project.contact_email).where(Project.programme_id == programme_id))

@@ -1,0 +1,30 @@
+"""Audit log (staff): every write, who made it, when, and what it changed; filtered, newest first."""
+import streamlit as st
+
+from impact import history
+from impact.i18n import _, format_number
+from impact.ui.page import guard_page
+
+LIMIT = 1000
+
+source, actor = guard_page("audit")
+st.title(_("Audit log"))
+st.caption(_("Every write leaves an entry here, and entries are never changed or removed."))
+who, action, subject = st.columns(3)
+actor_text = who.text_input(_("Who (contains)"), key="audit_actor")
+action_name = action.selectbox(_("Action"), history.audit_actions(source.engine), index=None,
+                               placeholder=_("Any action"), key="audit_action")
+subject_text = subject.text_input(_("About (contains)"), key="audit_subject", placeholder="project corona-school")
+since_column, until_column = st.columns(2)
+since = since_column.date_input(_("From"), value=None, format="YYYY-MM-DD", key="audit_since")
+until = until_column.date_input(_("Until"), value=None, format="YYYY-MM-DD", key="audit_until")
+entries = history.audit_log(source.engine, actor_text, action_name or "", subject_text, since, until, limit=LIMIT)
+st.caption(_("{n} entries shown (at most {limit}; narrow the filters to see older ones).",
+             n=format_number(len(entries)), limit=format_number(LIMIT)))
+st.dataframe(
+    entries, hide_index=True, width="stretch", height=600,
+    column_config={
+        "id": _("No."), "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
+        "actor": _("Who"), "action": _("Action"), "subject": _("About"), "before": _("Before"), "after": _("After"),
+    },
+)

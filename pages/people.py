@@ -1,0 +1,93 @@
+"""Accounts and keys (staff): staff and funder accounts, the programmes funders read, and teams' update keys."""
+import datetime as dt
+
+import streamlit as st
+
+from impact import admin
+from impact.commands import CommandError
+from impact.i18n import _
+from impact.ui import data
+from impact.ui.page import guard_page, plain
+
+source, actor = guard_page("people")
+engine = source.engine
+programmes = data.programmes(source)
+programme_names = dict(zip(programmes["slug"], programmes["name"]))
+
+
+def attempt(action, done: str, **values) -> None:
+    """Run an admin command; on success say so after the rerun, else say what is wrong."""
+    try:
+        result = action(engine, actor, **values)
+    except (CommandError, PermissionError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.session_state["people_done"] = done
+    if isinstance(result, admin.IssuedKey):
+        st.session_state["issued_key"] = result
+    st.rerun()
+
+
+st.title(_("Accounts and keys"))
+if message := st.session_state.pop("people_done", None):
+    st.success(message, icon=":material/check_circle:")
+accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
+
+with accounts_tab:
+    accounts = admin.accounts(engine)
+    st.dataframe(accounts, hide_index=True, width="stretch", column_config={
+        "email": _("Email"), "role": _("Role"), "disabled": _("Disabled"), "programmes": _("Programmes (funders)"),
+        "created_at": st.column_config.DatetimeColumn(_("Created"), format="YYYY-MM-DD"), "created_by": _("By")})
+    add, change = st.columns(2, gap="large")
+    with add.form("add_account", clear_on_submit=True):
+        st.markdown(f"**{_('Add an account')}**")
+        email = st.text_input(_("Email"), key="new_email")
+        role = st.radio(_("Role"), ["funder", "staff"], horizontal=True, key="new_role")
+        granted = st.multiselect(_("Programmes a funder reads"), list(programme_names), format_func=programme_names.get,
+                                 key="new_programmes")
+        password = st.text_input(_("First password (at least 12 characters)"), type="password", key="new_password",
+                                 help=_("Leave empty for an account that signs in only with your organisation's "
+                                        "identity provider."))
+        if st.form_submit_button(_("Add account"), icon=":material/person_add:"):
+            attempt(admin.add_account, _("Account {email} added.", email=plain(email)), email=email, role=role,
+                    password=password or None, programmes=granted)
+    with change.form("change_account"):
+        st.markdown(f"**{_('Change an account')}**")
+        email = st.selectbox(_("Account"), list(accounts["email"]), key="change_email")
+        granted = st.multiselect(_("Programmes (funders)"), list(programme_names), format_func=programme_names.get,
+                                 key="change_programmes")
+        disable, enable, grant = st.columns(3)
+        if disable.form_submit_button(_("Disable"), icon=":material/block:"):
+            attempt(admin.set_account_disabled, _("Account disabled."), email=email, disabled=True)
+        if enable.form_submit_button(_("Enable"), icon=":material/check:"):
+            attempt(admin.set_account_disabled, _("Account enabled."), email=email, disabled=False)
+        if grant.form_submit_button(_("Set programmes"), icon=":material/lock_open:"):
+            attempt(admin.set_programmes, _("Programmes set."), email=email, programmes=granted)
+
+with keys_tab:
+    if issued := st.session_state.pop("issued_key", None):
+        link = f"{st.context.url.rsplit('/', 1)[0]}/update?key={issued.key}"
+        st.success(_("The key for {project} is below. Copy it now: it is shown only once. Send the team the link, "
+                     "or the key for the update page.", project=issued.project_slug), icon=":material/key:")
+        st.code(issued.key, language=None)
+        st.code(link, language=None)
+    issue, revoke = st.columns(2, gap="large")
+    with issue.form("issue_key"):
+        st.markdown(f"**{_('Issue a key')}**")
+        slug = st.text_input(_("Project (its link name, as in ?project=…)"), key="key_project")
+        expires = st.date_input(_("Expires after (optional)"), value=None, min_value=dt.date.today(),
+                                format="YYYY-MM-DD", key="key_expires")
+        if st.form_submit_button(_("Issue key"), icon=":material/key:"):
+            attempt(admin.issue_key, _("Key issued."), project_slug=slug.strip(), expires_on=expires)
+    keys = admin.update_keys(engine)
+    active = keys[keys["state"] == "active"]
+    with revoke.form("revoke_key"):
+        st.markdown(f"**{_('Revoke a key')}**")
+        labels = {k: f"{p} · {h}" for k, p, h in zip(active["id"], active["project"], active["hint"])}
+        key_id = st.selectbox(_("Active key"), list(labels), format_func=labels.get, key="revoke_id")
+        if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
+            attempt(admin.revoke_key, _("Key revoked; it no longer opens the update page."), key_id=int(key_id))
+    st.dataframe(keys, hide_index=True, width="stretch", column_config={
+        "id": _("No."), "project": _("Project"), "hint": _("Key starts"),
+        "created_at": st.column_config.DatetimeColumn(_("Issued"), format="YYYY-MM-DD"), "created_by": _("By"),
+        "expires_on": st.column_config.DateColumn(_("Expires")), "state": _("State")})

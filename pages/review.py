@@ -1,0 +1,62 @@
+"""Review queue (staff): what teams submitted, beside the project's figure it would change; approve or return."""
+import streamlit as st
+
+from impact import commands
+from impact.charts import status_label
+from impact.i18n import _, format_date, format_number
+from impact.ui import data
+from impact.ui.page import guard_page, plain, show_text
+
+SHOWN = 25  # entries per page load; the oldest first
+
+source, actor = guard_page("review")
+st.title(_("Review queue"))
+if message := st.session_state.pop("reviewed", None):
+    st.success(message, icon=":material/check_circle:")
+queue = data.review_queue(source)
+if queue.empty:
+    st.success(_("Nothing is waiting for review."), icon=":material/done_all:")
+    st.stop()
+st.caption(_("{n} entries wait for review, oldest first. Approved entries count on every chart at once; a returned "
+             "entry goes back to its team with your note.", n=format_number(len(queue))))
+
+
+def describe(kind: str, what: str, value) -> str:
+    if kind == "status":
+        return status_label(what)
+    if kind == "reading":
+        return f"{plain(what)}: {format_number(value)}"
+    return _("Update")
+
+
+for entry in queue.head(SHOWN).itertuples():
+    with st.container(border=True):
+        st.markdown(f"**[{plain(entry.project)}](project?project={entry.slug})** · {plain(entry.programme)}")
+        submitted, before = st.columns(2)
+        submitted.metric(_("Submitted"), describe(entry.kind, entry.what, entry.value),
+                         help=_("Recorded by {who}", who=entry.recorded_by))
+        submitted.caption(format_date(entry.effective))
+        if entry.kind != "update":
+            previous = entry.previous
+            shown = (_("none") if previous is None else status_label(previous) if entry.kind == "status"
+                     else format_number(previous))
+            before.metric(_("Approved before"), shown)
+        if entry.lower:
+            st.warning(_("Lower than the approved figure before it: check the team's note."), icon=":material/flag:")
+        if entry.note:
+            show_text(entry.note)
+        if entry.evidence_url.lower().startswith(("http://", "https://")):
+            st.link_button(_("Evidence"), entry.evidence_url, icon=":material/open_in_new:")
+        with st.form(f"review_{entry.kind}_{entry.id}", border=False):
+            note = st.text_input(_("Note to the team (needed to return)"), key=f"note_{entry.kind}_{entry.id}")
+            approve_column, return_column = st.columns(2)
+            approve = approve_column.form_submit_button(_("Approve"), icon=":material/check:", type="primary")
+            send_back = return_column.form_submit_button(_("Return to the team"), icon=":material/undo:")
+        if approve or send_back:
+            try:
+                commands.review(source.engine, actor, entry.kind, entry.id, approve=approve, note=note)
+            except (commands.CommandError, PermissionError) as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.session_state["reviewed"] = (_("Approved.") if approve else _("Returned to the team."))
+                st.rerun()

@@ -1,0 +1,124 @@
+"""Update a project: its team (with the key staff gave them) or staff record a status change, a reach figure or
+a free-text update. A team's entries wait for review; staff's are approved on entry."""
+import datetime as dt
+
+import streamlit as st
+
+from impact import commands
+from impact.access import TEAM
+from impact.charts import status_label
+from impact.i18n import _, format_date
+from impact.ui import data
+from impact.ui.page import choose_project, guard_page, plain
+from impact.ui.session import sign_in_with_key
+
+source, actor = guard_page("update")
+
+if "key" in st.query_params:  # a link with the key: sign in, and take the key out of the address bar
+    key = st.query_params.pop("key")
+    if sign_in_with_key(source.engine, key):
+        st.rerun()
+if not actor.signed_in:
+    st.title(_("Update your project"))
+    st.write(_("Enter the update key that programme staff gave your team (or open the link they sent)."))
+    with st.form("key_form"):
+        key = st.text_input(_("Update key"), type="password", key="update_key")
+        opened = st.form_submit_button(_("Open my project"), icon=":material/key:")
+    if opened and sign_in_with_key(source.engine, key):
+        st.rerun()
+    st.stop()
+
+project = data.project_info(source, actor.project_id) if actor.role == TEAM else choose_project(source, actor)
+programme = data.programme_info(source, project.programme_slug)
+seen = f"seen_revision_{project.id}"
+if seen not in st.session_state:  # the state this visitor is looking at; a submission made on an older one is refused
+    st.session_state[seen] = commands.project_revision(source.engine, project.id)
+
+st.title(_("Update {project}", project=plain(project.name)))
+st.caption(_("{programme} · what you record here is shown on the charts once programme staff have reviewed it.",
+             programme=plain(project.programme)))
+if message := st.session_state.pop("recorded", None):
+    st.success(message, icon=":material/check_circle:")
+
+choice = commands.status_choice(source.engine, project.id)
+if choice.current:
+    st.metric(_("Status"), status_label(choice.current), help=_("Counting entries still waiting for review."))
+    st.caption(_("since {date}", date=format_date(choice.since)))
+
+
+def submit(command, **values) -> None:
+    """Run a command with the revision this visitor saw; on success remember what was recorded and show it."""
+    try:
+        recorded = command(source.engine, actor, project.id, seen_revision=st.session_state[seen], **values)
+    except commands.Stale as exc:
+        st.session_state[seen] = commands.project_revision(source.engine, project.id)
+        st.error(str(exc), icon=":material/sync_problem:")
+        return
+    except (commands.CommandError, PermissionError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.session_state[seen] = recorded.revision
+    state = _("approved") if recorded.review_state == "approved" else _("waiting for review")
+    st.session_state["recorded"] = _("Recorded {what} ({state}).", what=recorded.summary, state=state)
+    st.rerun()
+
+
+today = dt.date.today()
+status_tab, reach_tab, update_tab = st.tabs([_("Status"), _("Reach figure"), _("Update")])
+with status_tab, st.form("status_form", clear_on_submit=False):
+    status = st.selectbox(_("New status"), choice.options, format_func=status_label, key="new_status")
+    since = st.date_input(_("From"), value=today, max_value=today, format="YYYY-MM-DD", key="status_date")
+    note = st.text_area(_("Note"), key="status_note", max_chars=commands.MAX_NOTE_LENGTH,
+                        help=_("Needed for: {statuses}.", statuses=", ".join(map(status_label, choice.note_needed)))
+                        if choice.note_needed else None)
+    evidence = st.text_input(_("Evidence link (http or https)"), key="status_evidence")
+    if st.form_submit_button(_("Record status"), icon=":material/flag:"):
+        submit(commands.record_status_change, status=status, effective_date=since, note=note, evidence_url=evidence)
+
+metrics = data.metrics(source, programme.id)
+with reach_tab, st.form("reach_form"):
+    if metrics.empty:
+        st.info(_("This programme has no reach metrics yet."), icon=":material/info:")
+    labels = dict(zip(metrics["slug"], metrics["label"] + " (" + metrics["unit"] + ")"))
+    metric = st.selectbox(_("Metric"), list(labels), format_func=labels.get, key="reading_metric")
+    as_of = st.date_input(_("As of"), value=today, max_value=today, format="YYYY-MM-DD", key="reading_date")
+    value = st.number_input(_("Total so far"), min_value=0, step=1, value=None, key="reading_value",
+                            help=_("The running total on that date, not the increase since the last figure."))
+    note = st.text_area(_("Note"), key="reading_note", max_chars=commands.MAX_NOTE_LENGTH,
+                        help=_("Needed when the total is lower than before (a recount, say)."))
+    evidence = st.text_input(_("Evidence link (http or https)"), key="reading_evidence")
+    if st.form_submit_button(_("Record figure"), icon=":material/groups:", disabled=metrics.empty):
+        if value is None:
+            st.error(_("Enter the total as a whole number."), icon=":material/error:")
+        else:
+            submit(commands.record_reach_reading, metric=metric, as_of=as_of, value=int(value), note=note,
+                   evidence_url=evidence)
+
+with update_tab, st.form("update_form"):
+    text = st.text_area(_("What happened"), key="update_text", max_chars=commands.MAX_NOTE_LENGTH)
+    evidence = st.text_input(_("Evidence link (http or https)"), key="update_evidence")
+    if st.form_submit_button(_("Send update"), icon=":material/send:"):
+        submit(commands.record_update, text=text, evidence_url=evidence)
+
+st.subheader(_("Everything recorded for this project"))
+entries = data.project_history(source, project.id)
+returned = entries[entries["review_state"] == "returned"]
+for entry in returned.head(5).itertuples():
+    st.warning(_("Returned by programme staff: {note}", note=plain(entry.review_note)), icon=":material/undo:")
+st.dataframe(
+    entries.assign(
+        what=[status_label(w) if k == "status" else w for k, w in zip(entries["kind"], entries["what"])],
+        evidence_url=entries["evidence_url"].where(
+            entries["evidence_url"].str.lower().str.startswith(("http://", "https://")), None),
+    )[["what", "value", "effective", "note", "evidence_url", "review_state", "review_note", "recorded_by",
+       "recorded_at", "superseded"]],
+    hide_index=True, width="stretch",
+    column_config={
+        "what": _("What"), "value": st.column_config.NumberColumn(_("Value"), format="localized"),
+        "effective": st.column_config.DateColumn(_("Date")), "note": _("Note"),
+        "evidence_url": st.column_config.LinkColumn(_("Evidence")), "review_state": _("Review"),
+        "review_note": _("Staff note"), "recorded_by": _("Recorded by"),
+        "recorded_at": st.column_config.DatetimeColumn(_("Recorded"), format="YYYY-MM-DD HH:mm"),
+        "superseded": st.column_config.CheckboxColumn(_("Corrected later")),
+    },
+)
