@@ -22,10 +22,13 @@ PAGES = [  # section, page (its file under pages/ and its name in impact.access.
     (_("Administration"), "people", _("Accounts and keys"), ":material/manage_accounts:"),
     (_("Administration"), "audit", _("Audit log"), ":material/history:"),
 ]
-# Only the pages this visitor may open (a team with its key sees just its update page); the first is the default.
+# The menu lists the pages this visitor may open (a team with its key sees just its update page); the others stay
+# reachable by their link, where the page's own guard asks to sign in, so that a shared link survives signing in.
 sections: dict[str, list] = {}
-for section, name, title, icon in (entry for entry in PAGES if may_open(actor, entry[1])):
-    page = st.Page(f"pages/{name}.py", title=title, icon=icon, default=not sections)
+first = next(name for _section, name, _title, _icon in PAGES if may_open(actor, name))
+for section, name, title, icon in PAGES:
+    page = st.Page(f"pages/{name}.py", title=title, icon=icon, default=name == first,
+                   visibility="visible" if may_open(actor, name) else "hidden")
     sections.setdefault(section, []).append(page)
 navigation = st.navigation(sections)
 st.sidebar.caption(_("Hackathon impact dashboard: what became of the projects born in a civic hackathon."))

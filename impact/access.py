@@ -57,7 +57,6 @@ PAGES: dict[str, tuple[str, ...]] = {
     "silent": (STAFF,),
     "audit": (STAFF,),
     "people": (STAFF,),
-    "programmes": (STAFF,),
 }
 
 

@@ -143,12 +143,14 @@ def update_keys(engine: Engine, today: Optional[dt.date] = None) -> pd.DataFrame
     """Every key ever issued: id, project (slug), hint, created_at, created_by, expires_on, state."""
     today = today or dt.date.today()
     with engine.connect() as conn:
-        rows = conn.execute(select(UpdateKey, Project.slug).join(Project).order_by(UpdateKey.id.desc())).all()
+        rows = conn.execute(select(UpdateKey.id, Project.slug, UpdateKey.hint, UpdateKey.created_at,
+                                   UpdateKey.created_by, UpdateKey.expires_on, UpdateKey.revoked_at)
+                            .join(Project).order_by(UpdateKey.id.desc())).all()
     return pd.DataFrame(
-        [{"id": k.id, "project": slug, "hint": k.hint + "…", "created_at": k.created_at, "created_by": k.created_by,
-          "expires_on": k.expires_on,
+        [{"id": k.id, "project": k.slug, "hint": k.hint + "…", "created_at": k.created_at,
+          "created_by": k.created_by, "expires_on": k.expires_on,
           "state": "revoked" if k.revoked_at else "expired" if k.expires_on and k.expires_on < today else "active"}
-         for k, slug in rows],
+         for k in rows],
         columns=["id", "project", "hint", "created_at", "created_by", "expires_on", "state"])
 
 

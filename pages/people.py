@@ -66,7 +66,8 @@ with accounts_tab:
 
 with keys_tab:
     if issued := st.session_state.pop("issued_key", None):
-        link = f"{st.context.url.rsplit('/', 1)[0]}/update?key={issued.key}"
+        here = st.context.url or ""  # this page's address; the update page is beside it
+        link = f"{here.rsplit('/', 1)[0]}/update?key={issued.key}" if here else f"update?key={issued.key}"
         st.success(_("The key for {project} is below. Copy it now: it is shown only once. Send the team the link, "
                      "or the key for the update page.", project=issued.project_slug), icon=":material/key:")
         st.code(issued.key, language=None)

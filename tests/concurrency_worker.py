@@ -1,5 +1,5 @@
-"""One writer process of tests/test_concurrency.py: `python -m tests.concurrency_worker URL WORKER START_AT LOADS`
-prints the outcome of each of its loads as JSON."""
+"""One writer process of tests/test_concurrency.py: `python -m tests.concurrency_worker URL WORKER START_AT N
+[loads|updates]` prints the outcome of each of its N writes as JSON."""
 import json
 import sys
 import tempfile
@@ -7,7 +7,14 @@ import time
 import traceback
 from pathlib import Path
 
+import datetime as dt
+
+from sqlalchemy import select
+
+from impact import commands
+from impact.access import Actor
 from impact.db import make_engine
+from impact.models import Project
 from impact.loader import load_folder
 from impact.problems import LoadError
 from tests.conftest import write_folder
@@ -38,6 +45,30 @@ def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
     return outcomes
 
 
+def updater(url: str, worker: int, start_at: float, updates: int) -> list[str]:
+    """Submit readings for the shared project as its team, each on the revision just read (as a form would), so
+    that racing submissions are refused as stale: outcomes, one per submission."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        project_id = conn.scalar(select(Project.id).where(Project.slug == "shared"))
+    team = Actor("team", f"team shared (worker {worker})", key_id=worker, project_id=project_id)
+    outcomes = []
+    time.sleep(max(0.0, start_at - time.time()))
+    for n in range(updates):
+        seen = commands.project_revision(engine, project_id)
+        try:
+            commands.record_reach_reading(engine, team, project_id, "people", dt.date(2020, 3, 1), 1000 * worker + n,
+                                          note=f"worker {worker}", seen_revision=seen)
+            outcomes.append("accepted")
+        except commands.CommandError as exc:
+            outcomes.append(f"refused: {exc}")
+        except Exception:  # what a user must never see
+            outcomes.append(f"error: {traceback.format_exc()}")
+    engine.dispose()
+    return outcomes
+
+
 if __name__ == "__main__":
-    url, worker, start_at, loads = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-    print(json.dumps(writer(url, worker, start_at, loads)))
+    url, worker, start_at, count = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+    job = updater if sys.argv[5:] == ["updates"] else writer
+    print(json.dumps(job(url, worker, start_at, count)))

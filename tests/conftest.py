@@ -149,3 +149,24 @@ def page(browser):
     page.set_default_timeout(BROWSER_WAIT_MS)
     yield page
     context.close()
+
+
+# --- people ---------------------------------------------------------------------------------------------------------
+STAFF_EMAIL = "staff@example.org"
+FUNDER_EMAIL = "funder@example.org"
+PASSWORD = "a browser test password"
+
+
+@pytest.fixture(scope="session")
+def accounts(demo_url):
+    """In the demo database: a staff account, a funder who reads the French programme (the German one is public),
+    and a team key for Corona School (returned)."""
+    from impact import admin
+    from impact.access import command_line
+
+    engine = make_engine(demo_url)
+    staff = command_line("tests")
+    admin.add_account(engine, staff, STAFF_EMAIL, "staff", PASSWORD)
+    admin.add_account(engine, staff, FUNDER_EMAIL, "funder", PASSWORD, ["hackathon-covid-2021"])
+    yield admin.issue_key(engine, staff, "corona-school").key
+    engine.dispose()

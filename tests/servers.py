@@ -12,7 +12,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import ROOT
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD, ROOT, STAFF_EMAIL
 
 START_TIMEOUT_S = 60
 
@@ -53,3 +55,12 @@ def streamlit_server(database_url: str) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def sign_in(page: Page, email: str = STAFF_EMAIL) -> None:
+    """Sign in with the sidebar form (a sign-in lasts as long as the browser tab's session)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("textbox", name="Email").fill(email)
+    sidebar.get_by_role("textbox", name="Password").fill(PASSWORD)
+    sidebar.get_by_role("button", name="Sign in", exact=True).click()
+    expect(sidebar.get_by_text(f"Signed in as {email}")).to_be_visible()

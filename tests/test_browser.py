@@ -9,14 +9,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ROOT
-from tests.servers import streamlit_server
+from tests.conftest import FUNDER_EMAIL, ROOT
+from tests.servers import sign_in, streamlit_server
 
 ARTIFACTS = ROOT / "artifacts"
 
 
 @pytest.fixture(scope="module")
-def server(demo_url):
+def server(demo_url, accounts):
     with streamlit_server(demo_url) as base:
         yield base
 
@@ -54,6 +54,7 @@ def test_the_overview_shows_the_funnel(server, page):
 def test_picking_another_programme(server, page):
     page.goto(server)
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("28,000")
+    sign_in(page, FUNDER_EMAIL)
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name="Hackathon contre le Covid 2021").click()
     expect(page.get_by_test_id("stMetricValue")).to_have_text(["170", "15", "3", "1"])
@@ -62,6 +63,9 @@ def test_picking_another_programme(server, page):
 
 def test_a_shared_project_link(server, page):
     page.goto(f"{server}/project?project=corona-school")
+    expect(page.get_by_text("This page is for programme staff and funders: sign in")).to_be_visible()
+    expect(page.get_by_text("Status history")).to_have_count(0)
+    sign_in(page)
     expect(page.get_by_role("heading", name="Corona School")).to_be_visible()
     expect(page.get_by_text("Status history")).to_be_visible()
     expect(page.locator(".js-plotly-plot")).to_have_count(3)
@@ -70,5 +74,6 @@ def test_a_shared_project_link(server, page):
 
 def test_the_portfolio_by_a_shared_link(server, page):
     page.goto(f"{server}/portfolio?programme=hackathon-covid-2021")
+    sign_in(page)
     expect(page.get_by_text("15 of 15 projects.")).to_be_visible()
     screenshot(page, "portfolio")

@@ -53,6 +53,35 @@ def test_concurrent_writers(engine, tmp_path):
     assert funded == 1
 
 
+def test_concurrent_team_submissions_to_one_project(engine, tmp_path):
+    """Teams submitting to the same project at once: each submission either lands (in the history and the audit
+    log) or is told the project changed; nothing else reaches them, and nothing is lost or doubled."""
+    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME, projects__csv="programme,slug,name\ntiny,shared,S\n")
+    start_at = time.time() + START_DELAY_S
+    workers = [subprocess.Popen([sys.executable, "-m", "tests.concurrency_worker", url_of(engine), str(w),
+                                 str(start_at), str(LOADS_PER_WORKER), "updates"], cwd=ROOT, stdout=subprocess.PIPE,
+                                text=True) for w in range(WORKERS)]
+    outcomes = []
+    try:
+        for worker in workers:
+            output, _ = worker.communicate(timeout=TIMEOUT_S)
+            assert worker.returncode == 0
+            outcomes += json.loads(output)
+    finally:
+        for worker in workers:
+            worker.kill()
+
+    assert [o for o in outcomes if o.startswith("error")] == []
+    assert all("changed since you opened it" in o for o in outcomes if o.startswith("refused"))
+    accepted = outcomes.count("accepted")
+    assert accepted >= 1
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(ReachReading))
+        audited = conn.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "reading"))
+        revision = conn.scalar(select(Project.revision).where(Project.slug == "shared"))
+    assert stored == audited == revision == accepted
+
+
 def test_two_loads_that_touch_each_others_projects_both_go_through(engine, tmp_path, monkeypatch):
     """A locks p1 (a status change) and adds a reading to p2; B the other way round. Their row locks must not
     block each other's foreign-key checks (a deadlock on PostgreSQL before)."""

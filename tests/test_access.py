@@ -1,0 +1,65 @@
+"""Who sees what. Every page opened by its URL on a fresh server (where Streamlit would run a file under pages/ on
+its own, shared/DESIGN.md) as anonymous, funder and team: no restricted data, no form. And the same rules page by
+page with AppTest, with user text that must stay inert."""
+import pytest
+from playwright.sync_api import Page, expect
+
+from impact.access import PAGES, PUBLIC, Actor
+from tests.apptest import run
+from tests.conftest import FUNDER_EMAIL
+from tests.servers import sign_in, streamlit_server
+
+OPEN_TO_ANYONE = {"overview", "reach", "update"}  # the public programme's charts, and the key form
+FUNDER_PAGES = {"overview", "reach", "portfolio", "project", "compare", "survival"}
+
+
+def main(page: Page):
+    return page.get_by_test_id("stMain")
+
+
+def refused(page: Page, text: str) -> None:
+    """The page said it is not for this visitor, and drew no table, chart or form."""
+    expect(main(page).get_by_text(text)).to_be_visible()
+    for element in ("stDataFrame", "stPlotlyChart", "stForm", "stMetric"):
+        expect(main(page).get_by_test_id(element)).to_have_count(0)
+
+
+@pytest.fixture
+def fresh_server(demo_url, accounts):
+    with streamlit_server(demo_url) as base:
+        yield base
+
+
+def test_anonymous_visitors_get_nothing_restricted_from_any_url(fresh_server, page):
+    for name in PAGES:
+        page.goto(f"{fresh_server}/{name}")
+        if name in OPEN_TO_ANYONE:
+            expect(main(page).get_by_role("heading").first).to_be_visible()
+            continue
+        refused(page, "sign in in the sidebar")
+    page.goto(f"{fresh_server}/update")
+    expect(main(page).get_by_role("heading", name="Update your project")).to_be_visible()
+    expect(main(page).get_by_test_id("stForm")).to_have_count(1)  # the key form only
+    expect(main(page).get_by_role("textbox", name="Update key")).to_be_visible()
+
+
+def test_a_funder_reads_charts_but_opens_no_staff_page_and_no_form(fresh_server, page):
+    for name in PAGES:
+        page.goto(f"{fresh_server}/{name}")
+        sign_in(page, FUNDER_EMAIL)
+        if name in FUNDER_PAGES:
+            expect(main(page).get_by_test_id("stForm")).to_have_count(0)
+            continue
+        refused(page, "This page is not open to your account")
+
+
+def test_a_team_key_opens_its_own_update_page_and_nothing_else(fresh_server, accounts, page):
+    for name in PAGES:
+        page.goto(f"{fresh_server}/{name}?key={accounts}")
+        if name == "update":
+            expect(main(page).get_by_role("heading", name="Update Corona School")).to_be_visible()
+            assert "key=" not in page.url  # the key does not stay in the address bar (or the history)
+            expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # its one page: no menu of others
+            expect(page.get_by_text("Signed in as team corona-school")).to_be_visible()
+        elif name not in OPEN_TO_ANYONE:
+            refused(page, "sign in in the sidebar")

@@ -1,0 +1,143 @@
+"""The update, review, silent, audit and people pages with AppTest, on the demo data: a team submits, staff review,
+two people editing at once, user text shown inert, and what each role is refused."""
+import pytest
+
+from impact import admin, auth, commands
+from impact.access import PAGES, PUBLIC, command_line
+from tests.apptest import run
+from tests.conftest import TINY_PROGRAMME, load
+
+STAFF = command_line("tests")
+HOSTILE = "<img src=x onerror=alert(1)> ![tracker](http://evil.example/x.png) [click](javascript:alert(1))"
+
+
+@pytest.fixture
+def world(engine, tmp_path, monkeypatch):
+    """Programme "tiny" (not public) with project a (funded) and its team's actor; the pages read this database."""
+    load(engine, tmp_path / "tiny", programmes__toml=TINY_PROGRAMME,
+         projects__csv="programme,slug,name,contact_email\ntiny,a,Project A,team-a@example.org\n",
+         status_events__csv="project,status,effective_date\na,idea,2020-01-10\na,funded,2020-02-01\n")
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    issued = admin.issue_key(engine, STAFF, "a")
+    return engine, auth.sign_in_with_key(engine, issued.key), issued.key
+
+
+def test_a_team_records_a_reach_figure_and_sees_it_waiting_for_review(world):
+    engine, team, _key = world
+    at = run("pages/update.py", actor=team)
+    assert not at.exception
+    assert at.title[0].value == "Update Project A"
+    assert at.metric[0].value == "Funded, not started"
+    at.selectbox(key="reading_metric").set_value("people")
+    at.number_input(key="reading_value").set_value(120)
+    at.button(key="FormSubmitter:reach_form-Record figure").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Recorded People reached: 120 as of")
+    assert "waiting for review" in at.success[0].value
+    history = at.dataframe[0].value
+    assert list(history[["what", "value", "review_state"]].iloc[0]) == ["People reached", 120, "pending"]
+
+
+def test_a_refused_submission_says_why_and_records_nothing(world):
+    engine, team, _key = world
+    at = run("pages/update.py", actor=team)
+    at.selectbox(key="new_status").set_value("discontinued")
+    at.button(key="FormSubmitter:status_form-Record status").click().run()
+    assert not at.exception
+    assert "needs a note" in at.error[0].value
+    assert len(at.dataframe[0].value) == 2  # the two loaded events only
+
+
+def test_the_second_of_two_people_editing_at_once_is_told_and_sees_the_newer_state(world):
+    engine, team, _key = world
+    first, second = run("pages/update.py", actor=team), run("pages/update.py", actor=team)  # both open the page
+    first.text_area(key="update_text").set_value("We found a host.")
+    first.button(key="FormSubmitter:update_form-Send update").click().run()
+    assert first.success
+    second.text_area(key="update_text").set_value("We are looking for a host.")
+    second.button(key="FormSubmitter:update_form-Send update").click().run()
+    assert "changed since you opened it" in second.error[0].value
+    notes = second.dataframe[0].value.query("what == 'update'")["note"]
+    assert list(notes) == ["We found a host."]  # the newer state, and nothing of the second submission
+    second.button(key="FormSubmitter:update_form-Send update").click().run()  # resubmitted on the newer state
+    assert second.success
+
+
+def test_user_text_is_shown_inert_in_the_review_queue(world):
+    engine, team, _key = world
+    commands.record_update(engine, team, team.project_id, HOSTILE, evidence_url="https://example.org/proof")
+    at = run("pages/review.py")
+    assert not at.exception
+    shown = [m.value for m in at.markdown if "onerror" in m.value]
+    assert shown and all("\\<img" in m and "\\!\\[tracker\\]" in m and "\\(javascript\\:" in m for m in shown)
+
+
+def test_staff_approve_from_the_queue_and_the_team_sees_a_returned_note(world):
+    engine, team, _key = world
+    first = commands.record_update(engine, team, team.project_id, "first")
+    commands.record_update(engine, team, team.project_id, "second")
+    at = run("pages/review.py")
+    assert "2 entries wait for review" in at.caption[0].value
+    at.button(key=f"FormSubmitter:review_update_{first.id}-Approve").click().run()
+    assert at.success[0].value == "Approved."
+    assert "1 entries wait for review" in at.caption[0].value
+    at.button(key=f"FormSubmitter:review_update_{first.id + 1}-Return to the team").click().run()
+    assert "Say why" in at.error[0].value
+    at.text_input(key=f"note_update_{first.id + 1}").set_value("Please add a link <b>here</b>")
+    at.button(key=f"FormSubmitter:review_update_{first.id + 1}-Return to the team").click().run()
+    assert [s.value for s in at.success] == ["Returned to the team.", "Nothing is waiting for review."]
+    team_page = run("pages/update.py", actor=team)
+    assert team_page.warning[0].value == "Returned by programme staff: Please add a link \\<b\\>here\\</b\\>"
+
+
+def test_silent_projects_with_contacts_for_staff(world):
+    at = run("pages/silent.py", programme="tiny", as_of="2020-12-31")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["contact_email"]) == ["team-a@example.org"]
+    assert table["remind"][0].startswith("mailto:team-a%40example.org?subject=How%20is%20Project%20A%20doing%3F")
+
+
+def test_staff_issue_a_key_that_is_shown_once(world):
+    at = run("pages/people.py")
+    at.text_input(key="key_project").set_value("a")
+    at.button(key="FormSubmitter:issue_key-Issue key").click().run()
+    assert not at.exception
+    key = at.code[0].value
+    assert auth.sign_in_with_key(world[0], key).project_id == world[1].project_id
+    assert at.code[1].value.endswith(f"update?key={key}")
+    at.run()
+    assert not at.code  # gone after the next run
+
+
+def test_the_audit_log_filters_by_action(world):
+    engine, team, _key = world
+    commands.record_update(engine, team, team.project_id, "hello")
+    at = run("pages/audit.py")
+    at.selectbox(key="audit_action").set_value("update").run()
+    log = at.dataframe[0].value
+    assert list(log["action"]) == ["update"] and list(log["subject"]) == ["project a"]
+
+
+@pytest.mark.parametrize("name", [name for name, roles in PAGES.items() if "funder" not in roles])
+@pytest.mark.parametrize("role", ["public", "funder"])
+def test_pages_refuse_whom_they_are_not_for(world, name, role):
+    if name == "update" and role == "public":
+        pytest.skip("the update page offers the public its key form (tested above and in the browser)")
+    actor = PUBLIC
+    if role == "funder":
+        admin.add_account(world[0], STAFF, "funder@example.org", "funder", "a long funder password", ["tiny"])
+        actor = auth.sign_in(world[0], "funder@example.org", "a long funder password")
+    at = run(f"pages/{name}.py", actor=actor)
+    assert not at.exception
+    expected = "not open to your account" if role == "funder" else "sign in in the sidebar"
+    assert expected in at.warning[0].value
+    assert not at.dataframe and not at.get("plotly_chart") and not at.metric and not at.text_input
+
+
+@pytest.mark.parametrize("name", ["overview", "reach"])
+def test_the_public_sees_nothing_of_a_programme_that_is_not_public(world, name):
+    at = run(f"pages/{name}.py", actor=PUBLIC, programme="tiny")
+    assert not at.exception
+    assert "Nothing is published here yet" in at.info[0].value
+    assert not at.metric and not at.get("plotly_chart")
