@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 
+from impact import admin
+from impact.access import command_line
+from impact.auth import MIN_PASSWORD_LENGTH
 from impact.backup import BackupError, backup, restore
 from impact.db import ROOT, DatabaseUnavailable, describe, make_engine
 from impact.i18n import _
+from impact.commands import CommandError
 from impact.loader import LoadError, load_folder
+from impact.models import ACCOUNT_ROLES
 from impact.queries import data_version
 from impact.schema import current_revision, ensure_schema, head_revision, known_revision, upgrade
+from impact.values import date
 
 DEMO_FOLDER = ROOT / "data" / "demo"
 
@@ -30,7 +38,75 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("current", help="show the schema revision of the database and the one this version needs")
     db.add_parser("backup", help="write a backup of the database to FILE").add_argument("file", type=Path)
     db.add_parser("restore", help="restore FILE into an empty database").add_argument("file", type=Path)
+    account = commands.add_parser("account", help="staff and funder accounts").add_subparsers(
+        dest="account_command", required=True)
+    add = account.add_parser("add", help="add an account; asks for its password (or reads it from stdin)")
+    add.add_argument("--email", required=True)
+    add.add_argument("--role", choices=ACCOUNT_ROLES, required=True)
+    add.add_argument("--programme", action="append", default=[], help="a programme a funder reads (repeatable)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.add_argument("--no-password", action="store_true", help="the account signs in only through OIDC")
+    for name, text in (("disable", "disable an account (it is signed out at once)"), ("enable", "enable it again")):
+        account.add_parser(name, help=text).add_argument("--email", required=True)
+    password = account.add_parser("password", help="set an account's password")
+    password.add_argument("--email", required=True)
+    password.add_argument("--password-stdin", action="store_true")
+    account.add_parser("list", help="list the accounts")
+    key = commands.add_parser("key", help="teams' update keys").add_subparsers(dest="key_command", required=True)
+    issue = key.add_parser("issue", help="issue a key for a project's team; prints it once")
+    issue.add_argument("--project", required=True, help="the project's slug")
+    issue.add_argument("--expires", type=_day, help="last day the key works (YYYY-MM-DD)")
+    key.add_parser("revoke", help="revoke a key by its number (see `key list`)").add_argument("id", type=int)
+    key.add_parser("list", help="list the keys issued")
     return parser
+
+
+def _day(text: str) -> dt.date:
+    day = date(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(_("'{text}' is not a date written YYYY-MM-DD", text=text))
+    return day
+
+
+def _password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(_("Password (at least {n} characters): ", n=MIN_PASSWORD_LENGTH))
+    if getpass.getpass(_("The same password again: ")) != first:
+        raise CommandError(_("The two passwords differ; nothing was changed."))
+    return first
+
+
+def _accounts(engine, args) -> None:
+    actor = command_line(getpass.getuser())
+    if args.account_command == "add":
+        secret = None if args.no_password else _password(args)
+        admin.add_account(engine, actor, args.email, args.role, secret, args.programme)
+        print(_("Added the {role} account {email}.", role=args.role, email=args.email.strip().lower()))
+    elif args.account_command in ("disable", "enable"):
+        disabled = args.account_command == "disable"
+        admin.set_account_disabled(engine, actor, args.email, disabled)
+        print(_("The account {email} is disabled.", email=args.email) if disabled
+              else _("The account {email} is enabled.", email=args.email))
+    elif args.account_command == "password":
+        admin.set_password(engine, actor, args.email, _password(args))
+        print(_("The password of {email} is set.", email=args.email))
+    else:
+        print(admin.accounts(engine).to_string(index=False))
+
+
+def _keys(engine, args) -> None:
+    actor = command_line(getpass.getuser())
+    if args.key_command == "issue":
+        issued = admin.issue_key(engine, actor, args.project, args.expires)
+        print(_("Update key for {project} (shown only this once; give it to the team, or the link "
+                "https://<your dashboard>/update?key=<key>):", project=issued.project_slug))
+        print(issued.key)
+    elif args.key_command == "revoke":
+        admin.revoke_key(engine, actor, args.id)
+        print(_("Key {id} is revoked.", id=args.id))
+    else:
+        print(admin.update_keys(engine).to_string(index=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             _report(load_folder(engine, DEMO_FOLDER, actor="demo"), describe(engine))
         elif args.command == "load":
             _report(load_folder(engine, args.folder, actor=args.actor), describe(engine))
-    except (DatabaseUnavailable, LoadError, BackupError) as exc:
+        elif args.command == "account":
+            _accounts(engine, args)
+        elif args.command == "key":
+            _keys(engine, args)
+    except (DatabaseUnavailable, LoadError, BackupError, CommandError) as exc:
         print(exc, file=sys.stderr)
         return 1
     return 0

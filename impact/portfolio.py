@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, select, union_all
 
 from impact.lifecycle import ALIVE, DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
-from impact.models import Challenge, Metric, Programme, Project, ReachReading, StatusEvent
+from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, counting, funded_status_at,
                             funnel_at, status_at)
 
@@ -56,6 +56,8 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     updates = union_all(
         select(e.project_id, e.recorded_at).where(e.project_id.in_(mine), _recorded_by(e, as_of)),
         select(r.project_id, r.recorded_at).where(r.project_id.in_(mine), _recorded_by(r, as_of)),
+        select(ProjectNote.project_id, ProjectNote.recorded_at).where(ProjectNote.project_id.in_(mine),
+                                                                      _recorded_by(ProjectNote, as_of)),
     ).subquery("updates")
     last_update = select(updates.c.project_id, func.max(updates.c.recorded_at).label("last_update")).group_by(
         updates.c.project_id)

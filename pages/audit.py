@@ -22,7 +22,7 @@ entries = history.audit_log(source.engine, actor_text, action_name or "", subjec
 st.caption(_("{n} entries shown (at most {limit}; narrow the filters to see older ones).",
              n=format_number(len(entries)), limit=format_number(LIMIT)))
 st.dataframe(
-    entries, hide_index=True, width="stretch", height=600,
+    entries, hide_index=True, width="stretch",
     column_config={
         "id": _("No."), "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
         "actor": _("Who"), "action": _("Action"), "subject": _("About"), "before": _("Before"), "after": _("After"),

@@ -17,7 +17,7 @@ queue = data.review_queue(source)
 if queue.empty:
     st.success(_("Nothing is waiting for review."), icon=":material/done_all:")
     st.stop()
-st.caption(_("{n} entries wait for review, oldest first. Approved entries count on every chart at once; a returned "
+st.caption(_("Waiting for review: {n}, oldest first. Approved entries count on every chart at once; a returned "
              "entry goes back to its team with your note.", n=format_number(len(queue))))
 
 

@@ -26,12 +26,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(database_url: str) -> Iterator[str]:
-    """Serve dashboard.py on DATABASE_URL; yield its base URL once it answers its health check."""
-    port = free_port()
+def streamlit_server(database_url: str, *options: str, port: int = 0) -> Iterator[str]:
+    """Serve dashboard.py on DATABASE_URL (with these extra `streamlit run` options); yield its base URL once it
+    answers its health check."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", *options],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

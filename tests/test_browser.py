@@ -77,3 +77,29 @@ def test_the_portfolio_by_a_shared_link(server, page):
     sign_in(page)
     expect(page.get_by_text("15 of 15 projects.")).to_be_visible()
     screenshot(page, "portfolio")
+
+
+HOSTILE_NOTE = "<img src=x onerror=alert(1)> ![tracker](http://evil.example/x.png) [click](javascript:alert(1))"
+
+
+def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(server, accounts, browser):
+    team = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
+    team.goto(f"{server}/update?key={accounts}")
+    expect(team.get_by_role("heading", name="Update Corona School")).to_be_visible()
+    team.get_by_role("tab", name="Update").click()
+    team.get_by_role("textbox", name="What happened").fill(HOSTILE_NOTE)
+    team.get_by_role("button", name="Send update").click()
+    expect(team.get_by_text("Recorded an update (waiting for review).")).to_be_visible()
+    screenshot(team, "update-phone")
+
+    staff = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+    staff.goto(f"{server}/review")
+    sign_in(staff)
+    main = staff.get_by_test_id("stMain")
+    expect(main.get_by_text(HOSTILE_NOTE, exact=True)).to_be_visible()  # as text, character for character
+    assert main.locator("img, a[href^='javascript'], a[href*='alert']").count() == 0
+    screenshot(staff, "review")
+    main.get_by_role("button", name="Approve").click()
+    expect(staff.get_by_text("Approved.")).to_be_visible()
+    team.context.close()
+    staff.context.close()

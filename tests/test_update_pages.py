@@ -77,10 +77,10 @@ def test_staff_approve_from_the_queue_and_the_team_sees_a_returned_note(world):
     first = commands.record_update(engine, team, team.project_id, "first")
     commands.record_update(engine, team, team.project_id, "second")
     at = run("pages/review.py")
-    assert "2 entries wait for review" in at.caption[0].value
+    assert "Waiting for review: 2" in at.caption[0].value
     at.button(key=f"FormSubmitter:review_update_{first.id}-Approve").click().run()
     assert at.success[0].value == "Approved."
-    assert "1 entries wait for review" in at.caption[0].value
+    assert "Waiting for review: 1" in at.caption[0].value
     at.button(key=f"FormSubmitter:review_update_{first.id + 1}-Return to the team").click().run()
     assert "Say why" in at.error[0].value
     at.text_input(key=f"note_update_{first.id + 1}").set_value("Please add a link <b>here</b>")

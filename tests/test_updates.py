@@ -24,10 +24,10 @@ PROJECTS = """
     tiny,b,Project B,c2,Team B
 """
 EVENTS = """
-    project,status,effective_date
-    a,idea,2020-01-10
-    a,funded,2020-02-01
-    b,idea,2020-01-10
+    project,status,effective_date,recorded_at
+    a,idea,2020-01-10,2020-01-10T12:00:00Z
+    a,funded,2020-02-01,2020-02-01T12:00:00Z
+    b,idea,2020-01-10,2020-01-10T12:00:00Z
 """
 READINGS = """
     project,metric,as_of,value
@@ -258,3 +258,15 @@ def test_every_accepted_write_has_its_audit_entry(world):
     assert [e.action for e in entries] == ["update", "reading", "status"]
     assert {e.actor for e in entries} == {actor.name} and actor.name.startswith("team a (key ")
     assert {e.subject for e in entries} == {"project a"}
+
+
+def test_an_approved_update_ends_a_projects_silence(world):
+    from impact.portfolio import portfolio
+    b = project_id(world, "b")
+    programme = info(world, "tiny")
+    silent_before = portfolio(world, [programme.id], dt.date.today()).set_index("slug")["days_silent"]["b"]
+    assert silent_before == (dt.date.today() - D("2020-01-10")).days
+    entry = commands.record_update(world, team(world, "b"), b, "Still here.")
+    assert portfolio(world, [programme.id], dt.date.today()).set_index("slug")["days_silent"]["b"] == silent_before
+    commands.review(world, STAFF, "update", entry.id, approve=True)
+    assert portfolio(world, [programme.id], dt.date.today()).set_index("slug")["days_silent"]["b"] == 0

@@ -6,7 +6,6 @@ shared/DESIGN.md), so each page calls `guard_page()` itself instead of relying o
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Optional
 
 import pandas as pd
@@ -24,6 +23,7 @@ from impact.schema import ensure_schema
 from impact.ui import data
 from impact.ui.data import Source
 from impact.ui.session import current_actor
+from impact.ui.text import plain, show_text  # noqa: F401 (the pages import them from here)
 from impact.values import date
 
 
@@ -180,16 +180,3 @@ def choose_project(source: Source, actor: Actor) -> ProjectInfo:
     project = data.project_info(source, slug)
     assert project is not None  # it was just listed at this data version
     return project
-
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Text from data or a link, made safe to put into markdown: markdown, HTML and links in it stay inert."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
-
-
-def show_text(text: str) -> None:
-    """Text that users wrote, shown as text."""
-    st.markdown(plain(text))

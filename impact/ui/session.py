@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from impact import auth
 from impact.access import PUBLIC, Actor
 from impact.i18n import _
+from impact.ui.text import plain
 
 ACTOR = "actor"
 
@@ -57,7 +58,7 @@ def account_sidebar(engine: Engine, actor: Actor) -> None:
     """The sidebar's sign-in form, or who is signed in and a way out."""
     box = st.sidebar.container(border=True)
     if actor.signed_in:
-        box.caption(_("Signed in as {name} ({role}).", name=actor.name, role=actor.role))
+        box.caption(_("Signed in as {name} ({role}).", name=plain(actor.name), role=actor.role))
         if box.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
             st.session_state.pop(ACTOR, None)
             if oidc_configured() and st.user.is_logged_in:

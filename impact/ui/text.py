@@ -1,0 +1,19 @@
+"""User text in markdown, shown as text."""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text from data or a link, made safe to put into markdown: markdown, HTML and links in it stay inert (a bare
+    http(s) address is still shown as a link, opened in a new tab, as in any mail program)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def show_text(text: str) -> None:
+    """Text that users wrote, shown as text."""
+    st.markdown(plain(text))
