@@ -57,6 +57,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "silent": (STAFF,),
     "audit": (STAFF,),
     "people": (STAFF,),
+    "programmes": (STAFF,),
 }
 
 

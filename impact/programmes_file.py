@@ -34,31 +34,36 @@ def read_programmes(text: str, existing: set[str]) -> tuple[list[dict[str, Any]]
     seen: set[str] = set()
     for number, programme in enumerate(programmes, start=1):
         where = _("{file}, programme {number}", file=FILE, number=number)
-        problems += _check_table(where, "programme", programme)
-        problems += _check_programme(where, programme)
+        problems += check_programme(where, programme)
         slug = programme.get("slug")
         if slug in existing or slug in seen:
             problems.append(Problem(where, None, "slug", _("programme '{slug}' already exists; give a new slug.",
                                                           slug=slug)))
         seen.add(slug)
-        for kind, key in KEY_OF.items():
-            tables = programme.get(kind, [])
-            if not _tables(tables):
-                problems.append(Problem(where, None, kind, _("write each {kind} as a [[programme.{kind}]] table.",
-                                                             kind=kind)))
-                continue
-            keys: set[str] = set()
-            for index, table in enumerate(tables, start=1):
-                place = f"{where}, {kind} {index}"
-                problems += _check_table(place, kind, table)
-                if table.get(key) in keys:
-                    problems.append(Problem(place, None, key, _("'{value}' appears twice in this programme; give "
-                                                                "each {kind} its own {key}.", value=table.get(key),
-                                                                kind=kind, key=key)))
-                keys.add(table.get(key))
-                if kind == "figure" and not _whole(table.get("value")):
-                    problems.append(Problem(place, None, "value", _("must be a whole number >= 0 (no quotes).")))
     return (programmes if not problems else []), problems
+
+
+def check_programme(where: str, programme: dict[str, Any]) -> list[Problem]:
+    """Everything wrong with one programme table (its figures, challenges and metrics included)."""
+    problems = _check_table(where, "programme", programme) + _check_programme(where, programme)
+    for kind, key in KEY_OF.items():
+        tables = programme.get(kind, [])
+        if not _tables(tables):
+            problems.append(Problem(where, None, kind, _("write each {kind} as a [[programme.{kind}]] table.",
+                                                         kind=kind)))
+            continue
+        keys: set[str] = set()
+        for index, table in enumerate(tables, start=1):
+            place = f"{where}, {kind} {index}"
+            problems += _check_table(place, kind, table)
+            if table.get(key) in keys:
+                problems.append(Problem(place, None, key, _("'{value}' appears twice in this programme; give "
+                                                            "each {kind} its own {key}.", value=table.get(key),
+                                                            kind=kind, key=key)))
+            keys.add(table.get(key))
+            if kind == "figure" and not _whole(table.get("value")):
+                problems.append(Problem(place, None, "value", _("must be a whole number >= 0 (no quotes).")))
+    return problems
 
 
 def _tables(value: Any) -> bool:

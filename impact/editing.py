@@ -1,0 +1,177 @@
+"""Staff's edits of programmes and single projects: the same checks as the files, one transaction with its audit
+entry (before and after), and visible on every page at once (the audit entry moves the data version).
+
+A programme is given as the table programmes.toml holds (see the README's data formats). Challenges and metrics can
+be added and renamed, and removed only while nothing refers to them; a project keeps its programme.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Optional
+
+from sqlalchemy import Engine, exists, select
+from sqlalchemy.orm import Session
+
+from impact.access import Actor, check_staff
+from impact.commands import CommandError, audit
+from impact.db import write_session
+from impact.i18n import _
+from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading
+from impact.programmes_file import check_programme
+from impact.values import EMAIL
+
+# Each field a programme table may hold, with its value when left out.
+PROGRAMME_FIELDS = {"name": "", "country": None, "starts_on": None, "ends_on": None, "description": "",
+                    "illustrative_note": "", "public": False, "silent_after_days": 90}
+PROJECT_FIELDS = ("name", "team", "summary", "website", "contact_email", "funding_amount", "funding_currency",
+                  "funder")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+
+
+def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any]) -> None:
+    """Create the programme with this slug, or change it to read exactly as given."""
+    check_staff(actor)
+    programme = {key: value for key, value in programme.items() if value is not None}
+    problems = check_programme(_("The programme"), programme)
+    if not SLUG.fullmatch(str(programme.get("slug", ""))):
+        problems.insert(0, _("The programme's link name (slug) is lower-case letters, digits and dashes."))
+    if problems:
+        raise CommandError(_("Nothing was saved; fix these and save again:") + "".join(f"\n- {p}" for p in problems))
+    with write_session(engine) as session, session.begin():
+        row = session.scalar(select(Programme).where(Programme.slug == programme["slug"]).with_for_update())
+        before = _programme_record(session, row) if row else None
+        if row is None:
+            row = Programme(slug=programme["slug"])
+            session.add(row)
+        for field, default in PROGRAMME_FIELDS.items():
+            setattr(row, field, programme.get(field, default))
+        session.flush()
+        _replace(session, ProgrammeFigure, row.id, "key", programme.get("figure", []), None)
+        _replace(session, Challenge, row.id, "slug", programme.get("challenge", []), Project.challenge_id)
+        _replace(session, Metric, row.id, "slug", programme.get("metric", []), ReachReading.metric_id)
+        session.flush()
+        audit(session, actor, "programme saved", f"programme {row.slug}", before, _programme_record(session, row))
+
+
+def save_project(engine: Engine, actor: Actor, programme_slug: str, slug: str, challenge: str = "",
+                 **fields: Any) -> None:
+    """Create the project with this slug in the programme, or change its details (PROJECT_FIELDS)."""
+    check_staff(actor)
+    values = _project_values(slug, fields)
+    with write_session(engine) as session, session.begin():
+        programme = session.scalar(select(Programme).where(Programme.slug == programme_slug))
+        if programme is None:
+            raise CommandError(_("There is no programme '{slug}'.", slug=programme_slug))
+        challenge_id = None
+        if challenge:
+            challenge_id = session.scalar(select(Challenge.id).where(Challenge.programme_id == programme.id,
+                                                                     Challenge.slug == challenge))
+            if challenge_id is None:
+                raise CommandError(_("{programme} has no challenge '{challenge}'.", programme=programme.name,
+                                     challenge=challenge))
+        row = session.scalar(select(Project).where(Project.slug == slug).with_for_update())
+        if row is not None and row.programme_id != programme.id:
+            raise CommandError(_("The project '{slug}' belongs to another programme; a project keeps its programme.",
+                                 slug=slug))
+        before = _project_record(row) if row else None
+        if row is None:
+            row = Project(slug=slug, programme_id=programme.id)
+            session.add(row)
+        else:
+            row.revision += 1  # a team's open form shows the new details before it submits
+        row.challenge_id = challenge_id
+        for field, value in values.items():
+            setattr(row, field, value)
+        session.flush()
+        audit(session, actor, "project saved", f"project {slug}", before, _project_record(row))
+
+
+def programme_table(engine: Engine, slug: str) -> Optional[dict]:
+    """The programme as save_programme takes it (dates as dates), for a form to start from; None if unknown."""
+    with Session(engine) as session:
+        row = session.scalar(select(Programme).where(Programme.slug == slug))
+        return _programme_record(session, row, dates_as_text=False) if row else None
+
+
+def project_details(engine: Engine, slug: str) -> Optional[dict]:
+    """The project's PROJECT_FIELDS and its challenge's slug, for a form to start from; None if unknown."""
+    with Session(engine) as session:
+        row = session.scalar(select(Project).where(Project.slug == slug))
+        if row is None:
+            return None
+        challenge = session.scalar(select(Challenge.slug).where(Challenge.id == row.challenge_id))
+        return {field: getattr(row, field) for field in PROJECT_FIELDS} | {"challenge": challenge or ""}
+
+
+# --- checks --------------------------------------------------------------------------------------------------
+
+
+def _project_values(slug: str, fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise CommandError(_("A project has no field {fields}.", fields=", ".join(sorted(unknown))))
+    values = {field: (fields.get(field) or "") for field in PROJECT_FIELDS}
+    values = {field: value.strip() if isinstance(value, str) else value for field, value in values.items()}
+    if not SLUG.fullmatch(slug or ""):
+        raise CommandError(_("A project's link name (slug) is lower-case letters, digits and dashes, at most 120."))
+    if not values["name"] or len(values["name"]) > 300:
+        raise CommandError(_("A project needs a name of at most 300 characters."))
+    if values["website"] and not values["website"].lower().startswith(("http://", "https://")):
+        raise CommandError(_("The website must start with http:// or https://."))
+    if values["contact_email"] and not EMAIL.fullmatch(values["contact_email"]):
+        raise CommandError(_("“{email}” is not an email address.", email=values["contact_email"]))
+    values["funding_amount"] = _amount(values["funding_amount"], values["funding_currency"])
+    return values
+
+
+def _amount(amount: Any, currency: str) -> Optional[Decimal]:
+    if amount in ("", None):
+        return None
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+        raise CommandError(_("'{text}' is not an amount; write it with a dot and no thousands separator, for "
+                             "example 47500.00.", text=amount))
+    if not re.fullmatch(r"[A-Z]{3}", currency or ""):
+        raise CommandError(_("Give the currency of the amount as a three-letter code, for example EUR."))
+    return value.quantize(Decimal("0.01"))
+
+
+def _replace(session: Session, model, programme_id: int, key: str, tables: list[dict], used_by) -> None:
+    """Make the programme's figures, challenges or metrics read as given: update by key, add, remove the rest
+    unless something refers to them."""
+    existing = {getattr(row, key): row for row in session.scalars(select(model).where(
+        model.programme_id == programme_id))}
+    for table in tables:
+        row = existing.pop(table[key], None)
+        if row is None:
+            row = model(programme_id=programme_id)
+            session.add(row)
+        for column, value in table.items():
+            if column in model.__table__.c and column not in ("id", "programme_id"):
+                setattr(row, column, value)
+    for name, row in existing.items():
+        if used_by is not None and session.scalar(select(exists().where(used_by == row.id))):
+            raise CommandError(_("'{name}' is in use (projects or reach figures refer to it), so it cannot be "
+                                 "removed; rename it instead.", name=name))
+        session.delete(row)
+
+
+def _programme_record(session: Session, row: Programme, dates_as_text: bool = True) -> dict:
+    def rows(model, columns):
+        return [{c: getattr(r, c) for c in columns} for r in session.scalars(
+            select(model).where(model.programme_id == row.id).order_by(model.id))]
+
+    record = {field: getattr(row, field) for field in ("slug", *PROGRAMME_FIELDS)}
+    record |= {"figure": rows(ProgrammeFigure, ("key", "label", "value", "source", "note")),
+               "challenge": rows(Challenge, ("slug", "name")), "metric": rows(Metric, ("slug", "label", "unit"))}
+    return {k: v.isoformat() if dates_as_text and isinstance(v, dt.date) else v for k, v in record.items()}
+
+
+def _project_record(row: Project) -> dict:
+    record = {field: getattr(row, field) for field in ("slug", "challenge_id") + PROJECT_FIELDS}
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in record.items()}

@@ -1,0 +1,112 @@
+"""Programmes and projects (staff): create and edit a programme (dates, headline figures with their sources,
+challenges, reach metrics, public or not, silence threshold) and single projects."""
+import pandas as pd
+import streamlit as st
+
+from impact import editing
+from impact.commands import CommandError
+from impact.i18n import _
+from impact.ui import data
+from impact.ui.page import guard_page, plain
+
+NEW = ""  # the pickers' entry for something new
+TABLES = {"figure": ["key", "label", "value", "source", "note"], "challenge": ["slug", "name"],
+          "metric": ["slug", "label", "unit"]}
+
+source, actor = guard_page("programmes")
+engine = source.engine
+programmes = data.programmes(source)
+names = dict(zip(programmes["slug"], programmes["name"]))
+
+
+def attempt(action, done: str, **values) -> None:
+    try:
+        action(engine, actor, **values)
+    except (CommandError, PermissionError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.session_state["programmes_done"] = done
+    st.rerun()
+
+
+def rows(frame: pd.DataFrame, kind: str) -> list[dict]:
+    """The filled rows of an edited table, as the programme table holds them."""
+    frame = frame.dropna(how="all")
+    out = []
+    for record in frame.to_dict("records"):
+        row = {column: ("" if pd.isna(value) else value) for column, value in record.items()}
+        if kind == "figure":
+            row["value"] = int(row["value"]) if row["value"] != "" and float(row["value"]).is_integer() else None
+        out.append(row)
+    return out
+
+
+st.title(_("Programmes and projects"))
+if message := st.session_state.pop("programmes_done", None):
+    st.success(message, icon=":material/check_circle:")
+programme_tab, project_tab = st.tabs([_("Programme"), _("Project")])
+
+with programme_tab:
+    slug = st.selectbox(_("Programme"), [NEW, *names], format_func=lambda s: names.get(s) or _("A new programme"),
+                        key="edit_programme")
+    current = editing.programme_table(engine, slug) if slug else {}
+    with st.form(f"programme_form_{slug}"):
+        left, right = st.columns(2)
+        new_slug = left.text_input(_("Link name (slug, never changes)"), value=slug, disabled=bool(slug),
+                                   placeholder="wirvsvirus-2020")
+        name = right.text_input(_("Name"), value=current.get("name", ""))
+        country = left.text_input(_("Country (two letters)"), value=current.get("country") or "", max_chars=2)
+        silent = right.number_input(_("Silent after (days without an approved update)"), min_value=1,
+                                    value=current.get("silent_after_days", 90))
+        starts_on = left.date_input(_("Starts on"), value=current.get("starts_on"), format="YYYY-MM-DD")
+        ends_on = right.date_input(_("Ends on"), value=current.get("ends_on"), format="YYYY-MM-DD")
+        description = st.text_area(_("Description"), value=current.get("description", ""))
+        illustrative = st.text_area(_("Note on illustrative data (empty for real data)"),
+                                    value=current.get("illustrative_note", ""))
+        public = st.toggle(_("Public: visitors who are not signed in see its overview and reach"),
+                           value=current.get("public", False))
+        edited = {}
+        for kind, label in (("figure", _("Headline figures (participants, ideas_submitted …), each with its source")),
+                            ("challenge", _("Challenges")), ("metric", _("Reach metrics"))):
+            st.markdown(f"**{label}**")
+            edited[kind] = st.data_editor(pd.DataFrame(current.get(kind, []), columns=TABLES[kind]),
+                                          num_rows="dynamic", width="stretch", key=f"{kind}_{slug}")
+        if st.form_submit_button(_("Save programme"), icon=":material/save:", type="primary"):
+            attempt(editing.save_programme, _("Programme saved."), programme={
+                "slug": new_slug.strip(), "name": name, "country": country.strip().upper() or None,
+                "starts_on": starts_on, "ends_on": ends_on, "description": description,
+                "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent),
+                **{kind: rows(frame, kind) for kind, frame in edited.items()}})
+
+with project_tab:
+    if not names:
+        st.info(_("Create a programme first."), icon=":material/info:")
+        st.stop()
+    programme_slug = st.selectbox(_("Programme"), list(names), format_func=names.get, key="project_programme")
+    programme = data.programme_info(source, programme_slug)
+    projects = data.portfolio(source, (programme.id,), pd.Timestamp.today().date())
+    titles = dict(zip(projects["slug"], projects["project"]))
+    slug = st.selectbox(_("Project"), [NEW, *titles], format_func=lambda s: titles.get(s) or _("A new project"),
+                        key="edit_project")
+    current = editing.project_details(engine, slug) if slug else {}
+    challenges = editing.programme_table(engine, programme_slug)["challenge"]
+    challenge_names = {"": _("(no challenge)")} | {c["slug"]: c["name"] for c in challenges}
+    with st.form(f"project_form_{programme_slug}_{slug}"):
+        left, right = st.columns(2)
+        new_slug = left.text_input(_("Link name (slug, never changes)"), value=slug, disabled=bool(slug))
+        name = right.text_input(_("Name"), value=current.get("name", ""))
+        challenge = left.selectbox(_("Challenge"), list(challenge_names), format_func=challenge_names.get,
+                                   index=list(challenge_names).index(current.get("challenge", "")))
+        team = right.text_input(_("Team"), value=current.get("team", ""))
+        website = left.text_input(_("Website (http or https)"), value=current.get("website", ""))
+        email = right.text_input(_("Contact email (staff only)"), value=current.get("contact_email", ""))
+        amount = left.text_input(_("Funding amount"), value=str(current.get("funding_amount") or ""),
+                                 placeholder="47500.00")
+        currency = right.text_input(_("Currency"), value=current.get("funding_currency", ""), placeholder="EUR")
+        funder = st.text_input(_("Funder"), value=current.get("funder", ""))
+        summary = st.text_area(_("Summary"), value=current.get("summary", ""))
+        if st.form_submit_button(_("Save project"), icon=":material/save:", type="primary"):
+            attempt(editing.save_project, _("Project {name} saved.", name=plain(name)),
+                    programme_slug=programme_slug, slug=new_slug.strip(), challenge=challenge, name=name, team=team,
+                    website=website, contact_email=email, funding_amount=amount,
+                    funding_currency=currency.strip().upper(), funder=funder, summary=summary)

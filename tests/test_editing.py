@@ -1,0 +1,137 @@
+"""Staff edit programmes and projects: the same checks as the files, an audit entry with before and after, nothing
+removed that something refers to, and the change visible on the pages at once."""
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from impact import editing
+from impact.access import PUBLIC, Actor, NotAllowed, command_line
+from impact.commands import CommandError
+from impact.models import AuditEntry, Challenge, Programme
+from impact.queries import funnel_at
+from tests.apptest import run
+from tests.conftest import TINY_PROGRAMME, D, info, load
+
+STAFF = command_line("tests")
+NEW = {
+    "slug": "civic-2026", "name": "Civic hackathon 2026", "starts_on": D("2026-03-01"), "public": True,
+    "figure": [{"key": "participants", "label": "Participants", "value": 240, "source": "the organisers",
+                "note": ""}],
+    "challenge": [{"slug": "mobility", "name": "Mobility"}],
+    "metric": [{"slug": "riders", "label": "Riders", "unit": "people"}],
+}
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    load(engine, tmp_path / "tiny", programmes__toml=TINY_PROGRAMME,
+         projects__csv="programme,slug,name,challenge\ntiny,a,Project A,c1\n",
+         reach_readings__csv="project,metric,as_of,value\na,people,2020-03-01,5\n")
+    return engine
+
+
+def last_audit(engine):
+    with engine.connect() as conn:
+        return conn.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+
+
+def test_staff_create_a_programme_and_its_figures_count_at_once(world):
+    editing.save_programme(world, STAFF, NEW)
+    programme = info(world, "civic-2026")
+    assert (programme.name, programme.public, programme.figure("participants").value) == (
+        "Civic hackathon 2026", True, 240)
+    assert funnel_at(world, programme, D("2026-06-01")).set_index("stage")["projects"]["participants"] == 240
+    entry = last_audit(world)
+    assert (entry.action, entry.subject, entry.before) == ("programme saved", "programme civic-2026", None)
+    assert json.loads(entry.after)["metric"] == [{"slug": "riders", "label": "Riders", "unit": "people"}]
+
+
+def test_editing_a_programme_keeps_before_and_after(world):
+    table = editing.programme_table(world, "tiny")
+    table["figure"][0]["value"] = 120
+    table["challenge"][0]["name"] = "Challenge one, renamed"
+    editing.save_programme(world, STAFF, table)
+    assert info(world, "tiny").figure("participants").value == 120
+    entry = last_audit(world)
+    assert json.loads(entry.before)["figure"][0]["value"] == 100
+    assert json.loads(entry.after)["challenge"][0]["name"] == "Challenge one, renamed"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda t: t["challenge"].pop(0), "'c1' is in use"),
+    (lambda t: t["metric"].pop(0), "'people' is in use"),
+    (lambda t: t.update(ends_on=D("2019-01-01")), "column 'ends_on': is before starts_on"),
+    (lambda t: t["figure"][0].update(value=-5), "must be a whole number >= 0"),
+    (lambda t: t["metric"].append({"slug": "pupils", "label": "Again", "unit": "x"}), "'pupils' appears twice"),
+    (lambda t: t.update(name=""), "column 'name': must be text in quotes; it is required"),
+])
+def test_a_refused_programme_edit_says_why_and_changes_nothing(world, change, message):
+    table = editing.programme_table(world, "tiny")
+    change(table)
+    with world.connect() as conn:
+        before = conn.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(CommandError, match=message):
+        editing.save_programme(world, STAFF, table)
+    with world.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AuditEntry)) == before
+        assert conn.scalar(select(func.count()).select_from(Challenge)) == 2
+    assert info(world, "tiny").starts_on == D("2020-01-01")
+
+
+def test_an_unused_challenge_can_be_removed(world):
+    table = editing.programme_table(world, "tiny")
+    table["challenge"] = [c for c in table["challenge"] if c["slug"] != "c2"]
+    editing.save_programme(world, STAFF, table)
+    assert [c["slug"] for c in editing.programme_table(world, "tiny")["challenge"]] == ["c1"]
+
+
+def test_staff_add_and_edit_a_project(world):
+    editing.save_project(world, STAFF, "tiny", "b", challenge="c2", name="Project B", website="https://b.example",
+                         contact_email="team@b.example", funding_amount="47500", funding_currency="EUR")
+    details = editing.project_details(world, "b")
+    assert (details["challenge"], str(details["funding_amount"]), details["contact_email"]) == (
+        "c2", "47500.00", "team@b.example")
+    editing.save_project(world, STAFF, "tiny", "b", challenge="", name="Project B2")
+    assert editing.project_details(world, "b")["name"] == "Project B2"
+    assert json.loads(last_audit(world).before)["name"] == "Project B"
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(slug="Bad Slug", name="X"), "lower-case letters"),
+    (dict(slug="b", name=""), "needs a name"),
+    (dict(slug="b", name="X", website="javascript:alert(1)"), "http:// or https://"),
+    (dict(slug="b", name="X", contact_email="nobody"), "not an email address"),
+    (dict(slug="b", name="X", funding_amount="1.000,50", funding_currency="EUR"), "is not an amount"),
+    (dict(slug="b", name="X", funding_amount="10", funding_currency="euro"), "three-letter code"),
+    (dict(slug="b", name="X", challenge="c9"), "has no challenge 'c9'"),
+])
+def test_a_refused_project_says_why(world, fields, message):
+    with pytest.raises(CommandError, match=message):
+        editing.save_project(world, STAFF, "tiny", **fields)
+    assert editing.project_details(world, "b") is None
+
+
+@pytest.mark.parametrize("actor", [PUBLIC, Actor("funder", "f@example.org"), Actor("team", "t", project_id=1)])
+def test_only_staff_edit_programmes_and_projects(world, actor):
+    with pytest.raises(NotAllowed):
+        editing.save_programme(world, actor, NEW)
+    with pytest.raises(NotAllowed):
+        editing.save_project(world, actor, "tiny", "a", name="Taken over")
+    assert editing.project_details(world, "a")["name"] == "Project A"
+
+
+def test_the_programmes_page_creates_a_project(world, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", world.url.render_as_string(hide_password=False))
+    at = run("pages/programmes.py")
+    assert not at.exception
+    at.selectbox(key="project_programme").set_value("tiny").run()
+    form = "project_form_tiny_"
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Link name (slug, never changes)"].set_value("c-project")
+    inputs["Name"].set_value("Project <C>")
+    at.button(key=f"FormSubmitter:{form}-Save project").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Project Project \\<C\\> saved."
+    assert editing.project_details(world, "c-project")["name"] == "Project <C>"
