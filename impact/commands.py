@@ -82,7 +82,7 @@ def record_status_change(engine: Engine, actor: Actor, project_id: int, status: 
     with write_session(engine) as session, session.begin():
         project = _project(session, actor, project_id, seen_revision)
         if supersedes_id is not None:
-            _check_correction(session, actor, StatusEvent, supersedes_id, project)
+            _check_correction(session, actor, StatusEvent, supersedes_id, project, note)
         event = StatusEvent(project_id=project.id, status=status, effective_date=effective_date, note=note,
                             evidence_url=evidence_url, recorded_by=actor.name, recorded_at=utcnow(),
                             review_state=review_state_for(actor), supersedes_id=supersedes_id)
@@ -108,7 +108,7 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
         if metric_row is None:
             raise CommandError(_("This project's programme has no metric '{metric}'.", metric=metric))
         if supersedes_id is not None:
-            _check_correction(session, actor, ReachReading, supersedes_id, project)
+            _check_correction(session, actor, ReachReading, supersedes_id, project, note)
         previous = _previous_reading(session, project.id, metric_row.id, as_of, supersedes_id)
         if previous is not None and value < previous.value and not note:
             raise CommandError(_("{value} is lower than the reading of {previous} on {date}. Reach figures are running "
@@ -214,11 +214,14 @@ def _previous_reading(session: Session, project_id: int, metric_id: int, as_of: 
         .order_by(r.as_of.desc(), r.id.desc()).limit(1))
 
 
-def _check_correction(session: Session, actor: Actor, model, entry_id: int, project: Project) -> None:
+def _check_correction(session: Session, actor: Actor, model, entry_id: int, project: Project, note: str) -> None:
+    """Only staff correct, with a note saying what was wrong, an entry of the same project."""
     check_staff(actor)
     old = session.get(model, entry_id)
     if old is None or old.project_id != project.id:
         raise CommandError(_("The entry to correct is not one of this project's."))
+    if not note:
+        raise CommandError(_("A correction needs a note saying what was wrong with the entry it replaces."))
 
 
 def _not_in_future(day: dt.date, today: Optional[dt.date], what: str) -> None:

@@ -111,14 +111,16 @@ def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
 # --- history that counts -------------------------------------------------------------------------------
 
 
-def counting(model):
-    """Approved entries of `model` that no approved correction supersedes."""
+def counting(model, pending: bool = False):
+    """Approved entries of `model` that no approved correction supersedes; with `pending`, entries waiting for
+    review count too (staff's preview of what approving them would show)."""
+    states = ("approved", "pending") if pending else ("approved",)
     correction = aliased(model)
-    superseded = exists().where(correction.supersedes_id == model.id, correction.review_state == "approved")
-    return and_(model.review_state == "approved", ~superseded)
+    superseded = exists().where(correction.supersedes_id == model.id, correction.review_state.in_(states))
+    return and_(model.review_state.in_(states), ~superseded)
 
 
-def _milestones(programme_id: int):
+def _milestones(programme_id: int, pending: bool = False):
     """Per project: its challenge, first event date, and the first dates it reached funded and launched."""
     e = StatusEvent
     return (
@@ -130,7 +132,7 @@ def _milestones(programme_id: int):
             func.min(case((e.status == LAUNCHED, e.effective_date))).label("launched_on"),
         )
         .select_from(Project)
-        .outerjoin(e, and_(e.project_id == Project.id, counting(e)))
+        .outerjoin(e, and_(e.project_id == Project.id, counting(e, pending)))
         .where(Project.programme_id == programme_id)
         .group_by(Project.id, Project.challenge_id)
         .subquery("milestones")
@@ -155,13 +157,13 @@ def _started(programme: ProgrammeInfo, as_of: dt.date) -> bool:
 # --- the funnel -----------------------------------------------------------------------------------------
 
 
-def funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
+def funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """The funnel at `as_of`: stage, label, projects, source, share_of_previous (None for the first stage).
 
     Participants and ideas are the programme's declared figures where it declares them (from its start date);
     ideas fall back to the number of project records. Funded and launched are counted from the history.
     """
-    m = _milestones(programme.id)
+    m = _milestones(programme.id, pending)
     with engine.connect() as conn:
         records, funded, launched = conn.execute(
             select(_recorded_by(m, programme, as_of), _reached(m.c.funded_on, as_of),
@@ -185,9 +187,10 @@ def funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.Da
     return frame
 
 
-def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
+def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date,
+                        pending: bool = False) -> pd.DataFrame:
     """Per challenge at `as_of`: challenge, ideas (project records), funded, launched; most funded first."""
-    m = _milestones(programme.id)
+    m = _milestones(programme.id, pending)
     name = func.coalesce(Challenge.name, literal(NO_CHALLENGE))
     stmt = (
         select(
@@ -205,7 +208,7 @@ def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date
                              ignore_index=True)
 
 
-def status_at(as_of: dt.date, projects):
+def status_at(as_of: dt.date, projects, pending: bool = False):
     """Each of `projects` (a select of project ids) with its status at `as_of`: the counting event with the latest
     effective date <= as_of, ties going to the latest recorded. Columns: project_id, status, since."""
     e = StatusEvent
@@ -214,20 +217,20 @@ def status_at(as_of: dt.date, projects):
                func.row_number().over(partition_by=e.project_id,
                                       order_by=(e.effective_date.desc(), e.recorded_at.desc(), e.id.desc()))
                .label("rn"))
-        .where(e.project_id.in_(projects), e.effective_date <= as_of, counting(e))
+        .where(e.project_id.in_(projects), e.effective_date <= as_of, counting(e, pending))
         .subquery("ranked")
     )
     return (select(ranked.c.project_id, ranked.c.status, ranked.c.effective_date.label("since"))
             .where(ranked.c.rn == 1).subquery("status_at"))
 
 
-def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """What became of the projects funded by `as_of`: status, projects, for each status they can be in."""
     e = StatusEvent
     mine = select(Project.id).where(Project.programme_id == programme_id)
-    status = status_at(as_of, mine)
+    status = status_at(as_of, mine, pending)
     funded = select(e.project_id).where(e.project_id.in_(mine), e.status.in_(FUNDED_OR_LATER),
-                                        e.effective_date <= as_of, counting(e))
+                                        e.effective_date <= as_of, counting(e, pending))
     stmt = (
         select(status.c.status, func.count().label("projects"))
         .where(status.c.project_id.in_(funded))
@@ -249,7 +252,7 @@ def metrics(engine: Engine, programme_id: int) -> pd.DataFrame:
     return _frame(engine, stmt, ["slug", "label", "unit"])
 
 
-def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None):
+def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None, pending: bool = False):
     """Each counting reading of the programme (of one metric, if given) with its increment over the project's
     previous reading of the same metric: metric_id, project_id, as_of, increment.
 
@@ -266,14 +269,14 @@ def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None)
     return (
         select(r.metric_id, r.project_id, r.as_of, (r.value - previous).label("increment"))
         .where(r.project_id.in_(select(Project.id).where(Project.programme_id == programme_id)),
-               r.metric_id.in_(metrics_of), r.as_of <= as_of, counting(r))
+               r.metric_id.in_(metrics_of), r.as_of <= as_of, counting(r, pending))
         .subquery("increments")
     )
 
 
-def reach_totals(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+def reach_totals(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """Programme reach over time up to `as_of`: metric, as_of, value (a step series carried forward to as_of)."""
-    inc = _increments(programme_id, as_of)
+    inc = _increments(programme_id, as_of, pending=pending)
     total = func.sum(func.sum(inc.c.increment)).over(partition_by=inc.c.metric_id, order_by=inc.c.as_of)
     totals = select(inc.c.metric_id, inc.c.as_of, total.label("value")).group_by(inc.c.metric_id,
                                                                                   inc.c.as_of).subquery()
@@ -294,13 +297,13 @@ def latest_reach(totals: pd.DataFrame, reporting: pd.DataFrame) -> pd.DataFrame:
     return values.merge(reporting, on="metric", how="left")[["metric", "value", "projects"]]
 
 
-def reach_reporting(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+def reach_reporting(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """How many projects have reported each metric by `as_of`: metric, projects."""
     r = ReachReading
     stmt = (
         select(Metric.slug, func.count(func.distinct(r.project_id)))
         .join(Metric, Metric.id == r.metric_id)
-        .where(Metric.programme_id == programme_id, r.as_of <= as_of, counting(r))
+        .where(Metric.programme_id == programme_id, r.as_of <= as_of, counting(r, pending))
         .group_by(Metric.slug)
     )
     return _frame(engine, stmt, ["metric", "projects"])
@@ -313,13 +316,14 @@ def reach_by(
     metric: str,
     by: Literal["project", "challenge"],
     limit: int = 10,
+    pending: bool = False,
 ) -> pd.DataFrame:
     """Reach of one metric over time per project or per challenge: group, as_of, value, reading.
 
     Only the `limit` groups with the highest reach at `as_of` are returned, largest first. Projects that share a
     name are told apart by their slug.
     """
-    inc = _increments(programme_id, as_of, metric)
+    inc = _increments(programme_id, as_of, metric, pending)
     if by == "project":
         grouped = select(inc.c.project_id.label("key"), inc.c.as_of, inc.c.increment)
         names = select(Project.id.label("key"), Project.name.label("group"), Project.slug.label("slug")).where(

@@ -5,7 +5,7 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number, format_percent
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
+from impact.ui.page import choose_as_of, choose_pending, choose_programme, guard_page, illustrative_notice, plain
 
 source, actor = guard_page("overview")
 programme = choose_programme(source, actor)
@@ -15,8 +15,9 @@ st.title(plain(programme.name))
 st.caption(_("{description} Figures as they stood on {as_of}.", description=plain(programme.description),
              as_of=format_date(as_of)))
 illustrative_notice(programme)
+pending = choose_pending(actor)
 
-funnel = data.funnel(source, programme, as_of)
+funnel = data.funnel(source, programme, as_of, pending)
 for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
     column.metric(plain(_(row.label)), format_number(row.projects),
                   help=_("Source: {source}", source=plain(row.source)))
@@ -25,14 +26,14 @@ for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
     else:
         column.caption(_("{share} of the stage before", share=format_percent(row.share_of_previous)))
 
-statuses = data.funded_status(source, programme.id, as_of)
+statuses = data.funded_status(source, programme.id, as_of, pending)
 left, right = st.columns([3, 2], gap="large")
 left.plotly_chart(charts.funnel_figure(funnel), config={"displayModeBar": False})
 left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays visible; the labels give "
                "the counts."))
 right.plotly_chart(charts.status_figure(statuses), config={"displayModeBar": False})
 
-challenges = data.challenge_funnel(source, programme, as_of)
+challenges = data.challenge_funnel(source, programme, as_of, pending)
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
     st.plotly_chart(charts.challenge_funnel_figure(challenges), config={"displayModeBar": False})
     with st.expander(_("Funnel per challenge as a table")):

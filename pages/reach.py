@@ -4,7 +4,7 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
+from impact.ui.page import choose_as_of, choose_pending, choose_programme, guard_page, illustrative_notice, plain
 
 TOP_GROUPS = 10
 
@@ -17,9 +17,10 @@ st.caption(_("Each figure is a cumulative total. A project's latest reading on o
              "and the programme's reach is the sum over its projects, one metric at a time.",
              as_of=format_date(as_of)))
 illustrative_notice(programme)
+pending = choose_pending(actor)
 
 metrics = data.metrics(source, programme.id)
-latest = data.reach_latest(source, programme.id, as_of)
+latest = data.reach_latest(source, programme.id, as_of, pending)
 if latest.empty:
     st.info(_("No reach figures were recorded for {name} by {as_of}. Teams add readings per metric "
               "(for example people reached); load them with `python -m impact load FOLDER`.",
@@ -35,7 +36,7 @@ for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[r
 
 metric = st.segmented_control(_("Metric"), list(labels), format_func=labels.get, default=list(labels)[0],
                               key="metric") or list(labels)[0]
-totals = data.reach_totals(source, programme.id, as_of)
+totals = data.reach_totals(source, programme.id, as_of, pending)
 st.plotly_chart(
     charts.reach_figure(totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
                         units[metric]),
@@ -44,7 +45,7 @@ st.plotly_chart(
 
 by = st.segmented_control(_("Break down by"), ["project", "challenge"], default="project", key="reach_by",
                           format_func=lambda b: _("Project") if b == "project" else _("Challenge")) or "project"
-groups = data.reach_by(source, programme.id, as_of, metric, by, TOP_GROUPS)
+groups = data.reach_by(source, programme.id, as_of, metric, by, TOP_GROUPS, pending)
 title = (_("{metric} per project", metric=labels[metric]) if by == "project"
          else _("{metric} per challenge", metric=labels[metric]))
 st.plotly_chart(charts.reach_figure(groups, title, units[metric], group="group"),

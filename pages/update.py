@@ -2,11 +2,13 @@
 a free-text update. A team's entries wait for review; staff's are approved on entry."""
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from impact import commands
-from impact.access import TEAM
+from impact.access import STAFF, TEAM
 from impact.charts import status_label
+from impact.lifecycle import STATUSES
 from impact.i18n import _, format_date
 from impact.ui import data
 from impact.ui.page import choose_project, guard_page, plain
@@ -100,8 +102,38 @@ with update_tab, st.form("update_form"):
     if st.form_submit_button(_("Send update"), icon=":material/send:"):
         submit(commands.record_update, text=text, evidence_url=evidence)
 
-st.subheader(_("Everything recorded for this project"))
 entries = data.project_history(source, project.id)
+if actor.role == STAFF:
+    with st.expander(_("Correct an entry (staff)"), icon=":material/edit:"):
+        st.caption(_("A correction is a new entry that replaces the old one on every chart; the old one stays in the "
+                     "history, marked as corrected."))
+        correctable = entries[(entries["kind"] != "update") & (entries["review_state"] != "returned")
+                              & ~entries["superseded"]]
+        labels = {f"{k}:{i}": f"{status_label(w) if k == 'status' else w}{'' if pd.isna(v) else f' {v:,}'} · {d}"
+                  for k, i, w, v, d in zip(correctable["kind"], correctable["id"], correctable["what"],
+                                           correctable["value"], correctable["effective"])}
+        picked = st.selectbox(_("Entry"), list(labels), format_func=labels.get, index=None, key="correct_pick",
+                              placeholder=_("Pick the entry to correct"))
+        if picked is not None:
+            kind, entry_id = picked.split(":")
+            old = correctable[(correctable["kind"] == kind) & (correctable["id"] == int(entry_id))].iloc[0]
+            with st.form("correct_form"):
+                if old["kind"] == "status":
+                    new_status = st.selectbox(_("Status"), STATUSES, index=STATUSES.index(old["what"]),
+                                              format_func=status_label)
+                else:
+                    new_value = st.number_input(_("Total so far"), min_value=0, step=1, value=int(old["value"]))
+                day = st.date_input(_("Date"), value=old["effective"], max_value=today, format="YYYY-MM-DD")
+                why = st.text_area(_("What was wrong (required)"), max_chars=commands.MAX_NOTE_LENGTH)
+                if st.form_submit_button(_("Record correction"), icon=":material/edit:"):
+                    if old["kind"] == "status":
+                        submit(commands.record_status_change, status=new_status, effective_date=day, note=why,
+                               supersedes_id=int(old["id"]))
+                    else:
+                        submit(commands.record_reach_reading, metric=old["metric"], as_of=day, value=int(new_value),
+                               note=why, supersedes_id=int(old["id"]))
+
+st.subheader(_("Everything recorded for this project"))
 returned = entries[entries["review_state"] == "returned"]
 for entry in returned.head(5).itertuples():
     st.warning(_("Returned by programme staff: {note}", note=plain(entry.review_note)), icon=":material/undo:")

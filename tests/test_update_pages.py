@@ -1,10 +1,14 @@
 """The update, review, silent, audit and people pages with AppTest, on the demo data: a team submits, staff review,
 two people editing at once, user text shown inert, and what each role is refused."""
+import datetime as dt
+
 import pytest
+from sqlalchemy import select
 
 from impact import admin, auth, commands
 from impact.access import PAGES, PUBLIC, command_line
-from tests.apptest import run
+from impact.models import StatusEvent
+from tests.apptest import metrics, run
 from tests.conftest import TINY_PROGRAMME, load
 
 STAFF = command_line("tests")
@@ -141,3 +145,35 @@ def test_the_public_sees_nothing_of_a_programme_that_is_not_public(world, name):
     assert not at.exception
     assert "Nothing is published here yet" in at.info[0].value
     assert not at.metric and not at.get("plotly_chart")
+
+
+def test_staff_may_preview_pending_figures_which_funders_never_see(world):
+    engine, team, _key = world
+    commands.record_status_change(engine, team, team.project_id, "launched", dt.date(2020, 5, 1))
+    staff = run("pages/overview.py", programme="tiny")
+    assert metrics(staff)["Launched"] == "0"
+    staff.toggle(key="with_pending").set_value(True).run()
+    assert metrics(staff)["Launched"] == "1"
+    assert any("Pending figures included" in w.value for w in staff.warning)
+    admin.add_account(engine, STAFF, "funder@example.org", "funder", "a long funder password", ["tiny"])
+    funder = run("pages/overview.py", actor=auth.sign_in(engine, "funder@example.org", "a long funder password"),
+                 programme="tiny")
+    assert metrics(funder)["Launched"] == "0" and not funder.toggle
+
+
+def test_staff_correct_an_entry_and_the_old_one_stays_marked(world):
+    engine, team, _key = world
+    at = run("pages/update.py", project="a")
+    assert not at.exception
+    with engine.connect() as conn:
+        funded = conn.scalar(select(StatusEvent.id).where(StatusEvent.status == "funded"))
+    at.selectbox(key="correct_pick").set_value(f"status:{funded}").run()
+    dates = [d for d in at.date_input if d.label == "Date"]
+    dates[0].set_value(dt.date(2020, 2, 15))
+    at.button(key="FormSubmitter:correct_form-Record correction").click().run()
+    assert "needs a note" in at.error[0].value
+    [t for t in at.text_area if t.label == "What was wrong (required)"][0].set_value("The decision was on the 15th.")
+    at.button(key="FormSubmitter:correct_form-Record correction").click().run()
+    assert not at.exception and "Recorded funded from 2020-02-15 (approved)." == at.success[0].value
+    history = at.dataframe[0].value
+    assert list(history.query("what == 'Funded, not started'")["superseded"]) == [False, True]

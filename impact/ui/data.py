@@ -41,18 +41,19 @@ def programme_info(source: Source, slug: str) -> Optional[ProgrammeInfo]:
 
 
 @cached
-def funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
-    return queries.funnel_at(source.engine, programme, as_of)
+def funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+    return queries.funnel_at(source.engine, programme, as_of, pending)
 
 
 @cached
-def funded_status(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries.funded_status_at(source.engine, programme_id, as_of)
+def funded_status(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+    return queries.funded_status_at(source.engine, programme_id, as_of, pending)
 
 
 @cached
-def challenge_funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
-    return queries.challenge_funnel_at(source.engine, programme, as_of)
+def challenge_funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date,
+                     pending: bool = False) -> pd.DataFrame:
+    return queries.challenge_funnel_at(source.engine, programme, as_of, pending)
 
 
 @cached
@@ -61,21 +62,21 @@ def metrics(source: Source, programme_id: int) -> pd.DataFrame:
 
 
 @cached
-def reach_totals(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries.reach_totals(source.engine, programme_id, as_of)
+def reach_totals(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+    return queries.reach_totals(source.engine, programme_id, as_of, pending)
 
 
 @cached
-def reach_latest(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+def reach_latest(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     # From the cached totals: one pass over the readings serves both.
-    return queries.latest_reach(reach_totals(source, programme_id, as_of),
-                                queries.reach_reporting(source.engine, programme_id, as_of))
+    return queries.latest_reach(reach_totals(source, programme_id, as_of, pending),
+                                queries.reach_reporting(source.engine, programme_id, as_of, pending))
 
 
 @cached
 def reach_by(source: Source, programme_id: int, as_of: dt.date, metric: str,
-             by: Literal["project", "challenge"], limit: int) -> pd.DataFrame:
-    return queries.reach_by(source.engine, programme_id, as_of, metric, by, limit)
+             by: Literal["project", "challenge"], limit: int, pending: bool = False) -> pd.DataFrame:
+    return queries.reach_by(source.engine, programme_id, as_of, metric, by, limit, pending)
 
 
 @cached

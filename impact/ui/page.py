@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from impact.access import FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme
+from impact.access import FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme, may_see_pending
 from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.i18n import _, format_date, format_number
 from impact.portfolio import ProjectInfo
@@ -144,6 +144,19 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
                   name=plain(programme.name), start=format_date(programme.starts_on), as_of=format_date(as_of)),
                 icon=":material/event:")
     return as_of
+
+
+def choose_pending(actor: Actor) -> bool:
+    """Staff may include the figures waiting for review (a sidebar switch); the page then says so at the top."""
+    if not may_see_pending(actor):
+        return False
+    pending = st.sidebar.toggle(_("Include figures waiting for review"), key="with_pending",
+                                help=_("A preview of what approving the review queue would show. Funders and the "
+                                       "public always see approved figures only."))
+    if pending:
+        st.warning(_("**Pending figures included.** These charts count entries that staff have not reviewed yet; "
+                     "do not share them."), icon=":material/pending:")
+    return pending
 
 
 def illustrative_notice(programme: ProgrammeInfo) -> None:

@@ -33,10 +33,6 @@ def current_actor(engine: Engine) -> Actor:
     actor = st.session_state.get(ACTOR, PUBLIC)
     if not actor.signed_in and oidc_configured() and st.user.is_logged_in:
         actor = auth.oidc_actor(engine, st.user.get("email") or "") or PUBLIC
-        if not actor.signed_in:
-            st.sidebar.warning(_("You are signed in as {email}, but there is no active account for that email here. "
-                                 "Ask programme staff to add one.", email=st.user.get("email")),
-                               icon=":material/no_accounts:")
     fresh = auth.refresh(engine, actor)
     if fresh != actor and not fresh.signed_in:
         st.toast(_("You were signed out: your account or key is no longer active."), icon=":material/logout:")
@@ -64,6 +60,12 @@ def account_sidebar(engine: Engine, actor: Actor) -> None:
             if oidc_configured() and st.user.is_logged_in:
                 st.logout()
             st.rerun()
+        return
+    if oidc_configured() and st.user.is_logged_in:  # the provider vouched for an email that has no active account
+        box.warning(_("You are signed in as {email}, but there is no active account for that email here. Ask "
+                      "programme staff to add one.", email=plain(st.user.get("email") or "")),
+                    icon=":material/no_accounts:")
+        box.button(_("Sign out"), on_click=st.logout, icon=":material/logout:", key="oidc_sign_out")
         return
     with box.form("sign_in", border=False):
         st.caption(_("Programme staff and funders sign in here; teams use their update key on the Update page."))
