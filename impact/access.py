@@ -75,6 +75,11 @@ def may_read_programme(actor: Actor, programme_id: int, public: bool) -> bool:
     return actor.role == PUBLIC_ROLE and public
 
 
+def may_download_report(actor: Actor) -> bool:
+    """The funder report holds more than the public pages (recent launches, top projects): staff and funders."""
+    return actor.role in (STAFF, FUNDER)
+
+
 def may_see_contacts(actor: Actor) -> bool:
     return actor.role == STAFF
 

@@ -7,16 +7,17 @@ import getpass
 import sys
 from pathlib import Path
 
-from impact import admin
+from impact import admin, dataset, report
 from impact.access import command_line
 from impact.auth import MIN_PASSWORD_LENGTH
 from impact.backup import BackupError, backup, restore
-from impact.db import ROOT, DatabaseUnavailable, describe, make_engine
-from impact.i18n import _
 from impact.commands import CommandError
+from impact.db import ROOT, DatabaseUnavailable, describe, make_engine
+from impact.export import csv_bytes, excel_bytes
+from impact.i18n import _
 from impact.loader import LoadError, load_folder
 from impact.models import ACCOUNT_ROLES
-from impact.queries import data_version
+from impact.queries import data_version, programme_info
 from impact.schema import current_revision, ensure_schema, head_revision, known_revision, upgrade
 from impact.values import date
 
@@ -38,6 +39,20 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("current", help="show the schema revision of the database and the one this version needs")
     db.add_parser("backup", help="write a backup of the database to FILE").add_argument("file", type=Path)
     db.add_parser("restore", help="restore FILE into an empty database").add_argument("file", type=Path)
+    export = commands.add_parser("export", help="export the data set: a folder `load` takes back, a .zip of it, or "
+                                                "an .xlsx workbook")
+    export.add_argument("path", type=Path)
+    export.add_argument("--programme", action="append", default=[], help="only this programme (repeatable)")
+    grants = commands.add_parser("grants", help="funded projects as a 360Giving grants file (.csv or .xlsx)")
+    grants.add_argument("path", type=Path)
+    grants.add_argument("--prefix", required=True, help="your registered 360Giving prefix, e.g. 360G-example")
+    grants.add_argument("--funder-id", required=True, help="the funding organisation's org-id, e.g. GB-CHC-1234567")
+    grants.add_argument("--funder-name", required=True)
+    grants.add_argument("--programme", action="append", default=[], help="only this programme (repeatable)")
+    report_command = commands.add_parser("report", help="the funder report of a programme as of a date")
+    report_command.add_argument("path", type=Path, help="the file to write (.html or .pdf)")
+    report_command.add_argument("--programme", required=True, help="the programme's slug")
+    report_command.add_argument("--as-of", type=_day, default=dt.date.today(), help="YYYY-MM-DD (default: today)")
     account = commands.add_parser("account", help="staff and funder accounts").add_subparsers(
         dest="account_command", required=True)
     add = account.add_parser("add", help="add an account; asks for its password (or reads it from stdin)")
@@ -75,6 +90,42 @@ def _password(args) -> str:
     if getpass.getpass(_("The same password again: ")) != first:
         raise CommandError(_("The two passwords differ; nothing was changed."))
     return first
+
+
+def _report_file(engine, args) -> None:
+    path: Path = args.path
+    if path.suffix not in (".html", ".pdf"):
+        raise CommandError(_("Name the report file .html or .pdf."))
+    if path.exists():
+        raise CommandError(_("{path} already exists; name a new file.", path=path))
+    programme = programme_info(engine, args.programme)
+    if programme is None:
+        raise CommandError(_("There is no programme '{slug}'.", slug=args.programme))
+    document = report.report_html(engine, programme, args.as_of)
+    path.write_bytes(report.report_pdf(document) if path.suffix == ".pdf" else document.encode("utf-8"))
+    print(_("Wrote the report of {programme} as of {as_of} to {path}.", programme=programme.name,
+            as_of=args.as_of.isoformat(), path=path))
+
+
+def _export(engine, args) -> None:
+    path: Path = args.path
+    if path.exists() and (path.is_file() or any(path.iterdir())):
+        raise CommandError(_("{path} already exists; name a new file or an empty folder.", path=path))
+    if args.command == "grants":
+        grants = dataset.grants_360(engine, args.prefix, args.funder_id, args.funder_name, args.programme)
+        path.write_bytes(excel_bytes(grants, "grants") if path.suffix == ".xlsx" else csv_bytes(grants))
+        print(_("Wrote {n} grant(s) to {path}.", n=len(grants), path=path))
+        return
+    data = dataset.dataset(engine, args.programme)
+    if path.suffix == ".xlsx":
+        path.write_bytes(data.workbook_bytes())
+    elif path.suffix == ".zip":
+        path.write_bytes(data.zip_bytes())
+    else:
+        data.write_folder(path)
+    print(_("Exported {programmes} programme(s), {projects} project(s), {events} status event(s) and {readings} "
+            "reach reading(s) to {path}.", programmes=len(data.programmes), projects=len(data.projects),
+            events=len(data.status_events), readings=len(data.reach_readings), path=path))
 
 
 def _accounts(engine, args) -> None:
@@ -128,11 +179,15 @@ def main(argv: list[str] | None = None) -> int:
             _report(load_folder(engine, DEMO_FOLDER, actor="demo"), describe(engine))
         elif args.command == "load":
             _report(load_folder(engine, args.folder, actor=args.actor), describe(engine))
+        elif args.command == "report":
+            _report_file(engine, args)
+        elif args.command in ("export", "grants"):
+            _export(engine, args)
         elif args.command == "account":
             _accounts(engine, args)
         elif args.command == "key":
             _keys(engine, args)
-    except (DatabaseUnavailable, LoadError, BackupError, CommandError) as exc:
+    except (DatabaseUnavailable, LoadError, BackupError, CommandError, report.ReportError) as exc:
         print(exc, file=sys.stderr)
         return 1
     return 0

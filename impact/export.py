@@ -16,6 +16,13 @@ def neutralise(value: object) -> object:
     return value
 
 
+def restore(value: str) -> str:
+    """The text `neutralise` protected, as it was (so that an exported file loads back unchanged)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
     return frame.assign(**{c: frame[c].map(neutralise) for c in text_columns})

@@ -25,6 +25,7 @@ from impact.db import write_session
 from impact.i18n import _
 from impact.problems import LoadError, Problem
 from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
+from impact.export import restore
 from impact.values import EMAIL, aware, boolean, date, timestamp, whole_number
 from impact.lifecycle import STATUSES, TransitionError, check_history
 from impact.queries import counting
@@ -331,7 +332,7 @@ class _Checker:
                 if len(cells) > len(header):
                     self.problem(name, row, None, _("has more cells than the header has columns."))
                     continue
-                values = dict(zip(header, (cell.strip() for cell in cells)))
+                values = dict(zip(header, (restore(cell.strip()) for cell in cells)))
                 values.update({column: "" for column in header[len(cells):]})
                 if self._row_fits(name, row, values, required, limits):
                     yield row, values

@@ -2,7 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from impact import charts
+from impact import charts, report
+from impact.access import may_download_report
 from impact.i18n import _, format_date, format_number, format_percent
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_pending, choose_programme, guard_page, illustrative_notice, plain
@@ -50,3 +51,22 @@ if programme.figures:
          for f in programme.figures],
         hide_index=True, width="stretch",
     )
+
+if may_download_report(actor):
+    st.subheader(_("Report for funders"))
+    st.caption(_("The funnel, the funded projects' status, reach over time, highlights and the methodology, as they "
+                 "stood on {as_of}, approved figures only.", as_of=format_date(as_of)))
+    name = f"report-{programme.slug}-{as_of}"
+    left, right = st.columns(2)
+    left.download_button(_("Download the report (HTML, works offline)"), icon=":material/download:",
+                         data=lambda: report.report_html(source.engine, programme, as_of), file_name=f"{name}.html",
+                         mime="text/html")
+    if right.button(_("Make the report as PDF"), icon=":material/picture_as_pdf:", key="make_pdf"):
+        try:
+            with st.spinner(_("Printing the report…")):
+                pdf = report.report_pdf(report.report_html(source.engine, programme, as_of))
+        except report.ReportError as exc:
+            right.error(str(exc), icon=":material/error:")
+        else:
+            right.download_button(_("Download the PDF"), pdf, file_name=f"{name}.pdf", mime="application/pdf",
+                                  icon=":material/download:")

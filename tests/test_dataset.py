@@ -1,0 +1,110 @@
+"""Exporting the data set: loaded back into an empty database it gives the same data; spreadsheet cells are safe;
+funded projects as 360Giving grants with the standard's ten required fields."""
+import io
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from impact import commands, dataset
+from impact.access import command_line
+from impact.cli import main
+from impact.db import make_engine
+from impact.loader import load_folder
+from impact.queries import funnel_at, reach_totals
+from impact.schema import ensure_schema
+from tests.conftest import TINY_PROGRAMME, D, info, load
+
+STAFF = command_line("tests")
+PROJECTS = """
+    programme,slug,name,challenge,team,summary,funding_amount,funding_currency,contact_email
+    tiny,a,Project A,c1,Team A,"=HYPERLINK(""http://evil.example"")",47500.00,EUR,a@example.org
+    tiny,b,Project B,c2,,,,,
+"""
+EVENTS = """
+    project,status,effective_date,recorded_at,note
+    a,idea,2020-01-10,2020-01-10T12:00:00Z,
+    a,funded,2020-02-01,2020-02-02T12:00:00Z,-- funded at the second jury
+    b,idea,2020-01-10,2020-01-10T12:00:00Z,
+"""
+READINGS = """
+    project,metric,as_of,value,recorded_at
+    a,people,2020-03-31,100,2020-04-01T12:00:00Z
+"""
+
+
+@pytest.fixture
+def tiny(engine, tmp_path):
+    load(engine, tmp_path / "tiny", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS,
+         status_events__csv=EVENTS, reach_readings__csv=READINGS)
+    return engine
+
+
+def empty_copy_of(engine, tmp_path, request):
+    """A new empty database on the same engine as `engine`."""
+    if engine.dialect.name == "sqlite":
+        url = f"sqlite:///{tmp_path / 'copy.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres").create()
+    copy = make_engine(url)
+    ensure_schema(copy)
+    return copy
+
+
+def frames(data: dataset.Dataset):
+    return (json.dumps(data.programmes, default=str, sort_keys=True), data.projects.to_dict("records"),
+            data.status_events.to_dict("records"), data.reach_readings.to_dict("records"))
+
+
+def test_export_then_load_into_an_empty_database_gives_the_same_data(tiny, tmp_path, request):
+    commands.record_status_change(tiny, STAFF, 2, "funded", D("2020-03-01"), note="=1+1 is not a formula")
+    original = dataset.dataset(tiny)
+    original.write_folder(tmp_path / "export")
+    copy = empty_copy_of(tiny, tmp_path, request)
+    load_folder(copy, tmp_path / "export", actor="round trip")
+    assert frames(dataset.dataset(copy)) == frames(original)
+    programme = info(copy, "tiny")
+    assert funnel_at(copy, programme, D("2020-06-30"))["projects"].tolist() == [100, 2, 2, 0]
+    assert reach_totals(copy, programme.id, D("2020-06-30"))["value"].iloc[-1] == 100
+    copy.dispose()
+
+
+def test_only_the_history_that_counts_is_exported(tiny):
+    team = commands.Actor("team", "team a", key_id=1, project_id=1)
+    commands.record_reach_reading(tiny, team, 1, "people", D("2020-05-31"), 500)  # pending
+    exported = dataset.dataset(tiny)
+    assert exported.reach_readings["value"].tolist() == [100]
+
+
+def test_the_workbook_cells_are_safe_from_formulas(tiny):
+    book = openpyxl.load_workbook(io.BytesIO(dataset.dataset(tiny).workbook_bytes()))
+    assert book.sheetnames == ["programmes", "figures", "projects", "status_events", "reach_readings"]
+    summaries = [row[5].value for row in book["projects"].iter_rows(min_row=2)]
+    assert summaries[0] == "'=HYPERLINK(\"http://evil.example\")" and book["projects"]["F2"].data_type == "s"
+    notes = [row[5].value for row in book["status_events"].iter_rows(min_row=2)]
+    assert "'-- funded at the second jury" in notes
+
+
+def test_funded_projects_as_360giving_grants(tiny):
+    grants = dataset.grants_360(tiny, "360G-tiny", "XI-EXAMPLE-1", "Tiny Foundation")
+    assert list(grants.columns) == dataset.GRANT_COLUMNS
+    assert grants.to_dict("records") == [{
+        "Identifier": "360G-tiny-a", "Title": "Project A", "Description": '=HYPERLINK("http://evil.example")',
+        "Currency": "EUR", "Amount Awarded": 47500.0, "Award Date": "2020-02-01",
+        "Funding Org:Identifier": "XI-EXAMPLE-1", "Funding Org:Name": "Tiny Foundation",
+        "Recipient Org:Identifier": "360G-tiny-team-a", "Recipient Org:Name": "Team A"}]
+    assert grants.notna().all().all() and (grants.astype(str) != "").all().all()  # every required field filled
+
+
+def test_the_command_line_exports_and_refuses_to_overwrite(tiny, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", tiny.url.render_as_string(hide_password=False))
+    assert main(["export", str(tmp_path / "all.zip")]) == 0
+    assert "1 programme(s), 2 project(s), 3 status event(s) and 1 reach reading(s)" in capsys.readouterr().out
+    assert main(["export", str(tmp_path / "all.zip")]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["grants", str(tmp_path / "grants.csv"), "--prefix", "360G-tiny", "--funder-id", "XI-1",
+                 "--funder-name", "Tiny Foundation"]) == 0
+    grants = pd.read_csv(tmp_path / "grants.csv", encoding="utf-8-sig")
+    assert grants["Identifier"].tolist() == ["360G-tiny-a"]
+    assert grants["Description"].tolist() == ["'=HYPERLINK(\"http://evil.example\")"]  # safe in a spreadsheet
