@@ -51,16 +51,28 @@ READING_COLUMNS = ("project", "metric", "as_of", "value")
 # The longest text the database holds, per column of the CSV files.
 LONGEST = {"programme": 80, "slug": 120, "name": 300, "challenge": 80, "project": 120, "metric": 80,
            "recorded_by": 200, "funding_currency": 3}
+# The project details a file may change on a stored project.
+UPDATABLE = ("name", "challenge", "team", "summary", "website", "source", "illustrative", "contact_email",
+             "funding_amount", "funding_currency", "funder")
 ANALYZE_AFTER_ROWS = 1_000  # a load this large refreshes PostgreSQL's planner statistics
 FILES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE)
 
 
 @dataclass
 class LoadSummary:
+    """What a load added (programmes, projects, status events, reach readings), changed (updated projects) and
+    found already there (unchanged rows, skipped)."""
+
     programmes: int = 0
     projects: int = 0
     status_events: int = 0
     reach_readings: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.programmes + self.projects + self.status_events + self.reach_readings + self.updated
 
 
 @dataclass
@@ -69,12 +81,18 @@ class _Batch:
 
     programmes: list[dict] = field(default_factory=list)
     projects: list[dict] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)  # stored projects whose details the file changes
     events: list[dict] = field(default_factory=list)
     readings: list[dict] = field(default_factory=list)
+    unchanged: int = 0  # rows already in the database, skipped
 
 
-def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
-    """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing."""
+def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False) -> LoadSummary:
+    """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing.
+
+    Rows already in the database are skipped (loading the same folder twice changes nothing the second time); a
+    project row whose details differ from the stored project updates it. With `dry_run`, say what a load would do
+    and write nothing."""
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
@@ -84,10 +102,12 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
             "holds none of {expected}; it holds {found}. Name the files exactly so.",
             expected=", ".join(FILES), found=found))])
     try:
-        with write_session(engine) as session, session.begin():
+        with write_session(engine) as session, session.begin() as transaction:
             batch = _Checker(session, folder, actor).check()
             summary = _write(session, batch)
-            if any(vars(summary).values()):
+            if dry_run:
+                transaction.rollback()
+            elif summary.changes:
                 session.add(AuditEntry(actor=actor, action="import", subject=str(folder),
                                        after=json.dumps(vars(summary))))
     except (IntegrityError, OperationalError) as exc:
@@ -98,7 +118,7 @@ def load_folder(engine: Engine, folder: Path, actor: str) -> LoadSummary:
         raise LoadError([Problem(str(folder), None, None, _(
             "another change to the same records was saved at the same moment; nothing of this folder was "
             "loaded, so load it again."))]) from exc
-    if engine.dialect.name == "postgresql" and sum(vars(summary).values()) >= ANALYZE_AFTER_ROWS:
+    if not dry_run and engine.dialect.name == "postgresql" and summary.changes >= ANALYZE_AFTER_ROWS:
         # Fresh statistics at once: with none, PostgreSQL planned the portfolio query of 10,000 new projects
         # as nested loops (69 s instead of 0.5 s) until autovacuum came round to analyse the tables.
         with engine.connect() as conn:
@@ -121,6 +141,8 @@ class _Checker:
         self.projects: dict[str, str] = dict(session.execute(
             select(Project.slug, Programme.slug).join(Programme, Programme.id == Project.programme_id)
         ).all())
+        self.stored = set(self.projects)  # projects in the database before this load
+        self.in_file: set[str] = set()
 
     def check(self) -> _Batch:
         self._programmes()
@@ -159,9 +181,15 @@ class _Checker:
                 self.problem(PROJECTS_FILE, row, "programme", _("unknown programme '{programme}'; define it in "
                                                                 "{file} first.", programme=programme, file=PROGRAMMES_FILE))
                 continue
-            if slug in self.projects:
+            if slug in self.in_file:
                 self.problem(PROJECTS_FILE, row, "slug", _("project '{slug}' already exists; give each project its "
                                                            "own slug.", slug=slug))
+                continue
+            self.in_file.add(slug)
+            if slug in self.stored and self.projects[slug] != programme:
+                self.problem(PROJECTS_FILE, row, "programme", _("project '{slug}' belongs to programme '{other}'; a "
+                                                                "project keeps its programme.", slug=slug,
+                                                                other=self.projects[slug]))
                 continue
             challenge = line.get("challenge", "")
             if challenge and challenge not in self.programmes[programme]["challenges"]:
@@ -179,8 +207,27 @@ class _Checker:
                 continue
             if funding is None:
                 continue
-            self.projects[slug] = programme
-            self.batch.projects.append({**line, "illustrative": illustrative, "funding_amount": funding})
+            project = {**line, "illustrative": illustrative, "funding_amount": funding}
+            if slug in self.stored:
+                self._update(project)
+            else:
+                self.projects[slug] = programme
+                self.batch.projects.append(project)
+
+    def _update(self, project: dict) -> None:
+        """A stored project named again: the details the file gives that differ update it; else it is unchanged."""
+        stored = self.session.execute(select(Project).where(Project.slug == project["slug"])).scalar_one()
+        challenge = self.session.scalar(select(Challenge.slug).where(Challenge.id == stored.challenge_id)) or ""
+        given = {column: project[column] for column in UPDATABLE if column in project}
+        given["illustrative"] = project["illustrative"]
+        given["funding_amount"] = project["funding_amount"] or None
+        current = {column: getattr(stored, column) for column in UPDATABLE if column != "challenge"}
+        current["challenge"] = challenge
+        changed = {column: value for column, value in given.items() if value != current.get(column)}
+        if changed:
+            self.batch.updates.append({"id": stored.id, "programme": project["programme"], **changed})
+        else:
+            self.batch.unchanged += 1
 
     def _funding(self, row: int, line: dict) -> Optional[Decimal | str]:
         """The funding amount ("" when not given), or None after noting what is wrong."""
@@ -217,8 +264,15 @@ class _Checker:
             histories[line["project"]].append(event)
             self.batch.events.append(event)
         stored = self._stored_histories(list(histories))
+        skipped: set[int] = set()
         for project, events in histories.items():
-            self._check_history(project, stored[project] + events)
+            known = {(e["status"], e["effective_date"]) for e in stored[project]}
+            new = [e for e in events if (e["status"], e["effective_date"]) not in known]
+            skipped |= {e["_row"] for e in events if (e["status"], e["effective_date"]) in known}
+            self._check_history(project, stored[project] + new)
+        if skipped:  # already recorded: loading a file again adds nothing
+            self.batch.events = [e for e in self.batch.events if e["_row"] not in skipped]
+            self.batch.unchanged += len(skipped)
 
     def _stored_histories(self, projects: list[str]) -> dict[str, list[dict]]:
         """The counting history of these projects, their rows locked until the load commits (PostgreSQL), so that
@@ -266,6 +320,20 @@ class _Checker:
                                                              metric=line["metric"], known=known))
                 continue
             self.batch.readings.append({**entry, "metric": line["metric"], "as_of": as_of, "value": value})
+        self._skip_stored_readings()
+
+    def _skip_stored_readings(self) -> None:
+        """Readings already recorded (same project, metric, date and value) are not added again."""
+        stored_projects = {r["project"] for r in self.batch.readings} & self.stored
+        if not stored_projects:
+            return
+        r = ReachReading
+        known = set(self.session.execute(
+            select(Project.slug, Metric.slug, r.as_of, r.value).join(Project, Project.id == r.project_id)
+            .join(Metric, Metric.id == r.metric_id).where(Project.slug.in_(stored_projects), counting(r))).all())
+        kept = [x for x in self.batch.readings if (x["project"], x["metric"], x["as_of"], x["value"]) not in known]
+        self.batch.unchanged += len(self.batch.readings) - len(kept)
+        self.batch.readings = kept
 
     def _history_entry(self, file: str, row: int, line: dict) -> Optional[dict]:
         """The fields every event and reading share, or None after noting what is wrong."""
@@ -401,7 +469,14 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
         session.execute(insert(ReachReading.__table__), [
             history(r, metric_id=metric_ids[(projects[r["project"]][1], r["metric"])], as_of=r["as_of"],
                     value=r["value"]) for r in batch.readings])
-    return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings))
+    for update in batch.updates:
+        changes = {k: v for k, v in update.items() if k not in ("id", "programme", "challenge")}
+        if "challenge" in update:
+            changes["challenge_id"] = challenge_ids.get((update["programme"], update["challenge"]))
+        session.execute(Project.__table__.update().where(Project.id == update["id"])
+                        .values(**changes, revision=Project.revision + 1))
+    return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings),
+                       len(batch.updates), batch.unchanged)
 
 
 def _conflict(exc: OperationalError) -> bool:
