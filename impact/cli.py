@@ -7,7 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from impact import admin, dataset, report
+from impact import admin, dataset, report, spreadsheets
 from impact.access import command_line
 from impact.auth import MIN_PASSWORD_LENGTH
 from impact.backup import BackupError, backup, restore
@@ -39,6 +39,16 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("current", help="show the schema revision of the database and the one this version needs")
     db.add_parser("backup", help="write a backup of the database to FILE").add_argument("file", type=Path)
     db.add_parser("restore", help="restore FILE into an empty database").add_argument("file", type=Path)
+    imports = commands.add_parser("import", help="import spreadsheets (CSV or .xlsx: projects, status events, reach "
+                                                 "readings, or a Devpost export), all or nothing")
+    imports.add_argument("files", type=Path, nargs="+")
+    imports.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
+    imports.add_argument("--programme", help="the programme a Devpost export's projects join")
+    imports.add_argument("--encoding", choices=["utf-8", "cp1252"], help="default: detected")
+    imports.add_argument("--delimiter", choices=[";", ","], help="default: detected")
+    imports.add_argument("--dates", choices=["day-first", "month-first"], help="how 03/04/2021 reads (default: "
+                                                                               "day first unless it cannot be)")
+    imports.add_argument("--actor", default="cli", help="who is importing, for the audit log")
     export = commands.add_parser("export", help="export the data set: a folder `load` takes back, a .zip of it, or "
                                                 "an .xlsx workbook")
     export.add_argument("path", type=Path)
@@ -90,6 +100,22 @@ def _password(args) -> str:
     if getpass.getpass(_("The same password again: ")) != first:
         raise CommandError(_("The two passwords differ; nothing was changed."))
     return first
+
+
+def _import(engine, args) -> None:
+    files = []
+    for path in args.files:
+        if not path.is_file():
+            raise CommandError(_("{path} is not a file.", path=path))
+        files.append((path.name, path.read_bytes()))
+    options = spreadsheets.Options(encoding=args.encoding, delimiter=args.delimiter, programme=args.programme,
+                                   day_first=None if args.dates is None else args.dates == "day-first")
+    summary = spreadsheets.import_files(engine, files, options, args.actor, dry_run=args.dry_run)
+    print((_("Dry run, nothing written. It would add:") if args.dry_run else _("Added:")) + " " +
+          _("{programmes} programme(s), {projects} project(s), {events} status event(s), {readings} reach reading(s); "
+            "{updated} project(s) updated, {unchanged} row(s) already there.", programmes=summary.programmes,
+            projects=summary.projects, events=summary.status_events, readings=summary.reach_readings,
+            updated=summary.updated, unchanged=summary.unchanged))
 
 
 def _report_file(engine, args) -> None:
@@ -179,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             _report(load_folder(engine, DEMO_FOLDER, actor="demo"), describe(engine))
         elif args.command == "load":
             _report(load_folder(engine, args.folder, actor=args.actor), describe(engine))
+        elif args.command == "import":
+            _import(engine, args)
         elif args.command == "report":
             _report_file(engine, args)
         elif args.command in ("export", "grants"):

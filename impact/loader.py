@@ -87,7 +87,8 @@ class _Batch:
     unchanged: int = 0  # rows already in the database, skipped
 
 
-def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False) -> LoadSummary:
+def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False,
+                subject: Optional[str] = None) -> LoadSummary:
     """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing.
 
     Rows already in the database are skipped (loading the same folder twice changes nothing the second time); a
@@ -108,7 +109,7 @@ def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False)
             if dry_run:
                 transaction.rollback()
             elif summary.changes:
-                session.add(AuditEntry(actor=actor, action="import", subject=str(folder),
+                session.add(AuditEntry(actor=actor, action="import", subject=subject or str(folder),
                                        after=json.dumps(vars(summary))))
     except (IntegrityError, OperationalError) as exc:
         # Another load added the same project or programme after this one checked, or the database broke a
