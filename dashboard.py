@@ -19,6 +19,7 @@ PAGES = [  # section, page (its file under pages/ and its name in impact.access.
     (_("Updates"), "update", _("Update a project"), ":material/edit_note:"),
     (_("Updates"), "review", _("Review queue"), ":material/fact_check:"),
     (_("Updates"), "silent", _("Silent projects"), ":material/notifications_paused:"),
+    (_("Administration"), "files", _("Import and export"), ":material/swap_vert:"),
     (_("Administration"), "programmes", _("Programmes and projects"), ":material/edit_document:"),
     (_("Administration"), "people", _("Accounts and keys"), ":material/manage_accounts:"),
     (_("Administration"), "audit", _("Audit log"), ":material/history:"),

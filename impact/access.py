@@ -58,6 +58,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "audit": (STAFF,),
     "people": (STAFF,),
     "programmes": (STAFF,),
+    "files": (STAFF,),
 }
 
 

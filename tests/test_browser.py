@@ -103,3 +103,23 @@ def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(server, account
     expect(staff.get_by_text("Approved.")).to_be_visible()
     team.context.close()
     staff.context.close()
+
+
+def test_staff_import_a_french_spreadsheet_after_a_preview(server, page, tmp_path):
+    projects = tmp_path / "projets.csv"
+    projects.write_bytes("programme;slug;name;funding_amount;funding_currency\n"
+                         "hackathon-covid-2021;projet-ete;Projet été;47 500,50;EUR\n".encode("cp1252"))
+    broken = tmp_path / "status.csv"
+    broken.write_bytes(b"project;status;effective_date\nprojet-ete;idea;31/02/2021\n")
+    page.goto(f"{server}/files")
+    sign_in(page)
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    uploader.set_input_files([str(projects), str(broken)])
+    expect(page.get_by_text("cannot be imported as they are")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    screenshot(page, "import-refused")
+    page.get_by_role("button", name="Remove status.csv").click()
+    expect(page.get_by_text("The import would")).to_be_visible()
+    screenshot(page, "import-preview")
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported: 1 project(s) added")).to_be_visible()

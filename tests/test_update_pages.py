@@ -177,3 +177,16 @@ def test_staff_correct_an_entry_and_the_old_one_stays_marked(world):
     assert not at.exception and "Recorded funded from 2020-02-15 (approved)." == at.success[0].value
     history = at.dataframe[0].value
     assert list(history.query("what == 'Funded, not started'")["superseded"]) == [False, True]
+
+
+def test_the_import_and_export_page_makes_a_grants_file(world):
+    at = run("pages/files.py")
+    assert not at.exception
+    [t for t in at.text_input if t.label == "Your 360Giving prefix"][0].set_value("360G-tiny")
+    at.button(key="FormSubmitter:grants-Make the grants file").click().run()
+    assert "Fill in all three" in at.error[0].value
+    for label, value in (("Funding organisation's identifier (org-id)", "XI-1"),
+                         ("Funding organisation's name", "Tiny Foundation")):
+        [t for t in at.text_input if t.label == label][0].set_value(value)
+    at.button(key="FormSubmitter:grants-Make the grants file").click().run()
+    assert "0 funded project(s) with an amount." in at.caption[-1].value

@@ -1,0 +1,96 @@
+"""Import and export (staff): spreadsheets in, checked first and written all or nothing; the data set and the
+360Giving grants file out."""
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from impact import dataset, spreadsheets
+from impact.export import csv_bytes
+from impact.i18n import _, format_number
+from impact.problems import LoadError
+from impact.ui import data
+from impact.ui.page import guard_page
+
+source, actor = guard_page("files")
+engine = source.engine
+programmes = data.programmes(source)
+names = dict(zip(programmes["slug"], programmes["name"]))
+
+st.title(_("Import and export"))
+import_tab, export_tab = st.tabs([_("Import spreadsheets"), _("Export")])
+
+with import_tab:
+    st.caption(_("CSV or Excel files of projects, status events and reach readings (the README's formats, one "
+                 "workbook with a sheet each or separate files), or a Devpost “Projects” export. Nothing is written "
+                 "until you have seen the preview and confirmed; then all of it is written, or nothing."))
+    uploads = st.file_uploader(_("Files"), type=["csv", "txt", "xlsx"], accept_multiple_files=True, key="uploads")
+    with st.expander(_("How to read them (detected when left on automatic)")):
+        left, middle, right = st.columns(3)
+        encoding = left.selectbox(_("Encoding"), [None, "utf-8", "cp1252"], key="import_encoding",
+                                  format_func=lambda e: {None: _("Automatic"), "utf-8": "UTF-8",
+                                                         "cp1252": "Windows-1252 / Latin-1"}[e])
+        delimiter = middle.selectbox(_("Delimiter"), [None, ";", ","], key="import_delimiter",
+                                     format_func=lambda d: d or _("Automatic"))
+        dates = right.selectbox(_("Dates such as 03/04/2021"), [None, True, False], key="import_dates",
+                                format_func=lambda d: {None: _("Automatic"), True: _("day first (3 April)"),
+                                                       False: _("month first (4 March)")}[d])
+        programme = st.selectbox(_("Programme of a Devpost export's projects"), [None, *names], key="import_programme",
+                                 format_func=lambda s: names.get(s, _("(not a Devpost export)")))
+    if uploads:
+        files = [(upload.name, upload.getvalue()) for upload in uploads]
+        options = spreadsheets.Options(encoding=encoding, delimiter=delimiter, day_first=dates, programme=programme)
+        fingerprint = hashlib.sha256(repr((files, options)).encode()).hexdigest()
+        try:
+            preview = spreadsheets.import_files(engine, files, options, actor.name, dry_run=True)
+        except LoadError as exc:
+            st.error(_("These files cannot be imported as they are; fix the rows below and upload them again. "
+                       "Nothing was written."), icon=":material/error:")
+            st.dataframe(pd.DataFrame([vars(p) for p in exc.problems]), hide_index=True, width="stretch",
+                         column_config={"file": _("File"), "row": _("Row"), "column": _("Column"),
+                                        "message": _("What to fix")})
+        else:
+            st.markdown(f"**{_('The import would')}**")
+            cells = st.columns(5)
+            for cell, (label, value) in zip(cells, [
+                    (_("Add projects"), preview.projects), (_("Update projects"), preview.updated),
+                    (_("Add status events"), preview.status_events), (_("Add reach readings"), preview.reach_readings),
+                    (_("Leave unchanged"), preview.unchanged)]):
+                cell.metric(label, format_number(value))
+            if not preview.changes:
+                st.info(_("Everything in these files is already in the database; importing them changes nothing."),
+                        icon=":material/info:")
+            elif st.button(_("Import"), type="primary", icon=":material/upload:", key=f"import_{fingerprint}"):
+                try:
+                    done = spreadsheets.import_files(engine, files, options, actor.name)
+                except LoadError as exc:  # someone changed the same records since the preview
+                    st.error(str(exc), icon=":material/error:")
+                else:
+                    st.success(_("Imported: {projects} project(s) added, {updated} updated, {events} status event(s) "
+                                 "and {readings} reach reading(s) added.", projects=done.projects,
+                                 updated=done.updated, events=done.status_events, readings=done.reach_readings),
+                               icon=":material/check_circle:")
+
+with export_tab:
+    st.caption(_("The history that counts (approved entries), in the formats the import reads: loading it into an "
+                 "empty database gives the same figures. Spreadsheet cells are safe from formulas."))
+    left, right = st.columns(2)
+    left.download_button(_("Data set (.zip of CSV files)"), lambda: dataset.dataset(engine).zip_bytes(),
+                         file_name="impact-data.zip", mime="application/zip", icon=":material/folder_zip:")
+    right.download_button(_("Data set (Excel workbook)"), lambda: dataset.dataset(engine).workbook_bytes(),
+                          file_name="impact-data.xlsx", icon=":material/table:",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.markdown(f"**{_('360Giving grants file')}**")
+    with st.form("grants"):
+        prefix = st.text_input(_("Your 360Giving prefix"), placeholder="360G-examplefoundation")
+        funder_id = st.text_input(_("Funding organisation's identifier (org-id)"), placeholder="GB-CHC-1234567")
+        funder_name = st.text_input(_("Funding organisation's name"))
+        made = st.form_submit_button(_("Make the grants file"), icon=":material/request_quote:")
+    if made:
+        if not (prefix.strip() and funder_id.strip() and funder_name.strip()):
+            st.error(_("Fill in all three: the 360Giving standard requires them."), icon=":material/error:")
+        else:
+            grants = dataset.grants_360(engine, prefix.strip(), funder_id.strip(), funder_name.strip())
+            st.caption(_("{n} funded project(s) with an amount.", n=format_number(len(grants))))
+            st.download_button(_("Download grants (CSV)"), csv_bytes(grants), file_name="grants-360giving.csv",
+                               mime="text/csv", icon=":material/download:")
