@@ -33,7 +33,7 @@ def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
         for n in range(loads):
             files = {"reach_readings__csv": f"project,metric,as_of,value\np{worker},people,2020-01-{n + 1:02d},{n}\n"}
             if n == 0:
-                files["status_events__csv"] = "project,status,effective_date\nshared,funded,2020-02-01\n"
+                files["status_events__csv"] = f"project,status,effective_date\nshared,funded,2020-02-{worker + 1:02d}\n"
             try:
                 load_folder(engine, write_folder(Path(folder) / str(n), **files), actor=f"worker {worker}")
                 outcomes.append("accepted")

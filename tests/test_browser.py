@@ -9,7 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import FUNDER_EMAIL, ROOT
+from impact import admin
+from impact.access import command_line
+from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
 from tests.servers import sign_in, streamlit_server
 
 ARTIFACTS = ROOT / "artifacts"
@@ -105,12 +107,19 @@ def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(server, account
     staff.context.close()
 
 
-def test_staff_import_a_french_spreadsheet_after_a_preview(server, page, tmp_path):
+def test_staff_import_a_french_spreadsheet_after_a_preview(engine, page, tmp_path):
+    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME)  # its own database: the import writes
+    admin.add_account(engine, command_line("tests"), STAFF_EMAIL, "staff", PASSWORD)
     projects = tmp_path / "projets.csv"
     projects.write_bytes("programme;slug;name;funding_amount;funding_currency\n"
-                         "hackathon-covid-2021;projet-ete;Projet été;47 500,50;EUR\n".encode("cp1252"))
+                         "tiny;projet-ete;Projet été;47 500,50;EUR\n".encode("cp1252"))
     broken = tmp_path / "status.csv"
     broken.write_bytes(b"project;status;effective_date\nprojet-ete;idea;31/02/2021\n")
+    with streamlit_server(url_of(engine)) as server:
+        import_after_preview(page, server, projects, broken)
+
+
+def import_after_preview(page, server, projects, broken):
     page.goto(f"{server}/files")
     sign_in(page)
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
