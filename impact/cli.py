@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import sys
 from pathlib import Path
+
+from tqdm import tqdm
 
 from impact import admin, dataset, report, spreadsheets
 from impact.access import command_line
@@ -86,6 +89,18 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def stages(description: str, names: tuple[str, ...]):
+    """A progress bar on stderr (only when it is a terminal) that moves on as each named stage starts; yields the
+    callback that the long-running function calls with the stage's name."""
+    with tqdm(total=len(names), desc=description, unit=_("step"), file=sys.stderr, disable=None, leave=False) as bar:
+        def step(name: str) -> None:
+            bar.set_postfix_str(name)
+            bar.update(max(0, names.index(name) - bar.n) if name in names else 0)
+        yield step
+        bar.update(bar.total - bar.n)
+
+
 def _day(text: str) -> dt.date:
     day = date(text)
     if day is None:
@@ -110,7 +125,8 @@ def _import(engine, args) -> None:
         files.append((path.name, path.read_bytes()))
     options = spreadsheets.Options(encoding=args.encoding, delimiter=args.delimiter, programme=args.programme,
                                    day_first=None if args.dates is None else args.dates == "day-first")
-    summary = spreadsheets.import_files(engine, files, options, args.actor, dry_run=args.dry_run)
+    with stages(_("Importing"), ("reading", "checking", "writing")) as step:
+        summary = spreadsheets.import_files(engine, files, options, args.actor, dry_run=args.dry_run, progress=step)
     print((_("Dry run, nothing written. It would add:") if args.dry_run else _("Added:")) + " " +
           _("{programmes} programme(s), {projects} project(s), {events} status event(s), {readings} reach reading(s); "
             "{updated} project(s) updated, {unchanged} row(s) already there.", programmes=summary.programmes,
@@ -202,9 +218,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(_("The database already holds data; the demo loads only into an empty database."),
                       file=sys.stderr)
                 return 1
-            _report(load_folder(engine, DEMO_FOLDER, actor="demo"), describe(engine))
+            with stages(_("Loading the demo"), ("checking", "writing")) as step:
+                _report(load_folder(engine, DEMO_FOLDER, actor="demo", progress=step), describe(engine))
         elif args.command == "load":
-            _report(load_folder(engine, args.folder, actor=args.actor), describe(engine))
+            with stages(_("Loading"), ("checking", "writing")) as step:
+                _report(load_folder(engine, args.folder, actor=args.actor, progress=step), describe(engine))
         elif args.command == "import":
             _import(engine, args)
         elif args.command == "report":

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -88,12 +88,12 @@ class _Batch:
 
 
 def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False,
-                subject: Optional[str] = None) -> LoadSummary:
+                subject: Optional[str] = None, progress: Callable[[str], None] = lambda stage: None) -> LoadSummary:
     """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing.
 
     Rows already in the database are skipped (loading the same folder twice changes nothing the second time); a
     project row whose details differ from the stored project updates it. With `dry_run`, say what a load would do
-    and write nothing."""
+    and write nothing. `progress` is told each stage as it starts ("checking", "writing")."""
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
@@ -104,7 +104,9 @@ def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False,
             expected=", ".join(FILES), found=found))])
     try:
         with write_session(engine) as session, session.begin() as transaction:
+            progress("checking")
             batch = _Checker(session, folder, actor).check()
+            progress("writing")
             summary = _write(session, batch)
             if dry_run:
                 transaction.rollback()

@@ -17,7 +17,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import openpyxl
 from sqlalchemy import Engine, select
@@ -275,19 +275,20 @@ def _devpost(out: Converted, where: str, header: list[str], rows: list[list[str]
 
 
 def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Options, actor: str,
-                 dry_run: bool = False) -> LoadSummary:
+                 dry_run: bool = False, progress: Callable[[str], None] = lambda stage: None) -> LoadSummary:
     """Read the files, then check and write them as one load (see impact.loader): all of it or nothing; with
     `dry_run`, only say what it would do."""
     if options.programme:
         with engine.connect() as conn:
             options = replace(options, challenges=frozenset(conn.scalars(
                 select(Challenge.slug).join(Programme).where(Programme.slug == options.programme))))
+    progress("reading")
     converted = read_files(files, options)
     with tempfile.TemporaryDirectory() as folder:
         converted.write(Path(folder))
         try:
             return load_folder(engine, Path(folder), actor, dry_run=dry_run,
-                               subject=", ".join(name for name, _content in files))
+                               subject=", ".join(name for name, _content in files), progress=progress)
         except LoadError as exc:
             raise converted.explain(exc) from None
 
