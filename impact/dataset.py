@@ -25,6 +25,9 @@ from impact.queries import _frame, counting
 PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "source", "illustrative",
                    "contact_email", "funding_amount", "funding_currency", "funder"]
 HISTORY_COLUMNS = ["recorded_at", "recorded_by", "note", "evidence_url"]
+# What a programme holds besides its own fields, with their columns.
+PROGRAMME_PARTS = {"figure": ("key", "label", "value", "source", "note"), "challenge": ("slug", "name"),
+                   "metric": ("slug", "label", "unit")}
 # The ten fields every 360Giving grant record needs (360giving.org standard, "Required fields").
 GRANT_COLUMNS = ["Identifier", "Title", "Description", "Currency", "Amount Awarded", "Award Date",
                  "Funding Org:Identifier", "Funding Org:Name", "Recipient Org:Identifier", "Recipient Org:Name"]
@@ -59,13 +62,18 @@ class Dataset:
         return buffer.getvalue()
 
     def workbook_bytes(self) -> bytes:
-        """One sheet per table (programmes flattened to one row each, their figures on a sheet of their own)."""
-        figures = pd.DataFrame([{"programme": p["slug"], **f} for p in self.programmes for f in p.get("figure", [])])
+        """One sheet per table: programmes one row each, their figures, challenges and metrics on sheets of their
+        own (with the programme's slug), then projects, status events and reach readings. The import reads it."""
         programmes = pd.DataFrame([{k: v for k, v in p.items() if not isinstance(v, list)} for p in self.programmes])
+        parts = {kind: pd.DataFrame([{"programme": p["slug"], **t} for p in self.programmes for t in p.get(kind, [])],
+                                    columns=["programme", *PROGRAMME_PARTS[kind]])
+                 for kind in PROGRAMME_PARTS}
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            for sheet, frame in (("programmes", programmes), ("figures", figures), ("projects", self.projects),
-                                 ("status_events", self.status_events), ("reach_readings", self.reach_readings)):
+            for sheet, frame in (("programmes", programmes), ("figures", parts["figure"]),
+                                 ("challenges", parts["challenge"]), ("metrics", parts["metric"]),
+                                 ("projects", self.projects), ("status_events", self.status_events),
+                                 ("reach_readings", self.reach_readings)):
                 spreadsheet_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
         return buffer.getvalue()
 
@@ -95,26 +103,27 @@ def dataset(engine: Engine, programme_slugs: Optional[Sequence[str]] = None) -> 
                       ["project", "metric", "as_of", "value", *HISTORY_COLUMNS])
     for frame in (events, readings):
         frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return Dataset(_programmes(engine, chosen), projects, events, readings)
-
-
-def _programmes(engine: Engine, chosen) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(Programme).where(Programme.id.in_(chosen)).order_by(Programme.id)).all()
-        tables = []
-        for row in rows:
-            table = {"slug": row.slug, "name": row.name, "description": row.description,
-                     "illustrative_note": row.illustrative_note, "public": row.public,
-                     "silent_after_days": row.silent_after_days}
-            table |= {k: v for k, v in (("country", row.country), ("starts_on", row.starts_on),
-                                        ("ends_on", row.ends_on)) if v is not None}
-            for kind, model, columns in (("figure", ProgrammeFigure, ("key", "label", "value", "source", "note")),
-                                         ("challenge", Challenge, ("slug", "name")),
-                                         ("metric", Metric, ("slug", "label", "unit"))):
-                table[kind] = [dict(zip(columns, values)) for values in conn.execute(
-                    select(*(getattr(model, c) for c in columns)).where(model.programme_id == row.id)
-                    .order_by(model.id))]
-            tables.append(table)
+        programmes = programme_tables(conn, chosen)
+    return Dataset(programmes, projects, events, readings)
+
+
+def programme_tables(conn, chosen) -> list[dict]:
+    """The programmes whose ids `chosen` selects, as programmes.toml tables (fields at their defaults included)."""
+    rows = conn.execute(select(Programme).where(Programme.id.in_(chosen)).order_by(Programme.id)).all()
+    tables = []
+    for row in rows:
+        table = {"slug": row.slug, "name": row.name, "description": row.description,
+                 "illustrative_note": row.illustrative_note, "public": row.public,
+                 "silent_after_days": row.silent_after_days}
+        table |= {k: v for k, v in (("country", row.country), ("starts_on", row.starts_on),
+                                    ("ends_on", row.ends_on)) if v is not None}
+        for kind, model in (("figure", ProgrammeFigure), ("challenge", Challenge), ("metric", Metric)):
+            columns = PROGRAMME_PARTS[kind]
+            table[kind] = [dict(sorted(zip(columns, values))) for values in conn.execute(
+                select(*(getattr(model, c) for c in columns)).where(model.programme_id == row.id)
+                .order_by(model.id))]
+        tables.append(table)
     return tables
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from impact.db import write_session
 from impact.i18n import _
 from impact.problems import LoadError, Problem
+from impact.dataset import programme_tables
 from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
 from impact.export import restore
 from impact.values import EMAIL, aware, boolean, date, timestamp, whole_number
@@ -168,14 +169,24 @@ class _Checker:
         except UnicodeDecodeError:
             self.problem(PROGRAMMES_FILE, None, None, _("is not UTF-8 text; save it as UTF-8."))
             return
-        programmes, problems = read_programmes(text, set(self.programmes))
+        programmes, problems = read_programmes(text, set())
         self.problems += problems
-        for programme in programmes:
+        stored = {t["slug"]: t for t in programme_tables(self.session.connection(), select(Programme.id).where(
+            Programme.slug.in_([p["slug"] for p in programmes])))}
+        for number, programme in enumerate(programmes, start=1):
+            if programme["slug"] in stored:  # loaded before: the same again is skipped, a changed one refused
+                if _as_stored(programme) == stored[programme["slug"]]:
+                    self.batch.unchanged += 1
+                else:
+                    self.problem(f"{PROGRAMMES_FILE}, programme {number}", None, "slug", _(
+                        "programme '{slug}' already exists and differs from this one; change it on the Programmes "
+                        "page, or give this one a new slug.", slug=programme["slug"]))
+                continue
+            self.batch.programmes.append(programme)
             self.programmes[programme["slug"]] = {
                 "challenges": {c["slug"] for c in programme.get("challenge", [])},
                 "metrics": {m["slug"] for m in programme.get("metric", [])},
             }
-        self.batch.programmes += programmes
 
     def _projects(self) -> None:
         for row, line in self._rows(PROJECTS_FILE, PROJECT_COLUMNS):
@@ -421,6 +432,15 @@ class _Checker:
                 self.problem(name, row, column, _("is longer than {n} characters.", n=longest))
                 return False
         return True
+
+
+def _as_stored(programme: dict) -> dict:
+    """A programmes.toml table as the database would hold it, defaults filled in (to compare with a stored one)."""
+    table = {"description": "", "illustrative_note": "", "public": False, "silent_after_days": 90} | programme
+    table["figure"] = [{"note": ""} | f for f in programme.get("figure", [])]
+    for kind in ("figure", "challenge", "metric"):
+        table[kind] = [dict(sorted(t.items())) for t in table.get(kind, [])]
+    return {k: v for k, v in table.items() if v is not None}
 
 
 def _existing_programmes(session: Session) -> Iterable[tuple[str, list[str], list[str]]]:

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import openpyxl
+import tomli_w
 from sqlalchemy import Engine, select
 
+from impact.dataset import PROGRAMME_PARTS
 from impact.i18n import _
-from impact.loader import EVENT_COLUMNS, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
+from impact.loader import PROGRAMMES_FILE, EVENT_COLUMNS, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
 from impact.models import Challenge, Programme
 from impact.problems import LoadError, Problem
 
@@ -34,6 +36,11 @@ NAMES = {"projects.csv": ("projects", "projekte", "projets"),
          "status_events.csv": ("status_events", "status", "statuses", "events"),
          "reach_readings.csv": ("reach_readings", "reach", "readings", "reichweite", "portee")}
 DATE_COLUMNS = ("effective_date", "as_of")
+# An exported workbook's programme sheets, by the part of a programme each holds.
+PROGRAMME_SHEETS = ("programmes", "figures", "challenges", "metrics")
+PROGRAMME_SHEETS_OF = {"figure": "figures", "challenge": "challenges", "metric": "metrics"}
+PROGRAMME_COLUMNS = ("slug", "name", "country", "starts_on", "ends_on", "description", "illustrative_note", "public",
+                     "silent_after_days")
 DEVPOST_HEADERS = ("project title", "submission url")
 _DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -57,6 +64,7 @@ class Converted:
 
     files: dict[str, str] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
+    programme_sheets: dict[str, list[dict]] = field(default_factory=dict)  # an exported workbook's programmes
 
     def write(self, folder: Path) -> None:
         for name, text in self.files.items():
@@ -88,6 +96,8 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
         for sheet, rows in sheets:
             where = f"{name}, {_('sheet')} {sheet}" if sheet else name
             problems += _add_table(out, where, Path(sheet or name).stem, rows, options)
+    if out.programme_sheets:
+        problems += _programmes_file(out)
     if problems:
         raise LoadError(problems)
     if not out.files:
@@ -164,6 +174,11 @@ def _add_table(out: Converted, where: str, stem: str, rows: list[list[str]], opt
                                              n=f"{MAX_ROWS:,}"))]
     header = [h.strip() for h in rows[0]]
     lowered = [h.lower() for h in header]
+    kind = _slug(stem).replace("-", "_")
+    if kind in PROGRAMME_SHEETS:
+        out.programme_sheets[kind] = [dict(zip(lowered, row)) for row in rows[1:] if any(row)]
+        out.origin[PROGRAMMES_FILE] = where
+        return []
     if all(h in lowered for h in DEVPOST_HEADERS):
         return _devpost(out, where, lowered, rows[1:], options)
     table = _table_of(stem, lowered)
@@ -291,6 +306,32 @@ def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Option
                                subject=", ".join(name for name, _content in files), progress=progress)
         except LoadError as exc:
             raise converted.explain(exc) from None
+
+
+def _programmes_file(out: Converted) -> list[Problem]:
+    """programmes.toml from an exported workbook's programmes, figures, challenges and metrics sheets."""
+    tables = []
+    for row in out.programme_sheets.get("programmes", []):
+        table = {k: v for k, v in row.items() if v != "" and k in PROGRAMME_COLUMNS}
+        for key in ("starts_on", "ends_on"):
+            if key in table:
+                table[key] = dt.date.fromisoformat(str(table[key])[:10])
+        table["public"] = str(table.get("public", "")).lower() in ("true", "1", "yes")
+        if "silent_after_days" in table:
+            table["silent_after_days"] = int(float(table["silent_after_days"]))
+        for kind, columns in PROGRAMME_PARTS.items():
+            table[kind] = [{c: (int(float(r[c])) if c == "value" and r.get(c) not in ("", None) else r.get(c, ""))
+                            for c in columns} for r in out.programme_sheets.get(PROGRAMME_SHEETS_OF[kind], [])
+                           if r.get("programme") == table.get("slug")]
+        tables.append(table)
+    if not tables:
+        return [Problem(out.origin[PROGRAMMES_FILE], None, None,
+                        _("has figures, challenges or metrics but no programmes sheet."))]
+    try:
+        out.files[PROGRAMMES_FILE] = tomli_w.dumps({"programme": tables})
+    except (TypeError, ValueError) as exc:
+        return [Problem(out.origin[PROGRAMMES_FILE], None, None, _("cannot be read ({reason}).", reason=exc))]
+    return []
 
 
 def _slug(text: str) -> str:

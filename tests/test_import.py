@@ -178,3 +178,23 @@ def test_limits_on_size_and_rows(tiny, monkeypatch):
     monkeypatch.setattr(spreadsheets, "MAX_BYTES", 10)
     with pytest.raises(LoadError, match="is larger than 0 MB"):
         import_files(tiny, [("projects.csv", big)], Options(), actor="test")
+
+
+def test_an_exported_workbook_imports_into_an_empty_database_and_again_changes_nothing(tiny, tmp_path, request):
+    import_files(tiny, [("projects.csv", PROJECTS.encode()), ("status_events.csv", EVENTS.encode()),
+                        ("reach_readings.csv", READINGS.encode())], Options(), actor="test")
+    workbook = dataset(tiny).workbook_bytes()
+    again = import_files(tiny, [("impact-data.xlsx", workbook)], Options(), actor="test")
+    assert (again.changes, again.unchanged) == (0, 5)  # the programme, the project, 2 events, 1 reading
+    from tests.test_dataset import empty_copy_of
+    copy = empty_copy_of(tiny, tmp_path, request)
+    import_files(copy, [("impact-data.xlsx", workbook)], Options(), actor="test")
+    assert stored(copy) == stored(tiny)
+    assert dataset(copy).programmes == dataset(tiny).programmes
+    copy.dispose()
+
+
+def test_a_changed_programme_in_a_file_is_refused(tiny, tmp_path):
+    with pytest.raises(LoadError, match="programme 'tiny' already exists and differs"):
+        load(tiny, tmp_path / "again", programmes__toml=TINY_PROGRAMME.replace("value = 100", "value = 120"))
+    load(tiny, tmp_path / "same", programmes__toml=TINY_PROGRAMME)  # the same again is fine
