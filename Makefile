@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test demo-files clean-db
+.PHONY: run test demo-files translations clean-db
 
 run: $(VENV)/.runtime
 	$(PY) -m impact demo --if-empty
@@ -16,6 +16,12 @@ test: $(VENV)/.dev
 # Rewrite the demo CSV files after changing data/demo/build.py.
 demo-files: $(VENV)/.runtime
 	$(PY) data/demo/build.py
+
+# Refresh impact/locale/impact.pot from the code and merge it into each language's impact.po (then translate the
+# new empty entries; `make test` fails while one is missing).
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -k _ -k N_ --no-wrap --sort-output --no-location --project="hackathon impact dashboard" -o impact/locale/impact.pot dashboard.py pages impact
+	$(VENV)/bin/pybabel update -i impact/locale/impact.pot -d impact/locale -D impact --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 # Remove the default SQLite database (the next `make run` loads the demo data again).
 clean-db:

@@ -3,9 +3,11 @@ import streamlit as st
 
 from impact.access import may_open
 from impact.i18n import _
+from impact.ui.language import apply_language, language_picker
 from impact.ui.page import visitor
 from impact.ui.session import account_sidebar
 
+apply_language()
 st.set_page_config(page_title=_("Hackathon impact dashboard"), page_icon=":material/insights:", layout="wide")
 
 engine, actor = visitor()
@@ -34,6 +36,7 @@ for section, name, title, icon in PAGES:
     sections.setdefault(section, []).append(page)
 navigation = st.navigation(sections)
 st.sidebar.caption(_("Hackathon impact dashboard: what became of the projects born in a civic hackathon."))
+language_picker()
 if engine is not None:
     account_sidebar(engine, actor)
 navigation.run()

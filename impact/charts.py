@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from impact.i18n import N_, _, format_number, format_percent
+from impact.i18n import N_, _, format_number, format_percent, language
 from impact.lifecycle import DISCONTINUED, FUNDED, IDEA, IN_DEVELOPMENT, LAUNCHED
 from impact.portfolio import DAYS_PER_MONTH
 
@@ -41,10 +41,15 @@ def status_label(status: str) -> str:
     return _(STATUS_LABELS[status])
 
 
+# Plotly's decimal and thousands separators per language, for the axes' numbers (28,000 / 28 000 / 28.000).
+SEPARATORS = {"en": ".,", "fr": ",\u202f", "de": ",."}
+
+
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(title=dict(text=_inert(title), x=0, xanchor="left"), height=height, font=FONT,
                       margin=dict(l=10, r=30, t=60, b=40), plot_bgcolor="rgba(0,0,0,0)",
-                      paper_bgcolor="rgba(0,0,0,0)", hoverlabel=dict(font_size=14))
+                      paper_bgcolor="rgba(0,0,0,0)", hoverlabel=dict(font_size=14),
+                      separators=SEPARATORS.get(language(), ".,"))
     return fig
 
 
@@ -55,14 +60,19 @@ def _log_range(values: pd.Series) -> list[float]:
     return [-0.5, math.log10(top) + 1.3]
 
 
+# A stage's conversion, said of the stage before it (one sentence each: languages inflect the stage's name).
+SHARE_OF = {"participants": N_("{share} of participants"), "ideas_submitted": N_("{share} of ideas submitted"),
+            "funded": N_("{share} of funded")}
+
+
 def funnel_figure(funnel: pd.DataFrame) -> go.Figure:
     """Horizontal bars, first stage on top, on a log axis; each labelled with its count and conversion."""
     labels = [_inert(_(label)) for label in funnel["label"]]
     texts = []
-    for row, label in zip(funnel.itertuples(), [None, *labels[:-1]]):
+    for row, previous in zip(funnel.itertuples(), [None, *funnel["stage"][:-1]]):
         text = format_number(row.projects)
-        if label is not None and not pd.isna(row.share_of_previous):
-            text += "<br>" + _("{share} of {stage}", share=format_percent(row.share_of_previous), stage=label.lower())
+        if previous in SHARE_OF and not pd.isna(row.share_of_previous):
+            text += "<br>" + _(SHARE_OF[previous], share=format_percent(row.share_of_previous))
         texts.append(text)
     # A bar of 0 cannot be drawn on a log axis; its label still says 0.
     lengths = funnel["projects"].where(funnel["projects"] > 0)

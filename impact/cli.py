@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import datetime as dt
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from impact.backup import BackupError, backup, restore
 from impact.commands import CommandError
 from impact.db import ROOT, DatabaseUnavailable, describe, make_engine
 from impact.export import csv_bytes, excel_bytes
-from impact.i18n import _
+from impact.i18n import _, best_language, set_language
 from impact.loader import LoadError, load_folder
 from impact.models import ACCOUNT_ROLES
 from impact.queries import data_version, programme_info
@@ -203,6 +204,7 @@ def _keys(engine, args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    set_language(best_language(os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")))
     args = parser().parse_args(argv)
     try:
         engine = make_engine()

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from impact import charts
-from impact.i18n import _, format_date, format_number, format_percent
+from impact.i18n import _, format_date, format_number, format_percent, language
 from impact.lifecycle import LAUNCHED
 from impact.models import ProjectNote, ReachReading, StatusEvent, Project
 from impact.portfolio import portfolio
@@ -45,15 +45,14 @@ class ReportError(RuntimeError):
 
 def report_html(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str:
     """The whole report as one HTML document."""
-    parts = [f"<h1>{_e(programme.name)}</h1>",
-             f"<p class='subtitle'>{_e(_('Impact report as of {as_of}', as_of=format_date(as_of)))}</p>"]
+    parts = [_tag("h1", programme.name),
+             _tag("p class='subtitle'", _("Impact report as of {as_of}", as_of=format_date(as_of)))]
     if programme.illustrative_note or programme.illustrative_project_count:
-        parts.append(f"<p class='notice'>{_e(_('Demo data, partly illustrative.'))} {_e(programme.illustrative_note)}"
-                     "</p>")
+        parts.append(_tag("p class='notice'", _("Demo data, partly illustrative.") + " " + programme.illustrative_note))
     charts_html: list[str] = []
 
     funnel = funnel_at(engine, programme, as_of)
-    parts.append(f"<h2>{_e(_('From ideas to launches'))}</h2>")
+    parts.append(_tag("h2", _("From ideas to launches")))
     parts.append(_table([_("Stage"), _("Count"), _("Share of the stage before"), _("Source")],
                         [[_(r.label), format_number(r.projects),
                           "" if pd.isna(r.share_of_previous) else format_percent(r.share_of_previous), r.source]
@@ -61,7 +60,7 @@ def report_html(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str
     parts.append(_chart(charts.funnel_figure(funnel), charts_html))
 
     statuses = funded_status_at(engine, programme.id, as_of)
-    parts.append(f"<h2>{_e(_('What became of the funded projects'))}</h2>")
+    parts.append(_tag("h2", _("What became of the funded projects")))
     parts.append(_table([_("Status"), _("Projects")],
                         [[charts.status_label(r.status), format_number(r.projects)] for r in statuses.itertuples()],
                         numeric=(1,)))
@@ -71,7 +70,7 @@ def report_html(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str
     parts += _launches(engine, programme, as_of)
     parts += _methodology(engine, programme, as_of)
     title = _e(_("{programme}: impact report as of {as_of}", programme=programme.name, as_of=format_date(as_of)))
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+    return (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{title}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
 
 
@@ -101,13 +100,13 @@ def report_pdf(document: str, chromium: str | None = None) -> bytes:
 
 def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, charts_html: list[str]) -> list[str]:
     latest = reach_latest(engine, programme.id, as_of)
-    parts = [f"<h2>{_e(_('Reach'))}</h2>"]
+    parts = [_tag("h2", _("Reach"))]
     if latest.empty:
-        return parts + [f"<p>{_e(_('No reach figures were recorded by {as_of}.', as_of=format_date(as_of)))}</p>"]
+        return parts + [_tag("p", _("No reach figures were recorded by {as_of}.", as_of=format_date(as_of)))]
     known = metrics(engine, programme.id).set_index("slug")
     explained = _("Cumulative totals: each project counts with its latest reading on or before the date; metrics "
                   "are never added together.")
-    parts.append(f"<p>{_e(explained)}</p>")
+    parts.append(_tag("p", explained))
     parts.append(_table([_("Metric"), _("Total"), _("Projects reporting")],
                         [[known.loc[r.metric, "label"], format_number(r.value), format_number(r.projects)]
                          for r in latest.itertuples()], numeric=(1, 2)))
@@ -117,7 +116,7 @@ def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, charts_html
         parts.append(_chart(charts.reach_figure(totals[totals["metric"] == metric],
                                                 _("{metric}: programme total", metric=label), unit), charts_html))
         top = reach_by(engine, programme.id, as_of, metric, "project", TOP).groupby("group", sort=False)["value"].last()
-        parts.append(f"<h3>{_e(_('Top projects by {metric}', metric=label))}</h3>")
+        parts.append(_tag("h3", _("Top projects by {metric}", metric=label)))
         parts.append(_table([_("Project"), label], [[name, format_number(value)] for name, value in top.items()],
                             numeric=(1,)))
     return parts
@@ -126,9 +125,9 @@ def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, charts_html
 def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> list[str]:
     table = portfolio(engine, [programme.id], as_of)
     launched = table[table["status"] == LAUNCHED].sort_values("status_since", ascending=False).head(TOP * 2)
-    parts = [f"<h2>{_e(_('Recent launches'))}</h2>"]
+    parts = [_tag("h2", _("Recent launches"))]
     if launched.empty:
-        return parts + [f"<p>{_e(_('No project was live on {as_of}.', as_of=format_date(as_of)))}</p>"]
+        return parts + [_tag("p", _("No project was live on {as_of}.", as_of=format_date(as_of)))]
     return parts + [_table([_("Project"), _("Challenge"), _("Live since")],
                            [[r.project, r.challenge, format_date(r.status_since)] for r in launched.itertuples()])]
 
@@ -149,14 +148,13 @@ def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> li
         rules.append(_("{n} of {total} project records are illustrative (invented for demonstration): {note}",
                        n=format_number(programme.illustrative_project_count),
                        total=format_number(programme.project_count), note=programme.illustrative_note))
-    parts = [f"<h2>{_e(_('Methodology and sources'))}</h2>", "<ul>",
-             *(f"<li>{_e(rule)}</li>" for rule in rules), "</ul>"]
+    parts = [_tag("h2", _("Methodology and sources")), "<ul>", *(_tag("li", rule) for rule in rules), "</ul>"]
     if programme.figures:
         parts.append(_table([_("Figure"), _("Value"), _("Source"), _("Note")],
                             [[f.label, format_number(f.value), f.source, f.note] for f in programme.figures],
                             numeric=(1,)))
     made = _("Made on {today} by the hackathon impact dashboard.", today=format_date(dt.date.today()))
-    parts.append(f"<p class='subtitle'>{_e(made)}</p>")
+    parts.append(_tag("p class='subtitle'", made))
     return parts
 
 
@@ -165,6 +163,11 @@ def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> li
 
 def _e(text: object) -> str:
     return html.escape(str(text))
+
+
+def _tag(opening: str, text: object) -> str:
+    """An element holding text, escaped: _tag("h2", "Reach") is <h2>Reach</h2>."""
+    return f"<{opening}>{_e(text)}</{opening.split()[0]}>"
 
 
 def _table(header: list[str], rows: list[list[object]], numeric: tuple[int, ...] = ()) -> str:

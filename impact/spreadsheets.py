@@ -24,7 +24,7 @@ import tomli_w
 from sqlalchemy import Engine, select
 
 from impact.dataset import PROGRAMME_PARTS
-from impact.i18n import _
+from impact.i18n import _, format_number
 from impact.loader import PROGRAMMES_FILE, EVENT_COLUMNS, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
 from impact.models import Challenge, Programme
 from impact.problems import LoadError, Problem
@@ -94,7 +94,7 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
             problems += exc.problems
             continue
         for sheet, rows in sheets:
-            where = f"{name}, {_('sheet')} {sheet}" if sheet else name
+            where = _("{file}, sheet {sheet}", file=name, sheet=sheet) if sheet else name
             problems += _add_table(out, where, Path(sheet or name).stem, rows, options)
     if out.programme_sheets:
         problems += _programmes_file(out)
@@ -171,7 +171,7 @@ def _delimiter(text: str) -> str:
 def _add_table(out: Converted, where: str, stem: str, rows: list[list[str]], options: Options) -> list[Problem]:
     if len(rows) - 1 > MAX_ROWS:
         return [Problem(where, None, None, _("has more than {n} rows; split it, or raise IMPORT_MAX_ROWS.",
-                                             n=f"{MAX_ROWS:,}"))]
+                                             n=format_number(MAX_ROWS)))]
     header = [h.strip() for h in rows[0]]
     lowered = [h.lower() for h in header]
     kind = _slug(stem).replace("-", "_")

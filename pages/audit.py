@@ -3,6 +3,7 @@ import streamlit as st
 
 from impact import history
 from impact.i18n import _, format_number
+from impact.ui.language import date_format
 from impact.ui.page import guard_page
 
 LIMIT = 1000
@@ -16,8 +17,8 @@ action_name = action.selectbox(_("Action"), history.audit_actions(source.engine)
                                placeholder=_("Any action"), key="audit_action")
 subject_text = subject.text_input(_("About (contains)"), key="audit_subject", placeholder="project corona-school")
 since_column, until_column = st.columns(2)
-since = since_column.date_input(_("From"), value=None, format="YYYY-MM-DD", key="audit_since")
-until = until_column.date_input(_("Until"), value=None, format="YYYY-MM-DD", key="audit_until")
+since = since_column.date_input(_("From"), value=None, format=date_format(), key="audit_since")
+until = until_column.date_input(_("Until"), value=None, format=date_format(), key="audit_until")
 entries = history.audit_log(source.engine, actor_text, action_name or "", subject_text, since, until, limit=LIMIT)
 st.caption(_("{n} entries shown (at most {limit}; narrow the filters to see older ones).",
              n=format_number(len(entries)), limit=format_number(LIMIT)))

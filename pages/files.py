@@ -10,7 +10,7 @@ from impact.export import csv_bytes
 from impact.i18n import _, format_number
 from impact.problems import LoadError
 from impact.ui import data
-from impact.ui.page import guard_page
+from impact.ui.page import bold, guard_page
 
 source, actor = guard_page("files")
 engine = source.engine
@@ -50,7 +50,7 @@ with import_tab:
                          column_config={"file": _("File"), "row": _("Row"), "column": _("Column"),
                                         "message": _("What to fix")})
         else:
-            st.markdown(f"**{_('The import would')}**")
+            st.markdown(bold(_("The import would")))
             cells = st.columns(5)
             for cell, (label, value) in zip(cells, [
                     (_("Add projects"), preview.projects), (_("Update projects"), preview.updated),
@@ -80,7 +80,7 @@ with export_tab:
     right.download_button(_("Data set (Excel workbook)"), lambda: dataset.dataset(engine).workbook_bytes(),
                           file_name="impact-data.xlsx", icon=":material/table:",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.markdown(f"**{_('360Giving grants file')}**")
+    st.markdown(bold(_("360Giving grants file")))
     with st.form("grants"):
         prefix = st.text_input(_("Your 360Giving prefix"), placeholder="360G-examplefoundation")
         funder_id = st.text_input(_("Funding organisation's identifier (org-id)"), placeholder="GB-CHC-1234567")

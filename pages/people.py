@@ -7,7 +7,8 @@ from impact import admin
 from impact.commands import CommandError
 from impact.i18n import _
 from impact.ui import data
-from impact.ui.page import guard_page, plain
+from impact.ui.language import date_format
+from impact.ui.page import bold, guard_page, plain
 
 source, actor = guard_page("people")
 engine = source.engine
@@ -37,10 +38,10 @@ with accounts_tab:
     accounts = admin.accounts(engine)
     st.dataframe(accounts, hide_index=True, width="stretch", column_config={
         "email": _("Email"), "role": _("Role"), "disabled": _("Disabled"), "programmes": _("Programmes (funders)"),
-        "created_at": st.column_config.DatetimeColumn(_("Created"), format="YYYY-MM-DD"), "created_by": _("By")})
+        "created_at": st.column_config.DatetimeColumn(_("Created"), format=date_format()), "created_by": _("By")})
     add, change = st.columns(2, gap="large")
     with add.form("add_account", clear_on_submit=True):
-        st.markdown(f"**{_('Add an account')}**")
+        st.markdown(bold(_("Add an account")))
         email = st.text_input(_("Email"), key="new_email")
         role = st.radio(_("Role"), ["funder", "staff"], horizontal=True, key="new_role")
         granted = st.multiselect(_("Programmes a funder reads"), list(programme_names), format_func=programme_names.get,
@@ -52,7 +53,7 @@ with accounts_tab:
             attempt(admin.add_account, _("Account {email} added.", email=plain(email)), email=email, role=role,
                     password=password or None, programmes=granted)
     with change.form("change_account"):
-        st.markdown(f"**{_('Change an account')}**")
+        st.markdown(bold(_("Change an account")))
         email = st.selectbox(_("Account"), list(accounts["email"]), key="change_email")
         granted = st.multiselect(_("Programmes (funders)"), list(programme_names), format_func=programme_names.get,
                                  key="change_programmes")
@@ -74,21 +75,21 @@ with keys_tab:
         st.code(link, language=None)
     issue, revoke = st.columns(2, gap="large")
     with issue.form("issue_key"):
-        st.markdown(f"**{_('Issue a key')}**")
+        st.markdown(bold(_("Issue a key")))
         slug = st.text_input(_("Project (its link name, as in ?project=…)"), key="key_project")
         expires = st.date_input(_("Expires after (optional)"), value=None, min_value=dt.date.today(),
-                                format="YYYY-MM-DD", key="key_expires")
+                                format=date_format(), key="key_expires")
         if st.form_submit_button(_("Issue key"), icon=":material/key:"):
             attempt(admin.issue_key, _("Key issued."), project_slug=slug.strip(), expires_on=expires)
     keys = admin.update_keys(engine)
     active = keys[keys["state"] == "active"]
     with revoke.form("revoke_key"):
-        st.markdown(f"**{_('Revoke a key')}**")
+        st.markdown(bold(_("Revoke a key")))
         labels = {k: f"{p} · {h}" for k, p, h in zip(active["id"], active["project"], active["hint"])}
         key_id = st.selectbox(_("Active key"), list(labels), format_func=labels.get, key="revoke_id")
         if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
             attempt(admin.revoke_key, _("Key revoked; it no longer opens the update page."), key_id=int(key_id))
     st.dataframe(keys, hide_index=True, width="stretch", column_config={
         "id": _("No."), "project": _("Project"), "hint": _("Key starts"),
-        "created_at": st.column_config.DatetimeColumn(_("Issued"), format="YYYY-MM-DD"), "created_by": _("By"),
+        "created_at": st.column_config.DatetimeColumn(_("Issued"), format=date_format()), "created_by": _("By"),
         "expires_on": st.column_config.DateColumn(_("Expires")), "state": _("State")})

@@ -7,6 +7,7 @@ from impact import editing
 from impact.commands import CommandError
 from impact.i18n import _
 from impact.ui import data
+from impact.ui.language import date_format
 from impact.ui.page import guard_page, plain
 
 NEW = ""  # the pickers' entry for something new
@@ -58,8 +59,8 @@ with programme_tab:
         country = left.text_input(_("Country (two letters)"), value=current.get("country") or "", max_chars=2)
         silent = right.number_input(_("Silent after (days without an approved update)"), min_value=1,
                                     value=current.get("silent_after_days", 90))
-        starts_on = left.date_input(_("Starts on"), value=current.get("starts_on"), format="YYYY-MM-DD")
-        ends_on = right.date_input(_("Ends on"), value=current.get("ends_on"), format="YYYY-MM-DD")
+        starts_on = left.date_input(_("Starts on"), value=current.get("starts_on"), format=date_format())
+        ends_on = right.date_input(_("Ends on"), value=current.get("ends_on"), format=date_format())
         description = st.text_area(_("Description"), value=current.get("description", ""))
         illustrative = st.text_area(_("Note on illustrative data (empty for real data)"),
                                     value=current.get("illustrative_note", ""))

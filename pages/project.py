@@ -4,7 +4,7 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_project, guard_page, plain, show_text
+from impact.ui.page import bold, choose_as_of, choose_project, guard_page, plain, show_text
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -23,7 +23,7 @@ with left:
     if project.summary:
         show_text(project.summary)
     if project.team:
-        st.markdown(f"**{_('Team')}**")
+        st.markdown(bold(_("Team")))
         show_text(project.team)
     if project.website.lower().startswith(("http://", "https://")):
         st.link_button(_("Website"), project.website, icon=":material/open_in_new:")

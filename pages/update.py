@@ -11,6 +11,7 @@ from impact.charts import status_label
 from impact.lifecycle import STATUSES
 from impact.i18n import _, format_date
 from impact.ui import data
+from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, plain
 from impact.ui.session import sign_in_with_key
 
@@ -69,7 +70,7 @@ today = dt.date.today()
 status_tab, reach_tab, update_tab = st.tabs([_("Status"), _("Reach figure"), _("Update")])
 with status_tab, st.form("status_form", clear_on_submit=False):
     status = st.selectbox(_("New status"), choice.options, format_func=status_label, key="new_status")
-    since = st.date_input(_("From"), value=today, max_value=today, format="YYYY-MM-DD", key="status_date")
+    since = st.date_input(_("From"), value=today, max_value=today, format=date_format(), key="status_date")
     note = st.text_area(_("Note"), key="status_note", max_chars=commands.MAX_NOTE_LENGTH,
                         help=_("Needed for: {statuses}.", statuses=", ".join(map(status_label, choice.note_needed)))
                         if choice.note_needed else None)
@@ -83,7 +84,7 @@ with reach_tab, st.form("reach_form"):
         st.info(_("This programme has no reach metrics yet."), icon=":material/info:")
     labels = dict(zip(metrics["slug"], metrics["label"] + " (" + metrics["unit"] + ")"))
     metric = st.selectbox(_("Metric"), list(labels), format_func=labels.get, key="reading_metric")
-    as_of = st.date_input(_("As of"), value=today, max_value=today, format="YYYY-MM-DD", key="reading_date")
+    as_of = st.date_input(_("As of"), value=today, max_value=today, format=date_format(), key="reading_date")
     value = st.number_input(_("Total so far"), min_value=0, step=1, value=None, key="reading_value",
                             help=_("The running total on that date, not the increase since the last figure."))
     note = st.text_area(_("Note"), key="reading_note", max_chars=commands.MAX_NOTE_LENGTH,
@@ -123,7 +124,7 @@ if actor.role == STAFF:
                                               format_func=status_label)
                 else:
                     new_value = st.number_input(_("Total so far"), min_value=0, step=1, value=int(old["value"]))
-                day = st.date_input(_("Date"), value=old["effective"], max_value=today, format="YYYY-MM-DD")
+                day = st.date_input(_("Date"), value=old["effective"], max_value=today, format=date_format())
                 why = st.text_area(_("What was wrong (required)"), max_chars=commands.MAX_NOTE_LENGTH)
                 if st.form_submit_button(_("Record correction"), icon=":material/edit:"):
                     if old["kind"] == "status":

@@ -22,8 +22,9 @@ from impact.queries import ProgrammeInfo, data_version
 from impact.schema import ensure_schema
 from impact.ui import data
 from impact.ui.data import Source
+from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
-from impact.ui.text import plain, show_text  # noqa: F401 (the pages import them from here)
+from impact.ui.text import bold, plain, show_text  # noqa: F401 (the pages import them from here)
 from impact.values import date
 
 
@@ -61,6 +62,7 @@ def guard_page(page: str) -> tuple[Source, Actor]:
     (a name in impact.access.PAGES); return the database at its current data version and the visitor. Otherwise
     explain and stop, drawing nothing of the page."""
     _use_the_entry_navigation()
+    apply_language()
     engine = None
     try:
         engine = _engine(database_url())
@@ -136,7 +138,7 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
             day = today
         st.session_state["as_of"] = min(day, today)
     as_of = st.sidebar.date_input(_("As of"), min_value=EARLIEST_DATE, max_value=today, key="as_of",
-                                  format="YYYY-MM-DD",
+                                  format=date_format(),
                                   help=_("Everything on this page is shown as it stood at the end of this day."))
     st.query_params["as_of"] = as_of.isoformat()
     if programme.starts_on and as_of < programme.starts_on:

@@ -17,3 +17,8 @@ def plain(text: str) -> str:
 def show_text(text: str) -> None:
     """Text that users wrote, shown as text."""
     st.markdown(plain(text))
+
+
+def bold(text: str) -> str:
+    """Interface text (never user text) in bold markdown."""
+    return f"**{text}**"
