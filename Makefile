@@ -10,7 +10,7 @@ run: $(VENV)/.runtime
 	$(PY) -m impact demo --if-empty
 	$(PY) -m streamlit run dashboard.py --server.address localhost --server.port $(PORT)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.package-lock.json
 	$(PY) -m pytest
 
 # Rewrite the demo CSV files after changing data/demo/build.py.
@@ -32,6 +32,10 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
+
+# axe-core for the accessibility check in the browser tests (from the npm registry, pinned in package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt

@@ -6,7 +6,8 @@ from impact import charts, report
 from impact.access import may_download_report
 from impact.i18n import _, format_date, format_number, format_percent
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_pending, choose_programme, guard_page, illustrative_notice, plain
+from impact.ui.page import (chart_data, choose_as_of, choose_pending, choose_programme, guard_page,
+                            illustrative_notice, plain)
 
 source, actor = guard_page("overview")
 programme = choose_programme(source, actor)
@@ -33,6 +34,8 @@ left.plotly_chart(charts.funnel_figure(funnel), config={"displayModeBar": False}
 left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays visible; the labels give "
                "the counts."))
 right.plotly_chart(charts.status_figure(statuses), config={"displayModeBar": False})
+chart_data(statuses.assign(status=statuses["status"].map(charts.status_label)),
+           {"status": _("Status"), "projects": _("Funded projects")}, right)
 
 challenges = data.challenge_funnel(source, programme, as_of, pending)
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):

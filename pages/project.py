@@ -4,7 +4,7 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import bold, choose_as_of, choose_project, guard_page, plain, show_text
+from impact.ui.page import bold, chart_data, choose_as_of, choose_project, guard_page, plain, show_text
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -65,3 +65,4 @@ for index, (metric, readings) in enumerate(reach.groupby("metric", sort=False)):
         columns = st.columns(2, gap="large")
     columns[index % 2].plotly_chart(charts.reach_figure(readings, readings["label"].iloc[0],
                                                         readings["unit"].iloc[0]), config={"displayModeBar": False})
+    chart_data(readings, {"as_of": _("Date"), "value": readings["label"].iloc[0]}, columns[index % 2])

@@ -4,7 +4,8 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_pending, choose_programme, guard_page, illustrative_notice, plain
+from impact.ui.page import (chart_data, choose_as_of, choose_pending, choose_programme, guard_page,
+                            illustrative_notice, plain)
 
 TOP_GROUPS = 10
 
@@ -42,6 +43,7 @@ st.plotly_chart(
                         units[metric]),
     config={"displayModeBar": False},
 )
+chart_data(totals[totals["metric"] == metric], {"as_of": _("Date"), "value": labels[metric]})
 
 by = st.segmented_control(_("Break down by"), ["project", "challenge"], default="project", key="reach_by",
                           format_func=lambda b: _("Project") if b == "project" else _("Challenge")) or "project"

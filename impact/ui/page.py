@@ -161,6 +161,12 @@ def choose_pending(actor: Actor) -> bool:
     return pending
 
 
+def chart_data(frame: pd.DataFrame, columns: dict[str, str], container=st) -> None:
+    """A chart's data as a table under it (its text alternative): `columns` maps the frame's columns to labels."""
+    with container.expander(_("The data of this chart")):
+        st.dataframe(frame[list(columns)].rename(columns=columns), hide_index=True, width="stretch")
+
+
 def illustrative_notice(programme: ProgrammeInfo) -> None:
     """Say plainly which data are illustrative, on every page that shows them."""
     if programme.illustrative_note or programme.illustrative_project_count:

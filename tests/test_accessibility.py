@@ -1,0 +1,45 @@
+"""Every page checked by axe-core (from the npm registry, injected into the page by Playwright) in a real browser:
+no serious or critical finding against WCAG 2.1 A and AA."""
+import os
+
+import pytest
+from playwright.sync_api import expect
+
+from impact.access import PAGES
+from tests.conftest import ROOT
+from tests.servers import sign_in, streamlit_server
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def axe():
+    if not AXE.exists():
+        message = "axe-core is not installed (npm ci)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; .ci/run installs it")
+        pytest.skip(message)
+    return AXE.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(demo_url, accounts):
+    if "postgresql" in demo_url:
+        pytest.skip("the markup does not depend on the database; checked once, on SQLite")
+    with streamlit_server(demo_url) as base:
+        yield base
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_serious_accessibility_finding(server, axe, page, name):
+    page.goto(f"{server}/{name}?programme=wirvsvirus-2020&project=corona-school&as_of=2021-04-30")
+    if name not in ("overview", "reach", "update"):
+        sign_in(page)
+    expect(page.get_by_test_id("stMain").get_by_role("heading").first).to_be_visible()
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    page.add_script_tag(content=axe)
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    findings = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"][:3]])
+                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert findings == []
