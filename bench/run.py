@@ -33,13 +33,16 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a se
 import pandas as pd  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from impact import history  # noqa: E402
 from impact import portfolio as portfolio_queries  # noqa: E402
 from impact import queries  # noqa: E402
+from impact.access import STAFF, Actor  # noqa: E402
 from impact.db import make_engine, writing  # noqa: E402
 from impact.lifecycle import FUNDED_OR_LATER  # noqa: E402
 from impact.loader import load_folder  # noqa: E402
 from impact.models import Project, ReachReading, StatusEvent  # noqa: E402
 from impact.schema import ensure_schema  # noqa: E402
+from impact.ui.session import ACTOR  # noqa: E402
 
 SCALES = {
     "default": dict(projects=10_000, events=100_000, readings=1_000_000, programmes=5, metrics=3),
@@ -47,7 +50,8 @@ SCALES = {
 }
 AS_OF = dt.date(2026, 6, 30)
 RESULTS = ROOT / "bench" / "results"
-PAGES = ("overview", "reach", "portfolio", "project", "compare", "survival")
+PAGES = ("overview", "reach", "portfolio", "project", "compare", "survival", "silent", "review")
+BENCH_STAFF = Actor(STAFF, "bench")
 
 
 # --- the data set ---------------------------------------------------------------------------------------
@@ -181,6 +185,9 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
             portfolio_queries.comparison(engine, everything, AS_OF))),
         "survival": ("pages/survival.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             portfolio_queries.survival_curve(portfolio_queries.funded_lifetimes(engine, info.id, AS_OF)))),
+        "silent": ("pages/silent.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
+            portfolio_queries.portfolio(engine, [info.id], AS_OF), history.contacts(engine, info.id))),
+        "review": ("pages/review.py", {}, lambda: history.review_queue(engine)),
     }
 
 
@@ -193,6 +200,8 @@ def naive(engine, page: str, programme: str, project: str) -> object:
     """What a typical Streamlit tutorial app does: read whole tables into pandas and compute there."""
     tables = {name: pd.read_sql_table(name, engine) for name in
               ("programmes", "projects", "status_events", "reach_readings", "metrics")}
+    if page == "review":
+        return [tables[name][tables[name]["review_state"] == "pending"] for name in ("status_events", "reach_readings")]
     programme_id = tables["programmes"].set_index("slug").loc[programme, "id"]
     projects = tables["projects"]
     events = tables["status_events"].merge(projects[["id", "programme_id"]], left_on="project_id", right_on="id")
@@ -210,7 +219,7 @@ def naive(engine, page: str, programme: str, project: str) -> object:
         return len(funded), len(launched), current[current.index.isin(funded.index)].value_counts()
     mine_readings = readings[readings["project_id"].isin(projects[projects["programme_id"] == programme_id]["id"])]
     latest = mine_readings.sort_values(["as_of", "recorded_at"]).groupby(["project_id", "metric_id"]).last()
-    if page == "portfolio":
+    if page in ("portfolio", "silent"):
         return current, latest, mine.groupby("project_id")["recorded_at"].max()
     # reach: every project's latest reading carried forward to every date, summed per metric
     wide = mine_readings.pivot_table(index="as_of", columns=["metric_id", "project_id"], values="value",
@@ -222,14 +231,18 @@ def naive(engine, page: str, programme: str, project: str) -> object:
 
 
 def run_page(path: str, params: dict):
+    """The page run as a staff member (who may open every page and sees every programme)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / path), default_timeout=600)
+    at.session_state[ACTOR] = BENCH_STAFF
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
     if at.exception:
         raise RuntimeError(f"{path} failed: {at.exception[0].message}")
+    if any("sign in" in w.value or "not open to your account" in w.value for w in at.warning):
+        raise RuntimeError(f"{path} refused the benchmark's staff visitor; nothing was measured")
     return at
 
 
