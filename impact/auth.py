@@ -75,7 +75,8 @@ def sign_in(engine: Engine, email: str, password: str, client: str = "") -> Acto
     _refuse_if_locked(engine, scopes)
     with engine.connect() as conn:
         account = conn.execute(select(Account).where(Account.email == email)).first()
-    if account is None or account.disabled or not _password_matches(account.password_hash, password):
+    matches = _password_matches(account.password_hash if account else None, password)  # equal work either way
+    if account is None or account.disabled or not matches:
         _failed(engine, scopes)
         raise SignInError(_("That email and password do not match an active account. Check both and try again."))
     _forget(engine, scopes[0])  # the account's count; a client's count only ages out, so one good key or

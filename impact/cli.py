@@ -238,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     except (DatabaseUnavailable, LoadError, BackupError, CommandError, report.ReportError) as exc:
         print(exc, file=sys.stderr)
         return 1
+    except OSError as exc:  # a file or folder that cannot be read or written
+        print(_("{path}: {reason}. Check the path and its permissions.", path=exc.filename or "",
+                reason=exc.strerror or exc), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -30,8 +30,9 @@ PROJECT_FIELDS = ("name", "team", "summary", "website", "contact_email", "fundin
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 
 
-def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any]) -> None:
-    """Create the programme with this slug, or change it to read exactly as given."""
+def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], create: bool = False) -> None:
+    """Change the programme with this slug to read exactly as given; with `create`, make a new one (refused if the
+    slug is taken, so that a new programme never overwrites another)."""
     check_staff(actor)
     programme = {key: value for key, value in programme.items() if value is not None}
     problems = check_programme(_("The programme"), programme)
@@ -41,6 +42,9 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any]) -> N
         raise CommandError(_("Nothing was saved; fix these and save again:") + "".join(f"\n- {p}" for p in problems))
     with write_session(engine) as session, session.begin():
         row = session.scalar(select(Programme).where(Programme.slug == programme["slug"]).with_for_update())
+        if create and row is not None:
+            raise CommandError(_("There is already a programme '{slug}'; give the new one another link name.",
+                                 slug=programme["slug"]))
         before = _programme_record(session, row) if row else None
         if row is None:
             row = Programme(slug=programme["slug"])
@@ -56,8 +60,9 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any]) -> N
 
 
 def save_project(engine: Engine, actor: Actor, programme_slug: str, slug: str, challenge: str = "",
-                 **fields: Any) -> None:
-    """Create the project with this slug in the programme, or change its details (PROJECT_FIELDS)."""
+                 create: bool = False, **fields: Any) -> None:
+    """Change the details (PROJECT_FIELDS) of the project with this slug; with `create`, add a new project to the
+    programme (refused if the slug is taken)."""
     check_staff(actor)
     values = _project_values(slug, fields)
     with write_session(engine) as session, session.begin():
@@ -72,6 +77,9 @@ def save_project(engine: Engine, actor: Actor, programme_slug: str, slug: str, c
                 raise CommandError(_("{programme} has no challenge '{challenge}'.", programme=programme.name,
                                      challenge=challenge))
         row = session.scalar(select(Project).where(Project.slug == slug).with_for_update())
+        if create and row is not None:
+            raise CommandError(_("There is already a project '{slug}'; give the new one another link name.",
+                                 slug=slug))
         if row is not None and row.programme_id != programme.id:
             raise CommandError(_("The project '{slug}' belongs to another programme; a project keeps its programme.",
                                  slug=slug))

@@ -63,9 +63,11 @@ def review_queue(engine: Engine) -> pd.DataFrame:
                    .join(Project, Project.id == pending.c.project_id).join(Programme, Programme.id == Project.programme_id)
                    .order_by(pending.c.recorded_at), ENTRY_COLUMNS + ["slug", "project", "programme"])
     frame = _dated(frame)
-    frame["previous"] = [_previous(engine, row) for row in frame.itertuples()]
+    frame["previous"] = pd.Series([_previous(engine, row) for row in frame.itertuples()], index=frame.index,
+                                  dtype=object)
     previous_value = pd.to_numeric(frame["previous"].where(frame["kind"] == "reading"), errors="coerce")
-    frame["lower"] = (frame["kind"] == "reading") & (frame["value"] < previous_value)
+    lower = (frame["kind"] == "reading") & (frame["value"].astype("Float64") < previous_value)
+    frame["lower"] = lower.fillna(False).astype(bool)  # no earlier approved reading: not lower
     return frame
 
 

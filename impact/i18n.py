@@ -38,9 +38,10 @@ def language() -> str:
 def best_language(accepted: Optional[str]) -> str:
     """The first supported language in a browser locale ("fr-FR"), an Accept-Language list or $LANG ("de_DE.UTF-8");
     English when none is supported."""
-    for code in re.findall(r"[A-Za-z]{2,3}(?=[-_.;,]|$)", accepted or ""):
-        if code.lower() in LANGUAGES:
-            return code.lower()
+    for entry in re.split(r"[,:]", accepted or ""):  # a list ("es-ES,fr;q=0.8") or $LANGUAGE ("de:en")
+        code = re.split(r"[-_.;@]", entry.strip())[0].lower()  # the language, never the region ("es-DE")
+        if code in LANGUAGES:
+            return code
     return "en"
 
 

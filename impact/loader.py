@@ -221,7 +221,7 @@ class _Checker:
                 continue
             if funding is None:
                 continue
-            project = {**line, "illustrative": illustrative, "funding_amount": funding}
+            project = {**line, "illustrative": illustrative, "funding_amount": funding, "_columns": set(line)}
             if slug in self.stored:
                 self._update(project)
             else:
@@ -232,9 +232,10 @@ class _Checker:
         """A stored project named again: the details the file gives that differ update it; else it is unchanged."""
         stored = self.session.execute(select(Project).where(Project.slug == project["slug"])).scalar_one()
         challenge = self.session.scalar(select(Challenge.slug).where(Challenge.id == stored.challenge_id)) or ""
-        given = {column: project[column] for column in UPDATABLE if column in project}
-        given["illustrative"] = project["illustrative"]
-        given["funding_amount"] = project["funding_amount"] or None
+        # Only the columns the file has: a file without funding columns leaves the funding as it is.
+        given = {column: project[column] for column in UPDATABLE if column in project["_columns"]}
+        if "funding_amount" in given:
+            given["funding_amount"] = None if given["funding_amount"] == "" else given["funding_amount"]
         current = {column: getattr(stored, column) for column in UPDATABLE if column != "challenge"}
         current["challenge"] = challenge
         changed = {column: value for column, value in given.items() if value != current.get(column)}
@@ -474,7 +475,7 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
             "challenge_id": challenge_ids.get((p["programme"], p.get("challenge", ""))), "name": p["name"],
             "team": p.get("team", ""), "summary": p.get("summary", ""), "website": p.get("website", ""),
             "source": p.get("source", ""), "illustrative": p["illustrative"],
-            "contact_email": p.get("contact_email", ""), "funding_amount": p["funding_amount"] or None,
+            "contact_email": p.get("contact_email", ""), "funding_amount": None if p["funding_amount"] == "" else p["funding_amount"],
             "funding_currency": p.get("funding_currency", ""), "funder": p.get("funder", ""),
         } for p in batch.projects])
     projects = {slug: (pid, prog) for slug, pid, prog in session.execute(

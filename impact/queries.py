@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
-from impact.i18n import N_
+from impact.i18n import N_, _
 from impact.lifecycle import DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
 from impact.models import (
     AuditEntry,
@@ -32,7 +32,12 @@ from impact.models import (
 
 PARTICIPANTS = "participants"
 IDEAS_SUBMITTED = "ideas_submitted"
-NO_CHALLENGE = "(no challenge)"
+NO_CHALLENGE = N_("(no challenge)")
+
+
+def no_challenge(name: str) -> str:
+    """A challenge's name for display: the stand-in for projects without one in the visitor's language."""
+    return _(NO_CHALLENGE) if name == NO_CHALLENGE else name
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from impact import charts
-from impact.i18n import _, format_date, format_number, format_percent, language
+from impact.i18n import _, format_date, format_number, format_percent, language, set_language
 from impact.lifecycle import LAUNCHED
 from impact.models import ProjectNote, ReachReading, StatusEvent, Project
 from impact.portfolio import portfolio
-from impact.queries import ProgrammeInfo, funded_status_at, funnel_at, metrics, reach_by, reach_latest, reach_totals
+from impact.queries import ProgrammeInfo, no_challenge, funded_status_at, funnel_at, metrics, reach_by, reach_latest, reach_totals
 
 TOP = 5
 PDF_TIMEOUT_S = 120
@@ -55,7 +55,7 @@ def report_html(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str
     parts.append(_tag("h2", _("From ideas to launches")))
     parts.append(_table([_("Stage"), _("Count"), _("Share of the stage before"), _("Source")],
                         [[_(r.label), format_number(r.projects),
-                          "" if pd.isna(r.share_of_previous) else format_percent(r.share_of_previous), r.source]
+                          "" if pd.isna(r.share_of_previous) else format_percent(r.share_of_previous), _(r.source)]
                          for r in funnel.itertuples()], numeric=(1, 2)))
     parts.append(_chart(charts.funnel_figure(funnel), charts_html))
 
@@ -72,6 +72,13 @@ def report_html(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str
     title = _e(_("{programme}: impact report as of {as_of}", programme=programme.name, as_of=format_date(as_of)))
     return (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{title}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def report_html_in(language_code: str, engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str:
+    """report_html in this language: a download button makes its file in another thread, where the page's language
+    is not set."""
+    set_language(language_code)
+    return report_html(engine, programme, as_of)
 
 
 def report_pdf(document: str, chromium: str | None = None) -> bytes:
@@ -129,7 +136,8 @@ def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> list[
     if launched.empty:
         return parts + [_tag("p", _("No project was live on {as_of}.", as_of=format_date(as_of)))]
     return parts + [_table([_("Project"), _("Challenge"), _("Live since")],
-                           [[r.project, r.challenge, format_date(r.status_since)] for r in launched.itertuples()])]
+                           [[r.project, no_challenge(r.challenge), format_date(r.status_since)]
+                            for r in launched.itertuples()])]
 
 
 def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> list[str]:

@@ -24,6 +24,7 @@ import tomli_w
 from sqlalchemy import Engine, select
 
 from impact.dataset import PROGRAMME_PARTS
+from impact.export import restore
 from impact.i18n import _, format_number
 from impact.loader import PROGRAMMES_FILE, EVENT_COLUMNS, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
 from impact.models import Challenge, Programme
@@ -146,7 +147,10 @@ def _csv_rows(name: str, content: bytes, options: Options) -> list[list[str]]:
         raise LoadError([Problem(name, None, None, _("is not a text file (CSV) or an Excel workbook."))])
     text = _decode(content, options.encoding)
     delimiter = options.delimiter or _delimiter(text)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise LoadError([Problem(name, None, None, _("cannot be read as CSV ({error}).", error=exc))]) from None
 
 
 def _decode(content: bytes, encoding: Optional[str]) -> str:
@@ -176,7 +180,8 @@ def _add_table(out: Converted, where: str, stem: str, rows: list[list[str]], opt
     lowered = [h.lower() for h in header]
     kind = _slug(stem).replace("-", "_")
     if kind in PROGRAMME_SHEETS:
-        out.programme_sheets[kind] = [dict(zip(lowered, row)) for row in rows[1:] if any(row)]
+        out.programme_sheets[kind] = [dict(zip(lowered, (restore(cell) for cell in row))) for row in rows[1:]
+                                      if any(row)]
         out.origin[PROGRAMMES_FILE] = where
         return []
     if all(h in lowered for h in DEVPOST_HEADERS):
@@ -310,6 +315,15 @@ def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Option
 
 def _programmes_file(out: Converted) -> list[Problem]:
     """programmes.toml from an exported workbook's programmes, figures, challenges and metrics sheets."""
+    try:
+        return _programme_tables(out)
+    except ValueError as exc:  # a date or number the sheet holds as text the file format cannot take
+        return [Problem(out.origin[PROGRAMMES_FILE], None, None, _(
+            "cannot be read as the dashboard's programme sheets ({reason}); dates are written 2021-04-23 and "
+            "figures as whole numbers.", reason=exc))]
+
+
+def _programme_tables(out: Converted) -> list[Problem]:
     tables = []
     for row in out.programme_sheets.get("programmes", []):
         table = {k: v for k, v in row.items() if v != "" and k in PROGRAMME_COLUMNS}

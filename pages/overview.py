@@ -1,10 +1,13 @@
 """Overview: the funnel from participants to launched projects, and what became of the funded ones."""
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from impact import charts, report
 from impact.access import may_download_report
-from impact.i18n import _, format_date, format_number, format_percent
+from impact.i18n import _, format_date, format_number, format_percent, language
+from impact.queries import no_challenge
 from impact.ui import data
 from impact.ui.page import (chart_data, choose_as_of, choose_pending, choose_programme, guard_page,
                             illustrative_notice, plain)
@@ -22,9 +25,9 @@ pending = choose_pending(actor)
 funnel = data.funnel(source, programme, as_of, pending)
 for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
     column.metric(plain(_(row.label)), format_number(row.projects),
-                  help=_("Source: {source}", source=plain(row.source)))
+                  help=_("Source: {source}", source=plain(_(row.source))))
     if pd.isna(row.share_of_previous):
-        column.caption(_("Source: {source}", source=plain(row.source)))
+        column.caption(_("Source: {source}", source=plain(_(row.source))))
     else:
         column.caption(_("{share} of the stage before", share=format_percent(row.share_of_previous)))
 
@@ -38,6 +41,7 @@ chart_data(statuses.assign(status=statuses["status"].map(charts.status_label)),
            {"status": _("Status"), "projects": _("Funded projects")}, right)
 
 challenges = data.challenge_funnel(source, programme, as_of, pending)
+challenges = challenges.assign(challenge=challenges["challenge"].map(no_challenge))
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
     st.plotly_chart(charts.challenge_funnel_figure(challenges), config={"displayModeBar": False})
     with st.expander(_("Funnel per challenge as a table")):
@@ -62,8 +66,8 @@ if may_download_report(actor):
     name = f"report-{programme.slug}-{as_of}"
     left, right = st.columns(2)
     left.download_button(_("Download the report (HTML, works offline)"), icon=":material/download:",
-                         data=lambda: report.report_html(source.engine, programme, as_of), file_name=f"{name}.html",
-                         mime="text/html")
+                         data=partial(report.report_html_in, language(), source.engine, programme, as_of),
+                         file_name=f"{name}.html", mime="text/html")
     if right.button(_("Make the report as PDF"), icon=":material/picture_as_pdf:", key="make_pdf"):
         try:
             with st.spinner(_("Printing the report…")):

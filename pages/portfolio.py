@@ -1,10 +1,13 @@
 """Portfolio: every project in one table, with its status, reach and how long it has been silent."""
+from urllib.parse import quote
+
 import streamlit as st
 
 from impact.export import csv_bytes, excel_bytes
 from impact.i18n import _, format_date, format_number
 from impact.lifecycle import STATUSES
 from impact.portfolio import select_projects
+from impact.queries import no_challenge
 from impact.charts import status_label
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, readable_programmes
@@ -29,7 +32,7 @@ left, middle, right = st.columns(3)
 statuses = left.multiselect(_("Status"), list(STATUSES), format_func=status_label, key="portfolio_status",
                             placeholder=_("All statuses"))
 challenges = middle.multiselect(_("Challenge"), sorted(table["challenge"].unique()), key="portfolio_challenge",
-                                placeholder=_("All challenges"))
+                                format_func=no_challenge, placeholder=_("All challenges"))
 silent_only = right.toggle(_("Only silent projects"), key="portfolio_silent_only")
 silent_days = right.number_input(_("Silent for more than (days)"), min_value=0, max_value=36_500, step=30,
                                  value=programme.silent_after_days, key="portfolio_silent_days",
@@ -39,7 +42,8 @@ shown = select_projects(table, statuses, challenges, silent_days if silent_only 
 
 st.caption(_("{shown} of {total} projects.", shown=format_number(len(shown)), total=format_number(len(table))))
 view = shown.assign(
-    link="project?project=" + shown["slug"],
+    link="project?project=" + shown["slug"].map(quote),
+    challenge=shown["challenge"].map(no_challenge),
     status=shown["status"].map(lambda s: status_label(s) if isinstance(s, str) else None),
 )
 st.dataframe(

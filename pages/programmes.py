@@ -9,6 +9,7 @@ from impact.i18n import _
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import guard_page, plain
+from impact.values import whole_number
 
 NEW = ""  # the pickers' entry for something new
 TABLES = {"figure": ["key", "label", "value", "source", "note"], "challenge": ["slug", "name"],
@@ -30,14 +31,22 @@ def attempt(action, done: str, **values) -> None:
     st.rerun()
 
 
+def figure_value(value) -> int | None:
+    """A figure typed in the table: a whole number (28000, or 28000.0 from a number column), else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) if float(value).is_integer() and value >= 0 else None
+    return whole_number(str(value).strip()) if value != "" else None
+
+
 def rows(frame: pd.DataFrame, kind: str) -> list[dict]:
-    """The filled rows of an edited table, as the programme table holds them."""
+    """The filled rows of an edited table, as the programme table holds them (a figure that is not a whole number
+    is passed on as written, for the checks to name)."""
     frame = frame.dropna(how="all")
     out = []
     for record in frame.to_dict("records"):
         row = {column: ("" if pd.isna(value) else value) for column, value in record.items()}
         if kind == "figure":
-            row["value"] = int(row["value"]) if row["value"] != "" and float(row["value"]).is_integer() else None
+            row["value"] = figure_value(row["value"])
         out.append(row)
     return out
 
@@ -73,7 +82,7 @@ with programme_tab:
             edited[kind] = st.data_editor(pd.DataFrame(current.get(kind, []), columns=TABLES[kind]),
                                           num_rows="dynamic", width="stretch", key=f"{kind}_{slug}")
         if st.form_submit_button(_("Save programme"), icon=":material/save:", type="primary"):
-            attempt(editing.save_programme, _("Programme saved."), programme={
+            attempt(editing.save_programme, _("Programme saved."), create=not slug, programme={
                 "slug": new_slug.strip(), "name": name, "country": country.strip().upper() or None,
                 "starts_on": starts_on, "ends_on": ends_on, "description": description,
                 "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent),
@@ -108,6 +117,7 @@ with project_tab:
         summary = st.text_area(_("Summary"), value=current.get("summary", ""))
         if st.form_submit_button(_("Save project"), icon=":material/save:", type="primary"):
             attempt(editing.save_project, _("Project {name} saved.", name=plain(name)),
-                    programme_slug=programme_slug, slug=new_slug.strip(), challenge=challenge, name=name, team=team,
+                    programme_slug=programme_slug, slug=new_slug.strip(), create=not slug, challenge=challenge,
+                    name=name, team=team,
                     website=website, contact_email=email, funding_amount=amount,
                     funding_currency=currency.strip().upper(), funder=funder, summary=summary)

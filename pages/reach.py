@@ -35,8 +35,8 @@ for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[r
     column.metric(labels[row.Index], format_number(row.value))
     column.caption(_("{n} project(s) reporting", n=format_number(row.projects)))
 
-metric = st.segmented_control(_("Metric"), list(labels), format_func=labels.get, default=list(labels)[0],
-                              key="metric") or list(labels)[0]
+# Radio buttons rather than a segmented control: its selected segment's text failed WCAG contrast in the dark theme.
+metric = st.radio(_("Metric"), list(labels), format_func=labels.get, horizontal=True, key="metric")
 totals = data.reach_totals(source, programme.id, as_of, pending)
 st.plotly_chart(
     charts.reach_figure(totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
@@ -45,8 +45,8 @@ st.plotly_chart(
 )
 chart_data(totals[totals["metric"] == metric], {"as_of": _("Date"), "value": labels[metric]})
 
-by = st.segmented_control(_("Break down by"), ["project", "challenge"], default="project", key="reach_by",
-                          format_func=lambda b: _("Project") if b == "project" else _("Challenge")) or "project"
+by = st.radio(_("Break down by"), ["project", "challenge"], key="reach_by", horizontal=True,
+              format_func=lambda b: _("Project") if b == "project" else _("Challenge"))
 groups = data.reach_by(source, programme.id, as_of, metric, by, TOP_GROUPS, pending)
 title = (_("{metric} per project", metric=labels[metric]) if by == "project"
          else _("{metric} per challenge", metric=labels[metric]))

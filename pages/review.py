@@ -1,4 +1,6 @@
 """Review queue (staff): what teams submitted, beside the project's figure it would change; approve or return."""
+from urllib.parse import quote
+
 import streamlit as st
 
 from impact import commands
@@ -31,7 +33,7 @@ def describe(kind: str, what: str, value) -> str:
 
 for entry in queue.head(SHOWN).itertuples():
     with st.container(border=True):
-        st.markdown(f"**[{plain(entry.project)}](project?project={entry.slug})** · {plain(entry.programme)}")
+        st.markdown(f"**[{plain(entry.project)}](project?project={quote(entry.slug)})** · {plain(entry.programme)}")
         submitted, before = st.columns(2)
         submitted.metric(_("Submitted"), describe(entry.kind, entry.what, entry.value),
                          help=_("Recorded by {who}", who=entry.recorded_by))

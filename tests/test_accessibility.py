@@ -1,5 +1,5 @@
-"""Every page checked by axe-core (from the npm registry, injected into the page by Playwright) in a real browser:
-no serious or critical finding against WCAG 2.1 A and AA."""
+"""Every page checked by axe-core (from the npm registry, injected into the page by Playwright) in a real browser, in
+the light and the dark theme: no serious or critical finding against WCAG 2.1 A and AA."""
 import os
 
 import pytest
@@ -31,8 +31,11 @@ def server(demo_url, accounts):
         yield base
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_accessibility_finding(server, axe, page, name):
+def test_no_serious_accessibility_finding(server, axe, browser, name, scheme):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, color_scheme=scheme)
+    page = context.new_page()
     page.goto(f"{server}/{name}?programme=wirvsvirus-2020&project=corona-school&as_of=2021-04-30")
     if name not in ("overview", "reach", "update"):
         sign_in(page)
@@ -42,4 +45,5 @@ def test_no_serious_accessibility_finding(server, axe, page, name):
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
     findings = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"][:3]])
                 for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    context.close()
     assert findings == []

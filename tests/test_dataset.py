@@ -109,3 +109,10 @@ def test_the_command_line_exports_and_refuses_to_overwrite(tiny, tmp_path, monke
     grants = pd.read_csv(tmp_path / "grants.csv", encoding="utf-8-sig")
     assert grants["Identifier"].tolist() == ["360G-tiny-a"]
     assert grants["Description"].tolist() == ["'=HYPERLINK(\"http://evil.example\")"]  # safe in a spreadsheet
+
+
+def test_a_path_that_cannot_be_written_is_one_sentence(tiny, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", tiny.url.render_as_string(hide_password=False))
+    assert main(["export", "/nonexistent-folder/data.xlsx"]) == 1
+    err = capsys.readouterr().err
+    assert "Check the path and its permissions." in err and "Traceback" not in err

@@ -135,3 +135,12 @@ def test_the_programmes_page_creates_a_project(world, monkeypatch):
     assert not at.exception
     assert at.success[0].value == "Project Project \\<C\\> saved."
     assert editing.project_details(world, "c-project")["name"] == "Project <C>"
+
+
+def test_a_new_programme_or_project_never_overwrites_one_with_the_same_slug(world):
+    with pytest.raises(CommandError, match="already a programme 'tiny'"):
+        editing.save_programme(world, STAFF, NEW | {"slug": "tiny"}, create=True)
+    with pytest.raises(CommandError, match="already a project 'a'"):
+        editing.save_project(world, STAFF, "tiny", "a", name="Another A", create=True)
+    assert info(world, "tiny").name == "Tiny hackathon"
+    assert editing.project_details(world, "a")["name"] == "Project A"

@@ -6,7 +6,7 @@ import re
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from impact.i18n import LANGUAGES, catalogue, format_date, format_number, format_percent, set_language
+from impact.i18n import LANGUAGES, best_language, catalogue, format_date, format_number, format_percent, set_language
 from tests.apptest import run
 from tests.conftest import ROOT
 
@@ -51,6 +51,13 @@ def test_numbers_and_dates_per_language(language, number, percent, small, day):
         set_language("en")
 
 
+@pytest.mark.parametrize("accepted, expected", [
+    ("fr-FR", "fr"), ("de_DE.UTF-8", "de"), ("es-ES,fr;q=0.8", "fr"), ("es-DE", "en"), ("C.UTF-8", "en"), (None, "en"),
+])
+def test_the_language_from_the_browser_or_the_environment(accepted, expected):
+    assert best_language(accepted) == expected
+
+
 def english_interface_texts() -> set[str]:
     """Messages without placeholders whose French and German differ from the English: seeing one on a French
     or German page means something was left untranslated."""
@@ -63,7 +70,7 @@ def shown_texts(at) -> list[str]:
                                   "success") for e in at.get(kind)]
     texts += [m.label for m in at.metric] + [b.label for b in at.button]
     texts += [w.label for kind in ("selectbox", "multiselect", "date_input", "text_input", "number_input", "toggle",
-                                   "segmented_control") for w in at.get(kind)]
+                                   "radio") for w in at.get(kind)]
     return texts
 
 

@@ -198,3 +198,22 @@ def test_a_changed_programme_in_a_file_is_refused(tiny, tmp_path):
     with pytest.raises(LoadError, match="programme 'tiny' already exists and differs"):
         load(tiny, tmp_path / "again", programmes__toml=TINY_PROGRAMME.replace("value = 100", "value = 120"))
     load(tiny, tmp_path / "same", programmes__toml=TINY_PROGRAMME)  # the same again is fine
+
+
+def test_a_file_without_funding_columns_leaves_the_funding_as_it_is(tiny):
+    import_files(tiny, [("projects.csv", PROJECTS.encode())], Options(), actor="test")
+    summary = import_files(tiny, [("projects.csv", b"programme,slug,name\ntiny,a,Renamed\n")], Options(), actor="t")
+    assert summary.updated == 1
+    project = stored(tiny)[0][0]
+    assert (project["name"], project["funding_amount"], project["challenge"]) == ("Renamed", 47500.5, "c1")
+
+
+def test_a_programme_sheet_with_a_text_date_is_refused_with_a_sentence(tiny):
+    book = openpyxl.Workbook()
+    book.active.title = "programmes"
+    book.active.append(["slug", "name", "starts_on"])
+    book.active.append(["new", "New", "01/02/2021"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(LoadError, match="cannot be read as the dashboard's programme sheets"):
+        import_files(tiny, [("book.xlsx", buffer.getvalue())], Options(), actor="test")

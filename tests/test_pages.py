@@ -77,8 +77,8 @@ def test_reach_shows_corona_schools_published_figures(demo_db):
 
 def test_reach_by_challenge_and_another_metric(demo_db):
     at = run("pages/reach.py", programme="wirvsvirus-2020")
-    at.button_group(key="metric").set_value("people_reached").run()
-    at.button_group(key="reach_by").set_value("challenge").run()
+    at.radio(key="metric").set_value("people_reached").run()
+    at.radio(key="reach_by").set_value("challenge").run()
     assert not at.exception
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert titles == ["People reached: programme total", "People reached per challenge"]

@@ -190,3 +190,12 @@ def test_the_import_and_export_page_makes_a_grants_file(world):
         [t for t in at.text_input if t.label == label][0].set_value(value)
     at.button(key="FormSubmitter:grants-Make the grants file").click().run()
     assert "0 funded project(s) with an amount." in at.caption[-1].value
+
+
+def test_the_queue_shows_a_first_reading_with_nothing_before_it(world):
+    engine, team, _key = world
+    commands.record_reach_reading(engine, team, team.project_id, "pupils", dt.date(2020, 5, 1), 12)
+    at = run("pages/review.py")
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["Pupils: 12", "none"]
+    assert not at.warning  # not flagged as lower
