@@ -57,7 +57,7 @@ def test_picking_another_programme(server, page):
     page.goto(server)
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("28,000")
     sign_in(page, FUNDER_EMAIL)
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Programme").click()
     page.get_by_role("option", name="Hackathon contre le Covid 2021").click()
     expect(page.get_by_test_id("stMetricValue")).to_have_text(["170", "15", "3", "1"])
     expect(page).to_have_url(re.compile(r"programme=hackathon-covid-2021"))
