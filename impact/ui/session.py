@@ -9,11 +9,12 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from impact import auth
-from impact.access import PUBLIC, Actor
-from impact.i18n import _
+from impact.access import FUNDER, PUBLIC, PUBLIC_ROLE, STAFF, TEAM, Actor
+from impact.i18n import N_, _
 from impact.ui.text import plain
 
 ACTOR = "actor"
+ROLE_LABELS = {STAFF: N_("staff"), FUNDER: N_("funder"), TEAM: N_("team"), PUBLIC_ROLE: N_("public")}
 
 
 def oidc_configured() -> bool:
@@ -54,7 +55,7 @@ def account_sidebar(engine: Engine, actor: Actor) -> None:
     """The sidebar's sign-in form, or who is signed in and a way out."""
     box = st.sidebar.container(border=True)
     if actor.signed_in:
-        box.caption(_("Signed in as {name} ({role}).", name=plain(actor.name), role=actor.role))
+        box.caption(_("Signed in as {name} ({role}).", name=plain(actor.name), role=_(ROLE_LABELS[actor.role])))
         if box.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
             st.session_state.pop(ACTOR, None)
             if oidc_configured() and st.user.is_logged_in:
