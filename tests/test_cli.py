@@ -75,3 +75,16 @@ def test_the_database_url_may_come_from_the_secrets_file(tmp_path, monkeypatch):
     assert db.database_url() == "sqlite:////tmp/from-secrets.sqlite3"
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/from-env.sqlite3")
     assert db.database_url() == "sqlite:////tmp/from-env.sqlite3"  # the environment wins
+
+
+def test_every_command_is_in_the_readme():
+    from impact.cli import parser
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    commands = parser()._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        nested = [a for a in sub._actions if a.__class__.__name__ == "_SubParsersAction"]
+        names = [f"{name} {child}" for child in nested[0].choices] if nested else [name]
+        for command in names:
+            assert f"python -m impact {command}" in readme, f"document `python -m impact {command}` in the README"
