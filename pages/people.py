@@ -4,11 +4,11 @@ import datetime as dt
 import streamlit as st
 
 from impact import admin
-from impact.commands import CommandError
 from impact.i18n import _
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import bold, guard_page, plain
+from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("people")
 engine = source.engine
@@ -16,22 +16,8 @@ programmes = data.programmes(source)
 programme_names = dict(zip(programmes["slug"], programmes["name"]))
 
 
-def attempt(action, done: str, **values) -> None:
-    """Run an admin command; on success say so after the rerun, else say what is wrong."""
-    try:
-        result = action(engine, actor, **values)
-    except (CommandError, PermissionError) as exc:
-        st.error(str(exc), icon=":material/error:")
-        return
-    st.session_state["people_done"] = done
-    if isinstance(result, admin.IssuedKey):
-        st.session_state["issued_key"] = result
-    st.rerun()
-
-
 st.title(_("Accounts and keys"))
-if message := st.session_state.pop("people_done", None):
-    st.success(message, icon=":material/check_circle:")
+done_notice()
 accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
 
 with accounts_tab:
@@ -50,7 +36,8 @@ with accounts_tab:
                                  help=_("Leave empty for an account that signs in only with your organisation's "
                                         "identity provider."))
         if st.form_submit_button(_("Add account"), icon=":material/person_add:"):
-            attempt(admin.add_account, _("Account {email} added.", email=plain(email)), email=email, role=role,
+            run_write(admin.add_account, _("Account {email} added.", email=plain(email)), engine, actor, email=email,
+                      role=role,
                     password=password or None, programmes=granted)
     with change.form("change_account"):
         st.markdown(bold(_("Change an account")))
@@ -59,11 +46,11 @@ with accounts_tab:
                                  key="change_programmes")
         disable, enable, grant = st.columns(3)
         if disable.form_submit_button(_("Disable"), icon=":material/block:"):
-            attempt(admin.set_account_disabled, _("Account disabled."), email=email, disabled=True)
+            run_write(admin.set_account_disabled, _("Account disabled."), engine, actor, email=email, disabled=True)
         if enable.form_submit_button(_("Enable"), icon=":material/check:"):
-            attempt(admin.set_account_disabled, _("Account enabled."), email=email, disabled=False)
+            run_write(admin.set_account_disabled, _("Account enabled."), engine, actor, email=email, disabled=False)
         if grant.form_submit_button(_("Set programmes"), icon=":material/lock_open:"):
-            attempt(admin.set_programmes, _("Programmes set."), email=email, programmes=granted)
+            run_write(admin.set_programmes, _("Programmes set."), engine, actor, email=email, programmes=granted)
 
 with keys_tab:
     if issued := st.session_state.pop("issued_key", None):
@@ -80,7 +67,8 @@ with keys_tab:
         expires = st.date_input(_("Expires after (optional)"), value=None, min_value=dt.date.today(),
                                 format=date_format(), key="key_expires")
         if st.form_submit_button(_("Issue key"), icon=":material/key:"):
-            attempt(admin.issue_key, _("Key issued."), project_slug=slug.strip(), expires_on=expires)
+            run_write(admin.issue_key, _("Key issued."), engine, actor, project_slug=slug.strip(), expires_on=expires,
+                      remember="issued_key")
     keys = admin.update_keys(engine)
     active = keys[keys["state"] == "active"]
     with revoke.form("revoke_key"):
@@ -88,7 +76,8 @@ with keys_tab:
         labels = {k: f"{p} · {h}" for k, p, h in zip(active["id"], active["project"], active["hint"])}
         key_id = st.selectbox(_("Active key"), list(labels), format_func=labels.get, key="revoke_id")
         if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
-            attempt(admin.revoke_key, _("Key revoked; it no longer opens the update page."), key_id=int(key_id))
+            run_write(admin.revoke_key, _("Key revoked; it no longer opens the update page."), engine, actor,
+                      key_id=int(key_id))
     st.dataframe(keys, hide_index=True, width="stretch", column_config={
         "id": _("No."), "project": _("Project"), "hint": _("Key starts"),
         "created_at": st.column_config.DatetimeColumn(_("Issued"), format=date_format()), "created_by": _("By"),

@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from impact import editing
-from impact.commands import CommandError
 from impact.i18n import _
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import guard_page, plain
+from impact.ui.writes import done_notice, run_write
 from impact.values import whole_number
 
 NEW = ""  # the pickers' entry for something new
@@ -19,16 +19,6 @@ source, actor = guard_page("programmes")
 engine = source.engine
 programmes = data.programmes(source)
 names = dict(zip(programmes["slug"], programmes["name"]))
-
-
-def attempt(action, done: str, **values) -> None:
-    try:
-        action(engine, actor, **values)
-    except (CommandError, PermissionError) as exc:
-        st.error(str(exc), icon=":material/error:")
-        return
-    st.session_state["programmes_done"] = done
-    st.rerun()
 
 
 def figure_value(value) -> int | None:
@@ -52,8 +42,7 @@ def rows(frame: pd.DataFrame, kind: str) -> list[dict]:
 
 
 st.title(_("Programmes and projects"))
-if message := st.session_state.pop("programmes_done", None):
-    st.success(message, icon=":material/check_circle:")
+done_notice()
 programme_tab, project_tab = st.tabs([_("Programme"), _("Project")])
 
 with programme_tab:
@@ -82,7 +71,7 @@ with programme_tab:
             edited[kind] = st.data_editor(pd.DataFrame(current.get(kind, []), columns=TABLES[kind]),
                                           num_rows="dynamic", width="stretch", key=f"{kind}_{slug}")
         if st.form_submit_button(_("Save programme"), icon=":material/save:", type="primary"):
-            attempt(editing.save_programme, _("Programme saved."), create=not slug, programme={
+            run_write(editing.save_programme, _("Programme saved."), engine, actor, create=not slug, programme={
                 "slug": new_slug.strip(), "name": name, "country": country.strip().upper() or None,
                 "starts_on": starts_on, "ends_on": ends_on, "description": description,
                 "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent),
@@ -116,7 +105,7 @@ with project_tab:
         funder = st.text_input(_("Funder"), value=current.get("funder", ""))
         summary = st.text_area(_("Summary"), value=current.get("summary", ""))
         if st.form_submit_button(_("Save project"), icon=":material/save:", type="primary"):
-            attempt(editing.save_project, _("Project {name} saved.", name=plain(name)),
+            run_write(editing.save_project, _("Project {name} saved.", name=plain(name)), engine, actor,
                     programme_slug=programme_slug, slug=new_slug.strip(), create=not slug, challenge=challenge,
                     name=name, team=team,
                     website=website, contact_email=email, funding_amount=amount,

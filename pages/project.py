@@ -4,7 +4,8 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import bold, chart_data, choose_as_of, choose_project, guard_page, plain, show_text
+from impact.ui.page import (bold, chart_data, choose_as_of, choose_project, guard_page, is_web_link, plain,
+                            show_text, web_links)
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -25,7 +26,7 @@ with left:
     if project.team:
         st.markdown(bold(_("Team")))
         show_text(project.team)
-    if project.website.lower().startswith(("http://", "https://")):
+    if is_web_link(project.website):
         st.link_button(_("Website"), project.website, icon=":material/open_in_new:")
 with right:
     if project.funding_amount is not None:
@@ -43,8 +44,7 @@ else:
     st.dataframe(
         history.assign(status=[charts.status_label(s) + (" " + _("(superseded)") if old else "")
                                for s, old in zip(history["status"], history["superseded"])],
-                       evidence_url=history["evidence_url"].where(
-                           history["evidence_url"].str.lower().str.startswith(("http://", "https://")), None))
+                       evidence_url=web_links(history["evidence_url"]))
         .drop(columns=["superseded"]),
         hide_index=True, width="stretch",
         column_config={

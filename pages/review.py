@@ -7,14 +7,14 @@ from impact import commands
 from impact.charts import status_label
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import guard_page, plain, show_text
+from impact.ui.page import guard_page, is_web_link, plain, show_text
+from impact.ui.writes import done_notice, run_write
 
 SHOWN = 25  # entries per page load; the oldest first
 
 source, actor = guard_page("review")
 st.title(_("Review queue"))
-if message := st.session_state.pop("reviewed", None):
-    st.success(message, icon=":material/check_circle:")
+done_notice()
 queue = data.review_queue(source)
 if queue.empty:
     st.success(_("Nothing is waiting for review."), icon=":material/done_all:")
@@ -47,7 +47,7 @@ for entry in queue.head(SHOWN).itertuples():
             st.warning(_("Lower than the approved figure before it: check the team's note."), icon=":material/flag:")
         if entry.note:
             show_text(entry.note)
-        if entry.evidence_url.lower().startswith(("http://", "https://")):
+        if is_web_link(entry.evidence_url):
             st.link_button(_("Evidence"), entry.evidence_url, icon=":material/open_in_new:")
         with st.form(f"review_{entry.kind}_{entry.id}", border=False):
             note = st.text_input(_("Note to the team (needed to return)"), key=f"note_{entry.kind}_{entry.id}")
@@ -55,10 +55,5 @@ for entry in queue.head(SHOWN).itertuples():
             approve = approve_column.form_submit_button(_("Approve"), icon=":material/check:", type="primary")
             send_back = return_column.form_submit_button(_("Return to the team"), icon=":material/undo:")
         if approve or send_back:
-            try:
-                commands.review(source.engine, actor, entry.kind, entry.id, approve=approve, note=note)
-            except (commands.CommandError, PermissionError) as exc:
-                st.error(str(exc), icon=":material/error:")
-            else:
-                st.session_state["reviewed"] = (_("Approved.") if approve else _("Returned to the team."))
-                st.rerun()
+            run_write(commands.review, _("Approved.") if approve else _("Returned to the team."), source.engine,
+                      actor, entry.kind, entry.id, approve=approve, note=note)

@@ -12,8 +12,9 @@ from impact.lifecycle import STATUSES
 from impact.i18n import _, format_date
 from impact.ui import data
 from impact.ui.language import date_format
-from impact.ui.page import choose_project, guard_page, plain
+from impact.ui.page import choose_project, guard_page, plain, web_links
 from impact.ui.session import sign_in_with_key
+from impact.ui.writes import DONE, done_notice
 
 source, actor = guard_page("update")
 
@@ -40,8 +41,7 @@ if seen not in st.session_state:  # the state this visitor is looking at; a subm
 st.title(_("Update {project}", project=plain(project.name)))
 st.caption(_("{programme} · what you record here is shown on the charts once programme staff have reviewed it.",
              programme=plain(project.programme)))
-if message := st.session_state.pop("recorded", None):
-    st.success(message, icon=":material/check_circle:")
+done_notice()
 
 choice = commands.status_choice(source.engine, project.id)
 if choice.current:
@@ -62,7 +62,7 @@ def submit(command, **values) -> None:
         return
     st.session_state[seen] = recorded.revision
     state = _("approved") if recorded.review_state == "approved" else _("waiting for review")
-    st.session_state["recorded"] = _("Recorded {what} ({state}).", what=recorded.summary, state=state)
+    st.session_state[DONE] = _("Recorded {what} ({state}).", what=recorded.summary, state=state)
     st.rerun()
 
 
@@ -141,8 +141,7 @@ for entry in returned.head(5).itertuples():
 st.dataframe(
     entries.assign(
         what=[status_label(w) if k == "status" else w for k, w in zip(entries["kind"], entries["what"])],
-        evidence_url=entries["evidence_url"].where(
-            entries["evidence_url"].str.lower().str.startswith(("http://", "https://")), None),
+        evidence_url=web_links(entries["evidence_url"]),
     )[["what", "value", "effective", "note", "evidence_url", "review_state", "review_note", "recorded_by",
        "recorded_at", "superseded"]],
     hide_index=True, width="stretch",

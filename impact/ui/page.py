@@ -24,7 +24,7 @@ from impact.ui import data
 from impact.ui.data import Source
 from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
-from impact.ui.text import bold, plain, show_text  # noqa: F401 (the pages import them from here)
+from impact.ui.text import bold, is_web_link, plain, show_text, web_links  # noqa: F401 (the pages import them here)
 from impact.values import date
 
 

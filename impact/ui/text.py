@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import streamlit as st
+
+WEB = ("http://", "https://")
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -22,3 +25,13 @@ def show_text(text: str) -> None:
 def bold(text: str) -> str:
     """Interface text (never user text) in bold markdown."""
     return f"**{text}**"
+
+
+def is_web_link(url: str) -> bool:
+    """Whether a link from the data may be offered to click: http(s) only, never javascript: or data:."""
+    return url.lower().startswith(WEB)
+
+
+def web_links(urls: pd.Series) -> pd.Series:
+    """The http(s) links of a column, None in place of any other, for a LinkColumn."""
+    return urls.where(urls.str.lower().str.startswith(WEB), None)

@@ -1,0 +1,31 @@
+"""Running a write from a page: a refusal is said where the form is; success is said after the rerun that shows
+the new state."""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import streamlit as st
+
+from impact.commands import CommandError
+
+DONE = "done"  # the success message waiting for the next run
+
+
+def run_write(action: Callable, done: str, *args, remember: Optional[str] = None, **values) -> None:
+    """Call `action(*args, **values)` (a write of impact.commands, admin or editing). Refused: show why and return.
+    Done: keep `done` for `done_notice` (and the result in the session state under `remember`) and rerun."""
+    try:
+        result = action(*args, **values)
+    except (CommandError, PermissionError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.session_state[DONE] = done
+    if remember:
+        st.session_state[remember] = result
+    st.rerun()
+
+
+def done_notice() -> None:
+    """The success message of the write that caused this run, if any."""
+    if message := st.session_state.pop(DONE, None):
+        st.success(message, icon=":material/check_circle:")
