@@ -1,5 +1,5 @@
 """One writer process of tests/test_concurrency.py: `python -m tests.concurrency_worker URL WORKER START_AT N
-[loads|updates]` prints the outcome of each of its N writes as JSON."""
+loads|updates` prints the outcome of each of its N writes as JSON."""
 import json
 import sys
 import tempfile
@@ -70,5 +70,5 @@ def updater(url: str, worker: int, start_at: float, updates: int) -> list[str]:
 
 if __name__ == "__main__":
     url, worker, start_at, count = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-    job = updater if sys.argv[5:] == ["updates"] else writer
+    job = updater if sys.argv[5] == "updates" else writer
     print(json.dumps(job(url, worker, start_at, count)))

@@ -20,14 +20,12 @@ TIMEOUT_S = 120
 START_DELAY_S = 8  # time for the worker processes to start and connect
 
 
-def test_concurrent_writers(engine, tmp_path):
-    projects = "programme,slug,name\ntiny,shared,Shared\n" + "".join(f"tiny,p{w},P{w}\n" for w in range(WORKERS))
-    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME, projects__csv=projects,
-         status_events__csv="project,status,effective_date\nshared,idea,2020-01-01\n")
+def run_workers(engine, job: str) -> list[str]:
+    """WORKERS processes of tests/concurrency_worker.py doing `job`, started at the same moment: every outcome."""
     start_at = time.time() + START_DELAY_S
     workers = [subprocess.Popen([sys.executable, "-m", "tests.concurrency_worker", url_of(engine), str(w),
-                                 str(start_at), str(LOADS_PER_WORKER)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-               for w in range(WORKERS)]
+                                 str(start_at), str(LOADS_PER_WORKER), job], cwd=ROOT, stdout=subprocess.PIPE,
+                                text=True) for w in range(WORKERS)]
     outcomes = []
     try:
         for worker in workers:
@@ -37,6 +35,14 @@ def test_concurrent_writers(engine, tmp_path):
     finally:
         for worker in workers:
             worker.kill()
+    return outcomes
+
+
+def test_concurrent_writers(engine, tmp_path):
+    projects = "programme,slug,name\ntiny,shared,Shared\n" + "".join(f"tiny,p{w},P{w}\n" for w in range(WORKERS))
+    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME, projects__csv=projects,
+         status_events__csv="project,status,effective_date\nshared,idea,2020-01-01\n")
+    outcomes = run_workers(engine, "loads")
 
     assert [o for o in outcomes if o.startswith("error")] == []
     refused = [o for o in outcomes if o.startswith("refused")]
@@ -57,19 +63,7 @@ def test_concurrent_team_submissions_to_one_project(engine, tmp_path):
     """Teams submitting to the same project at once: each submission either lands (in the history and the audit
     log) or is told the project changed; nothing else reaches them, and nothing is lost or doubled."""
     load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME, projects__csv="programme,slug,name\ntiny,shared,S\n")
-    start_at = time.time() + START_DELAY_S
-    workers = [subprocess.Popen([sys.executable, "-m", "tests.concurrency_worker", url_of(engine), str(w),
-                                 str(start_at), str(LOADS_PER_WORKER), "updates"], cwd=ROOT, stdout=subprocess.PIPE,
-                                text=True) for w in range(WORKERS)]
-    outcomes = []
-    try:
-        for worker in workers:
-            output, _ = worker.communicate(timeout=TIMEOUT_S)
-            assert worker.returncode == 0
-            outcomes += json.loads(output)
-    finally:
-        for worker in workers:
-            worker.kill()
+    outcomes = run_workers(engine, "updates")
 
     assert [o for o in outcomes if o.startswith("error")] == []
     assert all("changed since you opened it" in o for o in outcomes if o.startswith("refused"))
