@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from impact.access import Actor, check_staff
 from impact.commands import CommandError, audit
+from impact.dataset import programme_tables
 from impact.db import write_session
 from impact.i18n import _
 from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading
@@ -170,13 +171,8 @@ def _replace(session: Session, model, programme_id: int, key: str, tables: list[
 
 
 def _programme_record(session: Session, row: Programme, dates_as_text: bool = True) -> dict:
-    def rows(model, columns):
-        return [{c: getattr(r, c) for c in columns} for r in session.scalars(
-            select(model).where(model.programme_id == row.id).order_by(model.id))]
-
-    record = {field: getattr(row, field) for field in ("slug", *PROGRAMME_FIELDS)}
-    record |= {"figure": rows(ProgrammeFigure, ("key", "label", "value", "source", "note")),
-               "challenge": rows(Challenge, ("slug", "name")), "metric": rows(Metric, ("slug", "label", "unit"))}
+    """The programme as programmes.toml holds it (the export's reading), dates as text for the audit log."""
+    (record,) = programme_tables(session.connection(), select(Programme.id).where(Programme.id == row.id))
     return {k: v.isoformat() if dates_as_text and isinstance(v, dt.date) else v for k, v in record.items()}
 
 
