@@ -14,19 +14,20 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from impact.dataset import programme_tables
 from impact.db import write_session
+from impact.export import restore
 from impact.i18n import _
 from impact.problems import LoadError, Problem
-from impact.dataset import programme_tables
 from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
-from impact.export import restore
 from impact.values import EMAIL, aware, boolean, date, timestamp, whole_number
 from impact.lifecycle import STATUSES, TransitionError, check_history
 from impact.queries import counting
@@ -228,19 +229,26 @@ class _Checker:
                 self.projects[slug] = programme
                 self.batch.projects.append(project)
 
+    @cached_property
+    def _stored_details(self) -> dict[str, tuple[int, dict]]:
+        """Every stored project's id and UPDATABLE details by slug, read in one query when a file names one."""
+        columns = [getattr(Project, c) for c in UPDATABLE if c != "challenge"]
+        rows = self.session.execute(select(Project.slug, Project.id, func.coalesce(Challenge.slug, ""), *columns)
+                                    .outerjoin(Challenge, Challenge.id == Project.challenge_id)).all()
+        names = [c for c in UPDATABLE if c != "challenge"]
+        return {slug: (pid, {"challenge": challenge, **dict(zip(names, values))})
+                for slug, pid, challenge, *values in rows}
+
     def _update(self, project: dict) -> None:
         """A stored project named again: the details the file gives that differ update it; else it is unchanged."""
-        stored = self.session.execute(select(Project).where(Project.slug == project["slug"])).scalar_one()
-        challenge = self.session.scalar(select(Challenge.slug).where(Challenge.id == stored.challenge_id)) or ""
+        project_id, current = self._stored_details[project["slug"]]
         # Only the columns the file has: a file without funding columns leaves the funding as it is.
         given = {column: project[column] for column in UPDATABLE if column in project["_columns"]}
         if "funding_amount" in given:
             given["funding_amount"] = None if given["funding_amount"] == "" else given["funding_amount"]
-        current = {column: getattr(stored, column) for column in UPDATABLE if column != "challenge"}
-        current["challenge"] = challenge
-        changed = {column: value for column, value in given.items() if value != current.get(column)}
+        changed = {column: value for column, value in given.items() if value != current[column]}
         if changed:
-            self.batch.updates.append({"id": stored.id, "programme": project["programme"], **changed})
+            self.batch.updates.append({"id": project_id, "programme": project["programme"], **changed})
         else:
             self.batch.unchanged += 1
 
