@@ -14,6 +14,7 @@ from typing import Optional
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from impact import increments
 from impact.access import Actor, check_may_submit, check_staff, review_state_for
 from impact.db import write_session
 from impact.i18n import _
@@ -119,6 +120,7 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
                                review_state=review_state_for(actor), supersedes_id=supersedes_id)
         session.add(reading)
         session.flush()
+        increments.recount(session, [project.id])
         summary = _("{metric}: {value} as of {date}", metric=metric_row.label, value=value, date=as_of.isoformat())
         return _done(session, actor, project, "reading", reading, summary,
                      {"metric": metric, "as_of": as_of.isoformat(), "value": value, **_common(reading)})
@@ -159,6 +161,9 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
         entry.review_note, entry.reviewed_by, entry.reviewed_at = note, actor.name, utcnow()
         if approve and isinstance(entry, StatusEvent):
             _check_status_history(session, project.id, None, approved_only=True)
+        if isinstance(entry, ReachReading):
+            session.flush()
+            increments.recount(session, [project.id])
         project.revision += 1
         after = {"review_state": entry.review_state, "review_note": note}
         audit(session, actor, f"review {kind}", f"project {project.slug}", before | {"entry": entry.id}, after)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from impact import increments
 from impact.dataset import programme_tables
 from impact.db import write_session
 from impact.export import restore
@@ -498,9 +499,12 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
         session.execute(insert(StatusEvent.__table__), [
             history(e, status=e["status"], effective_date=e["effective_date"]) for e in batch.events])
     if batch.readings:
-        session.execute(insert(ReachReading.__table__), [
-            history(r, metric_id=metric_ids[(projects[r["project"]][1], r["metric"])], as_of=r["as_of"],
-                    value=r["value"]) for r in batch.readings])
+        readings = [history(r, metric_id=metric_ids[(projects[r["project"]][1], r["metric"])], as_of=r["as_of"],
+                            value=r["value"], counted_increment=None) for r in batch.readings]
+        new = {projects[p["slug"]][0] for p in batch.projects}
+        increments.fresh([r for r in readings if r["project_id"] in new])
+        session.execute(insert(ReachReading.__table__), readings)
+        increments.recount(session, {r["project_id"] for r in readings} - new)
     for update in batch.updates:
         changes = {k: v for k, v in update.items() if k not in ("id", "programme", "challenge")}
         if "challenge" in update:

@@ -166,6 +166,11 @@ def _pending_index(table: str) -> Index:
     return Index(f"ix_{table}_pending", "id", sqlite_where=pending, postgresql_where=pending)
 
 
+def _updates_index(table: str) -> Index:
+    """A project's latest approved entry recorded by a date, in one seek (the portfolio's last update)."""
+    return Index(f"ix_{table}_updates", "project_id", "review_state", "recorded_at")
+
+
 class StatusEvent(_HistoryEntry, Base):
     """A project's status from its effective date on. Append-only; a correction supersedes, never edits."""
 
@@ -175,6 +180,7 @@ class StatusEvent(_HistoryEntry, Base):
         CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
         Index("ix_status_events_project_effective", "project_id", "effective_date"),
         _pending_index("status_events"),
+        _updates_index("status_events"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,7 +198,10 @@ class ReachReading(_HistoryEntry, Base):
         CheckConstraint("value >= 0", name="value_not_negative"),
         CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
         Index("ix_reach_readings_project_metric_as_of", "project_id", "metric_id", "as_of"),
+        # Holds everything the reach pages sum, so that they read the index alone (see impact.increments).
+        Index("ix_reach_readings_counted", "metric_id", "as_of", "project_id", "counted_increment"),
         _pending_index("reach_readings"),
+        _updates_index("reach_readings"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,6 +210,9 @@ class ReachReading(_HistoryEntry, Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     value: Mapped[int] = mapped_column(BigInteger)
     supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reach_readings.id"), index=True)
+    # Derived, kept by impact.increments: the value minus the previous counting reading's of the same project and
+    # metric while this reading counts (approved, not superseded by an approved correction); NULL otherwise.
+    counted_increment: Mapped[Optional[int]] = mapped_column(BigInteger)
 
 
 class ProjectNote(_HistoryEntry, Base):

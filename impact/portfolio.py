@@ -45,26 +45,33 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     e, r = StatusEvent, ReachReading
     mine = select(Project.id).where(Project.programme_id.in_(programme_ids))
     status = status_at(as_of, mine)
+    # A project's latest reading is one of its series' latest: find each series' latest date from the index of
+    # counting readings (impact.increments), then rank the few readings on those dates, not all the readings.
+    series = (
+        select(r.project_id, r.metric_id, func.max(r.as_of).label("latest"))
+        .where(r.metric_id.in_(select(Metric.id).where(Metric.programme_id.in_(programme_ids))), r.as_of <= as_of,
+               r.counted_increment.is_not(None))
+        .group_by(r.project_id, r.metric_id)
+        .subquery("series")
+    )
     reading = (
         select(r.project_id, r.value, Metric.label.label("metric"), r.as_of,
                func.row_number().over(partition_by=r.project_id,
                                       order_by=(r.as_of.desc(), r.recorded_at.desc(), r.id.desc())).label("rn"))
+        .join(series, and_(series.c.project_id == r.project_id, series.c.metric_id == r.metric_id,
+                           series.c.latest == r.as_of))
         .join(Metric, Metric.id == r.metric_id)
-        .where(r.project_id.in_(mine), r.as_of <= as_of, counting(r))
+        .where(r.counted_increment.is_not(None))
         .subquery("reading")
     )
-    updates = union_all(
-        select(e.project_id, e.recorded_at).where(e.project_id.in_(mine), _recorded_by(e, as_of)),
-        select(r.project_id, r.recorded_at).where(r.project_id.in_(mine), _recorded_by(r, as_of)),
-        select(ProjectNote.project_id, ProjectNote.recorded_at).where(ProjectNote.project_id.in_(mine),
-                                                                      _recorded_by(ProjectNote, as_of)),
-    ).subquery("updates")
-    last_update = select(updates.c.project_id, func.max(updates.c.recorded_at).label("last_update")).group_by(
-        updates.c.project_id)
+    # Each kind's latest per project, a seek in its index ix_<table>_updates each (a union of all entries,
+    # grouped, read every reading).
+    last_of = [select(func.max(model.recorded_at)).where(model.project_id == Project.id, _recorded_by(model, as_of))
+               .scalar_subquery().label(f"last_{model.__tablename__}") for model in (e, r, ProjectNote)]
     projects = (
         select(Project.id.label("project_id"), Project.slug, Project.name.label("project"),
                Programme.name.label("programme"),
-               func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"), Project.team)
+               func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"), Project.team, *last_of)
         .join(Programme, Programme.id == Project.programme_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
         .where(Project.programme_id.in_(programme_ids))
@@ -77,10 +84,11 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
         select(status.c.project_id, status.c.status, status.c.since.label("status_since")),
         select(reading.c.project_id, reading.c.value.label("reach"), reading.c.metric.label("reach_metric"),
                reading.c.as_of.label("reach_as_of")).where(reading.c.rn == 1),
-        last_update,
     ):
         frame = frame.merge(_frame(engine, part), on="project_id", how="left")
-    frame["last_update"] = pd.to_datetime(frame["last_update"], utc=True).dt.date
+    last = [column.key for column in last_of]
+    frame["last_update"] = frame[last].apply(pd.to_datetime, utc=True).max(axis=1).dt.date
+    frame = frame.drop(columns=last)
     frame["days_silent"] = (pd.Timestamp(as_of) - pd.to_datetime(frame["last_update"])).dt.days.astype("Int64")
     return frame.drop(columns=["project_id"]).astype({"reach": "Int64"})
 

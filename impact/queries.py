@@ -262,15 +262,23 @@ def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None,
     previous reading of the same metric: metric_id, project_id, as_of, increment.
 
     Summed over projects and accumulated over dates, increments telescope to "latest reading carried forward".
-    Names are joined after aggregating, so that the window runs over the readings alone.
+    Approved figures read the increments stored with the readings (impact.increments); staff's preview with
+    pending entries computes them here, since there a pending reading counts too. Names are joined after
+    aggregating, so that the sums run over the readings alone.
     """
     r = ReachReading
-    previous = func.lag(r.value, 1, 0).over(
-        partition_by=(r.project_id, r.metric_id), order_by=(r.as_of, r.recorded_at, r.id)
-    )
     metrics_of = select(Metric.id).where(Metric.programme_id == programme_id)
     if metric is not None:
         metrics_of = metrics_of.where(Metric.slug == metric)
+    if not pending:
+        # A reading's metric is one of its project's programme (every writer checks), so the metric is filter
+        # enough, and the index ix_reach_readings_counted holds all that is read.
+        return (select(r.metric_id, r.project_id, r.as_of, r.counted_increment.label("increment"))
+                .where(r.metric_id.in_(metrics_of), r.as_of <= as_of, r.counted_increment.is_not(None))
+                .subquery("increments"))
+    previous = func.lag(r.value, 1, 0).over(
+        partition_by=(r.project_id, r.metric_id), order_by=(r.as_of, r.recorded_at, r.id)
+    )
     return (
         select(r.metric_id, r.project_id, r.as_of, (r.value - previous).label("increment"))
         .where(r.project_id.in_(select(Project.id).where(Project.programme_id == programme_id)),
@@ -305,10 +313,11 @@ def latest_reach(totals: pd.DataFrame, reporting: pd.DataFrame) -> pd.DataFrame:
 def reach_reporting(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """How many projects have reported each metric by `as_of`: metric, projects."""
     r = ReachReading
+    counts = r.counted_increment.is_not(None) if not pending else counting(r, pending)  # the same, stored
     stmt = (
         select(Metric.slug, func.count(func.distinct(r.project_id)))
         .join(Metric, Metric.id == r.metric_id)
-        .where(Metric.programme_id == programme_id, r.as_of <= as_of, counting(r, pending))
+        .where(Metric.programme_id == programme_id, r.as_of <= as_of, counts)
         .group_by(Metric.slug)
     )
     return _frame(engine, stmt, ["metric", "projects"])

@@ -34,9 +34,14 @@ def counts(engine):
                                                                          ReachReading)]
 
 
+def increments(engine):
+    with engine.connect() as conn:
+        return conn.execute(select(ReachReading.id, ReachReading.counted_increment).order_by(ReachReading.id)).all()
+
+
 def test_the_latest_migration_goes_down_and_up_keeping_the_data(engine):
     load_folder(engine, DEMO, actor="test")
-    before = counts(engine)
+    before, stored = counts(engine), increments(engine)
     previous = ScriptDirectory.from_config(_config()).get_revision(head_revision()).down_revision
     downgrade(engine, previous)
     assert current_revision(engine) == previous
@@ -44,6 +49,7 @@ def test_the_latest_migration_goes_down_and_up_keeping_the_data(engine):
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     assert counts(engine) == before
+    assert increments(engine) == stored  # 0004 computes on upgrade what the loader stored
 
 
 def test_a_database_behind_is_refused_with_the_upgrade_command(empty_url, monkeypatch):
