@@ -2,7 +2,8 @@
 
 Generates a synthetic data set (deterministic from a seed), loads it through the real import path, then measures
 side by side, in one run, on one database (DATABASE_URL, or a new SQLite file):
-- each page run by AppTest, cold (empty caches) and warm (cached);
+- each page run by AppTest, cold (a new session, the data and figure caches empty) and warm (the session's next
+  run, as after a click);
 - the limit: the same figures from the queries alone (SQL and the small result frames, no Streamlit);
 - the naive peer: read the tables into pandas and compute the same figures there, as a tutorial app would;
 - import throughput against bare executemany inserts of the same rows;
@@ -28,7 +29,6 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a server warns on every run
 
 import pandas as pd  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
@@ -230,19 +230,53 @@ def naive(engine, page: str, programme: str, project: str) -> object:
 # --- the run --------------------------------------------------------------------------------------------
 
 
-def run_page(path: str, params: dict):
-    """The page run as a staff member (who may open every page and sees every programme)."""
-    from streamlit.testing.v1 import AppTest
+class Server:
+    """Page runs by AppTest as on one running server: each session is a new AppTest, and the components Streamlit
+    discovers at a server's start (a scan of every installed package, a quarter of a second here) are discovered
+    once, not on every session as AppTest alone would."""
 
-    at = AppTest.from_file(str(ROOT / path), default_timeout=600)
-    at.session_state[ACTOR] = BENCH_STAFF
-    for key, value in params.items():
-        at.query_params[key] = value
+    def __init__(self):
+        self.components = None
+
+    def session(self, path: str, params: dict):
+        """A new visitor's first run of the page, as a staff member (who may open every page and sees every
+        programme)."""
+        from streamlit.testing.v1 import AppTest
+
+        at = AppTest.from_file(str(ROOT / path), default_timeout=600)
+        at._bidi_component_manager = self.components  # AppTest's own slot for it; None makes it scan
+        at.session_state[ACTOR] = BENCH_STAFF
+        for key, value in params.items():
+            at.query_params[key] = value
+        rerun(at)
+        self.components = at._bidi_component_manager
+        return at
+
+
+def cold_run(server: Server, path: str, params: dict, repeat: int):
+    """The fastest of `repeat` first runs of a new session with the data and figure caches empty, and its AppTest."""
+    import streamlit as st
+
+    from impact.ui import data
+
+    best, at = float("inf"), None
+    for _ in range(repeat):
+        st.cache_data.clear()
+        data.figure.clear()
+        started = time.perf_counter()
+        at = server.session(path, params)
+        best = min(best, time.perf_counter() - started)
+    return best, at
+
+
+def rerun(at):
+    """The session's next run (what a click does), checked: a page that failed or refused its visitor measured
+    nothing."""
     at.run()
     if at.exception:
-        raise RuntimeError(f"{path} failed: {at.exception[0].message}")
+        raise RuntimeError(f"{at._script_path} failed: {at.exception[0].message}")
     if any("sign in" in w.value or "not open to your account" in w.value for w in at.warning):
-        raise RuntimeError(f"{path} refused the benchmark's staff visitor; nothing was measured")
+        raise RuntimeError(f"{at._script_path} refused the benchmark's staff visitor; nothing was measured")
     return at
 
 
@@ -281,29 +315,34 @@ def main(argv: list[str] | None = None) -> int:
                  f"{engine.dialect.name})", "",
                  "| page | cold s | warm s | warm/cold | queries alone s | cold/limit | naive peer s | "
                  "naive/cold | largest chart KB |", "|---|---|---|---|---|---|---|---|---|"]
-        import streamlit as st
+        from streamlit.logger import set_log_level
 
+        set_log_level("error")  # AppTest outside a server warns on every run
+        server = Server()
+        missed = []
         for name, (path, params, limit) in pages(engine, "prog-0", "p000000").items():
-            cold = []
-            for _ in range(args.repeat):
-                st.cache_data.clear()
-                started = time.perf_counter()
-                at = run_page(path, params)
-                cold.append(time.perf_counter() - started)
-            cold_s = min(cold)
-            warm_s = seconds(lambda: run_page(path, params), args.repeat)
+            server.session(path, params)  # the server has run the page's code once (imports, plotly's validators)
+            cold_s, at = cold_run(server, path, params, args.repeat)
+            warm_s = seconds(lambda: rerun(at), args.repeat)
             limit_s = seconds(limit, args.repeat)
             chart_kb = max((len(c.proto.spec) / 1024 for c in at.get("plotly_chart")), default=0)
             lines.append(f"| {name} | {cold_s:.3f} | {warm_s:.3f} | {warm_s / cold_s:.0%} | {limit_s:.3f} | "
                          f"{cold_s / limit_s:.2f}x | {naive_s[name]:.3f} | {naive_s[name] / cold_s:.1f}x | {chart_kb:.0f} |")
+            missed += [f"{name} {what}" for what, bad in (
+                ("warm/cold", warm_s / cold_s > 0.05), ("cold/limit", cold_s / limit_s > 1.5),
+                ("naive/cold", naive_s[name] / cold_s < 10), ("chart size", chart_kb > 500)) if bad]
+        floor_cold, at = cold_run(server, "bench/empty_page.py", {}, args.repeat)
+        floor_warm = seconds(lambda: rerun(at), args.repeat)
+        lines.append(f"| (an empty page: Streamlit's own cost) | {floor_cold:.3f} | {floor_warm:.3f} | | | | | | |")
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         lines += ["", "| import | rows | rows/s | bare executemany rows/s | import/bare |", "|---|---|---|---|---|",
                   f"| status events and readings | {rows:,} | {rows / import_s:,.0f} | {bare_rows / bare_s:,.0f} | "
-                  f"{(rows / import_s) / (bare_rows / bare_s):.0%} |",
+                  f"{import_share:.0%} |",
                   "", f"Peak memory of the process that ran the pages (a server's share): {peak_mib:,.0f} MiB.",
                   "",
                   "Targets: cold/limit <= 1.5x; naive/cold >= 10x; warm/cold <= 5%; charts <= 500 KB; "
-                  "import/bare >= 50%; peak memory < 1024 MiB."]
+                  "import/bare >= 50%; peak memory < 1024 MiB.",
+                  f"Missed in this run: {', '.join(missed)}." if missed else "Every target met in this run."]
         engine.dispose()
     report = "\n".join(lines) + "\n"
     print(report)

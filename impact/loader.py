@@ -148,6 +148,7 @@ class _Checker:
             select(Project.slug, Programme.slug).join(Programme, Programme.id == Project.programme_id)
         ).all())
         self.stored = set(self.projects)  # projects in the database before this load
+        self.now = utcnow()  # when rows that do not say when they were recorded were recorded
         self.in_file: set[str] = set()
 
     def check(self) -> _Batch:
@@ -366,7 +367,7 @@ class _Checker:
             self.problem(file, row, "project", _("unknown project '{project}'; add it to {file}.",
                                                      project=line["project"], file=PROJECTS_FILE))
             ok = False
-        recorded_at = utcnow()
+        recorded_at = self.now
         if line.get("recorded_at"):
             recorded_at = timestamp(line["recorded_at"])
             if recorded_at is None:
@@ -424,7 +425,8 @@ class _Checker:
                 if len(cells) > len(header):
                     self.problem(name, row, None, _("has more cells than the header has columns."))
                     continue
-                values = dict(zip(header, (restore(cell.strip()) for cell in cells)))
+                values = dict(zip(header, [restore(cell) if cell[:1] == "'" else cell
+                                           for cell in map(str.strip, cells)]))
                 values.update({column: "" for column in header[len(cells):]})
                 if self._row_fits(name, row, values, required, limits):
                     yield row, values

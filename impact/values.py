@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Optional
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -30,6 +31,8 @@ def whole_number(text: str) -> Optional[int]:
     return value if value <= BIGGEST_WHOLE_NUMBER else None
 
 
+# Cached: a file of a million readings repeats its few thousand dates (dates and times are immutable).
+@lru_cache(maxsize=65536)
 def date(text: str) -> Optional[dt.date]:
     """A date written 2020-03-22, or None."""
     if not _DATE.fullmatch(text):
@@ -40,6 +43,7 @@ def date(text: str) -> Optional[dt.date]:
         return None
 
 
+@lru_cache(maxsize=65536)
 def timestamp(text: str) -> Optional[dt.datetime]:
     """A date and time such as 2020-03-22T18:00:00Z or 2020-03-22T20:00:00+02:00, in UTC; None if not one."""
     if not _DATE.match(text):

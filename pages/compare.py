@@ -4,7 +4,7 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, readable_programmes
+from impact.ui.page import choose_as_of, choose_programme, guard_page, plot, readable_programmes
 
 source, actor = guard_page("compare")
 programme = choose_programme(source, actor)
@@ -24,7 +24,7 @@ if len(chosen) < 2:
 
 programmes = tuple(data.programme_info(source, slug) for slug in chosen)
 table = data.comparison(source, programmes, as_of)
-st.plotly_chart(charts.comparison_rates_figure(table), config={"displayModeBar": False})
+plot(charts.comparison_rates_figure, table)
 
 st.subheader(_("In numbers"))
 st.dataframe(

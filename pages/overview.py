@@ -10,7 +10,7 @@ from impact.i18n import _, format_date, format_number, format_percent, language
 from impact.queries import no_challenge
 from impact.ui import data
 from impact.ui.page import (chart_data, choose_as_of, choose_pending, choose_programme, guard_page,
-                            illustrative_notice, plain)
+                            illustrative_notice, plain, plot)
 
 source, actor = guard_page("overview")
 programme = choose_programme(source, actor)
@@ -33,17 +33,17 @@ for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
 
 statuses = data.funded_status(source, programme.id, as_of, pending)
 left, right = st.columns([3, 2], gap="large")
-left.plotly_chart(charts.funnel_figure(funnel), config={"displayModeBar": False})
+plot(charts.funnel_figure, funnel, container=left)
 left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays visible; the labels give "
                "the counts."))
-right.plotly_chart(charts.status_figure(statuses), config={"displayModeBar": False})
+plot(charts.status_figure, statuses, container=right)
 chart_data(statuses.assign(status=statuses["status"].map(charts.status_label)),
            {"status": _("Status"), "projects": _("Funded projects")}, right)
 
 challenges = data.challenge_funnel(source, programme, as_of, pending)
 challenges = challenges.assign(challenge=challenges["challenge"].map(no_challenge))
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
-    st.plotly_chart(charts.challenge_funnel_figure(challenges), config={"displayModeBar": False})
+    plot(charts.challenge_funnel_figure, challenges)
     with st.expander(_("Funnel per challenge as a table")):
         st.dataframe(
             challenges.rename(columns={"challenge": _("Challenge"), "ideas": _("Ideas"), "funded": _("Funded"),

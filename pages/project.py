@@ -5,7 +5,7 @@ from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
 from impact.ui.page import (bold, chart_data, choose_as_of, choose_project, guard_page, is_web_link, plain,
-                            show_text, web_links)
+                            plot, show_text, web_links)
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -63,6 +63,6 @@ if reach.empty:
 for index, (metric, readings) in enumerate(reach.groupby("metric", sort=False)):
     if index % 2 == 0:
         columns = st.columns(2, gap="large")
-    columns[index % 2].plotly_chart(charts.reach_figure(readings, readings["label"].iloc[0],
-                                                        readings["unit"].iloc[0]), config={"displayModeBar": False})
+    plot(charts.reach_figure, readings, readings["label"].iloc[0], readings["unit"].iloc[0],
+         container=columns[index % 2])
     chart_data(readings, {"as_of": _("Date"), "value": readings["label"].iloc[0]}, columns[index % 2])

@@ -5,7 +5,7 @@ from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
 from impact.ui.page import (chart_data, choose_as_of, choose_pending, choose_programme, guard_page,
-                            illustrative_notice, plain)
+                            illustrative_notice, plain, plot)
 
 TOP_GROUPS = 10
 
@@ -38,11 +38,8 @@ for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[r
 # Radio buttons rather than a segmented control: its selected segment's text failed WCAG contrast in the dark theme.
 metric = st.radio(_("Metric"), list(labels), format_func=labels.get, horizontal=True, key="metric")
 totals = data.reach_totals(source, programme.id, as_of, pending)
-st.plotly_chart(
-    charts.reach_figure(totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
-                        units[metric]),
-    config={"displayModeBar": False},
-)
+plot(charts.reach_figure, totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
+     units[metric])
 chart_data(totals[totals["metric"] == metric], {"as_of": _("Date"), "value": labels[metric]})
 
 by = st.radio(_("Break down by"), ["project", "challenge"], key="reach_by", horizontal=True,
@@ -50,8 +47,7 @@ by = st.radio(_("Break down by"), ["project", "challenge"], key="reach_by", hori
 groups = data.reach_by(source, programme.id, as_of, metric, by, TOP_GROUPS, pending)
 title = (_("{metric} per project", metric=labels[metric]) if by == "project"
          else _("{metric} per challenge", metric=labels[metric]))
-st.plotly_chart(charts.reach_figure(groups, title, units[metric], group="group"),
-                config={"displayModeBar": False})
+plot(charts.reach_figure, groups, title, units[metric], "group")
 if groups["group"].nunique() == TOP_GROUPS:
     st.caption(_("Showing the {n} with the highest reach on {as_of}.", n=TOP_GROUPS, as_of=format_date(as_of)))
 with st.expander(_("These figures as a table")):

@@ -5,7 +5,7 @@ from impact import charts
 from impact.i18n import _, format_date, format_number, format_percent
 from impact.portfolio import survival_curve
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain
+from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain, plot
 
 source, actor = guard_page("survival")
 programme = choose_programme(source, actor)
@@ -36,10 +36,10 @@ third.caption(_("Kaplan-Meier estimate; projects still running count as censored
 
 left, right = st.columns(2, gap="large")
 if len(launched):
-    left.plotly_chart(charts.launch_time_figure(lifetimes), config={"displayModeBar": False})
+    plot(charts.launch_time_figure, lifetimes, container=left)
 else:
     left.info(_("No funded project had launched by {as_of}.", as_of=format_date(as_of)), icon=":material/info:")
-right.plotly_chart(charts.survival_figure(curve), config={"displayModeBar": False})
+plot(charts.survival_figure, curve, container=right)
 
 with st.expander(_("The funded projects as a table")):
     st.dataframe(

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, Optional
+from typing import Callable, Literal, Optional
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -117,3 +118,17 @@ def project_history(source: Source, project_id: int) -> pd.DataFrame:
 @cached
 def review_queue(source: Source) -> pd.DataFrame:
     return history.review_queue(source.engine)
+
+
+def _frame_digest(frame: pd.DataFrame) -> bytes:
+    """Every cell of the frame (Streamlit's own hash samples the rows of a large one)."""
+    return (repr(list(frame.columns)).encode()
+            + pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_digest})
+def figure(_build: Callable[..., go.Figure], name: str, lang: str, args: tuple) -> go.Figure:
+    """The figure of `name` (its builder `_build`) for these data, in this language, shared by every session:
+    plotly takes tens of milliseconds to build a figure, sending a built one takes a few. Nothing changes a
+    figure after it is built (st.plotly_chart sends a copy)."""
+    return _build(*args)

@@ -6,9 +6,10 @@ shared/DESIGN.md), so each page calls `guard_page()` itself instead of relying o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Callable, Optional
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
@@ -16,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from impact.access import FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme, may_see_pending
 from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
-from impact.i18n import _, format_date, format_number
+from impact.i18n import _, format_date, format_number, language
 from impact.portfolio import ProjectInfo
 from impact.queries import ProgrammeInfo, data_version
 from impact.schema import ensure_schema
@@ -159,6 +160,12 @@ def choose_pending(actor: Actor) -> bool:
         st.warning(_("**Pending figures included.** These charts count entries that staff have not reviewed yet; "
                      "do not share them."), icon=":material/pending:")
     return pending
+
+
+def plot(build: Callable[..., go.Figure], *args, container=st) -> None:
+    """Draw `build(*args)`, a function of impact.charts, in `container` (the page, or a column of it)."""
+    container.plotly_chart(data.figure(build, build.__qualname__, language(), args),
+                           config={"displayModeBar": False})
 
 
 def chart_data(frame: pd.DataFrame, columns: dict[str, str], container=st) -> None:
