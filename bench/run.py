@@ -33,6 +33,11 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from streamlit import config, logger  # noqa: E402
+
+config.set_option("logger.level", "error")  # AppTest outside a server warns on every run (loggers to come)
+logger.set_log_level("error")  # (and loggers already made)
+
 from impact import history  # noqa: E402
 from impact import portfolio as portfolio_queries  # noqa: E402
 from impact import queries  # noqa: E402
@@ -315,9 +320,6 @@ def main(argv: list[str] | None = None) -> int:
                  f"{engine.dialect.name})", "",
                  "| page | cold s | warm s | warm/cold | queries alone s | cold/limit | naive peer s | "
                  "naive/cold | largest chart KB |", "|---|---|---|---|---|---|---|---|---|"]
-        from streamlit.logger import set_log_level
-
-        set_log_level("error")  # AppTest outside a server warns on every run
         server = Server()
         missed = []
         for name, (path, params, limit) in pages(engine, "prog-0", "p000000").items():
@@ -335,12 +337,14 @@ def main(argv: list[str] | None = None) -> int:
         floor_warm = seconds(lambda: rerun(at), args.repeat)
         lines.append(f"| (an empty page: Streamlit's own cost) | {floor_cold:.3f} | {floor_warm:.3f} | | | | | | |")
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        import_share = (rows / import_s) / (bare_rows / bare_s)
+        missed += ["import/bare"] * (import_share < 0.5) + ["peak memory"] * (peak_mib >= 1024)
         lines += ["", "| import | rows | rows/s | bare executemany rows/s | import/bare |", "|---|---|---|---|---|",
                   f"| status events and readings | {rows:,} | {rows / import_s:,.0f} | {bare_rows / bare_s:,.0f} | "
                   f"{import_share:.0%} |",
                   "", f"Peak memory of the process that ran the pages (a server's share): {peak_mib:,.0f} MiB.",
                   "",
-                  "Targets: cold/limit <= 1.5x; naive/cold >= 10x; warm/cold <= 5%; charts <= 500 KB; "
+                  "Targets at the default scale: cold/limit <= 1.5x; naive/cold >= 10x; warm/cold <= 5%; charts <= 500 KB; "
                   "import/bare >= 50%; peak memory < 1024 MiB.",
                   f"Missed in this run: {', '.join(missed)}." if missed else "Every target met in this run."]
         engine.dispose()
