@@ -135,6 +135,27 @@ def test_new_data_show_without_a_restart(engine, tmp_path, monkeypatch):
     load(engine, tmp_path / "two", status_events__csv="project,status,effective_date\na,funded,2020-02-01\n")
     at.run()
     assert metrics(at)["Funded"] == "1"
+    assert "1<br>100.0% of ideas submitted" in chart_texts(at)  # the chart too, not the figure built before
+
+
+def test_a_chart_is_built_again_for_other_data_or_another_language():
+    """Built figures are kept for every session, keyed on every cell of their data and on the language."""
+    import pandas as pd
+
+    from impact import charts
+    from impact.ui.data import figure
+
+    def funnel(funded: int) -> pd.DataFrame:  # 60,000 rows, where Streamlit's own hash would sample
+        frame = pd.DataFrame({"stage": ["funded"] * 60_000, "label": ["Funded"] * 60_000,
+                              "projects": [1] * 60_000, "source": [""] * 60_000, "share_of_previous": [None] * 60_000})
+        frame.loc[59_999, "projects"] = funded
+        return frame
+
+    build = charts.funnel_figure.__qualname__
+    first = figure(charts.funnel_figure, build, "en", (funnel(1),))
+    assert figure(charts.funnel_figure, build, "en", (funnel(1),)) is first
+    assert figure(charts.funnel_figure, build, "en", (funnel(7),)).data[0].text[-1] == "7"
+    assert figure(charts.funnel_figure, build, "fr", (funnel(1),)) is not first
 
 
 def test_a_link_cannot_inject_markdown(demo_db):
