@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, literal, select, union_all
+from sqlalchemy import Engine, and_, func, literal, select
 
 from impact.lifecycle import ALIVE, DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
 from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
