@@ -126,10 +126,10 @@ def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False,
             "loaded, so load it again."))]) from exc
     if not dry_run and engine.dialect.name == "postgresql" and summary.changes >= ANALYZE_AFTER_ROWS:
         # Fresh statistics at once: with none, PostgreSQL planned the portfolio query of 10,000 new projects
-        # as nested loops (69 s instead of 0.5 s) until autovacuum came round to analyse the tables.
-        with engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE projects, status_events, reach_readings")
-            conn.commit()
+        # as nested loops (69 s instead of 0.5 s) until autovacuum came round to analyse the tables. Vacuuming
+        # also marks the new rows visible to all, so that the reach sums read their index alone (a third faster).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) projects, status_events, reach_readings")
     return summary
 
 
