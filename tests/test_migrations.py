@@ -76,3 +76,4 @@ def test_a_database_newer_than_the_code_is_refused_with_a_sentence(engine, monke
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     assert main(["db", "upgrade"]) == 1
     assert "newer than this version" in capsys.readouterr().err
+
