@@ -10,7 +10,8 @@ did before, took 40 times longer (bench/).
 `reach_readings.counted_increment` holds that increment while the reading counts (approved, not superseded by an
 approved correction) and NULL otherwise. It depends on the reading's whole series, so every write that adds a
 reading or changes whether one counts calls `recount` for the project, in the write's own transaction. The loader
-computes the series of new projects itself (`fresh`), the same numbers without reading them back. Staff's preview
+computes the series of new projects itself (`fresh`), the same numbers without reading them back. A recount is
+the last thing a write does before it commits. Staff's preview
 with pending figures computes the increments on the fly instead (impact.queries), since there a pending entry
 counts too.
 """
@@ -26,11 +27,17 @@ from impact.models import ReachReading
 from impact.queries import counting
 
 BATCH = 500  # projects per statement, well under every driver's limit on bound parameters
+RECOUNT_LOCK = 8242021  # PostgreSQL advisory lock key (impact.schema uses 8242020)
 
 
 def recount(session: Session, project_ids: Iterable[int]) -> None:
     """Recompute the stored increments of every reading of these projects (in the session's transaction)."""
     table, ids = ReachReading.__table__, sorted(set(project_ids))
+    if ids and session.get_bind().dialect.name == "postgresql":
+        # Recounts take turns until their transactions end: two loads adding readings to one project would
+        # otherwise each recount without the other's uncommitted readings (SQLite has one writer anyway). Taken
+        # last in every write, after its row locks, so that it never waits while holding this.
+        session.execute(select(func.pg_advisory_xact_lock(RECOUNT_LOCK)))
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         session.execute(update(table).where(table.c.project_id.in_(batch)).values(counted_increment=None))

@@ -506,13 +506,14 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
         new = {projects[p["slug"]][0] for p in batch.projects}
         increments.fresh([r for r in readings if r["project_id"] in new])
         session.execute(insert(ReachReading.__table__), readings)
-        increments.recount(session, {r["project_id"] for r in readings} - new)
     for update in batch.updates:
         changes = {k: v for k, v in update.items() if k not in ("id", "programme", "challenge")}
         if "challenge" in update:
             changes["challenge_id"] = challenge_ids.get((update["programme"], update["challenge"]))
         session.execute(Project.__table__.update().where(Project.id == update["id"])
                         .values(**changes, revision=Project.revision + 1))
+    if batch.readings:
+        increments.recount(session, {r["project_id"] for r in readings} - new)  # last: it takes turns (see there)
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings),
                        len(batch.updates), batch.unchanged)
 

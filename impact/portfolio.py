@@ -87,7 +87,7 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     ):
         frame = frame.merge(_frame(engine, part), on="project_id", how="left")
     last = [column.key for column in last_of]
-    frame["last_update"] = frame[last].apply(pd.to_datetime, utc=True).max(axis=1).dt.date
+    frame["last_update"] = pd.concat([pd.to_datetime(frame[c], utc=True) for c in last], axis=1).max(axis=1).dt.date
     frame = frame.drop(columns=last)
     frame["days_silent"] = (pd.Timestamp(as_of) - pd.to_datetime(frame["last_update"])).dt.days.astype("Int64")
     return frame.drop(columns=["project_id"]).astype({"reach": "Int64"})

@@ -108,6 +108,10 @@ def test_an_empty_programme(engine, tmp_path, monkeypatch):
     at = run("pages/reach.py")
     assert not at.exception
     assert "No reach figures were recorded" in at.info[0].value
+    for page in ("pages/portfolio.py", "pages/silent.py", "pages/project.py"):
+        at = run(page, programme="new")
+        assert not at.exception, page
+    assert "New hackathon has no projects yet." in at.info[0].value
 
 
 @pytest.mark.parametrize("url,message", [
