@@ -120,7 +120,8 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
                                review_state=review_state_for(actor), supersedes_id=supersedes_id)
         session.add(reading)
         session.flush()
-        increments.recount(session, [project.id])
+        if reading.review_state == "approved":  # a pending one changes nothing until it is approved
+            increments.recount(session, [project.id])
         summary = _("{metric}: {value} as of {date}", metric=metric_row.label, value=value, date=as_of.isoformat())
         return _done(session, actor, project, "reading", reading, summary,
                      {"metric": metric, "as_of": as_of.isoformat(), "value": value, **_common(reading)})

@@ -4,16 +4,15 @@ A programme's reach at D is the sum over its projects of each project's latest c
 metric (shared/DESIGN.md). Take each series (one project, one metric, its counting readings ordered by as_of,
 recorded_at, id) and store for every reading its value minus the previous reading's (the first reading: its value):
 summed over a programme's readings up to D, the increments of each series telescope to its latest value, so the
-reach at every date is a running sum of a GROUP BY over an index. Ranking a million readings per view, as the query
-did before, took 40 times longer (bench/).
+reach at every date is a running sum of a GROUP BY over an index. Ranking every reading on each view, as the
+queries did before, took ten times longer (bench/baseline.md).
 
 `reach_readings.counted_increment` holds that increment while the reading counts (approved, not superseded by an
 approved correction) and NULL otherwise. It depends on the reading's whole series, so every write that adds a
-reading or changes whether one counts calls `recount` for the project, in the write's own transaction. The loader
-computes the series of new projects itself (`fresh`), the same numbers without reading them back. A recount is
-the last thing a write does before it commits. Staff's preview
-with pending figures computes the increments on the fly instead (impact.queries), since there a pending entry
-counts too.
+counting reading or changes whether one counts calls `recount` for the project, in the write's own transaction,
+as the last thing before it commits. The loader computes the series of new projects itself (`fresh`), the same
+numbers without reading them back. Staff's preview with pending figures computes the increments on the fly instead
+(impact.queries), since there a pending entry counts too.
 """
 from __future__ import annotations
 
