@@ -39,14 +39,17 @@ def recount(session: Session, project_ids: Iterable[int]) -> None:
         session.execute(select(func.pg_advisory_xact_lock(RECOUNT_LOCK)))
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
-        session.execute(update(table).where(table.c.project_id.in_(batch)).values(counted_increment=None))
-        r = aliased(ReachReading, name="r")  # not the table being updated
+        r, every = aliased(ReachReading, name="r"), aliased(ReachReading, name="readings")  # not the updated table
         previous = func.lag(r.value, 1, 0).over(partition_by=(r.project_id, r.metric_id),
                                                  order_by=(r.as_of, r.recorded_at, r.id))
-        increments = (select(r.id, (r.value - previous).label("increment"))
-                      .where(r.project_id.in_(batch), counting(r)).subquery("increments"))
-        session.execute(update(table).where(table.c.id == increments.c.id)
-                        .values(counted_increment=increments.c.increment))
+        counted = (select(r.id, (r.value - previous).label("increment"))
+                   .where(r.project_id.in_(batch), counting(r)).subquery("counted"))
+        wanted = (select(every.id, counted.c.increment).outerjoin(counted, counted.c.id == every.id)
+                  .where(every.project_id.in_(batch)).subquery("wanted"))  # NULL for a reading that does not count
+        # Only the rows whose increment changes are written (a top-up file changes a few rows of long series).
+        session.execute(update(table).where(table.c.id == wanted.c.id,
+                                            table.c.counted_increment.is_distinct_from(wanted.c.increment))
+                        .values(counted_increment=wanted.c.increment))
 
 
 def fresh(readings: list[dict]) -> None:
