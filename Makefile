@@ -8,7 +8,7 @@ PORT ?= 8501
 
 run: $(VENV)/.runtime
 	$(PY) -m impact demo --if-empty
-	$(PY) -m streamlit run dashboard.py --server.address localhost --server.port $(PORT)
+	$(PY) -m impact serve --address localhost --port $(PORT)
 
 test: $(VENV)/.dev node_modules/.package-lock.json
 	$(PY) -m pytest

@@ -8,7 +8,7 @@ from impact.ui.page import visitor
 from impact.ui.session import account_sidebar
 
 apply_language()
-st.set_page_config(page_title=_("Hackathon impact dashboard"), page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title=_("Hackathon impact dashboard"), page_icon="📈", layout="wide")
 
 engine, actor = visitor()
 PAGES = [  # page (its file under pages/ and its name in impact.access.PAGES), title, icon

@@ -16,6 +16,7 @@ from impact.commands import CommandError, audit
 from impact.db import write_session
 from impact.i18n import _
 from impact.models import ACCOUNT_ROLES, Account, Grant, Programme, Project, UpdateKey, utcnow
+from impact.sessions import end_all
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,32 @@ def set_account_disabled(engine: Engine, actor: Actor, email: str, disabled: boo
         if disabled and actor.account_id == account.id:
             raise CommandError(_("You cannot disable your own account; ask another staff member."))
         account.disabled = disabled
+        if disabled:
+            end_all(session, account_id=account.id)
         audit(session, actor, "account disabled" if disabled else "account enabled", f"account {account.email}",
                {"disabled": not disabled}, {"disabled": disabled})
 
 
 def set_password(engine: Engine, actor: Actor, email: str, password: str) -> None:
-    """Staff set any account's password; anyone signed in may set their own."""
+    """Staff set any account's password; anyone signed in may set their own. Every session of the account ends."""
     if actor.account_id is None or _normal(email) != actor.name:
         check_staff(actor)
     hashed = _password(password)
     with write_session(engine) as session, session.begin():
         account = _account(session, email)
         account.password_hash = hashed
-        audit(session, actor, "password set", f"account {account.email}", None, None)
+        ended = end_all(session, account_id=account.id)
+        audit(session, actor, "password set", f"account {account.email}", None, {"sessions ended": ended})
+
+
+def sign_out_everywhere(engine: Engine, actor: Actor, email: str) -> int:
+    """End every session of an account, on every browser and replica; how many there were."""
+    check_staff(actor)
+    with write_session(engine) as session, session.begin():
+        account = _account(session, email)
+        ended = end_all(session, account_id=account.id)
+        audit(session, actor, "signed out everywhere", f"account {account.email}", None, {"sessions ended": ended})
+        return ended
 
 
 def set_programmes(engine: Engine, actor: Actor, email: str, programmes: Sequence[str]) -> None:
@@ -117,6 +131,7 @@ def revoke_key(engine: Engine, actor: Actor, key_id: int) -> None:
         if row.revoked_at is not None:
             return
         row.revoked_at = utcnow()
+        end_all(session, key_id=row.id)
         slug = session.scalar(select(Project.slug).where(Project.id == row.project_id))
         audit(session, actor, "key revoked", f"project {slug}", {"key": row.hint}, {"key": row.hint, "revoked": True})
 

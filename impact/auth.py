@@ -1,7 +1,8 @@
 """Signing in: staff and funder passwords (argon2), team update keys, OIDC emails, and slowing down guessers.
 
 Every check reads the database, so that a disabled account or a revoked key stops working on every replica at its
-next page run. Failed attempts are counted in the database too, per account and per client address.
+next page run. Attempts are counted in the database too, per account and per client address, before their secret is
+checked.
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.access import FUNDER, PUBLIC, STAFF, TEAM, Actor
 from impact.db import write_session
@@ -33,6 +34,10 @@ _hasher = PasswordHasher()
 
 class SignInError(ValueError):
     """A refused sign-in; the message says what to do (and never which of email or password was wrong)."""
+
+
+class Locked(SignInError):
+    """Refused without checking the secret: too many attempts in a row."""
 
 
 def normal_email(email: str) -> str:
@@ -69,29 +74,36 @@ def delay_after(failures: int) -> float:
 
 
 def sign_in(engine: Engine, email: str, password: str, client: str = "") -> Actor:
-    """The account's actor if the password is right; SignInError otherwise (after a growing delay)."""
+    """The account's actor if the password is right; SignInError otherwise (after a growing delay).
+
+    The attempt is counted before the password is checked, in one transaction, so that attempts sent at the same
+    moment cannot all be checked before any of them is counted: at most LOCK_AFTER are checked."""
     email = normal_email(email)
-    scopes = [f"account:{email}"] + ([f"client:{client}"] if client else [])
-    _refuse_if_locked(engine, scopes)
+    scopes = (f"account:{email}", client_scope(client))
+    count = _attempt(engine, scopes)
     with engine.connect() as conn:
         account = conn.execute(select(Account).where(Account.email == email)).first()
     matches = _password_matches(account.password_hash if account else None, password)  # equal work either way
     if account is None or account.disabled or not matches:
-        _failed(engine, scopes)
+        time.sleep(delay_after(count))
         raise SignInError(_("That email and password do not match an active account. Check both and try again."))
-    _forget(engine, scopes[0])  # the account's count; a client's count only ages out, so one good key or
-    return account_actor(engine, account.id) or PUBLIC  # password does not reset a guesser's tally
+    _withdraw(engine, scopes)
+    return account_actor(engine, account.id) or PUBLIC
 
 
 def sign_in_with_key(engine: Engine, key: str, client: str = "") -> Actor:
-    """The team actor of a valid update key; SignInError for an unknown, revoked or expired one."""
-    scopes = [f"client:{client or 'unknown'}"]
-    _refuse_if_locked(engine, scopes)
+    """The team actor of a valid update key; SignInError for an unknown, revoked or expired one. Attempts are counted
+    per client: a key is 192 random bits, so guessing one key is hopeless and counting per key would stop nothing."""
+    if not key.strip():  # not an attempt
+        raise SignInError(_("Enter the update key that programme staff gave your team."))
+    scopes = (client_scope(client),)
+    count = _attempt(engine, scopes)
     actor = key_actor(engine, key_hash(key))
     if actor is None:
-        _failed(engine, scopes)
+        time.sleep(delay_after(count))
         raise SignInError(_("That update key is not valid: it may be mistyped, revoked or expired. Ask programme "
                             "staff for a new one."))
+    _withdraw(engine, scopes)
     return actor
 
 
@@ -129,15 +141,20 @@ def key_actor(engine: Engine, hashed: str, today: Optional[dt.date] = None) -> O
     return Actor(TEAM, f"team {row.slug} (key {row.hint}…)", key_id=row.id, project_id=row.project_id)
 
 
+def actor_of(engine: Engine, account_id: Optional[int], key_id: Optional[int]) -> Optional[Actor]:
+    """The actor of an active account or a valid key, by id; None if it is disabled, revoked, expired or gone."""
+    if account_id is not None:
+        return account_actor(engine, account_id)
+    with engine.connect() as conn:
+        hashed = conn.scalar(select(UpdateKey.key_hash).where(UpdateKey.id == key_id))
+    return key_actor(engine, hashed) if hashed else None
+
+
 def refresh(engine: Engine, actor: Actor) -> Actor:
     """The same person as the database sees them now: a disabled account or revoked key falls back to public."""
-    if actor.account_id is not None:
-        return account_actor(engine, actor.account_id) or PUBLIC
-    if actor.key_id is not None:
-        with engine.connect() as conn:
-            hashed = conn.scalar(select(UpdateKey.key_hash).where(UpdateKey.id == actor.key_id))
-        return (key_actor(engine, hashed) if hashed else None) or PUBLIC
-    return actor
+    if actor.account_id is None and actor.key_id is None:
+        return actor
+    return actor_of(engine, actor.account_id, actor.key_id) or PUBLIC
 
 
 # --- throttling -------------------------------------------------------------------------------------------------
@@ -153,46 +170,55 @@ def _password_matches(stored: Optional[str], password: str) -> bool:
         return False
 
 
-def _refuse_if_locked(engine: Engine, scopes: list[str]) -> None:
+def client_scope(client: str) -> str:
+    """The counter of a visitor's address (impact.web works it out, believing only trusted proxies); visitors on
+    the server's own machine, whose address Streamlit does not give, share one."""
+    return f"client:{client or 'local'}"
+
+
+def _attempt(engine: Engine, scopes: tuple[str, ...]) -> int:
+    """Count an attempt in each scope before its secret is checked, and return the highest count; SignInError when
+    a scope is locked (LOCK_AFTER attempts or more, the latest less than LOCK_FOR ago). One transaction, with the
+    scopes' rows locked (PostgreSQL) or the write lock held (SQLite), so concurrent attempts are counted one by one.
+
+    A refused attempt is counted too, in the locked scopes only, without prolonging the lock, and a right secret
+    sent among wrong ones takes nothing back (`_withdraw`): the lock stays a lock."""
     now = utcnow()
-    with engine.connect() as conn:
-        locks = conn.scalars(select(SignInFailure.locked_until).where(
-            SignInFailure.scope.in_(scopes), SignInFailure.locked_until.is_not(None))).all()
-    until = max((aware(lock) for lock in locks if aware(lock) > now), default=None)
+    with write_session(engine) as session, session.begin():
+        rows = _rows_for_update(session, scopes, now)
+        for row in rows:
+            if aware(row.last_failed_at) <= now - LOCK_FOR:
+                row.failures = 0
+        locked = [row for row in rows if row.failures >= LOCK_AFTER]
+        for row in locked or rows:
+            row.failures += 1
+            if not locked:
+                row.last_failed_at = now
+            row.locked_until = aware(row.last_failed_at) + LOCK_FOR if row.failures >= LOCK_AFTER else None
+        until = max((aware(row.last_failed_at) + LOCK_FOR for row in locked), default=None)
+        count = max(row.failures for row in rows)
     if until is not None:
         minutes = max(1, round((until - now).total_seconds() / 60))
-        raise SignInError(_("Too many wrong attempts. Sign-in is locked for {minutes} more minute(s); try again "
+        raise Locked(_("Too many wrong attempts. Sign-in is locked for {minutes} more minute(s); try again "
                             "then, or ask programme staff.", minutes=minutes))
+    return count
 
 
-def _failed(engine: Engine, scopes: list[str]) -> None:
-    """Count a wrong attempt in each scope (a count older than LOCK_FOR starts again), lock at LOCK_AFTER, and
-    answer only after a delay that grows with the count."""
-    try:
-        worst = _count_failure(engine, scopes)
-    except IntegrityError:  # another replica counted the first failure of this scope at the same moment
-        worst = _count_failure(engine, scopes)
-    time.sleep(delay_after(worst))
-
-
-def _count_failure(engine: Engine, scopes: list[str]) -> int:
-    now = utcnow()
-    worst = 0
+def _withdraw(engine: Engine, scopes: tuple[str, ...]) -> None:
+    """A right secret was no guess: where it was the only attempt counted, forget it, so that signing in often
+    locks nobody out. Where other attempts were counted (typing errors before it, or a burst it arrived in), the
+    count stands and ages out: taking it back then would let one more guess through."""
     with write_session(engine) as session, session.begin():
-        for scope in scopes:
-            row = session.get(SignInFailure, scope, with_for_update=True)
-            if row is None:
-                row = SignInFailure(scope=scope, failures=0)
-                session.add(row)
-            elif aware(row.last_failed_at) < now - LOCK_FOR:
-                row.failures = 0
-            row.failures += 1
-            row.last_failed_at = now
-            row.locked_until = now + LOCK_FOR if row.failures >= LOCK_AFTER else None
-            worst = max(worst, row.failures)
-    return worst
+        for row in _rows_for_update(session, scopes, utcnow()):
+            if row.failures == 1:
+                row.failures, row.locked_until = 0, None
 
 
-def _forget(engine: Engine, scope: str) -> None:
-    with write_session(engine) as session, session.begin():
-        session.execute(delete(SignInFailure).where(SignInFailure.scope == scope))
+def _rows_for_update(session, scopes: tuple[str, ...], now: dt.datetime) -> list[SignInFailure]:
+    """The scopes' counters, created where missing, locked for this transaction (always in the same order)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    ordered = sorted(set(scopes))
+    session.execute(insert(SignInFailure).values([{"scope": scope, "failures": 0, "last_failed_at": now}
+                                                  for scope in ordered]).on_conflict_do_nothing())
+    return list(session.scalars(select(SignInFailure).where(SignInFailure.scope.in_(ordered))
+                                .order_by(SignInFailure.scope).with_for_update()))

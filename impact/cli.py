@@ -32,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m impact", description="The hackathon impact dashboard.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="create the tables of a new, empty database")
+    serve = commands.add_parser("serve", help="serve the dashboard (what `make run` does); other options go to "
+                                              "`streamlit run`")
+    serve.add_argument("--address", default="localhost", help="the address to listen on (default: localhost)")
+    serve.add_argument("--port", type=int, default=8501, help="default: 8501")
     demo = commands.add_parser("demo", help="load the demo programmes into an empty database")
     demo.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if data are already there")
     load = commands.add_parser("load", help="load a data folder (see the README's 'Data formats')")
@@ -80,6 +84,8 @@ def parser() -> argparse.ArgumentParser:
     password = account.add_parser("password", help="set an account's password")
     password.add_argument("--email", required=True)
     password.add_argument("--password-stdin", action="store_true")
+    account.add_parser("signout", help="end every session of an account, in every browser").add_argument(
+        "--email", required=True)
     account.add_parser("list", help="list the accounts")
     key = commands.add_parser("key", help="teams' update keys").add_subparsers(dest="key_command", required=True)
     issue = key.add_parser("issue", help="issue a key for a project's team; prints it once")
@@ -185,6 +191,9 @@ def _accounts(engine, args) -> None:
     elif args.account_command == "password":
         admin.set_password(engine, actor, args.email, _password(args))
         print(_("The password of {email} is set.", email=args.email))
+    elif args.account_command == "signout":
+        ended = admin.sign_out_everywhere(engine, actor, args.email)
+        print(_("Ended {n} session(s) of {email}.", n=ended, email=args.email))
     else:
         print(admin.accounts(engine).to_string(index=False))
 
@@ -205,7 +214,13 @@ def _keys(engine, args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     set_language(best_language(os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")))
-    args = parser().parse_args(argv)
+    args, rest = parser().parse_known_args(argv)
+    if rest and args.command != "serve":
+        parser().parse_args(argv)  # says what is not understood, and exits
+    if args.command == "serve":
+        from impact import web  # Streamlit and Starlette, which no other command needs
+
+        web.serve(args.address, args.port, rest)
     try:
         engine = make_engine()
         if args.command == "db":

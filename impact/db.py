@@ -1,17 +1,13 @@
 """The engine: `DATABASE_URL` picks the database, the default is a SQLite file under data/."""
 from __future__ import annotations
 
-import os
-import tomllib
-from pathlib import Path
-
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from impact.i18n import _
+from impact.settings import ROOT, setting
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = ROOT / "data" / "impact.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -20,22 +16,10 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be opened; the message says which one and what to check."""
 
 
-SECRETS_FILES = (ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
-
-
 def database_url() -> str:
-    """DATABASE_URL from the environment, else from .streamlit/secrets.toml (the project's, then the user's),
-    else the default SQLite file."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    for secrets in SECRETS_FILES:
-        try:
-            url = tomllib.loads(secrets.read_text(encoding="utf-8")).get("DATABASE_URL")
-        except (OSError, tomllib.TOMLDecodeError):
-            continue
-        if url:
-            return str(url)
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """DATABASE_URL (impact.settings: the environment, else .streamlit/secrets.toml), else the default SQLite
+    file."""
+    return setting("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
 def make_engine(url: str | None = None) -> Engine:

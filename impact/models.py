@@ -278,6 +278,24 @@ class SignInFailure(Base):
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
 
 
+class WebSession(Base):
+    """A signed-in browser: only the SHA-256 of its cookie's token is kept, so a copy of the database signs no one
+    in. Ending a session deletes its row, which every replica sees at the visitor's next click."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (CheckConstraint("(account_id IS NULL) <> (key_id IS NULL)", name="one_way_in"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A one-time ticket the browser exchanges for the cookie (impact.web), so the token never sits in an address.
+    ticket_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"), index=True)
+    key_id: Mapped[Optional[int]] = mapped_column(ForeignKey("update_keys.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditEntry(Base):
     """One entry per write: who, when, what. Its highest id is the data version the caches key on."""
 

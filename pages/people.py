@@ -51,6 +51,10 @@ with accounts_tab:
             run_write(admin.set_account_disabled, _("Account enabled."), engine, actor, email=email, disabled=False)
         if grant.form_submit_button(_("Set programmes"), icon=":material/lock_open:"):
             run_write(admin.set_programmes, _("Programmes set."), engine, actor, email=email, programmes=granted)
+        if st.form_submit_button(_("Sign out everywhere"), icon=":material/logout:",
+                                 help=_("Ends every session of this account, in every browser, at its next click.")):
+            run_write(admin.sign_out_everywhere, _("Every session of {email} has ended.", email=plain(email)), engine,
+                      actor, email=email)
 
 with keys_tab:
     if issued := st.session_state.pop("issued_key", None):

@@ -18,18 +18,23 @@ from impact.ui.writes import DONE, done_notice
 
 source, actor = guard_page("update")
 
-if "key" in st.query_params:  # a link with the key: sign in, and take the key out of the address bar
-    key = st.query_params.pop("key")
-    if sign_in_with_key(source.engine, key):
-        st.rerun()
+# A link with the key (…/update?key=…) is traded for a session by impact.web before this page runs; a refused one
+# comes back as ?refused=key or ?refused=locked.
+refused = st.query_params.pop("refused", None) if not actor.signed_in else None
+if refused == "locked":
+    st.error(_("Too many wrong attempts from your address: opening a project with a key is locked for up to 15 "
+               "minutes. Try again then, or ask programme staff."), icon=":material/lock:")
+elif refused:
+    st.error(_("That update key is not valid: it may be mistyped, revoked or expired. Ask programme staff for a new "
+               "one."), icon=":material/key_off:")
 if not actor.signed_in:
     st.title(_("Update your project"))
     st.write(_("Enter the update key that programme staff gave your team (or open the link they sent)."))
     with st.form("key_form"):
         key = st.text_input(_("Update key"), type="password", key="update_key")
         opened = st.form_submit_button(_("Open my project"), icon=":material/key:")
-    if opened and sign_in_with_key(source.engine, key):
-        st.rerun()
+    if opened:
+        sign_in_with_key(source.engine, key)
     st.stop()
 
 project = data.project_info(source, actor.project_id) if actor.role == TEAM else choose_project(source, actor)

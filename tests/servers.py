@@ -26,14 +26,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(database_url: str, *options: str, port: int = 0) -> Iterator[str]:
-    """Serve dashboard.py on DATABASE_URL (with these extra `streamlit run` options); yield its base URL once it
-    answers its health check."""
+def streamlit_server(database_url: str, *options: str, port: int = 0, **settings: str) -> Iterator[str]:
+    """Serve the dashboard as `make run` does (`python -m impact serve`) on DATABASE_URL, with these extra
+    `streamlit run` options and settings (environment variables); yield its base URL once it answers its health
+    check."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", *options],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "impact", "serve", "--port", str(port), "--address", "127.0.0.1",
+         "--server.headless", "true", *options],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url, **settings}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -59,9 +61,11 @@ def streamlit_server(database_url: str, *options: str, port: int = 0) -> Iterato
 
 
 def sign_in(page: Page, email: str = STAFF_EMAIL) -> None:
-    """Sign in with the sidebar form (a sign-in lasts as long as the browser tab's session)."""
+    """Sign in with the sidebar form (the browser then holds the session's cookie)."""
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_role("textbox", name="Email").fill(email)
     sidebar.get_by_role("textbox", name="Password").fill(PASSWORD)
-    sidebar.get_by_role("button", name="Sign in", exact=True).click()
-    expect(sidebar.get_by_text(f"Signed in as {email}")).to_be_visible()
+    with page.expect_request(lambda request: "/session/start" in request.url) as started:
+        sidebar.get_by_role("button", name="Sign in", exact=True).click()
+    started.value.response()  # the browser holds the session's cookie once this answer is in
+    expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {email}")).to_be_visible()

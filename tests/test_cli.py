@@ -66,12 +66,12 @@ def test_db_commands(database, tmp_path, capsys, monkeypatch, empty_url):
 
 
 def test_the_database_url_may_come_from_the_secrets_file(tmp_path, monkeypatch):
-    from impact import db
+    from impact import db, settings
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('DATABASE_URL = "sqlite:////tmp/from-secrets.sqlite3"\n')
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setattr(db, "SECRETS_FILES", (tmp_path / "missing.toml", secrets))
+    monkeypatch.setattr(settings, "SECRETS_FILES", (tmp_path / "missing.toml", secrets))
     assert db.database_url() == "sqlite:////tmp/from-secrets.sqlite3"
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/from-env.sqlite3")
     assert db.database_url() == "sqlite:////tmp/from-env.sqlite3"  # the environment wins

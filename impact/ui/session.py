@@ -1,19 +1,28 @@
 """Who is using this browser session: signing in and out (password, team key, or the identity provider).
 
-The actor lives in the session state and is checked against the database on every run (impact.auth.refresh), so
-that a disabled account or a revoked key is signed out at its next click, on every replica.
+A sign-in begins a server-side session (impact.sessions): this tab keeps its token, and the browser is sent through
+impact.web once to receive it as an HttpOnly cookie, so that a reload or a new tab stays signed in. Every run asks
+the database who the token belongs to, so that a session ended anywhere (sign-out, sign out everywhere, a disabled
+account, a revoked key) is signed out at its next click, on every replica.
 """
 from __future__ import annotations
 
+from typing import NoReturn, Optional
+from urllib.parse import urlencode
+
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit import config
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from impact import auth
+from impact import auth, sessions, web
 from impact.access import FUNDER, PUBLIC, PUBLIC_ROLE, STAFF, TEAM, Actor
 from impact.i18n import N_, _
 from impact.ui.text import plain
 
 ACTOR = "actor"
+TOKEN = "session_token"
 ROLE_LABELS = {STAFF: N_("staff"), FUNDER: N_("funder"), TEAM: N_("team"), PUBLIC_ROLE: N_("public")}
 
 
@@ -26,29 +35,84 @@ def oidc_configured() -> bool:
 
 
 def client() -> str:
-    """The visitor's address, for counting wrong attempts per client (behind a proxy: the proxy's address)."""
+    """The visitor's address, for counting attempts per client (see impact.web.client_address)."""
     return st.context.ip_address or ""
 
 
+def _cookie_token() -> Optional[str]:
+    """The token in this browser's session cookie, if it sent one."""
+    token = st.context.cookies.get(sessions.COOKIE)
+    return token if isinstance(token, str) else None  # AppTest's stand-in browser sends no real cookies
+
+
 def current_actor(engine: Engine) -> Actor:
-    actor = st.session_state.get(ACTOR, PUBLIC)
-    if not actor.signed_in and oidc_configured() and st.user.is_logged_in:
-        actor = auth.oidc_actor(engine, st.user.get("email") or "") or PUBLIC
-    fresh = auth.refresh(engine, actor)
-    if fresh != actor and not fresh.signed_in:
-        st.toast(_("You were signed out: your account or key is no longer active."), icon=":material/logout:")
-    st.session_state[ACTOR] = fresh
-    return fresh
+    """Who this is now: the holder of this tab's or this browser's session, else (tests, the identity provider)
+    the actor kept in the session state, as the database sees them now."""
+    before = st.session_state.get(ACTOR, PUBLIC)
+    token = st.session_state.get(TOKEN) or _cookie_token()
+    if token:
+        actor = sessions.actor_of(engine, token) or PUBLIC
+        if not actor.signed_in:
+            st.session_state.pop(TOKEN, None)
+    else:
+        actor = before
+        if not actor.signed_in and oidc_configured() and st.user.is_logged_in:
+            actor = auth.oidc_actor(engine, st.user.get("email") or "") or PUBLIC
+        actor = auth.refresh(engine, actor)
+    if before.signed_in and not actor.signed_in:
+        st.toast(_("You were signed out: your session ended, or your account or key is no longer active."),
+                 icon=":material/logout:")
+    st.session_state[ACTOR] = actor
+    return actor
 
 
-def sign_in_with_key(engine: Engine, key: str) -> bool:
+def _go(path: str, **params: str) -> NoReturn:
+    """Send the browser to one of impact.web's addresses (as st.login does for the identity provider's), and end
+    this run: a rerun would drop the message before it reaches the browser."""
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    message = ForwardMsg()
+    message.auth_redirect.url = ("/" + base if base else "") + path + "?" + urlencode(params)
+    context = get_script_run_ctx()
+    if context is not None:
+        context.enqueue(message)
+    st.stop()
+
+
+def _here() -> str:
+    """This page's path and link parameters, to come back to after a trip through impact.web."""
+    path = "/" + (st.context.url or "").split("://", 1)[-1].partition("/")[2].partition("?")[0]
+    params = {key: value for key, value in st.query_params.to_dict().items() if key != "refused"}
+    return path + (f"?{urlencode(params)}" if params else "")
+
+
+def begin_session(engine: Engine, actor: Actor) -> NoReturn:
+    """A sign-in succeeded: keep its session in this tab, and have the browser pick up its cookie."""
+    started = sessions.start(engine, actor)
+    st.session_state[TOKEN] = started.token
+    st.session_state[ACTOR] = actor
+    _go(web.START_PATH, ticket=started.ticket, next=_here())
+
+
+def sign_out(engine: Engine) -> NoReturn:
+    """End this browser's session on the server, then drop its cookie (or sign out at the identity provider)."""
+    token = st.session_state.pop(TOKEN, None) or _cookie_token()
+    if token:
+        sessions.end(engine, token)
+    st.session_state.pop(ACTOR, None)
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
+        st.stop()
+    _go(web.END_PATH, next=_here())
+
+
+def sign_in_with_key(engine: Engine, key: str) -> None:
     """Sign this session in as the team whose key this is; say why not where it is not valid."""
     try:
-        st.session_state[ACTOR] = auth.sign_in_with_key(engine, key, client())
+        actor = auth.sign_in_with_key(engine, key, client())
     except auth.SignInError as exc:
         st.error(str(exc), icon=":material/key_off:")
-        return False
-    return True
+        return
+    begin_session(engine, actor)
 
 
 def account_sidebar(engine: Engine, actor: Actor) -> None:
@@ -57,10 +121,7 @@ def account_sidebar(engine: Engine, actor: Actor) -> None:
     if actor.signed_in:
         box.caption(_("Signed in as {name} ({role}).", name=plain(actor.name), role=_(ROLE_LABELS[actor.role])))
         if box.button(_("Sign out"), icon=":material/logout:", key="sign_out"):
-            st.session_state.pop(ACTOR, None)
-            if oidc_configured() and st.user.is_logged_in:
-                st.logout()
-            st.rerun()
+            sign_out(engine)
         return
     if oidc_configured() and st.user.is_logged_in:  # the provider vouched for an email that has no active account
         box.warning(_("You are signed in as {email}, but there is no active account for that email here. Ask "
@@ -76,11 +137,11 @@ def account_sidebar(engine: Engine, actor: Actor) -> None:
         submitted = st.form_submit_button(_("Sign in"), icon=":material/login:")
     if submitted:
         try:
-            st.session_state[ACTOR] = auth.sign_in(engine, email, password, client())
+            actor = auth.sign_in(engine, email, password, client())
         except auth.SignInError as exc:
             box.error(str(exc), icon=":material/lock:")
         else:
-            st.rerun()
+            begin_session(engine, actor)
     if oidc_configured():
         box.button(_("Sign in with your organisation"), on_click=st.login, icon=":material/badge:",
                    key="sign_in_oidc")

@@ -1,0 +1,7 @@
+"""The dashboard's server: `dashboard.py` draws the pages; this adds the routes and middleware of `impact.web`
+(session cookie, update-key links, security headers). Start it with `make run` or `python -m impact serve`."""
+import streamlit as st
+
+from impact.web import middleware, routes
+
+app = st.App("dashboard.py", routes=routes(), middleware=middleware())

@@ -1,0 +1,206 @@
+"""The web surface around the pages: the session cookie, update-key links, and security headers on every response.
+
+Streamlit serves the app on Starlette; `app.py` hands it the routes and middleware made here (`st.App`). They call
+the same domain functions the pages call and never Streamlit's page API. `python -m impact serve` starts it all.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import os
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import streamlit
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from impact import auth, sessions
+from impact.db import make_engine
+from impact.schema import ensure_schema
+from impact.settings import ROOT, listed
+
+START_PATH = "/session/start"  # ?ticket=...&next=/page: trade a sign-in's one-time ticket for the cookie
+END_PATH = "/session/end"  # ?next=/page: sign out and drop the cookie
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+@functools.cache
+def _engine() -> Engine:
+    engine = make_engine()
+    ensure_schema(engine)  # raises, and so is not cached, while the database cannot be opened
+    return engine
+
+
+def client_address(request: Request) -> str:
+    """The visitor's address as uvicorn gives it: behind a proxy listed in TRUSTED_PROXIES, the address that proxy
+    put in X-Forwarded-For (`python -m impact serve` passes the list to uvicorn); '' on the server's own machine,
+    as Streamlit's `st.context.ip_address` says for the pages."""
+    host = request.client.host if request.client else ""
+    return "" if host in LOOPBACK else host
+
+
+def local_path(target: str | None) -> str:
+    """`target` if it is a path on this site, else '/': a sign-in never sends its visitor to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _with_cookie(response: Response, request: Request, token: str) -> Response:
+    response.set_cookie(sessions.COOKIE, token, max_age=int(sessions.lifetimes().absolute.total_seconds()),
+                        path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+def _redirect(target: str) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def start_session(request: Request) -> Response:
+    """The page signed its visitor in and sent the browser here with a ticket: set the cookie, go back."""
+    response = _redirect(local_path(request.query_params.get("next")))
+    token = await run_in_threadpool(sessions.redeem, _engine(), request.query_params.get("ticket", ""))
+    return _with_cookie(response, request, token) if token else response
+
+
+async def end_session(request: Request) -> Response:
+    """Sign out: end the cookie's session on the server and drop the cookie."""
+    token = request.cookies.get(sessions.COOKIE)
+    if token:
+        await run_in_threadpool(sessions.end, _engine(), token)
+    response = _redirect(local_path(request.query_params.get("next")))
+    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=request.url.scheme == "https")
+    return response
+
+
+def routes() -> list[Route]:
+    return [Route(START_PATH, start_session), Route(END_PATH, end_session)]
+
+
+class KeyLinks:
+    """`/update?key=...` (the link staff send a team) is traded for a team session and answered with a redirect to
+    the same address without the key, so the key never stays in the address bar, the history or a referrer.
+    A key that is refused comes back as `?refused=key` or `?refused=locked` for the page to explain."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
+                and scope["path"].rstrip("/").endswith("/update") and b"key=" in scope["query_string"]:
+            response = await self._exchange(Request(scope))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _exchange(request: Request) -> Response:
+        key = request.query_params.get("key", "")
+        kept = [(name, value) for name, value in request.query_params.multi_items()
+                if name not in ("key", "refused")]
+        token = None
+        if key.strip():  # an empty key is no attempt
+            try:
+                token = await run_in_threadpool(_team_session, key, client_address(request))
+            except auth.Locked:
+                kept.append(("refused", "locked"))
+            except auth.SignInError:
+                kept.append(("refused", "key"))
+        # Signed in, the team's one page is the app's root: Streamlit serves a visitor's first page there only.
+        path = request.url.path.rstrip("/").removesuffix("/update") + "/" if token else request.url.path
+        response = _redirect(path + (f"?{urlencode(kept)}" if kept else ""))
+        return _with_cookie(response, request, token) if token else response
+
+
+def _team_session(key: str, client: str) -> str:
+    engine = _engine()
+    return sessions.start(engine, auth.sign_in_with_key(engine, key, client)).token
+
+
+# --- security headers ---------------------------------------------------------------------------------------------
+
+
+def _inline_script_hashes() -> list[str]:
+    """Streamlit's index.html has a small inline script; the policy allows exactly it, by its hash."""
+    page = (Path(streamlit.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+            for script in re.findall(r"<script>(.*?)</script>", page, flags=re.S)]
+
+
+@functools.cache
+def security_headers(https: bool) -> list[tuple[str, str]]:
+    """The headers of every HTTP response. FRAME_ANCESTORS (origins, comma-separated) lets those sites embed the
+    dashboard; by default no site may."""
+    ancestors = " ".join(listed("FRAME_ANCESTORS")) or "'none'"
+    policy = "; ".join([
+        "default-src 'self'",
+        " ".join(["script-src 'self'", *_inline_script_hashes()]),
+        "style-src 'self' 'unsafe-inline'",  # Streamlit's components style themselves at run time
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "media-src 'self' data: blob:",
+        "worker-src 'self' blob:",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        f"frame-ancestors {ancestors}",
+    ])
+    headers = [("Content-Security-Policy", policy), ("Referrer-Policy", "no-referrer"),
+               ("X-Content-Type-Options", "nosniff")]
+    if ancestors == "'none'":
+        headers.append(("X-Frame-Options", "DENY"))  # for browsers that predate frame-ancestors
+    if https:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
+class SecurityHeaders:
+    """Adds `security_headers` to every HTTP response (HSTS only where the visitor came by https)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers_to_add = security_headers(scope.get("scheme") == "https")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in headers_to_add:
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def middleware() -> list[Middleware]:
+    return [Middleware(SecurityHeaders), Middleware(KeyLinks)]
+
+
+# --- starting it --------------------------------------------------------------------------------------------------
+
+
+def serve(address: str, port: int, options: list[str]) -> None:
+    """Replace this process by `streamlit run app.py`, with uvicorn believing X-Forwarded-For (and -Proto) only
+    from TRUSTED_PROXIES (none by default; uvicorn's own default would trust the server's own machine)."""
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(listed("TRUSTED_PROXIES"))
+    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                              "--server.address", address, "--server.port", str(port), *options])
