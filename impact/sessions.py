@@ -70,7 +70,7 @@ def redeem(engine: Engine, ticket: str) -> Optional[str]:
     an address, is worth nothing afterwards. None for an unknown, used or expired ticket."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with write_session(engine) as session, session.begin():
-        changed = session.execute(
+        changed = session.connection().execute(
             update(WebSession).where(WebSession.ticket_hash == _hash(ticket), WebSession.ticket_expires_at > utcnow())
             .values(token_hash=_hash(token), ticket_hash=None, ticket_expires_at=None))
     return token if changed.rowcount == 1 else None
@@ -99,4 +99,4 @@ def end(engine: Engine, token: str) -> None:
 def end_all(session: Session, account_id: Optional[int] = None, key_id: Optional[int] = None) -> int:
     """End every session of an account or a key, inside the caller's write transaction; how many ended."""
     column, value = (WebSession.account_id, account_id) if account_id is not None else (WebSession.key_id, key_id)
-    return session.execute(delete(WebSession).where(column == value)).rowcount
+    return session.connection().execute(delete(WebSession).where(column == value)).rowcount
