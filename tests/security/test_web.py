@@ -172,3 +172,15 @@ def test_staff_sign_an_account_out_everywhere_on_the_accounts_page(server, brows
     expect(funder.get_by_text("This page is for programme staff and funders: sign in")).to_be_visible()
     funder.context.close()
     staff.context.close()
+
+
+def test_a_team_types_its_key_and_lands_on_its_page(server, accounts, page):
+    page.goto(f"{server}/update?lang=en")
+    page.get_by_role("textbox", name="Update key").fill(accounts)
+    with page.expect_request(lambda request: "/session/start" in request.url) as started:
+        page.get_by_role("button", name="Open my project").click()
+    started.value.response()
+    expect(page.get_by_role("heading", name="Update Corona School")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.reload()  # the key is typed once: the session stays
+    expect(page.get_by_role("heading", name="Update Corona School")).to_be_visible()
