@@ -16,6 +16,7 @@ from impact.commands import CommandError, audit
 from impact.db import write_session
 from impact.i18n import _
 from impact.models import ACCOUNT_ROLES, Account, Grant, Programme, Project, UpdateKey, utcnow
+from impact.values import row_id
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def revoke_key(engine: Engine, actor: Actor, key_id: int) -> None:
     """The key stops working at once, on every replica."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
-        row = session.get(UpdateKey, key_id, with_for_update=True)
+        row = session.get(UpdateKey, key_id, with_for_update=True) if row_id(key_id) else None
         if row is None:
             raise CommandError(_("There is no such update key."))
         if row.revoked_at is not None:

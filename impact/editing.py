@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import Engine, exists, select
@@ -21,7 +21,7 @@ from impact.db import write_session
 from impact.i18n import _
 from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading
 from impact.programmes_file import check_programme
-from impact.values import EMAIL
+from impact.values import EMAIL, amount
 
 # Each field a programme table may hold, with its value when left out.
 PROGRAMME_FIELDS = {"name": "", "country": None, "starts_on": None, "ends_on": None, "description": "",
@@ -135,19 +135,16 @@ def _project_values(slug: str, fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _amount(amount: Any, currency: str) -> Optional[Decimal]:
-    if amount in ("", None):
+def _amount(text: Any, currency: str) -> Optional[Decimal]:
+    if text in ("", None):
         return None
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+    value = amount(text)
+    if value is None:
         raise CommandError(_("'{text}' is not an amount; write it with a dot and no thousands separator, for "
-                             "example 47500.00.", text=amount))
+                             "example 47500.00.", text=text))
     if not re.fullmatch(r"[A-Z]{3}", currency or ""):
         raise CommandError(_("Give the currency of the amount as a three-letter code, for example EUR."))
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def _replace(session: Session, model, programme_id: int, key: str, tables: list[dict], used_by) -> None:

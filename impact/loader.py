@@ -13,7 +13,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -29,7 +29,7 @@ from impact.export import restore
 from impact.i18n import _
 from impact.problems import LoadError, Problem
 from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
-from impact.values import EMAIL, aware, boolean, date, timestamp, whole_number
+from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 from impact.lifecycle import STATUSES, TransitionError, check_history
 from impact.queries import counting
 from impact.models import (
@@ -256,23 +256,20 @@ class _Checker:
 
     def _funding(self, row: int, line: dict) -> Optional[Decimal | str]:
         """The funding amount ("" when not given), or None after noting what is wrong."""
-        amount, currency = line.get("funding_amount", ""), line.get("funding_currency", "")
-        if not amount:
+        text, currency = line.get("funding_amount", ""), line.get("funding_currency", "")
+        if not text:
             return ""
-        try:
-            value = Decimal(amount)
-        except InvalidOperation:
-            value = Decimal(-1)
-        if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+        value = amount(text)
+        if value is None:
             self.problem(PROJECTS_FILE, row, "funding_amount", _("'{text}' is not an amount; write it with a dot "
                                                                  "and no thousands separator, for example 47500.00.",
-                                                                 text=amount))
+                                                                 text=text))
             return None
         if not re.fullmatch(r"[A-Z]{3}", currency):
             self.problem(PROJECTS_FILE, row, "funding_currency", _("give the currency of the amount as a "
                                                                    "three-letter code, for example EUR."))
             return None
-        return value.quantize(Decimal("0.01"))
+        return value
 
     def _events(self) -> None:
         histories: dict[str, list[dict]] = defaultdict(list)

@@ -317,7 +317,7 @@ def _programmes_file(out: Converted) -> list[Problem]:
     """programmes.toml from an exported workbook's programmes, figures, challenges and metrics sheets."""
     try:
         return _programme_tables(out)
-    except ValueError as exc:  # a date or number the sheet holds as text the file format cannot take
+    except (ValueError, OverflowError) as exc:  # a date or number (say 1e400) the file format cannot take
         return [Problem(out.origin[PROGRAMMES_FILE], None, None, _(
             "cannot be read as the dashboard's programme sheets ({reason}); dates are written 2021-04-23 and "
             "figures as whole numbers.", reason=exc))]

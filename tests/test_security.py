@@ -1,0 +1,164 @@
+"""Security: each point replayed as an attacker would, on both databases.
+
+- Numbers out of range are refused with a sentence by the domain, not by an overflow in the database.
+
+The world: programme "tiny" (not public) with projects
+  a: idea 2020-01-10, funded 2020-02-01; people reached 100 as of 2020-03-31; contact a@example.org
+  b: idea 2020-01-10
+and programme "open" (public) without projects.
+"""
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from impact import admin, commands, editing
+from impact.access import command_line
+from impact.commands import CommandError
+from impact.models import (Account, AuditEntry, Programme, ProgrammeFigure, Project, ProjectNote, ReachReading,
+                           StatusEvent, UpdateKey)
+from impact.problems import LoadError
+from impact.spreadsheets import Options, import_files
+from tests.conftest import TINY_PROGRAMME, D, load
+
+CLI = command_line("tests")
+TODAY = D("2020-06-30")
+PROJECTS = """
+    programme,slug,name,challenge,contact_email
+    tiny,a,Project A,c1,a@example.org
+    tiny,b,Project B,c2,
+"""
+EVENTS = """
+    project,status,effective_date
+    a,idea,2020-01-10
+    a,funded,2020-02-01
+    b,idea,2020-01-10
+"""
+READINGS = """
+    project,metric,as_of,value
+    a,people,2020-03-31,100
+"""
+OPEN = '\n[[programme]]\nslug = "open"\nname = "Open hackathon"\npublic = true\n'
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    load(engine, tmp_path / "tiny", programmes__toml=TINY_PROGRAMME + OPEN, projects__csv=PROJECTS,
+         status_events__csv=EVENTS, reach_readings__csv=READINGS)
+    return engine
+
+
+def project_id(engine, slug: str) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(Project.id).where(Project.slug == slug))
+
+
+def everything(engine) -> tuple[int, ...]:
+    """How many rows each written table holds: a refused write leaves all of them as they were."""
+    with engine.connect() as conn:
+        return tuple(conn.scalar(select(func.count()).select_from(model)) for model in (
+            Programme, ProgrammeFigure, Project, StatusEvent, ReachReading, ProjectNote, Account, UpdateKey,
+            AuditEntry))
+
+
+# --- 8. numbers out of range ---------------------------------------------------------------------------------------
+
+BIGINT = 2**63 - 1
+INTEGER = 2**31 - 1
+
+
+def test_reach_figures_out_of_range_are_refused_with_a_sentence(world):
+    a = project_id(world, "a")
+    before = everything(world)
+    for value in (2**63, -1, 2**64, True):
+        with pytest.raises(CommandError, match="A reach figure is a whole number of 0 or more, at most "
+                                               "9,223,372,036,854,775,807"):
+            commands.record_reach_reading(world, CLI, a, "people", D("2020-04-30"), value, today=TODAY)
+    assert everything(world) == before
+    recorded = commands.record_reach_reading(world, CLI, a, "people", D("2020-04-30"), BIGINT, today=TODAY)
+    with world.connect() as conn:
+        assert conn.execute(select(ReachReading.value, ReachReading.counted_increment)
+                            .where(ReachReading.id == recorded.id)).one() == (BIGINT, BIGINT - 100)
+
+
+def test_ids_out_of_range_are_no_such_row(world):
+    a = project_id(world, "a")
+    before = everything(world)
+    for attempt, message in (
+        (lambda: commands.record_update(world, CLI, 2**63, "Who?"), "There is no such project."),
+        (lambda: commands.record_status_change(world, CLI, a, "funded", D("2020-02-01"), note="wrong",
+                                               supersedes_id=2**63, today=TODAY), "not one of this project's"),
+        (lambda: commands.review(world, CLI, "reading", 2**63, approve=True), "There is no such entry"),
+        (lambda: admin.revoke_key(world, CLI, 2**63), "There is no such update key."),
+    ):
+        with pytest.raises(CommandError, match=message):
+            attempt()
+    assert everything(world) == before
+
+
+def programme(**changes) -> dict:
+    return {"slug": "civic", "name": "Civic", "figure": [{"key": "participants", "label": "Participants",
+                                                          "value": 240, "source": "the organisers"}]} | changes
+
+
+def figure(value) -> list[dict]:
+    return [{"key": "participants", "label": "Participants", "value": value, "source": "the organisers"}]
+
+
+def test_programme_figures_and_silence_out_of_range_are_refused_with_a_sentence(world):
+    before = everything(world)
+    for value in (2**63, -1):
+        with pytest.raises(CommandError, match="must be a whole number >= 0 and at most 9,223,372,036,854,775,807"):
+            editing.save_programme(world, CLI, programme(figure=figure(value)), create=True)
+    for days in (2**31, 0, -1, 2**63):  # an INTEGER column
+        with pytest.raises(CommandError, match="whole number of days from 1 to 2,147,483,647"):
+            editing.save_programme(world, CLI, programme(silent_after_days=days), create=True)
+    assert everything(world) == before
+    editing.save_programme(world, CLI, programme(figure=figure(BIGINT), silent_after_days=INTEGER), create=True)
+    stored = editing.programme_table(world, "civic")
+    assert (stored["figure"][0]["value"], stored["silent_after_days"]) == (BIGINT, INTEGER)
+
+
+def test_funding_amounts_out_of_range_are_refused_with_a_sentence(world):
+    before = everything(world)
+    for amount in ("1000000000000", "-1", "999999999999.995", "1e400", "NaN"):  # NUMERIC(14, 2)
+        with pytest.raises(CommandError, match="is not an amount"):
+            editing.save_project(world, CLI, "tiny", "b", name="Project B", funding_amount=amount,
+                                 funding_currency="EUR")
+    assert everything(world) == before
+    editing.save_project(world, CLI, "tiny", "b", name="Project B", funding_amount="999999999999.99",
+                         funding_currency="EUR")
+    with world.connect() as conn:
+        assert conn.scalar(select(Project.funding_amount).where(Project.slug == "b")) == Decimal("999999999999.99")
+
+
+def test_files_with_numbers_out_of_range_are_refused_with_their_row(world, tmp_path):
+    before = everything(world)
+    cases = [
+        ({"reach_readings__csv": "project,metric,as_of,value\na,people,2020-04-30,9223372036854775808\n"},
+         "reach_readings.csv, row 2, column 'value': '9223372036854775808' is not a whole number"),
+        ({"projects__csv": "programme,slug,name,funding_amount,funding_currency\ntiny,b,B,999999999999.995,EUR\n"},
+         "projects.csv, row 2, column 'funding_amount': '999999999999.995' is not an amount"),
+        ({"programmes__toml": '[[programme]]\nslug = "x"\nname = "X"\nsilent_after_days = 2147483648\n'},
+         "column 'silent_after_days': must be a whole number of days from 1 to 2,147,483,647"),
+    ]
+    for number, (files, message) in enumerate(cases):
+        with pytest.raises(LoadError) as refused:
+            load(world, tmp_path / str(number), **files)
+        assert message in str(refused.value)
+    # A workbook's programme sheet with a number no whole number can be.
+    book = openpyxl.Workbook()
+    book.active.title = "programmes"
+    book.active.append(["slug", "name", "silent_after_days"])
+    book.active.append(["x", "X", "1e400"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(LoadError, match="cannot be read as the dashboard's programme sheets"):
+        import_files(world, [("book.xlsx", buffer.getvalue())], Options(), "test")
+    assert everything(world) == before
+    load(world, tmp_path / "largest", reach_readings__csv=f"project,metric,as_of,value\na,people,2020-04-30,{BIGINT}\n")
+    with world.connect() as conn:
+        assert conn.scalar(select(func.max(ReachReading.value))) == BIGINT
+
