@@ -85,6 +85,11 @@ def may_see_contacts(actor: Actor) -> bool:
     return actor.role == STAFF
 
 
+def may_see_internals(actor: Actor) -> bool:
+    """The database's address and why it cannot be used: staff (and the command line, which is staff) only."""
+    return actor.role == STAFF
+
+
 def may_see_pending(actor: Actor) -> bool:
     """Only staff may switch on figures that are not reviewed yet (shown as pending)."""
     return actor.role == STAFF

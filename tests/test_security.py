@@ -1,5 +1,7 @@
 """Security: each point replayed as an attacker would, on both databases.
 
+- No internals to the public: the page shown when the database cannot be used names the database (host, user,
+  name, file) to staff only.
 - Numbers out of range are refused with a sentence by the domain, not by an overflow in the database.
 
 The world: programme "tiny" (not public) with projects
@@ -12,16 +14,20 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, make_url, select
 
-from impact import admin, commands, editing
-from impact.access import command_line
+from impact import admin, auth, commands, editing
+from impact.access import PUBLIC, STAFF, Actor, command_line
 from impact.commands import CommandError
+from impact.db import describe
 from impact.models import (Account, AuditEntry, Programme, ProgrammeFigure, Project, ProjectNote, ReachReading,
                            StatusEvent, UpdateKey)
 from impact.problems import LoadError
+from impact.schema import _config, downgrade, head_revision
 from impact.spreadsheets import Options, import_files
-from tests.conftest import TINY_PROGRAMME, D, load
+from tests.apptest import run
+from tests.conftest import TINY_PROGRAMME, D, load, url_of
 
 CLI = command_line("tests")
 TODAY = D("2020-06-30")
@@ -55,12 +61,64 @@ def project_id(engine, slug: str) -> int:
         return conn.scalar(select(Project.id).where(Project.slug == slug))
 
 
+def account(engine, email: str, role: str, programmes=()) -> Actor:
+    """The actor of a new account, as signing in makes it."""
+    actor = auth.account_actor(engine, admin.add_account(engine, CLI, email, role, None, programmes))
+    assert actor is not None
+    return actor
+
+
 def everything(engine) -> tuple[int, ...]:
     """How many rows each written table holds: a refused write leaves all of them as they were."""
     with engine.connect() as conn:
         return tuple(conn.scalar(select(func.count()).select_from(model)) for model in (
             Programme, ProgrammeFigure, Project, StatusEvent, ReachReading, ProjectNote, Account, UpdateKey,
             AuditEntry))
+
+
+# --- 7. no internals to the public ---------------------------------------------------------------------------------
+
+
+def parts_of_the_address(url: str) -> list[str]:
+    """What the public must not read: the file of a SQLite database; the host, user and name of a PostgreSQL one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return [parsed.database, parsed.database.rsplit("/", 1)[-1]]
+    return [parsed.host, parsed.username, parsed.database]
+
+
+def test_the_schema_behind_page_names_the_database_to_staff_only(world, monkeypatch):
+    url = url_of(world)
+    staff = account(world, "staff@example.org", "staff")
+    funder = account(world, "funder@example.org", "funder", ["tiny"])
+    # The code is newer than the database: an upgrade is due.
+    downgrade(world, ScriptDirectory.from_config(_config()).get_revision(head_revision()).down_revision)
+    monkeypatch.setenv("DATABASE_URL", url)
+    for visitor in (PUBLIC, funder):
+        for page in ("pages/overview.py", "pages/audit.py", "dashboard.py"):
+            at = run(page, actor=visitor)
+            assert not at.exception
+            shown = " ".join(e.value for e in at.error)
+            assert "do not match (an upgrade is under way or needed)" in shown
+            for part in parts_of_the_address(url) + [describe(world), "schema revision"]:
+                assert part not in shown, (page, visitor.name, part)
+    at = run("pages/overview.py", actor=staff)
+    assert not at.exception
+    assert describe(world) in at.error[0].value and "python -m impact db upgrade" in at.error[0].value
+
+
+@pytest.mark.parametrize("url", ["sqlite:////nonexistent-folder/secret-name.sqlite3",
+                                 "postgresql+psycopg://secret-user@127.0.0.1:1/secret-db"])
+def test_a_database_that_cannot_be_opened_is_not_named_on_the_web(monkeypatch, url):
+    """Who is visiting cannot be known then, so nobody on the web reads the address (the server's log does)."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    for visitor in (PUBLIC, Actor(STAFF, "staff@example.org", account_id=1)):
+        at = run("pages/overview.py", actor=visitor)
+        assert not at.exception
+        shown = at.error[0].value
+        assert "cannot be opened right now" in shown
+        for part in ("nonexistent-folder", "secret-name", "secret-user", "127.0.0.1", "secret-db"):
+            assert part not in shown
 
 
 # --- 8. numbers out of range ---------------------------------------------------------------------------------------
