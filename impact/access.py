@@ -1,7 +1,9 @@
 """Who may see and change what: the one place that knows the roles.
 
-The write functions in `impact.commands` and `impact.admin` ask these rules before they write; the pages ask them
-too, but only to decide what to draw. Hiding a button is a courtesy, the refusal is here.
+Every door of the domain asks these rules: the writes (`impact.commands`, `impact.admin`, `impact.editing`, the
+loader and the imports) before they write, and the reads that hold more than the public pages (the data set export,
+contacts, the audit log, the funder report) before they read. The pages ask them too, but only to decide what to
+draw. Hiding a button is a courtesy, the refusal is here.
 """
 from __future__ import annotations
 
@@ -83,6 +85,25 @@ def may_download_report(actor: Actor) -> bool:
 
 def may_see_contacts(actor: Actor) -> bool:
     return actor.role == STAFF
+
+
+def check_may_see_contacts(actor: Actor) -> None:
+    if not may_see_contacts(actor):
+        raise NotAllowed(_("Contact details are for programme staff only; sign in with a staff account."))
+
+
+def check_may_read_report(actor: Actor, programme_id: int, public: bool) -> None:
+    """The funder report of a programme: staff, and funders who may read that programme."""
+    if not (may_download_report(actor) and may_read_programme(actor, programme_id, public)):
+        raise NotAllowed(_("The report of this programme is for programme staff and the funders it is opened to; "
+                           "sign in with such an account."))
+
+
+def check_may_export(actor: Actor) -> None:
+    """The data set and the grants file hold every programme's history, and the data set the teams' contacts."""
+    if actor.role != STAFF:
+        raise NotAllowed(_("Only programme staff may export data (it holds the teams' contact details); sign in "
+                           "with a staff account."))
 
 
 def may_see_internals(actor: Actor) -> bool:

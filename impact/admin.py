@@ -1,5 +1,5 @@
 """Staff's writes about people: accounts, funders' programmes, and teams' update keys. Each is one transaction with
-its audit entry, refused with a sentence for anyone but staff."""
+its audit entry, refused with a sentence for anyone but staff. The reads of accounts and keys are staff's too."""
 from __future__ import annotations
 
 import datetime as dt
@@ -125,8 +125,10 @@ def revoke_key(engine: Engine, actor: Actor, key_id: int) -> None:
 # --- reads for the staff pages ---------------------------------------------------------------------------------
 
 
-def accounts(engine: Engine) -> pd.DataFrame:
-    """Every account: email, role, disabled, programmes (slugs, comma-separated), created_at, created_by."""
+def accounts(engine: Engine, actor: Actor) -> pd.DataFrame:
+    """Every account (staff only): email, role, disabled, programmes (slugs, comma-separated), created_at,
+    created_by."""
+    check_staff(actor)
     with engine.connect() as conn:
         rows = conn.execute(select(Account).order_by(Account.role, Account.email)).all()
         grants = conn.execute(select(Grant.account_id, Programme.slug).join(Programme)).all()
@@ -140,8 +142,9 @@ def accounts(engine: Engine) -> pd.DataFrame:
         columns=["email", "role", "disabled", "programmes", "created_at", "created_by"])
 
 
-def update_keys(engine: Engine, today: Optional[dt.date] = None) -> pd.DataFrame:
-    """Every key ever issued: id, project (slug), hint, created_at, created_by, expires_on, state."""
+def update_keys(engine: Engine, actor: Actor, today: Optional[dt.date] = None) -> pd.DataFrame:
+    """Every key ever issued (staff only): id, project (slug), hint, created_at, created_by, expires_on, state."""
+    check_staff(actor)
     today = today or dt.date.today()
     with engine.connect() as conn:
         rows = conn.execute(select(UpdateKey.id, Project.slug, UpdateKey.hint, UpdateKey.created_at,

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
-from impact.access import Actor, check_staff
+from impact.access import Actor, check_may_see_contacts, check_staff
 from impact.commands import CommandError, audit
 from impact.dataset import programme_tables
 from impact.db import write_session
@@ -104,8 +104,10 @@ def programme_table(engine: Engine, slug: str) -> Optional[dict]:
         return _programme_record(session, row, dates_as_text=False) if row else None
 
 
-def project_details(engine: Engine, slug: str) -> Optional[dict]:
-    """The project's PROJECT_FIELDS and its challenge's slug, for a form to start from; None if unknown."""
+def project_details(engine: Engine, actor: Actor, slug: str) -> Optional[dict]:
+    """The project's PROJECT_FIELDS and its challenge's slug, for a form to start from; None if unknown. They hold
+    the team's contact email: staff only."""
+    check_may_see_contacts(actor)
     with Session(engine) as session:
         row = session.scalar(select(Project).where(Project.slug == slug))
         if row is None:

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from impact import commands
-from impact.access import Actor
+from impact.access import STAFF, Actor
 from impact.db import make_engine
 from impact.models import Project
 from impact.loader import load_folder
@@ -35,7 +35,7 @@ def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
             if n == 0:
                 files["status_events__csv"] = f"project,status,effective_date\nshared,funded,2020-02-{worker + 1:02d}\n"
             try:
-                load_folder(engine, write_folder(Path(folder) / str(n), **files), actor=f"worker {worker}")
+                load_folder(engine, write_folder(Path(folder) / str(n), **files), actor=Actor(STAFF, f"worker {worker}"))
                 outcomes.append("accepted")
             except LoadError as exc:
                 outcomes.append(f"refused: {exc}")

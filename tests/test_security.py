@@ -1,5 +1,7 @@
 """Security: each point replayed as an attacker would, on both databases.
 
+- Every door of the domain checks who is asking: the export, contacts, the audit log, the report, loads and imports
+  refuse the roles that may not, and the command line acts as `cli:<user>`.
 - No internals to the public: the page shown when the database cannot be used names the database (host, user,
   name, file) to staff only.
 - Numbers out of range are refused with a sentence by the domain, not by an overflow in the database.
@@ -9,6 +11,7 @@ The world: programme "tiny" (not public) with projects
   b: idea 2020-01-10
 and programme "open" (public) without projects.
 """
+import getpass
 import io
 from decimal import Decimal
 
@@ -17,17 +20,20 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, make_url, select
 
-from impact import admin, auth, commands, editing
-from impact.access import PUBLIC, STAFF, Actor, command_line
+from impact import admin, auth, commands, dataset, editing, history, report
+from impact.access import PUBLIC, STAFF, Actor, NotAllowed, command_line
+from impact.cli import main
 from impact.commands import CommandError
 from impact.db import describe
+from impact.loader import load_folder
 from impact.models import (Account, AuditEntry, Programme, ProgrammeFigure, Project, ProjectNote, ReachReading,
                            StatusEvent, UpdateKey)
 from impact.problems import LoadError
+from impact.queries import programme_info
 from impact.schema import _config, downgrade, head_revision
 from impact.spreadsheets import Options, import_files
 from tests.apptest import run
-from tests.conftest import TINY_PROGRAMME, D, load, url_of
+from tests.conftest import TINY_PROGRAMME, D, load, url_of, write_folder
 
 CLI = command_line("tests")
 TODAY = D("2020-06-30")
@@ -68,12 +74,119 @@ def account(engine, email: str, role: str, programmes=()) -> Actor:
     return actor
 
 
+def team(engine, slug: str, expires_on=None, today=None) -> Actor:
+    """The actor of a new update key for the project, as the update page makes it."""
+    issued = admin.issue_key(engine, CLI, slug, expires_on=expires_on, today=today)
+    actor = auth.key_actor(engine, auth.key_hash(issued.key), today=today)
+    assert actor is not None
+    return actor
+
+
 def everything(engine) -> tuple[int, ...]:
     """How many rows each written table holds: a refused write leaves all of them as they were."""
     with engine.connect() as conn:
         return tuple(conn.scalar(select(func.count()).select_from(model)) for model in (
             Programme, ProgrammeFigure, Project, StatusEvent, ReachReading, ProjectNote, Account, UpdateKey,
             AuditEntry))
+
+
+def audit_actors(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.scalars(select(AuditEntry.actor).order_by(AuditEntry.id)))
+
+
+# --- 6. every door checks who is asking ----------------------------------------------------------------------------
+
+
+def outsiders(engine) -> list[Actor]:
+    """A funder granted the programme, a funder of another one, a team of one of its projects, and anyone."""
+    return [account(engine, "funder@example.org", "funder", ["tiny"]),
+            account(engine, "other@example.org", "funder", ["open"]), team(engine, "a"), PUBLIC]
+
+
+def test_only_staff_export_the_data_set_and_the_grants(world):
+    exported = dataset.dataset(world, CLI)
+    assert exported.projects.set_index("slug").loc["a", "contact_email"] == "a@example.org"
+    assert len(dataset.grants_360(world, CLI, "360G-tiny", "XI-EXAMPLE-1", "Tiny Foundation")) == 0  # no amounts
+    for actor in outsiders(world):
+        with pytest.raises(NotAllowed, match="Only programme staff may export data"):
+            dataset.dataset(world, actor)
+        with pytest.raises(NotAllowed, match="Only programme staff may export data"):
+            dataset.grants_360(world, actor, "360G-tiny", "XI-EXAMPLE-1", "Tiny Foundation")
+
+
+def test_only_staff_read_contacts_the_audit_log_and_who_may_sign_in(world):
+    tiny = programme_info(world, "tiny")
+    assert history.contacts(world, CLI, tiny.id).set_index("slug")["contact_email"].to_dict() == {
+        "a": "a@example.org", "b": ""}
+    assert editing.project_details(world, CLI, "a")["contact_email"] == "a@example.org"
+    assert history.audit_log(world, CLI, who="test")["action"].tolist() == ["import"]
+    assert history.audit_actions(world, CLI) == ["import"]
+    for actor in outsiders(world):
+        with pytest.raises(NotAllowed, match="Contact details are for programme staff only"):
+            history.contacts(world, actor, tiny.id)
+        with pytest.raises(NotAllowed, match="Contact details are for programme staff only"):
+            editing.project_details(world, actor, "a")
+        for read in (lambda: history.audit_log(world, actor), lambda: history.audit_actions(world, actor),
+                     lambda: admin.accounts(world, actor), lambda: admin.update_keys(world, actor)):
+            with pytest.raises(NotAllowed, match="Only programme staff may do this"):
+                read()
+
+
+def test_the_report_is_for_staff_and_the_funders_of_its_programme(world):
+    tiny, public = programme_info(world, "tiny"), programme_info(world, "open")
+    granted, other, team_a, anyone = outsiders(world)
+    for reader in (CLI, granted):
+        assert "Tiny hackathon" in report.report_html(world, reader, tiny, TODAY)
+    for reader in (other, team_a, anyone):
+        with pytest.raises(NotAllowed, match="report of this programme is for programme staff and the funders"):
+            report.report_html(world, reader, tiny, TODAY)
+    # A public programme's report holds more than its public pages: funders and staff, not anyone or a team.
+    assert "Open hackathon" in report.report_html(world, other, public, TODAY)
+    for reader in (team_a, anyone):
+        with pytest.raises(NotAllowed):
+            report.report_html_in("en", world, reader, public, TODAY)
+
+
+def test_only_staff_load_and_import(world, tmp_path):
+    folder = write_folder(tmp_path / "more", projects__csv="programme,slug,name\ntiny,c,Project C\n")
+    actors = outsiders(world)
+    before = everything(world)
+    for actor in actors:
+        with pytest.raises(NotAllowed, match="Only programme staff may do this"):
+            load_folder(world, folder, actor)
+        with pytest.raises(NotAllowed, match="Only programme staff may do this"):
+            import_files(world, [("projects.csv", b"programme,slug,name\ntiny,c,Project C\n")], Options(), actor)
+        with pytest.raises(NotAllowed):  # not even a dry run says what is in the database
+            import_files(world, [("projects.csv", b"programme,slug,name\ntiny,c,Project C\n")], Options(), actor,
+                         dry_run=True)
+    assert everything(world) == before
+    assert load_folder(world, folder, CLI).projects == 1
+
+
+def test_the_command_line_acts_as_cli_and_its_user(world, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", url_of(world))
+    me = f"cli:{getpass.getuser()}"
+    logged = len(audit_actors(world))
+    folder = write_folder(tmp_path / "more", status_events__csv="project,status,effective_date\nb,funded,2020-02-01\n")
+    assert main(["load", str(folder)]) == 0
+    sheet = tmp_path / "readings.csv"
+    sheet.write_text("project,metric,as_of,value\nb,people,2020-03-01,7\n")
+    assert main(["import", str(sheet), "--recorded-by", "x" * 201]) == 1
+    assert "recorded_by: is longer than 200 characters" in capsys.readouterr().err
+    assert main(["import", str(sheet), "--recorded-by", "the jury"]) == 0
+    assert main(["account", "add", "--role", "staff", "--email", "new@example.org", "--no-password"]) == 0
+    assert main(["key", "issue", "--project", "a"]) == 0
+    for command in (["export", str(tmp_path / "export.zip")], ["report", str(tmp_path / "r.html"), "--programme",
+                                                                "tiny", "--as-of", "2020-06-30"]):
+        assert main(command) == 0, capsys.readouterr().err
+    assert audit_actors(world)[logged:] == [me] * 4
+    with world.connect() as conn:
+        b = project_id(world, "b")
+        assert conn.scalar(select(StatusEvent.recorded_by).where(StatusEvent.status == "funded",
+                                                                 StatusEvent.project_id == b)) == me
+        assert conn.scalar(select(ReachReading.recorded_by).where(ReachReading.value == 7)) == "the jury"
+        assert conn.scalar(select(Account.created_by).where(Account.email == "new@example.org")) == me
 
 
 # --- 7. no internals to the public ---------------------------------------------------------------------------------
@@ -214,7 +327,7 @@ def test_files_with_numbers_out_of_range_are_refused_with_their_row(world, tmp_p
     buffer = io.BytesIO()
     book.save(buffer)
     with pytest.raises(LoadError, match="cannot be read as the dashboard's programme sheets"):
-        import_files(world, [("book.xlsx", buffer.getvalue())], Options(), "test")
+        import_files(world, [("book.xlsx", buffer.getvalue())], Options(), CLI)
     assert everything(world) == before
     load(world, tmp_path / "largest", reach_readings__csv=f"project,metric,as_of,value\na,people,2020-04-30,{BIGINT}\n")
     with world.connect() as conn:
