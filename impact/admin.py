@@ -1,5 +1,6 @@
 """Staff's writes about people: accounts, funders' programmes, and teams' update keys. Each is one transaction with
-its audit entry, refused with a sentence for anyone but staff. The reads of accounts and keys are staff's too."""
+its audit entry, refused with a sentence for anyone but staff (and for an account disabled since its page was
+opened: impact.access.check_still_holds). The reads of accounts and keys are staff's too."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from impact.access import Actor, check_staff
+from impact.access import Actor, check_staff, check_still_holds
 from impact.auth import check_email, hash_password, key_hash, new_key
 from impact.commands import CommandError, audit
 from impact.db import write_session
@@ -39,6 +40,7 @@ def add_account(engine: Engine, actor: Actor, email: str, role: str, password: O
         raise CommandError(_("An account's role is one of: {roles}.", roles=", ".join(ACCOUNT_ROLES)))
     hashed = _password(password) if password else None
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         if session.scalar(select(func.count()).where(Account.email == email)):
             raise CommandError(_("There is already an account for {email}.", email=email))
         account = Account(email=email, role=role, password_hash=hashed, created_by=actor.name)
@@ -54,6 +56,7 @@ def set_account_disabled(engine: Engine, actor: Actor, email: str, disabled: boo
     """Disable an account (it is signed out at its next page) or enable it again; accounts are never deleted."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         account = _account(session, email)
         if account.disabled == disabled:
             return
@@ -70,6 +73,7 @@ def set_password(engine: Engine, actor: Actor, email: str, password: str) -> Non
         check_staff(actor)
     hashed = _password(password)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         account = _account(session, email)
         account.password_hash = hashed
         audit(session, actor, "password set", f"account {account.email}", None, None)
@@ -79,6 +83,7 @@ def set_programmes(engine: Engine, actor: Actor, email: str, programmes: Sequenc
     """The programmes a funder may read, replacing the previous list."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         account = _account(session, email)
         before = sorted(session.scalars(select(Programme.slug).join(Grant, Grant.programme_id == Programme.id)
                                         .where(Grant.account_id == account.id)))
@@ -96,6 +101,7 @@ def issue_key(engine: Engine, actor: Actor, project_slug: str, expires_on: Optio
         raise CommandError(_("The expiry date {day} has passed; pick a later one, or none.", day=expires_on))
     key = new_key()
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         project = session.scalar(select(Project).where(Project.slug == project_slug))
         if project is None:
             raise CommandError(_("There is no project '{slug}'.", slug=project_slug))
@@ -112,6 +118,7 @@ def revoke_key(engine: Engine, actor: Actor, key_id: int) -> None:
     """The key stops working at once, on every replica."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         row = session.get(UpdateKey, key_id, with_for_update=True) if row_id(key_id) else None
         if row is None:
             raise CommandError(_("There is no such update key."))

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
-from impact.access import Actor, check_may_see_contacts, check_staff
+from impact.access import Actor, check_may_see_contacts, check_staff, check_still_holds
 from impact.commands import CommandError, audit
 from impact.dataset import programme_tables
 from impact.db import write_session
@@ -42,6 +42,7 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], crea
     if problems:
         raise CommandError(_("Nothing was saved; fix these and save again:") + "".join(f"\n- {p}" for p in problems))
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         row = session.scalar(select(Programme).where(Programme.slug == programme["slug"]).with_for_update())
         if create and row is not None:
             raise CommandError(_("There is already a programme '{slug}'; give the new one another link name.",
@@ -67,6 +68,7 @@ def save_project(engine: Engine, actor: Actor, programme_slug: str, slug: str, c
     check_staff(actor)
     values = _project_values(slug, fields)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         programme = session.scalar(select(Programme).where(Programme.slug == programme_slug))
         if programme is None:
             raise CommandError(_("There is no programme '{slug}'.", slug=programme_slug))

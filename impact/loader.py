@@ -1,8 +1,8 @@
 """Load a data folder (programmes.toml, projects.csv, status_events.csv, reach_readings.csv) into the database.
 
-Only staff load (impact.access). Every row is checked first; a file with any problem is rejected whole, each
-problem named by file, row and column, and nothing is written. A clean folder is written in one transaction with
-its audit entry.
+Only staff load (impact.access); the account is read again inside the load's transaction. Every row is checked
+first; a file with any problem is rejected whole, each problem named by file, row and column, and nothing is
+written. A clean folder is written in one transaction with its audit entry.
 The file formats are documented in the README ("Data formats").
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from impact import increments
-from impact.access import Actor, check_staff
+from impact.access import Actor, check_staff, check_still_holds
 from impact.dataset import programme_tables
 from impact.db import write_session
 from impact.export import restore
@@ -116,6 +116,7 @@ def load_folder(engine: Engine, folder: Path, actor: Actor, dry_run: bool = Fals
             expected=", ".join(FILES), found=found))])
     try:
         with write_session(engine) as session, session.begin() as transaction:
+            check_still_holds(session, actor)
             progress("checking")
             batch = _Checker(session, folder, recorded_by or actor.name).check()
             progress("writing")

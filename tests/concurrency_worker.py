@@ -11,8 +11,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from impact import commands
-from impact.access import STAFF, Actor
+from impact import admin, auth, commands
+from impact.access import STAFF, Actor, command_line
 from impact.db import make_engine
 from impact.models import Project
 from impact.loader import load_folder
@@ -51,7 +51,8 @@ def updater(url: str, worker: int, start_at: float, updates: int) -> list[str]:
     engine = make_engine(url)
     with engine.connect() as conn:
         project_id = conn.scalar(select(Project.id).where(Project.slug == "shared"))
-    team = Actor("team", f"team shared (worker {worker})", key_id=worker, project_id=project_id)
+    # Each worker's team signs in with a key of its own, issued before the start.
+    team = auth.sign_in_with_key(engine, admin.issue_key(engine, command_line(f"worker {worker}"), "shared").key)
     outcomes = []
     time.sleep(max(0.0, start_at - time.time()))
     for n in range(updates):

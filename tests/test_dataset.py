@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from impact import commands, dataset
+from impact import admin, auth, commands, dataset
 from impact.access import command_line
 from impact.cli import main
 from impact.db import make_engine
@@ -71,7 +71,7 @@ def test_export_then_load_into_an_empty_database_gives_the_same_data(tiny, tmp_p
 
 
 def test_only_the_history_that_counts_is_exported(tiny):
-    team = commands.Actor("team", "team a", key_id=1, project_id=1)
+    team = auth.sign_in_with_key(tiny, admin.issue_key(tiny, STAFF, "a").key)
     commands.record_reach_reading(tiny, team, 1, "people", D("2020-05-31"), 500)  # pending
     exported = dataset.dataset(tiny, STAFF)
     assert exported.reach_readings["value"].tolist() == [100]

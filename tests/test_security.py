@@ -1,7 +1,8 @@
 """Security: each point replayed as an attacker would, on both databases.
 
 - Every door of the domain checks who is asking: the export, contacts, the audit log, the report, loads and imports
-  refuse the roles that may not, and the command line acts as `cli:<user>`.
+  refuse the roles that may not; the command line acts as `cli:<user>`; and inside each write's transaction the
+  account or key is read again, so that one revoked or disabled after its page was opened writes nothing.
 - No internals to the public: the page shown when the database cannot be used names the database (host, user,
   name, file) to staff only.
 - Numbers out of range are refused with a sentence by the domain, not by an overflow in the database.
@@ -11,23 +12,25 @@ The world: programme "tiny" (not public) with projects
   b: idea 2020-01-10
 and programme "open" (public) without projects.
 """
+import datetime as dt
 import getpass
 import io
+import threading
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, make_url, select, update
 
 from impact import admin, auth, commands, dataset, editing, history, report
-from impact.access import PUBLIC, STAFF, Actor, NotAllowed, command_line
+from impact.access import FUNDER, PUBLIC, STAFF, TEAM, Actor, NotAllowed, command_line
 from impact.cli import main
 from impact.commands import CommandError
 from impact.db import describe
 from impact.loader import load_folder
 from impact.models import (Account, AuditEntry, Programme, ProgrammeFigure, Project, ProjectNote, ReachReading,
-                           StatusEvent, UpdateKey)
+                           StatusEvent, UpdateKey, utcnow)
 from impact.problems import LoadError
 from impact.queries import programme_info
 from impact.schema import _config, downgrade, head_revision
@@ -187,6 +190,122 @@ def test_the_command_line_acts_as_cli_and_its_user(world, tmp_path, monkeypatch,
                                                                  StatusEvent.project_id == b)) == me
         assert conn.scalar(select(ReachReading.recorded_by).where(ReachReading.value == 7)) == "the jury"
         assert conn.scalar(select(Account.created_by).where(Account.email == "new@example.org")) == me
+
+
+# --- 6. the account or key is read again inside each write ---------------------------------------------------------
+
+
+def test_a_key_revoked_after_its_page_was_opened_writes_nothing(world):
+    a = project_id(world, "a")
+    actor = team(world, "a")  # the update page is open
+    seen = commands.project_revision(world, a)
+    admin.revoke_key(world, CLI, actor.key_id)  # meanwhile, staff revoke the key
+    before, log = everything(world), audit_actors(world)
+    for write in (
+        lambda: commands.record_status_change(world, actor, a, "in_development", D("2020-03-01"),
+                                              seen_revision=seen, today=TODAY),
+        lambda: commands.record_reach_reading(world, actor, a, "people", D("2020-04-30"), 150, seen_revision=seen,
+                                              today=TODAY),
+        lambda: commands.record_update(world, actor, a, "We launched!", seen_revision=seen),
+    ):
+        with pytest.raises(NotAllowed, match="update key was revoked or has expired, so nothing was saved"):
+            write()
+    assert everything(world) == before and audit_actors(world) == log
+
+
+def test_a_revocation_saved_while_a_write_waits_is_seen_by_it(world):
+    """Staff revoke the key (on another replica) at the moment the team submits: the submission waits for the
+    revocation's lock and then reads the key as revoked (PostgreSQL: the key's row; SQLite: the write lock)."""
+    a = project_id(world, "a")
+    actor = team(world, "a")
+    before = everything(world)
+    outcome = []
+
+    def submit():
+        try:
+            commands.record_update(world, actor, a, "Racing the revocation.")
+            outcome.append("saved")
+        except NotAllowed as exc:
+            outcome.append(str(exc))
+
+    with world.connect() as conn:
+        revoking = conn.begin()
+        conn.execute(update(UpdateKey).where(UpdateKey.id == actor.key_id).values(revoked_at=utcnow()))
+        submission = threading.Thread(target=submit)
+        submission.start()
+        submission.join(2)
+        assert submission.is_alive()  # waiting for the revocation to end
+        revoking.commit()
+    submission.join(30)
+    assert len(outcome) == 1 and "revoked or has expired" in outcome[0]
+    assert everything(world) == before
+
+def test_a_key_that_expired_after_its_page_was_opened_writes_nothing(world):
+    a = project_id(world, "a")
+    actor = team(world, "a", expires_on=TODAY, today=TODAY)  # opened on its last day
+    before = everything(world)
+    with pytest.raises(NotAllowed, match="revoked or has expired"):
+        commands.record_update(world, actor, a, "A day late.")  # today is years later
+    with pytest.raises(NotAllowed, match="revoked or has expired"):
+        commands.record_status_change(world, actor, a, "in_development", D("2020-06-30"),
+                                      today=TODAY + dt.timedelta(days=1))
+    assert everything(world) == before
+    assert commands.record_status_change(world, actor, a, "in_development", D("2020-06-30"),
+                                         today=TODAY).review_state == "pending"  # on its last day it still works
+
+
+def test_a_key_does_not_work_for_another_project_or_as_a_made_up_actor(world):
+    """Actors the web never makes: a key of project b claiming project a, a team or a funder without a key or
+    account behind them."""
+    a = project_id(world, "a")
+    team_b = team(world, "b")
+    before = everything(world)
+    for actor in (Actor(TEAM, team_b.name, key_id=team_b.key_id, project_id=a), Actor(TEAM, "team a", project_id=a)):
+        with pytest.raises(NotAllowed):
+            commands.record_update(world, actor, a, "Not ours.")
+    with pytest.raises(NotAllowed):
+        admin.set_password(world, Actor(FUNDER, "nobody@example.org"), "nobody@example.org", "a long password!")
+    assert everything(world) == before
+
+
+def test_an_account_disabled_after_its_page_was_opened_writes_nothing(world, tmp_path):
+    a = project_id(world, "a")
+    staff = account(world, "staff@example.org", "staff")  # signed in, the pages open
+    pending = commands.record_update(world, team(world, "a"), a, "Please approve.")
+    admin.set_account_disabled(world, CLI, "staff@example.org", True)  # meanwhile, another staff member disables it
+    before, log = everything(world), audit_actors(world)
+    folder = write_folder(tmp_path / "more", projects__csv="programme,slug,name\ntiny,c,Project C\n")
+    for write in (
+        lambda: commands.record_status_change(world, staff, a, "in_development", D("2020-03-01"), today=TODAY),
+        lambda: commands.record_reach_reading(world, staff, a, "people", D("2020-04-30"), 150, today=TODAY),
+        lambda: commands.record_update(world, staff, a, "Staff note."),
+        lambda: commands.review(world, staff, "update", pending.id, approve=True),
+        lambda: admin.add_account(world, staff, "friend@example.org", "staff", None),
+        lambda: admin.set_account_disabled(world, staff, "funder@example.org", True),
+        lambda: admin.set_password(world, staff, "staff@example.org", "a new long password"),
+        lambda: admin.set_programmes(world, staff, "staff@example.org", []),
+        lambda: admin.issue_key(world, staff, "a"),
+        lambda: admin.revoke_key(world, staff, 1),
+        lambda: editing.save_project(world, staff, "tiny", "c", create=True, name="Project C"),
+        lambda: editing.save_programme(world, staff, editing.programme_table(world, "tiny") | {"public": True}),
+        lambda: load_folder(world, folder, staff),
+        lambda: import_files(world, [("projects.csv", b"programme,slug,name\ntiny,c,Project C\n")], Options(), staff),
+    ):
+        with pytest.raises(NotAllowed, match="account was disabled or changed after this page was opened"):
+            write()
+    assert everything(world) == before and audit_actors(world) == log
+    admin.set_account_disabled(world, CLI, "staff@example.org", False)  # enabled again, the same page works
+    assert commands.record_update(world, staff, a, "Back.").review_state == "approved"
+
+
+def test_a_funder_whose_programmes_changed_writes_nothing_on_the_old_page(world):
+    funder = account(world, "funder@example.org", "funder", ["tiny"])
+    admin.set_password(world, funder, "funder@example.org", "my own long password")  # a funder's one write
+    admin.set_programmes(world, CLI, "funder@example.org", ["open"])
+    before = everything(world)
+    with pytest.raises(NotAllowed, match="disabled or changed"):
+        admin.set_password(world, funder, "funder@example.org", "another long password")
+    assert everything(world) == before
 
 
 # --- 7. no internals to the public ---------------------------------------------------------------------------------
