@@ -142,7 +142,7 @@ def seconds(work: Callable[[], object], repeat: int = 3) -> float:
 def timed_load(url: str, folder: Path):
     """The summary of loading `folder` through the real import path, and the seconds it took."""
     started = time.perf_counter()
-    summary = load_folder(make_engine(url), folder, actor="bench")
+    summary = load_folder(make_engine(url), folder, BENCH_STAFF)
     return summary, time.perf_counter() - started
 
 
@@ -206,7 +206,7 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
         "survival": ("pages/survival.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
             portfolio_queries.survival_curve(portfolio_queries.funded_lifetimes(engine, info.id, AS_OF)))),
         "silent": ("pages/silent.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.portfolio(engine, [info.id], AS_OF), history.contacts(engine, info.id))),
+            portfolio_queries.portfolio(engine, [info.id], AS_OF), history.contacts(engine, BENCH_STAFF, info.id))),
         "review": ("pages/review.py", {}, lambda: history.review_queue(engine)),
     }
 

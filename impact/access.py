@@ -1,14 +1,21 @@
 """Who may see and change what: the one place that knows the roles.
 
-The write functions in `impact.commands` and `impact.admin` ask these rules before they write; the pages ask them
-too, but only to decide what to draw. Hiding a button is a courtesy, the refusal is here.
+Every door of the domain asks these rules: the writes (`impact.commands`, `impact.admin`, `impact.editing`, the
+loader and the imports) before they write and again inside their transaction (`check_still_holds`), and the reads
+that hold more than the public pages (the data set export, contacts, the audit log, the funder report) before they
+read. The pages ask them too, but only to decide what to draw. Hiding a button is a courtesy, the refusal is here.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from impact.i18n import _
+from impact.models import Account, Grant, UpdateKey
 
 STAFF = "staff"
 FUNDER = "funder"
@@ -85,6 +92,30 @@ def may_see_contacts(actor: Actor) -> bool:
     return actor.role == STAFF
 
 
+def check_may_see_contacts(actor: Actor) -> None:
+    if not may_see_contacts(actor):
+        raise NotAllowed(_("Contact details are for programme staff only; sign in with a staff account."))
+
+
+def check_may_read_report(actor: Actor, programme_id: int, public: bool) -> None:
+    """The funder report of a programme: staff, and funders who may read that programme."""
+    if not (may_download_report(actor) and may_read_programme(actor, programme_id, public)):
+        raise NotAllowed(_("The report of this programme is for programme staff and the funders it is opened to; "
+                           "sign in with such an account."))
+
+
+def check_may_export(actor: Actor) -> None:
+    """The data set and the grants file hold every programme's history, and the data set the teams' contacts."""
+    if actor.role != STAFF:
+        raise NotAllowed(_("Only programme staff may export data (it holds the teams' contact details); sign in "
+                           "with a staff account."))
+
+
+def may_see_internals(actor: Actor) -> bool:
+    """The database's address and why it cannot be used: staff (and the command line, which is staff) only."""
+    return actor.role == STAFF
+
+
 def may_see_pending(actor: Actor) -> bool:
     """Only staff may switch on figures that are not reviewed yet (shown as pending)."""
     return actor.role == STAFF
@@ -102,6 +133,36 @@ def check_may_submit(actor: Actor, project_id: int) -> None:
 def check_staff(actor: Actor) -> None:
     if actor.role != STAFF:
         raise NotAllowed(_("Only programme staff may do this; sign in with a staff account."))
+
+
+def check_still_holds(session: Session, actor: Actor, today: Optional[dt.date] = None) -> None:
+    """Inside a write's transaction, before it writes: the account or key the actor was made from still stands as it
+    did when the page was opened (the account exists, is enabled, with the same role and programmes; the key is
+    neither revoked nor expired). Otherwise refuse, so that the write leaves nothing.
+
+    The row is read with a share lock (PostgreSQL; SQLite runs one writer at a time), so that disabling the account
+    or revoking the key at the same moment either waits for this write to commit or is seen by it. An actor that
+    names neither an account nor a key is one the process made itself: the command line (`cli:<user>`), whoever
+    holds the server; the web signs people in only through accounts and keys."""
+    if actor.account_id is not None:
+        account = session.execute(select(Account.email, Account.role, Account.disabled)
+                                  .where(Account.id == actor.account_id).with_for_update(read=True)).first()
+        granted = frozenset(session.scalars(select(Grant.programme_id).where(Grant.account_id == actor.account_id)))
+        if (account is None or account.disabled
+                or (STAFF if account.role == STAFF else FUNDER, account.email, granted)
+                != (actor.role, actor.name, actor.programme_ids)):
+            raise NotAllowed(_("Your account was disabled or changed after this page was opened, so nothing was "
+                               "saved. Reload the page, and sign in again if it asks."))
+    elif actor.key_id is not None:
+        key = session.execute(select(UpdateKey.project_id, UpdateKey.expires_on, UpdateKey.revoked_at)
+                              .where(UpdateKey.id == actor.key_id).with_for_update(read=True)).first()
+        if (key is None or key.revoked_at is not None or actor.role != TEAM or key.project_id != actor.project_id
+                or (key.expires_on is not None and key.expires_on < (today or dt.date.today()))):
+            raise NotAllowed(_("Your update key was revoked or has expired, so nothing was saved. Ask programme "
+                               "staff for a new key."))
+    elif actor.role != STAFF:
+        raise NotAllowed(_("Only programme staff, and teams with their update key, may change anything; nothing was "
+                           "saved."))
 
 
 def review_state_for(actor: Actor) -> str:

@@ -1,5 +1,6 @@
 """Staff's writes about people: accounts, funders' programmes, and teams' update keys. Each is one transaction with
-its audit entry, refused with a sentence for anyone but staff."""
+its audit entry, refused with a sentence for anyone but staff (and for an account disabled since its page was
+opened: impact.access.check_still_holds). The reads of accounts and keys are staff's too."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +11,14 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from impact.access import Actor, check_staff
+from impact.access import Actor, check_staff, check_still_holds
 from impact.auth import check_email, hash_password, key_hash, new_key
 from impact.commands import CommandError, audit
 from impact.db import write_session
 from impact.i18n import _
 from impact.models import ACCOUNT_ROLES, Account, Grant, Programme, Project, UpdateKey, utcnow
 from impact.sessions import end_all
+from impact.values import row_id
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ def add_account(engine: Engine, actor: Actor, email: str, role: str, password: O
         raise CommandError(_("An account's role is one of: {roles}.", roles=", ".join(ACCOUNT_ROLES)))
     hashed = _password(password) if password else None
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         if session.scalar(select(func.count()).where(Account.email == email)):
             raise CommandError(_("There is already an account for {email}.", email=email))
         account = Account(email=email, role=role, password_hash=hashed, created_by=actor.name)
@@ -54,6 +57,7 @@ def set_account_disabled(engine: Engine, actor: Actor, email: str, disabled: boo
     """Disable an account (it is signed out at its next page) or enable it again; accounts are never deleted."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         account = _account(session, email)
         if account.disabled == disabled:
             return
@@ -72,6 +76,7 @@ def set_password(engine: Engine, actor: Actor, email: str, password: str) -> Non
         check_staff(actor)
     hashed = _password(password)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         account = _account(session, email)
         account.password_hash = hashed
         ended = end_all(session, account_id=account.id)
@@ -82,6 +87,7 @@ def sign_out_everywhere(engine: Engine, actor: Actor, email: str) -> int:
     """End every session of an account, on every browser and replica; how many there were."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         account = _account(session, email)
         ended = end_all(session, account_id=account.id)
         audit(session, actor, "signed out everywhere", f"account {account.email}", None, {"sessions ended": ended})
@@ -92,6 +98,7 @@ def set_programmes(engine: Engine, actor: Actor, email: str, programmes: Sequenc
     """The programmes a funder may read, replacing the previous list."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         account = _account(session, email)
         before = sorted(session.scalars(select(Programme.slug).join(Grant, Grant.programme_id == Programme.id)
                                         .where(Grant.account_id == account.id)))
@@ -109,6 +116,7 @@ def issue_key(engine: Engine, actor: Actor, project_slug: str, expires_on: Optio
         raise CommandError(_("The expiry date {day} has passed; pick a later one, or none.", day=expires_on))
     key = new_key()
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         project = session.scalar(select(Project).where(Project.slug == project_slug))
         if project is None:
             raise CommandError(_("There is no project '{slug}'.", slug=project_slug))
@@ -125,7 +133,8 @@ def revoke_key(engine: Engine, actor: Actor, key_id: int) -> None:
     """The key stops working at once, on every replica."""
     check_staff(actor)
     with write_session(engine) as session, session.begin():
-        row = session.get(UpdateKey, key_id, with_for_update=True)
+        check_still_holds(session, actor)
+        row = session.get(UpdateKey, key_id, with_for_update=True) if row_id(key_id) else None
         if row is None:
             raise CommandError(_("There is no such update key."))
         if row.revoked_at is not None:
@@ -139,8 +148,10 @@ def revoke_key(engine: Engine, actor: Actor, key_id: int) -> None:
 # --- reads for the staff pages ---------------------------------------------------------------------------------
 
 
-def accounts(engine: Engine) -> pd.DataFrame:
-    """Every account: email, role, disabled, programmes (slugs, comma-separated), created_at, created_by."""
+def accounts(engine: Engine, actor: Actor) -> pd.DataFrame:
+    """Every account (staff only): email, role, disabled, programmes (slugs, comma-separated), created_at,
+    created_by."""
+    check_staff(actor)
     with engine.connect() as conn:
         rows = conn.execute(select(Account).order_by(Account.role, Account.email)).all()
         grants = conn.execute(select(Grant.account_id, Programme.slug).join(Programme)).all()
@@ -154,8 +165,9 @@ def accounts(engine: Engine) -> pd.DataFrame:
         columns=["email", "role", "disabled", "programmes", "created_at", "created_by"])
 
 
-def update_keys(engine: Engine, today: Optional[dt.date] = None) -> pd.DataFrame:
-    """Every key ever issued: id, project (slug), hint, created_at, created_by, expires_on, state."""
+def update_keys(engine: Engine, actor: Actor, today: Optional[dt.date] = None) -> pd.DataFrame:
+    """Every key ever issued (staff only): id, project (slug), hint, created_at, created_by, expires_on, state."""
+    check_staff(actor)
     today = today or dt.date.today()
     with engine.connect() as conn:
         rows = conn.execute(select(UpdateKey.id, Project.slug, UpdateKey.hint, UpdateKey.created_at,

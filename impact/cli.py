@@ -1,4 +1,7 @@
-"""`python -m impact`: the command line for staff. Errors are one sentence and a non-zero exit code."""
+"""`python -m impact`: the command line for staff. Errors are one sentence and a non-zero exit code.
+
+It acts as the staff actor `cli:<user>` (impact.access.command_line), the user who runs it, and the audit log
+names it so: whoever runs it on the server holds the database already."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from impact import admin, dataset, report, spreadsheets
-from impact.access import command_line
+from impact.access import Actor, NotAllowed, command_line
 from impact.auth import MIN_PASSWORD_LENGTH
 from impact.backup import BackupError, backup, restore
 from impact.commands import CommandError
@@ -40,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if data are already there")
     load = commands.add_parser("load", help="load a data folder (see the README's 'Data formats')")
     load.add_argument("folder", type=Path)
-    load.add_argument("--actor", default="cli", help="who is loading, for the audit log")
+    load.add_argument("--recorded-by", "--actor", dest="recorded_by", metavar="NAME",
+                      help="who recorded the rows that do not say (default: cli:<you>); the audit log names cli:<you>")
     db = commands.add_parser("db", help="the database: schema upgrades, backups").add_subparsers(
         dest="db_command", required=True)
     db.add_parser("upgrade", help="upgrade the schema to this version's (back up first)")
@@ -56,7 +60,9 @@ def parser() -> argparse.ArgumentParser:
     imports.add_argument("--delimiter", choices=[";", ","], help="default: detected")
     imports.add_argument("--dates", choices=["day-first", "month-first"], help="how 03/04/2021 reads (default: "
                                                                                "day first unless it cannot be)")
-    imports.add_argument("--actor", default="cli", help="who is importing, for the audit log")
+    imports.add_argument("--recorded-by", "--actor", dest="recorded_by", metavar="NAME",
+                         help="who recorded the rows that do not say (default: cli:<you>); the audit log names "
+                              "cli:<you>")
     export = commands.add_parser("export", help="export the data set: a folder `load` takes back, a .zip of it, or "
                                                 "an .xlsx workbook")
     export.add_argument("path", type=Path)
@@ -108,6 +114,11 @@ def stages(description: str, names: tuple[str, ...]):
         bar.update(bar.total - bar.n)
 
 
+def _actor() -> Actor:
+    """The command line's actor: staff, named after the user who runs it."""
+    return command_line(getpass.getuser())
+
+
 def _day(text: str) -> dt.date:
     day = date(text)
     if day is None:
@@ -133,7 +144,8 @@ def _import(engine, args) -> None:
     options = spreadsheets.Options(encoding=args.encoding, delimiter=args.delimiter, programme=args.programme,
                                    day_first=None if args.dates is None else args.dates == "day-first")
     with stages(_("Importing"), ("reading", "checking", "writing")) as step:
-        summary = spreadsheets.import_files(engine, files, options, args.actor, dry_run=args.dry_run, progress=step)
+        summary = spreadsheets.import_files(engine, files, options, _actor(), dry_run=args.dry_run, progress=step,
+                                            recorded_by=args.recorded_by)
     print((_("Dry run, nothing written. It would add:") if args.dry_run else _("Added:")) + " " +
           _("{programmes} programme(s), {projects} project(s), {events} status event(s), {readings} reach reading(s); "
             "{updated} project(s) updated, {unchanged} row(s) already there.", programmes=summary.programmes,
@@ -150,7 +162,7 @@ def _report_file(engine, args) -> None:
     programme = programme_info(engine, args.programme)
     if programme is None:
         raise CommandError(_("There is no programme '{slug}'.", slug=args.programme))
-    document = report.report_html(engine, programme, args.as_of)
+    document = report.report_html(engine, _actor(), programme, args.as_of)
     path.write_bytes(report.report_pdf(document) if path.suffix == ".pdf" else document.encode("utf-8"))
     print(_("Wrote the report of {programme} as of {as_of} to {path}.", programme=programme.name,
             as_of=args.as_of.isoformat(), path=path))
@@ -161,11 +173,11 @@ def _export(engine, args) -> None:
     if path.exists() and (path.is_file() or any(path.iterdir())):
         raise CommandError(_("{path} already exists; name a new file or an empty folder.", path=path))
     if args.command == "grants":
-        grants = dataset.grants_360(engine, args.prefix, args.funder_id, args.funder_name, args.programme)
+        grants = dataset.grants_360(engine, _actor(), args.prefix, args.funder_id, args.funder_name, args.programme)
         path.write_bytes(excel_bytes(grants, "grants") if path.suffix == ".xlsx" else csv_bytes(grants))
         print(_("Wrote {n} grant(s) to {path}.", n=len(grants), path=path))
         return
-    data = dataset.dataset(engine, args.programme)
+    data = dataset.dataset(engine, _actor(), args.programme)
     if path.suffix == ".xlsx":
         path.write_bytes(data.workbook_bytes())
     elif path.suffix == ".zip":
@@ -178,7 +190,7 @@ def _export(engine, args) -> None:
 
 
 def _accounts(engine, args) -> None:
-    actor = command_line(getpass.getuser())
+    actor = _actor()
     if args.account_command == "add":
         secret = None if args.no_password else _password(args)
         admin.add_account(engine, actor, args.email, args.role, secret, args.programme)
@@ -195,11 +207,11 @@ def _accounts(engine, args) -> None:
         ended = admin.sign_out_everywhere(engine, actor, args.email)
         print(_("Ended {n} session(s) of {email}.", n=ended, email=args.email))
     else:
-        print(admin.accounts(engine).to_string(index=False))
+        print(admin.accounts(engine, actor).to_string(index=False))
 
 
 def _keys(engine, args) -> None:
-    actor = command_line(getpass.getuser())
+    actor = _actor()
     if args.key_command == "issue":
         issued = admin.issue_key(engine, actor, args.project, args.expires)
         print(_("Update key for {project} (shown only this once; give it to the team, or the link "
@@ -209,7 +221,7 @@ def _keys(engine, args) -> None:
         admin.revoke_key(engine, actor, args.id)
         print(_("Key {id} is revoked.", id=args.id))
     else:
-        print(admin.update_keys(engine).to_string(index=False))
+        print(admin.update_keys(engine, actor).to_string(index=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,10 +248,11 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 return 1
             with stages(_("Loading the demo"), ("checking", "writing")) as step:
-                _report(load_folder(engine, DEMO_FOLDER, actor="demo", progress=step), describe(engine))
+                _report(load_folder(engine, DEMO_FOLDER, _actor(), progress=step), describe(engine))
         elif args.command == "load":
             with stages(_("Loading"), ("checking", "writing")) as step:
-                _report(load_folder(engine, args.folder, actor=args.actor, progress=step), describe(engine))
+                _report(load_folder(engine, args.folder, _actor(), progress=step, recorded_by=args.recorded_by),
+                        describe(engine))
         elif args.command == "import":
             _import(engine, args)
         elif args.command == "report":
@@ -250,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             _accounts(engine, args)
         elif args.command == "key":
             _keys(engine, args)
-    except (DatabaseUnavailable, LoadError, BackupError, CommandError, report.ReportError) as exc:
+    except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError) as exc:
         print(exc, file=sys.stderr)
         return 1
     except OSError as exc:  # a file or folder that cannot be read or written

@@ -1,8 +1,9 @@
 """The write side of a project's history: status changes, reach readings, free-text updates, and their review.
 
-Every command checks permission (impact.access), validates, refuses a form that saw an older state of the project,
-and writes its entry, the project's new revision and its audit entry in one transaction; or writes nothing and
-raises with a sentence that says what to do.
+Every command checks permission (impact.access), validates, re-checks inside its transaction that the account or
+key it acts for still stands, refuses a form that saw an older state of the project, and writes its entry, the
+project's new revision and its audit entry in one transaction; or writes nothing and raises with a sentence that
+says what to do.
 """
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from impact import increments
-from impact.access import Actor, check_may_submit, check_staff, review_state_for
+from impact.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
 from impact.db import write_session
-from impact.i18n import _
+from impact.i18n import _, format_number
 from impact.lifecycle import (FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history,
                               note_required)
 from impact.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
+from impact.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 
 MAX_NOTE_LENGTH = 5000
 KINDS = {"status": StatusEvent, "reading": ReachReading, "update": ProjectNote}
@@ -81,7 +83,7 @@ def record_status_change(engine: Engine, actor: Actor, project_id: int, status: 
         raise CommandError(_("'{status}' is not a status; use one of: {statuses}.", status=status,
                              statuses=", ".join(STATUSES)))
     with write_session(engine) as session, session.begin():
-        project = _project(session, actor, project_id, seen_revision)
+        project = _project(session, actor, project_id, seen_revision, today)
         if supersedes_id is not None:
             _check_correction(session, actor, StatusEvent, supersedes_id, project, note)
         event = StatusEvent(project_id=project.id, status=status, effective_date=effective_date, note=note,
@@ -100,10 +102,11 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
     """Record the project's cumulative total for `metric` (a metric slug of its programme) as of a date."""
     note, evidence_url = _text(note), _url(evidence_url)
     _not_in_future(as_of, today, _("The reading's date"))
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise CommandError(_("A reach figure is a whole number of 0 or more (a running total, not an increment)."))
+    if whole(value) is None:
+        raise CommandError(_("A reach figure is a whole number of 0 or more, at most {most} (a running total, not an "
+                             "increment).", most=format_number(BIGGEST_WHOLE_NUMBER)))
     with write_session(engine) as session, session.begin():
-        project = _project(session, actor, project_id, seen_revision)
+        project = _project(session, actor, project_id, seen_revision, today)
         metric_row = session.scalar(select(Metric).where(Metric.programme_id == project.programme_id,
                                                          Metric.slug == metric))
         if metric_row is None:
@@ -150,7 +153,8 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
         raise CommandError(_("Say why the entry goes back to the team: they will see the note on their page."))
     model = KINDS[kind]
     with write_session(engine) as session, session.begin():
-        entry = session.get(model, entry_id, with_for_update=True)
+        check_still_holds(session, actor)
+        entry = session.get(model, entry_id, with_for_update=True) if row_id(entry_id) else None
         if entry is None:
             raise CommandError(_("There is no such entry to review."))
         if entry.review_state != "pending":
@@ -174,10 +178,13 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
 # --- checks ------------------------------------------------------------------------------------------------------
 
 
-def _project(session: Session, actor: Actor, project_id: int, seen_revision: Optional[int]) -> Project:
-    """The project, locked for this transaction, after the permission and freshness checks."""
+def _project(session: Session, actor: Actor, project_id: int, seen_revision: Optional[int],
+             today: Optional[dt.date] = None) -> Project:
+    """The project, locked for this transaction, after the permission checks (the actor's account or key read again
+    in this transaction) and the freshness check."""
     check_may_submit(actor, project_id)
-    project = session.get(Project, project_id, with_for_update=True)
+    check_still_holds(session, actor, today)
+    project = session.get(Project, project_id, with_for_update=True) if row_id(project_id) else None
     if project is None:
         raise CommandError(_("There is no such project."))
     if seen_revision is not None and project.revision != seen_revision:
@@ -223,7 +230,7 @@ def _previous_reading(session: Session, project_id: int, metric_id: int, as_of: 
 def _check_correction(session: Session, actor: Actor, model, entry_id: int, project: Project, note: str) -> None:
     """Only staff correct, with a note saying what was wrong, an entry of the same project."""
     check_staff(actor)
-    old = session.get(model, entry_id)
+    old = session.get(model, entry_id) if row_id(entry_id) else None
     if old is None or old.project_id != project.id:
         raise CommandError(_("The entry to correct is not one of this project's."))
     if not note:

@@ -3,7 +3,8 @@ workbook), and funded projects as a 360Giving grants file.
 
 What is exported is the history that counts (approved entries not superseded by a correction): loaded into an empty
 database, it gives the same figures on every page. Entries waiting for review, returned or corrected stay in the
-database (and its backups) and in the audit log.
+database (and its backups) and in the audit log. Both files are staff's: the data set holds the teams' contact
+emails (impact.access.check_may_export).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pandas as pd
 import tomli_w
 from sqlalchemy import Engine, func, literal, select
 
+from impact.access import Actor, check_may_export
 from impact.export import csv_bytes, spreadsheet_safe
 from impact.lifecycle import FUNDED_OR_LATER
 from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
@@ -78,8 +80,9 @@ class Dataset:
         return buffer.getvalue()
 
 
-def dataset(engine: Engine, programme_slugs: Optional[Sequence[str]] = None) -> Dataset:
-    """Every programme (or those named), its projects and their counting history, by natural keys."""
+def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str]] = None) -> Dataset:
+    """Every programme (or those named), its projects and their counting history, by natural keys (staff only)."""
+    check_may_export(actor)
     chosen = select(Programme.id)
     if programme_slugs:
         chosen = chosen.where(Programme.slug.in_(programme_slugs))
@@ -127,12 +130,13 @@ def programme_tables(conn, chosen) -> list[dict]:
     return tables
 
 
-def grants_360(engine: Engine, prefix: str, funder_id: str, funder_name: str,
+def grants_360(engine: Engine, actor: Actor, prefix: str, funder_id: str, funder_name: str,
                programme_slugs: Optional[Sequence[str]] = None) -> pd.DataFrame:
     """Funded projects with an amount, as 360Giving grant records (GRANT_COLUMNS). `prefix` is the publisher's
     registered 360Giving prefix (such as 360G-examplefoundation); grants and recipients get identifiers under it.
     The funding organisation is the publisher (`funder_id`, an org-id such as GB-CHC-1234567, and `funder_name`).
-    A grant's date is the day the project was first recorded as funded."""
+    A grant's date is the day the project was first recorded as funded. Staff only."""
+    check_may_export(actor)
     e = StatusEvent
     funded_on = (select(e.project_id, func.min(e.effective_date).label("funded_on"))
                  .where(e.status.in_(FUNDED_OR_LATER), counting(e)).group_by(e.project_id).subquery())

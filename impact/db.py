@@ -1,6 +1,8 @@
 """The engine: `DATABASE_URL` picks the database, the default is a SQLite file under data/."""
 from __future__ import annotations
 
+from typing import Optional
+
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
@@ -13,7 +15,14 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be opened; the message says which one and what to check."""
+    """The database cannot be opened; the message says which one and what to check, for the command line, the
+    server's log and staff. `public` says it without the address or anything else about the server, for anyone
+    else: the pages show it to visitors who are not staff."""
+
+    def __init__(self, message: str, public: Optional[str] = None):
+        super().__init__(message)
+        self.public = public or _("The dashboard's database is not available right now, so there is nothing to "
+                                  "show; please try again later.")
 
 
 def database_url() -> str:
@@ -35,11 +44,11 @@ def make_engine(url: str | None = None) -> Engine:
             return create_engine(url, pool_pre_ping=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     except (ArgumentError, NoSuchModuleError) as exc:
-        # Not repeated: the address may hold a password.
-        raise DatabaseUnavailable(_(
-            "DATABASE_URL is not a database address this app can use ({reason}); write it as "
-            "sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user:password@host/database.",
-            reason=type(exc).__name__)) from exc
+        # Not repeated: the address may hold a password. The sentence names no part of it, so anyone may read it.
+        message = _("DATABASE_URL is not a database address this app can use ({reason}); write it as "
+                    "sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user:password@host/database.",
+                    reason=type(exc).__name__)
+        raise DatabaseUnavailable(message, public=message) from exc
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
-from impact.access import Actor, check_staff
+from impact.access import Actor, check_may_see_contacts, check_staff, check_still_holds
 from impact.commands import CommandError, audit
 from impact.dataset import programme_tables
 from impact.db import write_session
 from impact.i18n import _
 from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading
 from impact.programmes_file import check_programme
-from impact.values import EMAIL
+from impact.values import EMAIL, amount
 
 # Each field a programme table may hold, with its value when left out.
 PROGRAMME_FIELDS = {"name": "", "country": None, "starts_on": None, "ends_on": None, "description": "",
@@ -42,6 +42,7 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], crea
     if problems:
         raise CommandError(_("Nothing was saved; fix these and save again:") + "".join(f"\n- {p}" for p in problems))
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         row = session.scalar(select(Programme).where(Programme.slug == programme["slug"]).with_for_update())
         if create and row is not None:
             raise CommandError(_("There is already a programme '{slug}'; give the new one another link name.",
@@ -67,6 +68,7 @@ def save_project(engine: Engine, actor: Actor, programme_slug: str, slug: str, c
     check_staff(actor)
     values = _project_values(slug, fields)
     with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
         programme = session.scalar(select(Programme).where(Programme.slug == programme_slug))
         if programme is None:
             raise CommandError(_("There is no programme '{slug}'.", slug=programme_slug))
@@ -104,8 +106,10 @@ def programme_table(engine: Engine, slug: str) -> Optional[dict]:
         return _programme_record(session, row, dates_as_text=False) if row else None
 
 
-def project_details(engine: Engine, slug: str) -> Optional[dict]:
-    """The project's PROJECT_FIELDS and its challenge's slug, for a form to start from; None if unknown."""
+def project_details(engine: Engine, actor: Actor, slug: str) -> Optional[dict]:
+    """The project's PROJECT_FIELDS and its challenge's slug, for a form to start from; None if unknown. They hold
+    the team's contact email: staff only."""
+    check_may_see_contacts(actor)
     with Session(engine) as session:
         row = session.scalar(select(Project).where(Project.slug == slug))
         if row is None:
@@ -135,19 +139,16 @@ def _project_values(slug: str, fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _amount(amount: Any, currency: str) -> Optional[Decimal]:
-    if amount in ("", None):
+def _amount(text: Any, currency: str) -> Optional[Decimal]:
+    if text in ("", None):
         return None
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+    value = amount(text)
+    if value is None:
         raise CommandError(_("'{text}' is not an amount; write it with a dot and no thousands separator, for "
-                             "example 47500.00.", text=amount))
+                             "example 47500.00.", text=text))
     if not re.fullmatch(r"[A-Z]{3}", currency or ""):
         raise CommandError(_("Give the currency of the amount as a three-letter code, for example EUR."))
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def _replace(session: Session, model, programme_id: int, key: str, tables: list[dict], used_by) -> None:

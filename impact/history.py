@@ -1,5 +1,5 @@
 """Reads for the people who write: a project's whole history with its review, the review queue with the figures
-it would change, the audit log, and contact details for staff."""
+it would change, the audit log, and contact details for staff (the last two refuse anyone else)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +8,7 @@ from typing import Optional
 import pandas as pd
 from sqlalchemy import Date, Engine, String, and_, cast, literal, null, select, union_all
 
+from impact.access import Actor, check_may_see_contacts, check_staff
 from impact.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.queries import _frame
 
@@ -87,15 +88,17 @@ def _previous(engine: Engine, row) -> Optional[object]:
     return None
 
 
-def audit_log(engine: Engine, actor: str = "", action: str = "", subject: str = "",
+def audit_log(engine: Engine, actor: Actor, who: str = "", action: str = "", subject: str = "",
               since: Optional[dt.date] = None, until: Optional[dt.date] = None, limit: int = 1000) -> pd.DataFrame:
-    """The newest audit entries (at most `limit`) matching the filters: actor and subject contain the given text,
-    action is the given one, and the entry was written between the two dates (inclusive)."""
+    """The newest audit entries (at most `limit`) matching the filters: who made it and what it is about contain
+    the given text, action is the given one, and the entry was written between the two dates (inclusive). Staff
+    only."""
+    check_staff(actor)
     a = AuditEntry
     stmt = select(a.id, a.at, a.actor, a.action, a.subject, a.before, a.after).order_by(a.id.desc()).limit(limit)
     conditions = []
-    if actor:
-        conditions.append(a.actor.contains(actor, autoescape=True))
+    if who:
+        conditions.append(a.actor.contains(who, autoescape=True))
     if subject:
         conditions.append(a.subject.contains(subject, autoescape=True))
     if action:
@@ -107,11 +110,13 @@ def audit_log(engine: Engine, actor: str = "", action: str = "", subject: str = 
     return _frame(engine, stmt.where(and_(True, *conditions)))
 
 
-def audit_actions(engine: Engine) -> list[str]:
+def audit_actions(engine: Engine, actor: Actor) -> list[str]:
+    check_staff(actor)
     with engine.connect() as conn:
         return sorted(conn.scalars(select(AuditEntry.action).distinct()))
 
 
-def contacts(engine: Engine, programme_id: int) -> pd.DataFrame:
-    """Each project's slug and contact email (staff only: the pages ask impact.access first)."""
+def contacts(engine: Engine, actor: Actor, programme_id: int) -> pd.DataFrame:
+    """Each project's slug and contact email (staff only)."""
+    check_may_see_contacts(actor)
     return _frame(engine, select(Project.slug, Project.contact_email).where(Project.programme_id == programme_id))

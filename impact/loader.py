@@ -1,7 +1,8 @@
 """Load a data folder (programmes.toml, projects.csv, status_events.csv, reach_readings.csv) into the database.
 
-Every row is checked first; a file with any problem is rejected whole, each problem named by file, row and
-column, and nothing is written. A clean folder is written in one transaction with its audit entry.
+Only staff load (impact.access); the account is read again inside the load's transaction. Every row is checked
+first; a file with any problem is rejected whole, each problem named by file, row and column, and nothing is
+written. A clean folder is written in one transaction with its audit entry.
 The file formats are documented in the README ("Data formats").
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -23,13 +24,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from impact import increments
+from impact.access import Actor, check_staff, check_still_holds
 from impact.dataset import programme_tables
 from impact.db import write_session
 from impact.export import restore
 from impact.i18n import _
 from impact.problems import LoadError, Problem
 from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
-from impact.values import EMAIL, aware, boolean, date, timestamp, whole_number
+from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 from impact.lifecycle import STATUSES, TransitionError, check_history
 from impact.queries import counting
 from impact.models import (
@@ -90,13 +92,20 @@ class _Batch:
     unchanged: int = 0  # rows already in the database, skipped
 
 
-def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False,
-                subject: Optional[str] = None, progress: Callable[[str], None] = lambda stage: None) -> LoadSummary:
+def load_folder(engine: Engine, folder: Path, actor: Actor, dry_run: bool = False,
+                subject: Optional[str] = None, progress: Callable[[str], None] = lambda stage: None,
+                recorded_by: Optional[str] = None) -> LoadSummary:
     """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing.
 
-    Rows already in the database are skipped (loading the same folder twice changes nothing the second time); a
-    project row whose details differ from the stored project updates it. With `dry_run`, say what a load would do
-    and write nothing. `progress` is told each stage as it starts ("checking", "writing")."""
+    Only staff load (NotAllowed for anyone else). Rows already in the database are skipped (loading the same folder
+    twice changes nothing the second time); a project row whose details differ from the stored project updates it.
+    Rows that do not say who recorded them are recorded by `recorded_by` (default: the actor's name); the audit
+    entry names the actor. With `dry_run`, say what a load would do and write nothing. `progress` is told each stage
+    as it starts ("checking", "writing")."""
+    check_staff(actor)
+    if recorded_by and len(recorded_by) > LONGEST["recorded_by"]:
+        raise LoadError([Problem("recorded_by", None, None, _("is longer than {n} characters.",
+                                                              n=LONGEST["recorded_by"]))])
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
@@ -107,14 +116,15 @@ def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False,
             expected=", ".join(FILES), found=found))])
     try:
         with write_session(engine) as session, session.begin() as transaction:
+            check_still_holds(session, actor)
             progress("checking")
-            batch = _Checker(session, folder, actor).check()
+            batch = _Checker(session, folder, recorded_by or actor.name).check()
             progress("writing")
             summary = _write(session, batch)
             if dry_run:
                 transaction.rollback()
             elif summary.changes:
-                session.add(AuditEntry(actor=actor, action="import", subject=subject or str(folder),
+                session.add(AuditEntry(actor=actor.name, action="import", subject=subject or str(folder),
                                        after=json.dumps(vars(summary))))
     except (IntegrityError, OperationalError) as exc:
         # Another load added the same project or programme after this one checked, or the database broke a
@@ -134,10 +144,10 @@ def load_folder(engine: Engine, folder: Path, actor: str, dry_run: bool = False,
 
 
 class _Checker:
-    def __init__(self, session: Session, folder: Path, actor: str):
+    def __init__(self, session: Session, folder: Path, recorded_by: str):
         self.session = session
         self.folder = folder
-        self.actor = actor
+        self.recorded_by = recorded_by
         self.problems: list[Problem] = []
         self.batch = _Batch()
         # Natural keys known so far: the database's, then the folder's.
@@ -256,23 +266,20 @@ class _Checker:
 
     def _funding(self, row: int, line: dict) -> Optional[Decimal | str]:
         """The funding amount ("" when not given), or None after noting what is wrong."""
-        amount, currency = line.get("funding_amount", ""), line.get("funding_currency", "")
-        if not amount:
+        text, currency = line.get("funding_amount", ""), line.get("funding_currency", "")
+        if not text:
             return ""
-        try:
-            value = Decimal(amount)
-        except InvalidOperation:
-            value = Decimal(-1)
-        if not value.is_finite() or value < 0 or value >= Decimal(10) ** 12:
+        value = amount(text)
+        if value is None:
             self.problem(PROJECTS_FILE, row, "funding_amount", _("'{text}' is not an amount; write it with a dot "
                                                                  "and no thousands separator, for example 47500.00.",
-                                                                 text=amount))
+                                                                 text=text))
             return None
         if not re.fullmatch(r"[A-Z]{3}", currency):
             self.problem(PROJECTS_FILE, row, "funding_currency", _("give the currency of the amount as a "
                                                                    "three-letter code, for example EUR."))
             return None
-        return value.quantize(Decimal("0.01"))
+        return value
 
     def _events(self) -> None:
         histories: dict[str, list[dict]] = defaultdict(list)
@@ -387,7 +394,7 @@ class _Checker:
         return {
             "project": line["project"],
             "recorded_at": recorded_at,
-            "recorded_by": line.get("recorded_by") or self.actor,
+            "recorded_by": line.get("recorded_by") or self.recorded_by,
             "note": line.get("note", ""),
             "evidence_url": url,
         }

@@ -5,9 +5,9 @@ import datetime as dt
 import tomllib
 from typing import Any
 
-from impact.i18n import _
+from impact.i18n import _, format_number
 from impact.problems import Problem
-from impact.values import BIGGEST_WHOLE_NUMBER, COUNTRY
+from impact.values import BIGGEST_DAYS, BIGGEST_WHOLE_NUMBER, COUNTRY, whole
 
 FILE = "programmes.toml"
 # For each kind of table: its text keys, with the longest text the database holds (None: any) and whether required.
@@ -61,17 +61,14 @@ def check_programme(where: str, programme: dict[str, Any]) -> list[Problem]:
                                                             "each {kind} its own {key}.", value=table.get(key),
                                                             kind=kind, key=key)))
             keys.add(table.get(key))
-            if kind == "figure" and not _whole(table.get("value")):
-                problems.append(Problem(place, None, "value", _("must be a whole number >= 0 (no quotes).")))
+            if kind == "figure" and whole(table.get("value")) is None:
+                problems.append(Problem(place, None, "value", _("must be a whole number >= 0 and at most {most} (no "
+                                                                "quotes).", most=format_number(BIGGEST_WHOLE_NUMBER))))
     return problems
 
 
 def _tables(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= BIGGEST_WHOLE_NUMBER
 
 
 def _check_table(where: str, kind: str, table: dict[str, Any]) -> list[Problem]:
@@ -99,7 +96,7 @@ def _check_programme(where: str, programme: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(where, None, "country", _("must be a two-letter country code such as DE.")))
     if not isinstance(programme.get("public", False), bool):
         problems.append(Problem(where, None, "public", _("must be true or false (no quotes).")))
-    days = programme.get("silent_after_days", 90)
-    if not _whole(days) or days < 1:
-        problems.append(Problem(where, None, "silent_after_days", _("must be a whole number of days, at least 1.")))
+    if whole(programme.get("silent_after_days", 90), least=1, most=BIGGEST_DAYS) is None:
+        problems.append(Problem(where, None, "silent_after_days", _("must be a whole number of days from 1 to "
+                                                                    "{most}.", most=format_number(BIGGEST_DAYS))))
     return problems

@@ -4,6 +4,7 @@ and as a PDF printed from that file by a headless Chromium.
 It holds the funnel, the status of the funded projects, reach over time per metric, highlights (top projects by
 reach, recent launches) and a methodology section naming the sources and what is illustrative or not counted.
 Everything comes from the same queries as the pages (approved figures only); every text from the data is escaped.
+It is made for staff and for funders who may read the programme (impact.access.check_may_read_report).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from impact import charts
+from impact.access import Actor, check_may_read_report
 from impact.i18n import _, format_date, format_number, format_percent, language, set_language
 from impact.lifecycle import LAUNCHED
 from impact.models import ProjectNote, ReachReading, StatusEvent, Project
@@ -43,8 +45,9 @@ class ReportError(RuntimeError):
     """The report could not be made; the message says what to do."""
 
 
-def report_html(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str:
-    """The whole report as one HTML document."""
+def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: dt.date) -> str:
+    """The whole report as one HTML document; NotAllowed for anyone but staff and the programme's funders."""
+    check_may_read_report(actor, programme.id, programme.public)
     parts = [_tag("h1", programme.name),
              _tag("p class='subtitle'", _("Impact report as of {as_of}", as_of=format_date(as_of)))]
     if programme.illustrative_note or programme.illustrative_project_count:
@@ -74,11 +77,12 @@ def report_html(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str
             f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def report_html_in(language_code: str, engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> str:
+def report_html_in(language_code: str, engine: Engine, actor: Actor, programme: ProgrammeInfo,
+                   as_of: dt.date) -> str:
     """report_html in this language: a download button makes its file in another thread, where the page's language
     is not set."""
     set_language(language_code)
-    return report_html(engine, programme, as_of)
+    return report_html(engine, actor, programme, as_of)
 
 
 def report_pdf(document: str, chromium: str | None = None) -> bytes:

@@ -1,7 +1,8 @@
 """The database schema, managed by Alembic migrations (impact/migrations/versions).
 
 A new empty database is created at the newest revision; a database whose schema is behind is refused with the
-command that upgrades it, so that no process runs against tables it does not expect.
+command that upgrades it, so that no process runs against tables it does not expect. The refusals name the
+database for the command line and staff, and say it without the address for anyone else (`public`).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from impact.i18n import _
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "python -m impact db upgrade"
+CURRENT_COMMAND = "python -m impact db current"
 
 
 class SchemaBehind(DatabaseUnavailable):
@@ -89,15 +91,21 @@ def ensure_schema(engine: Engine) -> None:
     except Exception as exc:  # any driver error means the same thing to the user
         raise DatabaseUnavailable(_(
             "The database {db} cannot be opened ({reason}). Check DATABASE_URL and that the database server is "
-            "running.", db=describe(engine), reason=first_line(exc))) from exc
+            "running.", db=describe(engine), reason=first_line(exc)), public=_(
+            "The dashboard's database cannot be opened right now, so there is nothing to show; please try again "
+            "later. Programme staff: check DATABASE_URL and that the database server is running (the server's log "
+            "says why).")) from exc
     head = head_revision()
+    public = _("The dashboard's database and this version of the dashboard do not match (an upgrade is under way "
+               "or needed), so there is nothing to show right now; please try again later. Programme staff: "
+               "`{command}` on the server says what to do.", command=CURRENT_COMMAND)
     if current is not None and not known_revision(current):
         raise SchemaBehind(_(
             "The database {db} has schema revision {current}, newer than this version of the dashboard knows "
             "(it needs {head}); run the version of the dashboard that wrote it.", db=describe(engine),
-            current=current, head=head))
+            current=current, head=head), public=public)
     if current != head:
         raise SchemaBehind(_(
             "The database {db} has schema revision {current}, and this version of the dashboard needs {head}. "
             "Back it up, then run `{command}`.", db=describe(engine), current=current or _("none"), head=head,
-            command=UPGRADE_COMMAND))
+            command=UPGRADE_COMMAND), public=public)

@@ -23,6 +23,7 @@ import openpyxl
 import tomli_w
 from sqlalchemy import Engine, select
 
+from impact.access import Actor, check_staff
 from impact.dataset import PROGRAMME_PARTS
 from impact.export import restore
 from impact.i18n import _, format_number
@@ -294,10 +295,12 @@ def _devpost(out: Converted, where: str, header: list[str], rows: list[list[str]
     return problems
 
 
-def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Options, actor: str,
-                 dry_run: bool = False, progress: Callable[[str], None] = lambda stage: None) -> LoadSummary:
+def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Options, actor: Actor,
+                 dry_run: bool = False, progress: Callable[[str], None] = lambda stage: None,
+                 recorded_by: Optional[str] = None) -> LoadSummary:
     """Read the files, then check and write them as one load (see impact.loader): all of it or nothing; with
-    `dry_run`, only say what it would do."""
+    `dry_run`, only say what it would do. Staff only (NotAllowed for anyone else, before a file is read)."""
+    check_staff(actor)
     if options.programme:
         with engine.connect() as conn:
             options = replace(options, challenges=frozenset(conn.scalars(
@@ -308,7 +311,8 @@ def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Option
         converted.write(Path(folder))
         try:
             return load_folder(engine, Path(folder), actor, dry_run=dry_run,
-                               subject=", ".join(name for name, _content in files), progress=progress)
+                               subject=", ".join(name for name, _content in files), progress=progress,
+                               recorded_by=recorded_by)
         except LoadError as exc:
             raise converted.explain(exc) from None
 
@@ -317,7 +321,7 @@ def _programmes_file(out: Converted) -> list[Problem]:
     """programmes.toml from an exported workbook's programmes, figures, challenges and metrics sheets."""
     try:
         return _programme_tables(out)
-    except ValueError as exc:  # a date or number the sheet holds as text the file format cannot take
+    except (ValueError, OverflowError) as exc:  # a date or number (say 1e400) the file format cannot take
         return [Problem(out.origin[PROGRAMMES_FILE], None, None, _(
             "cannot be read as the dashboard's programme sheets ({reason}); dates are written 2021-04-23 and "
             "figures as whole numbers.", reason=exc))]

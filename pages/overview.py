@@ -66,12 +66,12 @@ if may_download_report(actor):
     name = f"report-{programme.slug}-{as_of}"
     left, right = st.columns(2)
     left.download_button(_("Download the report (HTML, works offline)"), icon=":material/download:",
-                         data=partial(report.report_html_in, language(), source.engine, programme, as_of),
+                         data=partial(report.report_html_in, language(), source.engine, actor, programme, as_of),
                          file_name=f"{name}.html", mime="text/html")
     if right.button(_("Make the report as PDF"), icon=":material/picture_as_pdf:", key="make_pdf"):
         try:
             with st.spinner(_("Printing the report…")):
-                pdf = report.report_pdf(report.report_html(source.engine, programme, as_of))
+                pdf = report.report_pdf(report.report_html(source.engine, actor, programme, as_of))
         except report.ReportError as exc:
             right.error(str(exc), icon=":material/error:")
         else:

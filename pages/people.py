@@ -21,7 +21,7 @@ done_notice()
 accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
 
 with accounts_tab:
-    accounts = admin.accounts(engine)
+    accounts = admin.accounts(engine, actor)
     st.dataframe(accounts, hide_index=True, width="stretch", column_config={
         "email": _("Email"), "role": _("Role"), "disabled": _("Disabled"), "programmes": _("Programmes (funders)"),
         "created_at": st.column_config.DatetimeColumn(_("Created"), format=date_format()), "created_by": _("By")})
@@ -73,7 +73,7 @@ with keys_tab:
         if st.form_submit_button(_("Issue key"), icon=":material/key:"):
             run_write(admin.issue_key, _("Key issued."), engine, actor, project_slug=slug.strip(), expires_on=expires,
                       remember="issued_key")
-    keys = admin.update_keys(engine)
+    keys = admin.update_keys(engine, actor)
     active = keys[keys["state"] == "active"]
     with revoke.form("revoke_key"):
         st.markdown(bold(_("Revoke a key")))

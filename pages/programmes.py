@@ -87,7 +87,7 @@ with project_tab:
     titles = dict(zip(projects["slug"], projects["project"]))
     slug = st.selectbox(_("Project"), [NEW, *titles], format_func=lambda s: titles.get(s) or _("A new project"),
                         key="edit_project")
-    current = editing.project_details(engine, slug) if slug else {}
+    current = editing.project_details(engine, actor, slug) if slug else {}
     challenges = editing.programme_table(engine, programme_slug)["challenge"]
     challenge_names = {"": _("(no challenge)")} | {c["slug"]: c["name"] for c in challenges}
     with st.form(f"project_form_{programme_slug}_{slug}"):

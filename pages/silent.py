@@ -25,7 +25,7 @@ alive_only = right.toggle(_("Only projects still alive (funded, in development, 
                           key="silent_alive_only")
 table = data.portfolio(source, (programme.id,), as_of)
 silent = select_projects(table, ALIVE if alive_only else (), silent_for_more_than=days).merge(
-    history.contacts(source.engine, programme.id), on="slug", how="left")
+    history.contacts(source.engine, actor, programme.id), on="slug", how="left")
 st.caption(_("{n} of {total} projects of {programme} had no approved update for more than {days} days on {as_of}.",
              n=format_number(len(silent)), total=format_number(len(table)), programme=plain(programme.name),
              days=format_number(days), as_of=format_date(as_of)))

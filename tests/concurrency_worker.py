@@ -11,8 +11,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from impact import commands
-from impact.access import Actor
+from impact import admin, auth, commands
+from impact.access import STAFF, Actor, command_line
 from impact.db import make_engine
 from impact.models import Project
 from impact.loader import load_folder
@@ -35,7 +35,7 @@ def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
             if n == 0:
                 files["status_events__csv"] = f"project,status,effective_date\nshared,funded,2020-02-{worker + 1:02d}\n"
             try:
-                load_folder(engine, write_folder(Path(folder) / str(n), **files), actor=f"worker {worker}")
+                load_folder(engine, write_folder(Path(folder) / str(n), **files), actor=Actor(STAFF, f"worker {worker}"))
                 outcomes.append("accepted")
             except LoadError as exc:
                 outcomes.append(f"refused: {exc}")
@@ -51,7 +51,8 @@ def updater(url: str, worker: int, start_at: float, updates: int) -> list[str]:
     engine = make_engine(url)
     with engine.connect() as conn:
         project_id = conn.scalar(select(Project.id).where(Project.slug == "shared"))
-    team = Actor("team", f"team shared (worker {worker})", key_id=worker, project_id=project_id)
+    # Each worker's team signs in with a key of its own, issued before the start.
+    team = auth.sign_in_with_key(engine, admin.issue_key(engine, command_line(f"worker {worker}"), "shared").key)
     outcomes = []
     time.sleep(max(0.0, start_at - time.time()))
     for n in range(updates):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from impact.access import STAFF, Actor
 from impact.db import make_engine
 from impact.loader import load_folder
 from impact.queries import ProgrammeInfo, programme_info
@@ -19,6 +20,8 @@ from tests.databases import BACKENDS, postgres_server, sqlite_url
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
 D = dt.date.fromisoformat
+# Who loads the tests' worlds: staff, as the command line is, named "test" in the audit log and on loaded rows.
+LOADER = Actor(STAFF, "test")
 
 
 # The programme of the small hand-built worlds in the tests: 100 participants declared, ideas counted from records.
@@ -96,7 +99,7 @@ def write_folder(folder: Path, **files: str) -> Path:
 
 
 def load(engine: Engine, folder: Path, **files: str):
-    return load_folder(engine, write_folder(folder, **files), actor="test")
+    return load_folder(engine, write_folder(folder, **files), actor=LOADER)
 
 
 def info(engine: Engine, slug: str) -> ProgrammeInfo:
@@ -114,7 +117,7 @@ def demo_url(request, tmp_path_factory) -> str:
         url = request.getfixturevalue("postgres").create()
     engine = make_engine(url)
     ensure_schema(engine)
-    load_folder(engine, DEMO, actor="demo")
+    load_folder(engine, DEMO, actor=Actor(STAFF, "demo"))
     engine.dispose()
     return url
 

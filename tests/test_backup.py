@@ -7,7 +7,7 @@ from impact.db import make_engine
 from impact.loader import load_folder
 from impact.models import Base
 from impact.schema import current_revision, head_revision
-from tests.conftest import DEMO
+from tests.conftest import DEMO, LOADER
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
@@ -30,7 +30,7 @@ def target(engine, tmp_path, request):
 
 
 def test_backup_then_restore_gives_identical_data(engine, target, tmp_path):
-    load_folder(engine, DEMO, actor="test")
+    load_folder(engine, DEMO, actor=LOADER)
     file = tmp_path / "impact.backup"
     backup(engine, file)
     restore(target, file)

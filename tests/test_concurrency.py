@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from impact import loader
+from impact.access import STAFF, Actor
 from impact.models import AuditEntry, Project, ReachReading, StatusEvent
 from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of, write_folder
 
@@ -100,7 +101,7 @@ def test_two_loads_that_touch_each_others_projects_both_go_through(engine, tmp_p
                                                                   f"{funded},funded,2020-02-01\n",
                               reach_readings__csv=f"project,metric,as_of,value\n{reading_for},people,2020-03-01,5\n")
         try:
-            loader.load_folder(engine, folder, actor=name)
+            loader.load_folder(engine, folder, actor=Actor(STAFF, name))
             outcomes[name] = "accepted"
         except Exception as exc:  # noqa: BLE001  (the test reports whatever happened)
             outcomes[name] = repr(exc)

@@ -90,11 +90,11 @@ def test_an_unused_challenge_can_be_removed(world):
 def test_staff_add_and_edit_a_project(world):
     editing.save_project(world, STAFF, "tiny", "b", challenge="c2", name="Project B", website="https://b.example",
                          contact_email="team@b.example", funding_amount="47500", funding_currency="EUR")
-    details = editing.project_details(world, "b")
+    details = editing.project_details(world, STAFF, "b")
     assert (details["challenge"], str(details["funding_amount"]), details["contact_email"]) == (
         "c2", "47500.00", "team@b.example")
     editing.save_project(world, STAFF, "tiny", "b", challenge="", name="Project B2")
-    assert editing.project_details(world, "b")["name"] == "Project B2"
+    assert editing.project_details(world, STAFF, "b")["name"] == "Project B2"
     assert json.loads(last_audit(world).before)["name"] == "Project B"
 
 
@@ -110,7 +110,7 @@ def test_staff_add_and_edit_a_project(world):
 def test_a_refused_project_says_why(world, fields, message):
     with pytest.raises(CommandError, match=message):
         editing.save_project(world, STAFF, "tiny", **fields)
-    assert editing.project_details(world, "b") is None
+    assert editing.project_details(world, STAFF, "b") is None
 
 
 @pytest.mark.parametrize("actor", [PUBLIC, Actor("funder", "f@example.org"), Actor("team", "t", project_id=1)])
@@ -119,7 +119,7 @@ def test_only_staff_edit_programmes_and_projects(world, actor):
         editing.save_programme(world, actor, NEW)
     with pytest.raises(NotAllowed):
         editing.save_project(world, actor, "tiny", "a", name="Taken over")
-    assert editing.project_details(world, "a")["name"] == "Project A"
+    assert editing.project_details(world, STAFF, "a")["name"] == "Project A"
 
 
 def test_the_programmes_page_creates_a_project(world, monkeypatch):
@@ -134,7 +134,7 @@ def test_the_programmes_page_creates_a_project(world, monkeypatch):
     at.button(key=f"FormSubmitter:{form}-Save project").click().run()
     assert not at.exception
     assert at.success[0].value == "Project Project \\<C\\> saved."
-    assert editing.project_details(world, "c-project")["name"] == "Project <C>"
+    assert editing.project_details(world, STAFF, "c-project")["name"] == "Project <C>"
 
 
 def test_a_new_programme_or_project_never_overwrites_one_with_the_same_slug(world):
@@ -143,4 +143,4 @@ def test_a_new_programme_or_project_never_overwrites_one_with_the_same_slug(worl
     with pytest.raises(CommandError, match="already a project 'a'"):
         editing.save_project(world, STAFF, "tiny", "a", name="Another A", create=True)
     assert info(world, "tiny").name == "Tiny hackathon"
-    assert editing.project_details(world, "a")["name"] == "Project A"
+    assert editing.project_details(world, STAFF, "a")["name"] == "Project A"

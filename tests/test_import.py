@@ -12,7 +12,7 @@ from impact.dataset import dataset
 from impact.models import AuditEntry, Project, ReachReading, StatusEvent
 from impact.problems import LoadError
 from impact.spreadsheets import Options, import_files, read_files
-from tests.conftest import TINY_PROGRAMME, load
+from tests.conftest import LOADER, TINY_PROGRAMME, load
 
 PROJECTS = "programme,slug,name,challenge,funding_amount,funding_currency\ntiny,a,Café Ünter,c1,47500.50,EUR\n"
 EVENTS = "project,status,effective_date\na,idea,2021-04-23\na,funded,2021-05-15\n"
@@ -32,7 +32,7 @@ def rows(engine) -> tuple[int, int, int, int]:
 
 
 def stored(engine):
-    data = dataset(engine)
+    data = dataset(engine, LOADER)
     return (data.projects[["slug", "name", "challenge", "funding_amount"]].to_dict("records"),
             data.status_events[["project", "status", "effective_date"]].astype(str).to_dict("records"),
             data.reach_readings[["project", "metric", "as_of", "value"]].astype(str).to_dict("records"))
@@ -61,7 +61,7 @@ def test_each_encoding_delimiter_and_date_style(tiny, encoding, style):
         return text
     files = [(name, convert(text).encode(encoding)) for name, text in
              (("projects.csv", PROJECTS), ("status_events.csv", EVENTS), ("reach_readings.csv", READINGS))]
-    summary = import_files(tiny, files, Options(), actor="test")
+    summary = import_files(tiny, files, Options(), actor=LOADER)
     assert (summary.projects, summary.status_events, summary.reach_readings) == (1, 2, 1)
     assert stored(tiny) == EXPECTED
 
@@ -75,20 +75,20 @@ def test_one_workbook_with_a_sheet_per_table(tiny):
             ws.append(line.split(","))
     buffer = io.BytesIO()
     book.save(buffer)
-    import_files(tiny, [("programm.xlsx", buffer.getvalue())], Options(), actor="test")
+    import_files(tiny, [("programm.xlsx", buffer.getvalue())], Options(), actor=LOADER)
     assert stored(tiny) == EXPECTED
 
 
 def test_importing_the_same_file_twice_changes_nothing_and_a_corrected_file_adds_history(tiny):
     files = [("projects.csv", PROJECTS.encode()), ("status_events.csv", EVENTS.encode())]
-    import_files(tiny, files, Options(), actor="test")
+    import_files(tiny, files, Options(), actor=LOADER)
     before = rows(tiny)
-    again = import_files(tiny, files, Options(), actor="test")
+    again = import_files(tiny, files, Options(), actor=LOADER)
     assert (again.changes, again.unchanged) == (0, 3)
     assert rows(tiny) == before  # not even an audit entry
     corrected = [("projects.csv", PROJECTS.replace("Café Ünter", "Café Unter").encode()),
                  ("status_events.csv", (EVENTS + "a,launched,2021-09-01\n").encode())]
-    summary = import_files(tiny, corrected, Options(), actor="test")
+    summary = import_files(tiny, corrected, Options(), actor=LOADER)
     assert (summary.updated, summary.status_events, summary.unchanged) == (1, 1, 2)
     assert stored(tiny)[0][0]["name"] == "Café Unter"
     assert [e["status"] for e in stored(tiny)[1]] == ["idea", "funded", "launched"]
@@ -96,7 +96,7 @@ def test_importing_the_same_file_twice_changes_nothing_and_a_corrected_file_adds
 
 def test_a_dry_run_says_what_would_change_and_writes_nothing(tiny):
     before = rows(tiny)
-    summary = import_files(tiny, [("projects.csv", PROJECTS.encode())], Options(), actor="test", dry_run=True)
+    summary = import_files(tiny, [("projects.csv", PROJECTS.encode())], Options(), actor=LOADER, dry_run=True)
     assert summary.projects == 1
     assert rows(tiny) == before
 
@@ -122,14 +122,14 @@ def test_a_devpost_export_by_header_names(tiny, variant):
         buffer = io.StringIO()
         csv.writer(buffer).writerows(table)
         text = buffer.getvalue()
-    import_files(tiny, [("projects-export.csv", text.encode())], Options(programme="tiny"), actor="test")
-    projects = dataset(tiny).projects.set_index("slug")
+    import_files(tiny, [("projects-export.csv", text.encode())], Options(programme="tiny"), actor=LOADER)
+    projects = dataset(tiny, LOADER).projects.set_index("slug")
     assert sorted(projects.index) == ["corona-school", "wirvonhier"]
     assert projects.loc["wirvonhier", "contact_email"] == "ada@example.org"
     assert projects.loc["wirvonhier", "source"].startswith("https://devpost.com/software/")
     assert projects.loc["wirvonhier", "name"] == "WirVonHier" and projects.loc["wirvonhier", "challenge"] == ""
     assert projects.loc["wirvonhier", "website"] == ("https://wirvonhier.net" if variant == "as exported" else "")
-    events = dataset(tiny).status_events
+    events = dataset(tiny, LOADER).status_events
     assert events.set_index("project").loc["corona-school", "effective_date"].isoformat() == "2020-03-21"
 
 
@@ -161,10 +161,10 @@ BROKEN = [
 
 @pytest.mark.parametrize("name, file, content, message", BROKEN, ids=[b[0] for b in BROKEN])
 def test_a_broken_file_is_refused_with_its_row_and_nothing_is_written(tiny, name, file, content, message):
-    import_files(tiny, [("projects.csv", b"programme,slug,name\ntiny,b,B\n")], Options(), actor="test")
+    import_files(tiny, [("projects.csv", b"programme,slug,name\ntiny,b,B\n")], Options(), actor=LOADER)
     before = rows(tiny)
     with pytest.raises(LoadError) as refused:
-        import_files(tiny, [(file, content)], Options(), actor="test")
+        import_files(tiny, [(file, content)], Options(), actor=LOADER)
     assert message in str(refused.value)
     assert rows(tiny) == before
 
@@ -174,23 +174,23 @@ def test_limits_on_size_and_rows(tiny, monkeypatch):
     monkeypatch.setattr(spreadsheets, "MAX_ROWS", 2)
     big = ("programme,slug,name\n" + "".join(f"tiny,p{i},P{i}\n" for i in range(3))).encode()
     with pytest.raises(LoadError, match="has more than 2 rows; split it, or raise IMPORT_MAX_ROWS"):
-        import_files(tiny, [("projects.csv", big)], Options(), actor="test")
+        import_files(tiny, [("projects.csv", big)], Options(), actor=LOADER)
     monkeypatch.setattr(spreadsheets, "MAX_BYTES", 10)
     with pytest.raises(LoadError, match="is larger than 0 MB"):
-        import_files(tiny, [("projects.csv", big)], Options(), actor="test")
+        import_files(tiny, [("projects.csv", big)], Options(), actor=LOADER)
 
 
 def test_an_exported_workbook_imports_into_an_empty_database_and_again_changes_nothing(tiny, tmp_path, request):
     import_files(tiny, [("projects.csv", PROJECTS.encode()), ("status_events.csv", EVENTS.encode()),
-                        ("reach_readings.csv", READINGS.encode())], Options(), actor="test")
-    workbook = dataset(tiny).workbook_bytes()
-    again = import_files(tiny, [("impact-data.xlsx", workbook)], Options(), actor="test")
+                        ("reach_readings.csv", READINGS.encode())], Options(), actor=LOADER)
+    workbook = dataset(tiny, LOADER).workbook_bytes()
+    again = import_files(tiny, [("impact-data.xlsx", workbook)], Options(), actor=LOADER)
     assert (again.changes, again.unchanged) == (0, 5)  # the programme, the project, 2 events, 1 reading
     from tests.test_dataset import empty_copy_of
     copy = empty_copy_of(tiny, tmp_path, request)
-    import_files(copy, [("impact-data.xlsx", workbook)], Options(), actor="test")
+    import_files(copy, [("impact-data.xlsx", workbook)], Options(), actor=LOADER)
     assert stored(copy) == stored(tiny)
-    assert dataset(copy).programmes == dataset(tiny).programmes
+    assert dataset(copy, LOADER).programmes == dataset(tiny, LOADER).programmes
     copy.dispose()
 
 
@@ -201,8 +201,8 @@ def test_a_changed_programme_in_a_file_is_refused(tiny, tmp_path):
 
 
 def test_a_file_without_funding_columns_leaves_the_funding_as_it_is(tiny):
-    import_files(tiny, [("projects.csv", PROJECTS.encode())], Options(), actor="test")
-    summary = import_files(tiny, [("projects.csv", b"programme,slug,name\ntiny,a,Renamed\n")], Options(), actor="t")
+    import_files(tiny, [("projects.csv", PROJECTS.encode())], Options(), actor=LOADER)
+    summary = import_files(tiny, [("projects.csv", b"programme,slug,name\ntiny,a,Renamed\n")], Options(), actor=LOADER)
     assert summary.updated == 1
     project = stored(tiny)[0][0]
     assert (project["name"], project["funding_amount"], project["challenge"]) == ("Renamed", 47500.5, "c1")
@@ -216,4 +216,4 @@ def test_a_programme_sheet_with_a_text_date_is_refused_with_a_sentence(tiny):
     buffer = io.BytesIO()
     book.save(buffer)
     with pytest.raises(LoadError, match="cannot be read as the dashboard's programme sheets"):
-        import_files(tiny, [("book.xlsx", buffer.getvalue())], Options(), actor="test")
+        import_files(tiny, [("book.xlsx", buffer.getvalue())], Options(), actor=LOADER)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from impact.loader import LoadError, load_folder
 from impact.models import AuditEntry, Programme, Project, ReachReading, StatusEvent
-from tests.conftest import TINY_PROGRAMME, load, write_folder
+from tests.conftest import LOADER, TINY_PROGRAMME, load, write_folder
 
 PROJECTS = """
     programme,slug,name,challenge,illustrative
@@ -105,7 +105,7 @@ def test_a_broken_file_is_rejected_with_its_place_and_nothing_is_written(engine,
     for file, content in files.items():
         (folder / file).write_text(content, encoding="utf-8")
     with pytest.raises(LoadError) as caught:
-        load_folder(engine, folder, actor="test")
+        load_folder(engine, folder, actor=LOADER)
     assert message in str(caught.value)
     assert table_counts(engine) == before
 
@@ -115,7 +115,7 @@ def test_every_problem_is_reported_at_once(engine, tmp_path):
                           projects__csv="programme,slug,name\ntiny,a,A\nnowhere,b,B\n",
                           status_events__csv="project,status,effective_date\na,idea,soon\nb,idea,2020-01-01\n")
     with pytest.raises(LoadError) as caught:
-        load_folder(engine, folder, actor="test")
+        load_folder(engine, folder, actor=LOADER)
     assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
         ("projects.csv", 3, "programme"), ("status_events.csv", 2, "effective_date"),
         ("status_events.csv", 3, "project")]
@@ -126,26 +126,26 @@ def test_non_utf8_and_binary_files_are_rejected(engine, tmp_path):
     folder = write_folder(tmp_path / "bin", programmes__toml=TINY_PROGRAMME)
     (folder / "projects.csv").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00garbage")
     with pytest.raises(LoadError, match="projects.csv: is not UTF-8 text"):
-        load_folder(engine, folder, actor="test")
+        load_folder(engine, folder, actor=LOADER)
     assert table_counts(engine) == [0, 0, 0, 0, 0]
 
 
 def test_a_missing_folder_is_a_clear_error(engine, tmp_path):
     with pytest.raises(LoadError, match="is not a folder"):
-        load_folder(engine, tmp_path / "nowhere", actor="test")
+        load_folder(engine, tmp_path / "nowhere", actor=LOADER)
 
 
 def test_new_events_are_checked_against_the_history_already_stored(engine, tmp_path):
     load(engine, tmp_path / "one", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS, status_events__csv=EVENTS)
     folder = write_folder(tmp_path / "two", status_events__csv="project,status,effective_date\na,idea,2020-05-01\n")
     with pytest.raises(LoadError, match="row 2, column 'status': A project that is funded cannot become idea"):
-        load_folder(engine, folder, actor="test")
+        load_folder(engine, folder, actor=LOADER)
 
 
 def test_a_folder_without_the_expected_files_says_what_it_holds(engine, tmp_path):
     folder = write_folder(tmp_path / "misnamed", Projects__CSV="programme,slug,name\n")
     with pytest.raises(LoadError, match="holds none of programmes.toml, projects.csv, .* it holds Projects.CSV"):
-        load_folder(engine, folder, actor="test")
+        load_folder(engine, folder, actor=LOADER)
 
 
 def test_a_folder_with_nothing_new_writes_no_audit_entry(engine, tmp_path):

@@ -10,7 +10,7 @@ from impact.models import Base, Programme, Project, ReachReading, StatusEvent
 from impact.schema import SchemaBehind, _config, current_revision, downgrade, ensure_schema, head_revision, upgrade
 from impact.loader import load_folder
 from tests.apptest import run
-from tests.conftest import DEMO
+from tests.conftest import DEMO, LOADER
 
 
 def test_a_new_database_is_created_at_head(empty_url):
@@ -40,7 +40,7 @@ def increments(engine):
 
 
 def test_the_latest_migration_goes_down_and_up_keeping_the_data(engine):
-    load_folder(engine, DEMO, actor="test")
+    load_folder(engine, DEMO, actor=LOADER)
     before, stored = counts(engine), increments(engine)
     previous = ScriptDirectory.from_config(_config()).get_revision(head_revision()).down_revision
     downgrade(engine, previous)

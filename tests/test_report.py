@@ -48,7 +48,7 @@ def text_of(document: str) -> str:
 
 
 def test_the_report_holds_the_funnel_reach_highlights_and_methodology(tiny):
-    document = report.report_html(tiny, info(tiny, "tiny"), D("2020-06-30"))
+    document = report.report_html(tiny, command_line("t"), info(tiny, "tiny"), D("2020-06-30"))
     text = text_of(document)
     assert "Participants 100 the organisers" in text
     assert "Ideas submitted 3 3.0% project records" in text
@@ -63,7 +63,7 @@ def test_the_report_holds_the_funnel_reach_highlights_and_methodology(tiny):
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) is not installed")
 def test_the_pdf_report_has_pages_with_the_charts(tiny, tmp_path, browser):
-    pdf = report.report_pdf(report.report_html(tiny, info(tiny, "tiny"), D("2020-06-30")), CHROMIUM)
+    pdf = report.report_pdf(report.report_html(tiny, command_line("t"), info(tiny, "tiny"), D("2020-06-30")), CHROMIUM)
     assert pdf.startswith(b"%PDF")
     (tmp_path / "r.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True)

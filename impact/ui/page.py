@@ -6,7 +6,8 @@ shared/DESIGN.md), so each page calls `guard_page()` itself instead of relying o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Optional
+import logging
+from typing import Callable, NoReturn, Optional
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,12 +16,13 @@ from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from impact.access import FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme, may_see_pending
+from impact.access import (FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme, may_see_internals,
+                           may_see_pending)
 from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.i18n import _, format_date, format_number, language
 from impact.portfolio import ProjectInfo
 from impact.queries import ProgrammeInfo, data_version
-from impact.schema import ensure_schema
+from impact.schema import SchemaBehind, ensure_schema
 from impact.ui import data
 from impact.ui.data import Source
 from impact.ui.language import apply_language, date_format
@@ -30,6 +32,7 @@ from impact.values import date
 
 
 EARLIEST_DATE = dt.date(1990, 1, 1)  # the date picker's lower bound; civic hackathons are younger
+log = logging.getLogger("impact")
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,18 +68,20 @@ def guard_page(page: str) -> tuple[Source, Actor]:
     _use_the_entry_navigation()
     apply_language()
     engine = None
+    url = database_url()
     try:
-        engine = _engine(database_url())
+        engine = _engine(url)
         source = Source(engine, data_version(engine))
         actor = current_actor(engine)
     except DatabaseUnavailable as exc:
-        st.error(str(exc), icon=":material/database:")
-        st.stop()
+        # Whoever is visiting can be known only where the database can be read, though not at this version's schema.
+        _unavailable(str(exc), exc.public, isinstance(exc, SchemaBehind) and _staff_visiting(url))
     except SQLAlchemyError as exc:
-        st.error(_("The database {db} cannot be read ({reason}). Check DATABASE_URL and that the database "
-                   "server is running, then reload this page.", db=describe(engine or database_url()),
-                   reason=first_line(exc)), icon=":material/database:")
-        st.stop()
+        _unavailable(_("The database {db} cannot be read ({reason}). Check DATABASE_URL and that the database "
+                       "server is running, then reload this page.", db=describe(engine or url),
+                       reason=first_line(exc)),
+                     _("The dashboard's database cannot be read right now, so there is nothing to show; please try "
+                       "again later. Programme staff: the server's log says why."), False)
     if not may_open(actor, page):
         if actor.signed_in:
             st.warning(_("This page is not open to your account. Pick a page in the sidebar."), icon=":material/lock:")
@@ -87,6 +92,29 @@ def guard_page(page: str) -> tuple[Source, Actor]:
                        icon=":material/lock:")
         st.stop()
     return source, actor
+
+
+def _unavailable(message: str, public: str, staff: bool) -> NoReturn:
+    """Say that the database cannot be used, and stop. The whole sentence (the database's address, the driver's
+    words) goes to the server's log, and to staff; anyone else reads one that names nothing of the server."""
+    log.error("%s", message)
+    st.error(message if staff else public, icon=":material/database:")
+    st.stop()
+
+
+def _staff_visiting(url: str) -> bool:
+    """Whether this session is staff's, as a database whose schema is not this version's says: its accounts are
+    read as they are, and where that fails the visitor is not known (so not staff)."""
+    try:
+        engine = make_engine(url)
+    except DatabaseUnavailable:
+        return False
+    try:
+        return may_see_internals(current_actor(engine))
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def readable_programmes(source: Source, actor: Actor) -> pd.DataFrame:
