@@ -100,7 +100,7 @@ class KeyLinks:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
-                and scope["path"].rstrip("/").endswith("/update") and b"key=" in scope["query_string"]:
+                and scope["path"].rstrip("/").endswith("/update") and "key" in Request(scope).query_params:
             response = await self._exchange(Request(scope))
             await response(scope, receive, send)
             return

@@ -52,6 +52,7 @@ def test_a_key_link_is_traded_for_a_cookie_and_leaves_the_address(world):
         for _attempt in range(auth.LOCK_AFTER + 2):  # an empty key is no attempt
             assert get(base, "/update?key=").headers["Location"] == "/update"
         assert get(base, "/session/start?ticket=made-up&next=//evil.example/x").headers["Location"] == "/"
+        assert get(base, "/update?monkey=1").status == 200  # no key in it: the page itself
     with engine.connect() as conn:
         assert dict(conn.execute(select(SignInFailure.scope, SignInFailure.failures)).all()) == {"client:local": 1}
 
