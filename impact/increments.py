@@ -1,11 +1,11 @@
 """Reach pre-aggregated: each counting reading's increment over the one before it, kept in the database.
 
 A programme's reach at D is the sum over its projects of each project's latest counting reading <= D, metric by
-metric (shared/DESIGN.md). Take each series (one project, one metric, its counting readings ordered by as_of,
-recorded_at, id) and store for every reading its value minus the previous reading's (the first reading: its value):
-summed over a programme's readings up to D, the increments of each series telescope to its latest value, so the
-reach at every date is a running sum of a GROUP BY over an index. Ranking every reading on each view, as the
-queries did before, took ten times longer (bench/baseline.md).
+metric (README, "How the figures are computed"). Take each series (one project, one metric, its counting readings
+ordered by as_of, recorded_at, id) and store for every reading its value minus the previous reading's (the first
+reading: its value): summed over a programme's readings up to D, the increments of each series telescope to its
+latest value, so the reach at every date is a running sum of a GROUP BY over an index. Ranking every reading on
+each view, as the queries did before, took ten times longer (bench/baseline.md).
 
 `reach_readings.counted_increment` holds that increment while the reading counts (approved, not superseded by an
 approved correction) and NULL otherwise. It depends on the reading's whole series, so every write that adds a

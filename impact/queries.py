@@ -1,6 +1,6 @@
 """The read side: every figure the pages show, aggregated in SQL and returned as small DataFrames.
 
-The domain rules (shared/DESIGN.md) live here:
+The domain rules (README, "How the figures are computed") live here:
 - only approved entries count, and an entry superseded by an approved correction no longer counts;
 - a project's status at D is its event with the latest effective date <= D (ties: latest recorded);
 - funded / launched at D: the project reached funded-or-later / launched by D, even if discontinued later;

@@ -1,5 +1,5 @@
 """Who sees what. Every page opened by its URL on a fresh server (where Streamlit would run a file under pages/ on
-its own, shared/DESIGN.md) as anonymous, funder and team: no restricted data, no form. And the same rules page by
+its own, ARCHITECTURE.md) as anonymous, funder and team: no restricted data, no form. And the same rules page by
 page with AppTest, with user text that must stay inert."""
 import pytest
 from playwright.sync_api import Page, expect

@@ -30,7 +30,7 @@ def screenshot(page: Page, name: str) -> None:
 
 def test_a_shared_link_on_a_fresh_server_opens_reach_as_of_a_date(server, page):
     # First in this module: the server has run no session yet, the case where Streamlit would run the file
-    # under pages/ on its own (shared/DESIGN.md); the page must still come through dashboard.py's navigation.
+    # under pages/ on its own (ARCHITECTURE.md); the page must still come through dashboard.py's navigation.
     page.goto(f"{server}/reach?programme=wirvsvirus-2020&as_of=2021-04-30")
     values = page.get_by_test_id("stMetricValue")  # pupils, tutors, registrations: Corona School's figures
     expect(values).to_have_count(4)

@@ -1,4 +1,4 @@
-"""Which status may follow which: the lifecycle rules of shared/DESIGN.md."""
+"""Which status may follow which: the lifecycle rules (impact/lifecycle.py, ARCHITECTURE.md)."""
 import pytest
 
 from impact.lifecycle import TransitionError, allowed_next, check_history, check_transition

@@ -1,8 +1,8 @@
 """Write the demo CSV files of this folder: the published facts below, plus seeded illustrative records.
 
 Run `python data/demo/build.py` after changing it; a test checks that the committed files are its output.
-Published facts come from shared/reference/published-figures.md and carry their source in the note or the
-evidence URL; every invented record or date says "illustrative".
+Published facts (ARCHITECTURE.md, "Sources of the demo data") carry their source in the note or the evidence URL;
+every invented record or date says "illustrative".
 """
 from __future__ import annotations
 

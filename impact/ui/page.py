@@ -1,7 +1,7 @@
 """The first lines of every page: the guard, then the programme and date the visitor is looking at.
 
-Streamlit runs a file under pages/ on its own when its URL is opened directly on a fresh server (see
-shared/DESIGN.md), so each page calls `guard_page()` itself instead of relying on dashboard.py.
+Streamlit runs a file under pages/ on its own when its URL is opened directly on a fresh server (ARCHITECTURE.md,
+"Every page guards itself"), so each page calls `guard_page()` itself instead of relying on dashboard.py.
 """
 from __future__ import annotations
 
