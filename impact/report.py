@@ -3,20 +3,23 @@ and as a PDF printed from that file by a headless Chromium.
 
 It holds the funnel, the status of the funded projects, reach over time per metric, highlights (top projects by
 reach, recent launches) and a methodology section naming the sources and what is illustrative or not counted.
-Everything comes from the same queries as the pages (approved figures only); every text from the data is escaped.
+Everything comes from the same queries as the pages (approved figures only), laid out by the Jinja2 template
+impact/templates/report.html, which escapes every text.
 It is made for staff and for funders who may read the programme (impact.access.check_may_read_report).
 """
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
 from sqlalchemy import Engine, func, select
 
 from impact import charts
@@ -29,52 +32,60 @@ from impact.queries import ProgrammeInfo, no_challenge, funded_status_at, funnel
 
 TOP = 5
 PDF_TIMEOUT_S = 120
-STYLE = """
-body { font-family: "Liberation Sans", Arial, sans-serif; color: #1f2328; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; line-height: 1.45; }
-h1 { margin-bottom: 0.2rem; } .subtitle { color: #57606a; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.5rem 0 1rem; } th, td { border-bottom: 1px solid #d0d7de;
-        padding: 0.3rem 0.8rem; text-align: left; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.notice { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.6rem 1rem; border-radius: 6px; }
-.chart { break-inside: avoid; } h2 { break-after: avoid; margin-top: 2rem; }
-@media print { body { margin: 0 auto; } }
-"""
+TEMPLATES = Environment(loader=PackageLoader("impact", "templates"), autoescape=True, trim_blocks=True,
+                        lstrip_blocks=True)
 
 
 class ReportError(RuntimeError):
     """The report could not be made; the message says what to do."""
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table of the report: cells are text (escaped by the template); `numeric` columns align right."""
+
+    header: list[str]
+    rows: list[list[object]]
+    numeric: tuple[int, ...] = ()
+
+
+class Charts:
+    """The report's plotly charts as HTML: the first carries plotly.js itself, so that the file works offline."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, figure) -> Markup:
+        figure.update_layout(width=900)
+        self.count += 1
+        return Markup(figure.to_html(full_html=False, include_plotlyjs=self.count == 1,  # plotly's own markup
+                                     config={"displayModeBar": False, "staticPlot": True}))
+
+
 def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: dt.date) -> str:
     """The whole report as one HTML document; NotAllowed for anyone but staff and the programme's funders."""
     check_may_read_report(actor, programme.id, programme.public)
-    parts = [_tag("h1", programme.name),
-             _tag("p class='subtitle'", _("Impact report as of {as_of}", as_of=format_date(as_of)))]
-    if programme.illustrative_note or programme.illustrative_project_count:
-        parts.append(_tag("p class='notice'", _("Demo data, partly illustrative.") + " " + programme.illustrative_note))
-    charts_html: list[str] = []
-
+    chart = Charts()
     funnel = funnel_at(engine, programme, as_of)
-    parts.append(_tag("h2", _("From ideas to launches")))
-    parts.append(_table([_("Stage"), _("Count"), _("Share of the stage before"), _("Source")],
-                        [[_(r.label), format_number(r.projects),
-                          "" if pd.isna(r.share_of_previous) else format_percent(r.share_of_previous), _(r.source)]
-                         for r in funnel.itertuples()], numeric=(1, 2)))
-    parts.append(_chart(charts.funnel_figure(funnel), charts_html))
-
     statuses = funded_status_at(engine, programme.id, as_of)
-    parts.append(_tag("h2", _("What became of the funded projects")))
-    parts.append(_table([_("Status"), _("Projects")],
-                        [[charts.status_label(r.status), format_number(r.projects)] for r in statuses.itertuples()],
-                        numeric=(1,)))
-    parts.append(_chart(charts.status_figure(statuses), charts_html))
-
-    parts += _reach(engine, programme, as_of, charts_html)
-    parts += _launches(engine, programme, as_of)
-    parts += _methodology(engine, programme, as_of)
-    title = _e(_("{programme}: impact report as of {as_of}", programme=programme.name, as_of=format_date(as_of)))
-    return (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{title}</title>"
-            f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
+    notice = (_("Demo data, partly illustrative.") + " " + programme.illustrative_note
+              if programme.illustrative_note or programme.illustrative_project_count else "")
+    return TEMPLATES.get_template("report.html").render(
+        lang=language(), programme=programme.name, notice=notice,
+        title=_("{programme}: impact report as of {as_of}", programme=programme.name, as_of=format_date(as_of)),
+        subtitle=_("Impact report as of {as_of}", as_of=format_date(as_of)),
+        funnel={"heading": _("From ideas to launches"), "chart": chart(charts.funnel_figure(funnel)),
+                "table": Table([_("Stage"), _("Count"), _("Share of the stage before"), _("Source")],
+                               [[_(r.label), format_number(r.projects),
+                                 "" if pd.isna(r.share_of_previous) else format_percent(r.share_of_previous),
+                                 _(r.source)] for r in funnel.itertuples()], numeric=(1, 2))},
+        statuses={"heading": _("What became of the funded projects"), "chart": chart(charts.status_figure(statuses)),
+                  "table": Table([_("Status"), _("Projects")],
+                                 [[charts.status_label(r.status), format_number(r.projects)]
+                                  for r in statuses.itertuples()], numeric=(1,))},
+        reach=_reach(engine, programme, as_of, chart),
+        launches=_launches(engine, programme, as_of),
+        methodology=_methodology(engine, programme, as_of))
 
 
 def report_html_in(language_code: str, engine: Engine, actor: Actor, programme: ProgrammeInfo,
@@ -109,42 +120,44 @@ def report_pdf(document: str, chromium: str | None = None) -> bytes:
 # --- sections -----------------------------------------------------------------------------------------------
 
 
-def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, charts_html: list[str]) -> list[str]:
+def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Charts) -> dict:
     latest = reach_latest(engine, programme.id, as_of)
-    parts = [_tag("h2", _("Reach"))]
     if latest.empty:
-        return parts + [_tag("p", _("No reach figures were recorded by {as_of}.", as_of=format_date(as_of)))]
+        return {"heading": _("Reach"), "empty": _("No reach figures were recorded by {as_of}.",
+                                                   as_of=format_date(as_of))}
     known = metrics(engine, programme.id).set_index("slug")
-    explained = _("Cumulative totals: each project counts with its latest reading on or before the date; metrics "
-                  "are never added together.")
-    parts.append(_tag("p", explained))
-    parts.append(_table([_("Metric"), _("Total"), _("Projects reporting")],
-                        [[known.loc[r.metric, "label"], format_number(r.value), format_number(r.projects)]
-                         for r in latest.itertuples()], numeric=(1, 2)))
     totals = reach_totals(engine, programme.id, as_of)
+    per_metric = []
     for metric in latest["metric"]:
         label, unit = known.loc[metric, "label"], known.loc[metric, "unit"]
-        parts.append(_chart(charts.reach_figure(totals[totals["metric"] == metric],
-                                                _("{metric}: programme total", metric=label), unit), charts_html))
         top = reach_by(engine, programme.id, as_of, metric, "project", TOP).groupby("group", sort=False)["value"].last()
-        parts.append(_tag("h3", _("Top projects by {metric}", metric=label)))
-        parts.append(_table([_("Project"), label], [[name, format_number(value)] for name, value in top.items()],
-                            numeric=(1,)))
-    return parts
+        per_metric.append({
+            "chart": chart(charts.reach_figure(totals[totals["metric"] == metric],
+                                               _("{metric}: programme total", metric=label), unit)),
+            "heading": _("Top projects by {metric}", metric=label),
+            "top": Table([_("Project"), label], [[name, format_number(value)] for name, value in top.items()],
+                         numeric=(1,))})
+    return {"heading": _("Reach"), "metrics": per_metric,
+            "explained": _("Cumulative totals: each project counts with its latest reading on or before the date; "
+                           "metrics are never added together."),
+            "table": Table([_("Metric"), _("Total"), _("Projects reporting")],
+                           [[known.loc[r.metric, "label"], format_number(r.value), format_number(r.projects)]
+                            for r in latest.itertuples()], numeric=(1, 2))}
 
 
-def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> list[str]:
+def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
     table = portfolio(engine, [programme.id], as_of)
     launched = table[table["status"] == LAUNCHED].sort_values("status_since", ascending=False).head(TOP * 2)
-    parts = [_tag("h2", _("Recent launches"))]
     if launched.empty:
-        return parts + [_tag("p", _("No project was live on {as_of}.", as_of=format_date(as_of)))]
-    return parts + [_table([_("Project"), _("Challenge"), _("Live since")],
+        return {"heading": _("Recent launches"), "empty": _("No project was live on {as_of}.",
+                                                             as_of=format_date(as_of))}
+    return {"heading": _("Recent launches"),
+            "table": Table([_("Project"), _("Challenge"), _("Live since")],
                            [[r.project, no_challenge(r.challenge), format_date(r.status_since)]
-                            for r in launched.itertuples()])]
+                            for r in launched.itertuples()])}
 
 
-def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> list[str]:
+def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
     with engine.connect() as conn:
         pending = sum(conn.scalar(select(func.count()).select_from(model).join(Project).where(
             Project.programme_id == programme.id, model.review_state == "pending"))
@@ -160,40 +173,8 @@ def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> li
         rules.append(_("{n} of {total} project records are illustrative (invented for demonstration): {note}",
                        n=format_number(programme.illustrative_project_count),
                        total=format_number(programme.project_count), note=programme.illustrative_note))
-    parts = [_tag("h2", _("Methodology and sources")), "<ul>", *(_tag("li", rule) for rule in rules), "</ul>"]
-    if programme.figures:
-        parts.append(_table([_("Figure"), _("Value"), _("Source"), _("Note")],
-                            [[f.label, format_number(f.value), f.source, f.note] for f in programme.figures],
-                            numeric=(1,)))
-    made = _("Made on {today} by the hackathon impact dashboard.", today=format_date(dt.date.today()))
-    parts.append(_tag("p class='subtitle'", made))
-    return parts
-
-
-# --- html -------------------------------------------------------------------------------------------------------
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
-def _tag(opening: str, text: object) -> str:
-    """An element holding text, escaped: _tag("h2", "Reach") is <h2>Reach</h2>."""
-    return f"<{opening}>{_e(text)}</{opening.split()[0]}>"
-
-
-def _table(header: list[str], rows: list[list[object]], numeric: tuple[int, ...] = ()) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td class='n'>{_e(c)}</td>" if i in numeric else f"<td>{_e(c)}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _chart(figure, charts_html: list[str]) -> str:
-    """A plotly figure as HTML; the first one carries plotly.js itself, so that the file works offline."""
-    figure.update_layout(width=900)
-    first = not charts_html
-    chart = figure.to_html(full_html=False, include_plotlyjs=first, config={"displayModeBar": False,
-                                                                          "staticPlot": True})
-    charts_html.append(chart)
-    return f"<div class='chart'>{chart}</div>"
+    figures = Table([_("Figure"), _("Value"), _("Source"), _("Note")],
+                    [[f.label, format_number(f.value), f.source, f.note] for f in programme.figures],
+                    numeric=(1,)) if programme.figures else None
+    return {"heading": _("Methodology and sources"), "rules": rules, "figures": figures,
+            "made": _("Made on {today} by the hackathon impact dashboard.", today=format_date(dt.date.today()))}
