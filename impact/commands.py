@@ -19,8 +19,7 @@ from impact import increments
 from impact.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
 from impact.db import write_session
 from impact.i18n import _, format_number
-from impact.lifecycle import (FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history,
-                              note_required)
+from impact.lifecycle import FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history, note_required
 from impact.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
 from impact.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 

@@ -30,7 +30,8 @@ st.subheader(_("In numbers"))
 st.dataframe(
     table, hide_index=True, width="stretch",
     column_config={
-        "programme": _("Programme"), "participants": st.column_config.NumberColumn(_("Participants"), format="localized"),
+        "programme": _("Programme"),
+        "participants": st.column_config.NumberColumn(_("Participants"), format="localized"),
         "ideas": st.column_config.NumberColumn(_("Ideas"), format="localized"),
         "funded": st.column_config.NumberColumn(_("Funded"), format="localized"),
         "launched": st.column_config.NumberColumn(_("Launched"), format="localized"),

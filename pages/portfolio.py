@@ -3,12 +3,12 @@ from urllib.parse import quote
 
 import streamlit as st
 
+from impact.charts import status_label
 from impact.export import csv_bytes, excel_bytes
 from impact.i18n import _, format_date, format_number
 from impact.lifecycle import STATUSES
 from impact.portfolio import select_projects
 from impact.queries import no_challenge
-from impact.charts import status_label
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, readable_programmes
 

@@ -8,8 +8,8 @@ import streamlit as st
 from impact import commands
 from impact.access import STAFF, TEAM
 from impact.charts import status_label
-from impact.lifecycle import STATUSES
 from impact.i18n import _, format_date
+from impact.lifecycle import STATUSES
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, plain, web_links

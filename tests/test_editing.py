@@ -1,6 +1,5 @@
 """Staff edit programmes and projects: the same checks as the files, an audit entry with before and after, nothing
 removed that something refers to, and the change visible on the pages at once."""
-import datetime as dt
 import json
 
 import pytest
@@ -9,7 +8,7 @@ from sqlalchemy import func, select
 from impact import editing
 from impact.access import PUBLIC, Actor, NotAllowed, command_line
 from impact.commands import CommandError
-from impact.models import AuditEntry, Challenge, Programme
+from impact.models import AuditEntry, Challenge
 from impact.queries import funnel_at
 from tests.apptest import run
 from tests.conftest import TINY_PROGRAMME, D, info, load

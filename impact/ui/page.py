@@ -12,12 +12,21 @@ from typing import Callable, NoReturn, Optional
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from streamlit.runtime.pages_manager import PagesManager
 
-from impact.access import (FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme, may_see_internals,
-                           may_see_pending)
+from impact.access import (
+    FUNDER,
+    PAGES,
+    PUBLIC,
+    STAFF,
+    Actor,
+    may_open,
+    may_read_programme,
+    may_see_internals,
+    may_see_pending,
+)
 from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.i18n import _, format_date, format_number, language
 from impact.portfolio import ProjectInfo
@@ -29,7 +38,6 @@ from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
 from impact.ui.text import bold, is_web_link, plain, show_text, web_links  # noqa: F401 (the pages import them here)
 from impact.values import date
-
 
 EARLIEST_DATE = dt.date(1990, 1, 1)  # the date picker's lower bound; civic hackathons are younger
 log = logging.getLogger("impact")
