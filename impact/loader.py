@@ -383,11 +383,13 @@ class _Checker:
             ok = False
         recorded_at = self.now
         if line.get("recorded_at"):
-            recorded_at = timestamp(line["recorded_at"])
-            if recorded_at is None:
+            given = timestamp(line["recorded_at"])
+            if given is None:
                 self.problem(file, row, "recorded_at", _("'{text}' is not a date and time; write it as "
                                                          "2020-03-22T18:00:00Z.", text=line["recorded_at"]))
                 ok = False
+            else:
+                recorded_at = given
         url = line.get("evidence_url", "")
         if url and not url.lower().startswith(("http://", "https://")):
             self.problem(file, row, "evidence_url", _("must start with http:// or https://."))
