@@ -36,7 +36,7 @@ from impact.ui import data
 from impact.ui.data import Source
 from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
-from impact.ui.text import bold, is_web_link, plain, show_text, web_links  # noqa: F401 (the pages import them here)
+from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
 from impact.values import date
 
 EARLIEST_DATE = dt.date(1990, 1, 1)  # the date picker's lower bound; civic hackathons are younger
@@ -155,7 +155,7 @@ def choose_programme(source: Source, actor: Actor) -> ProgrammeInfo:
                    "sidebar.", asked=plain(asked), shown=plain(names[slugs[0]])), icon=":material/search_off:")
     if st.session_state.get("programme") not in names:
         st.session_state["programme"] = asked if asked in names else slugs[0]
-    slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=names.get, key="programme")
+    slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=label_of(names), key="programme")
     st.query_params["programme"] = slug
     programme = data.programme_info(source, slug)
     assert programme is not None  # it was just listed at this data version
@@ -236,7 +236,7 @@ def choose_project(source: Source, actor: Actor) -> ProjectInfo:
         st.info(_("{name} has no projects yet.", name=plain(programme.name)), icon=":material/info:")
         st.stop()
     names = dict(zip(projects["slug"], projects["project"]))
-    slug = st.selectbox(_("Project"), list(names), format_func=names.get, index=None, key="project_pick",
+    slug = st.selectbox(_("Project"), list(names), format_func=label_of(names), index=None, key="project_pick",
                         placeholder=_("Type to search {n} projects", n=format_number(len(names))))
     if slug is None:
         st.stop()
