@@ -49,6 +49,7 @@ with programme_tab:
     slug = st.selectbox(_("Programme"), [NEW, *names], format_func=lambda s: names.get(s) or _("A new programme"),
                         key="edit_programme")
     current = editing.programme_table(engine, slug) if slug else {}
+    assert current is not None  # a programme just listed (programmes are never removed)
     with st.form(f"programme_form_{slug}"):
         left, right = st.columns(2)
         new_slug = left.text_input(_("Link name (slug, never changes)"), value=slug, disabled=bool(slug),
@@ -88,7 +89,10 @@ with project_tab:
     slug = st.selectbox(_("Project"), [NEW, *titles], format_func=lambda s: titles.get(s) or _("A new project"),
                         key="edit_project")
     current = editing.project_details(engine, actor, slug) if slug else {}
-    challenges = editing.programme_table(engine, programme_slug)["challenge"]
+    assert current is not None  # a project just listed (projects are never removed)
+    table = editing.programme_table(engine, programme_slug)
+    assert table is not None  # the programme just picked
+    challenges = table["challenge"]
     challenge_names = {"": _("(no challenge)")} | {c["slug"]: c["name"] for c in challenges}
     with st.form(f"project_form_{programme_slug}_{slug}"):
         left, right = st.columns(2)

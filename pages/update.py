@@ -49,7 +49,7 @@ st.caption(_("{programme} · what you record here is shown on the charts once pr
 done_notice()
 
 choice = commands.status_choice(source.engine, project.id)
-if choice.current:
+if choice.current and choice.since is not None:  # both or neither: the latest status and its date
     st.metric(_("Status"), status_label(choice.current), help=_("Counting entries still waiting for review."))
     st.caption(_("since {date}", date=format_date(choice.since)))
 

@@ -169,6 +169,7 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
     if "as_of" not in st.session_state:
         day = date(asked) if asked else today
         if day is None or day < EARLIEST_DATE:
+            assert asked is not None  # today is later than EARLIEST_DATE: the date was in the link
             st.warning(_("“{asked}” in the link is not a date from {earliest} on; showing today. Dates are written "
                          "as 2021-04-30.", asked=plain(asked), earliest=format_date(EARLIEST_DATE)),
                        icon=":material/event_busy:")
