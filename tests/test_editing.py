@@ -79,6 +79,17 @@ def test_a_refused_programme_edit_says_why_and_changes_nothing(world, change, me
     assert info(world, "tiny").starts_on == D("2020-01-01")
 
 
+def test_each_problem_of_a_refused_programme_says_where_it_is(world):
+    """The link name's check is told like the others (it was once a bare sentence among them)."""
+    table = editing.programme_table(world, "tiny") | {"slug": "Bad Slug", "name": ""}
+    with pytest.raises(CommandError) as refused:
+        editing.save_programme(world, STAFF, table)
+    assert str(refused.value).splitlines()[1:] == [
+        "- The programme, column 'slug': must be lower-case letters, digits and dashes.",
+        "- The programme, column 'name': must be text in quotes; it is required.",
+    ]
+
+
 def test_an_unused_challenge_can_be_removed(world):
     table = editing.programme_table(world, "tiny")
     table["challenge"] = [c for c in table["challenge"] if c["slug"] != "c2"]
