@@ -1,4 +1,5 @@
-# `make run` starts the dashboard on http://localhost:8501 with the demo data; `make test` runs every test.
+# `make run` starts the dashboard on http://localhost:8501 with the demo data; `make test` runs the static checks
+# (ruff, then mypy, both configured in pyproject.toml) and, if they pass, every test.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,6 +12,8 @@ run: $(VENV)/.runtime
 	$(PY) -m impact serve --address localhost --port $(PORT)
 
 test: $(VENV)/.dev node_modules/.package-lock.json
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 # Rewrite the demo CSV files after changing data/demo/build.py.

@@ -32,15 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
-
 from streamlit import config, logger  # noqa: E402
 
 config.set_option("logger.level", "error")  # AppTest outside a server warns on every run (loggers to come)
 logger.set_log_level("error")  # (and loggers already made)
 
-from impact import history  # noqa: E402
+from impact import history, queries  # noqa: E402
 from impact import portfolio as portfolio_queries  # noqa: E402
-from impact import queries  # noqa: E402
 from impact.access import STAFF, Actor  # noqa: E402
 from impact.db import make_engine, writing  # noqa: E402
 from impact.lifecycle import FUNDED_OR_LATER  # noqa: E402
@@ -345,11 +343,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, (path, params, limit) in pages(engine, "prog-0", "p000000").items():
             server.session(path, params)  # the server has run the page's code once (imports, plotly's validators)
             cold_s, at = cold_run(server, path, params, args.repeat)
-            warm_s = seconds(lambda: rerun(at), args.repeat)
+            warm_s = seconds(lambda at=at: rerun(at), args.repeat)
             limit_s = seconds(limit, args.repeat)
             chart_kb = max((len(c.proto.spec) / 1024 for c in at.get("plotly_chart")), default=0)
             lines.append(f"| {name} | {cold_s:.3f} | {warm_s:.3f} | {warm_s / cold_s:.0%} | {limit_s:.3f} | "
-                         f"{cold_s / limit_s:.2f}x | {naive_s[name]:.3f} | {naive_s[name] / cold_s:.1f}x | {chart_kb:.0f} |")
+                         f"{cold_s / limit_s:.2f}x | {naive_s[name]:.3f} | {naive_s[name] / cold_s:.1f}x | "
+                         f"{chart_kb:.0f} |")
             missed += [f"{name} {what}" for what, bad in (
                 ("warm/cold", warm_s / cold_s > 0.05), ("cold/limit", cold_s / limit_s > 1.5),
                 ("naive/cold", naive_s[name] / cold_s < 10), ("chart size", chart_kb > 500)) if bad]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -19,13 +19,14 @@ from impact import increments
 from impact.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
 from impact.db import write_session
 from impact.i18n import _, format_number
-from impact.lifecycle import (FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history,
-                              note_required)
+from impact.lifecycle import FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history, note_required
 from impact.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
 from impact.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 
 MAX_NOTE_LENGTH = 5000
-KINDS = {"status": StatusEvent, "reading": ReachReading, "update": ProjectNote}
+Entry = StatusEvent | ReachReading | ProjectNote  # what staff review
+EntryT = TypeVar("EntryT", bound=Entry)
+KINDS: dict[str, type[Entry]] = {"status": StatusEvent, "reading": ReachReading, "update": ProjectNote}
 
 
 class CommandError(ValueError):
@@ -154,13 +155,13 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
     model = KINDS[kind]
     with write_session(engine) as session, session.begin():
         check_still_holds(session, actor)
-        entry = session.get(model, entry_id, with_for_update=True) if row_id(entry_id) else None
+        entry = _locked_entry(session, model, entry_id)
         if entry is None:
             raise CommandError(_("There is no such entry to review."))
         if entry.review_state != "pending":
             raise Stale(_("This entry was already {state} by {who}; the queue now shows what is left.",
                           state=entry.review_state, who=entry.reviewed_by or entry.recorded_by))
-        project = session.get(Project, entry.project_id, with_for_update=True)
+        project = session.get_one(Project, entry.project_id, with_for_update=True)  # the entry's foreign key
         before = {"review_state": entry.review_state}
         entry.review_state = "approved" if approve else "returned"
         entry.review_note, entry.reviewed_by, entry.reviewed_at = note, actor.name, utcnow()
@@ -191,6 +192,12 @@ def _project(session: Session, actor: Actor, project_id: int, seen_revision: Opt
         raise Stale(_("This project changed since you opened it (someone else recorded something). Nothing of "
                       "yours was saved: look at its newer state below and submit again if it still applies."))
     return project
+
+
+def _locked_entry(session: Session, model: type[EntryT], entry_id: int) -> Optional[EntryT]:
+    """The entry, locked for this transaction; None if there is no such entry. (Typed by its model: session.get
+    on a model picked from KINDS would be typed as any model.)"""
+    return session.get(model, entry_id, with_for_update=True) if row_id(entry_id) else None
 
 
 def _live_status_events(session: Session, project_id: int, extra: Optional[StatusEvent] = None,

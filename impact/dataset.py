@@ -92,7 +92,8 @@ def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str
         Programme.slug, Project.slug, Project.name, func.coalesce(Challenge.slug, literal("")), Project.team,
         Project.summary, Project.website, Project.source, Project.illustrative, Project.contact_email,
         Project.funding_amount, Project.funding_currency, Project.funder)
-        .join(Programme, Programme.id == Project.programme_id).outerjoin(Challenge, Challenge.id == Project.challenge_id)
+        .join(Programme, Programme.id == Project.programme_id)
+        .outerjoin(Challenge, Challenge.id == Project.challenge_id)
         .where(Project.id.in_(mine)).order_by(Project.id), PROJECT_COLUMNS)
     projects["illustrative"] = projects["illustrative"].map({True: "true", False: "false"})
     events = _frame(engine, select(Project.slug, e.status, e.effective_date, e.recorded_at, e.recorded_by, e.note,

@@ -20,6 +20,7 @@ from impact.dataset import programme_tables
 from impact.db import write_session
 from impact.i18n import _
 from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading
+from impact.problems import Problem
 from impact.programmes_file import check_programme
 from impact.values import EMAIL, amount
 
@@ -36,9 +37,10 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], crea
     slug is taken, so that a new programme never overwrites another)."""
     check_staff(actor)
     programme = {key: value for key, value in programme.items() if value is not None}
-    problems = check_programme(_("The programme"), programme)
+    where = _("The programme")
+    problems = check_programme(where, programme)
     if not SLUG.fullmatch(str(programme.get("slug", ""))):
-        problems.insert(0, _("The programme's link name (slug) is lower-case letters, digits and dashes."))
+        problems.insert(0, Problem(where, None, "slug", _("must be lower-case letters, digits and dashes.")))
     if problems:
         raise CommandError(_("Nothing was saved; fix these and save again:") + "".join(f"\n- {p}" for p in problems))
     with write_session(engine) as session, session.begin():

@@ -61,7 +61,8 @@ def review_queue(engine: Engine) -> pd.DataFrame:
     pending = _entries(StatusEvent.review_state == "pending", ReachReading.review_state == "pending",
                        ProjectNote.review_state == "pending").subquery("pending")
     frame = _frame(engine, select(pending, Project.slug, Project.name, Programme.name)
-                   .join(Project, Project.id == pending.c.project_id).join(Programme, Programme.id == Project.programme_id)
+                   .join(Project, Project.id == pending.c.project_id)
+                   .join(Programme, Programme.id == Project.programme_id)
                    .order_by(pending.c.recorded_at), ENTRY_COLUMNS + ["slug", "project", "programme"])
     frame = _dated(frame)
     frame["previous"] = pd.Series([_previous(engine, row) for row in frame.itertuples()], index=frame.index,

@@ -52,7 +52,9 @@ def catalogue(language: str) -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open("rb") as file:
-        return {m.id: m.string for m in read_po(file) if m.id and m.string and not m.fuzzy}
+        # Only singular messages (the code has no plurals): their id and translation are text.
+        return {m.id: m.string for m in read_po(file)
+                if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy}
 
 
 def _(message: str, **values: object) -> str:

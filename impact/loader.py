@@ -29,11 +29,7 @@ from impact.dataset import programme_tables
 from impact.db import write_session
 from impact.export import restore
 from impact.i18n import _
-from impact.problems import LoadError, Problem
-from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
-from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 from impact.lifecycle import STATUSES, TransitionError, check_history
-from impact.queries import counting
 from impact.models import (
     AuditEntry,
     Challenge,
@@ -45,6 +41,11 @@ from impact.models import (
     StatusEvent,
     utcnow,
 )
+from impact.problems import LoadError, Problem
+from impact.programmes_file import FILE as PROGRAMMES_FILE
+from impact.programmes_file import read_programmes
+from impact.queries import counting
+from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 
 PROJECTS_FILE = "projects.csv"
 EVENTS_FILE = "status_events.csv"
@@ -206,7 +207,8 @@ class _Checker:
             slug, programme = line["slug"], line["programme"]
             if programme not in self.programmes:
                 self.problem(PROJECTS_FILE, row, "programme", _("unknown programme '{programme}'; define it in "
-                                                                "{file} first.", programme=programme, file=PROGRAMMES_FILE))
+                                                                "{file} first.", programme=programme,
+                                                                file=PROGRAMMES_FILE))
                 continue
             if slug in self.in_file:
                 self.problem(PROJECTS_FILE, row, "slug", _("project '{slug}' already exists; give each project its "
@@ -221,7 +223,8 @@ class _Checker:
             challenge = line.get("challenge", "")
             if challenge and challenge not in self.programmes[programme]["challenges"]:
                 self.problem(PROJECTS_FILE, row, "challenge", _("programme '{programme}' has no challenge "
-                                                                "'{challenge}'.", programme=programme, challenge=challenge))
+                                                                "'{challenge}'.", programme=programme,
+                                                                challenge=challenge))
                 continue
             illustrative = boolean(line.get("illustrative", ""))
             if illustrative is None:
@@ -380,11 +383,13 @@ class _Checker:
             ok = False
         recorded_at = self.now
         if line.get("recorded_at"):
-            recorded_at = timestamp(line["recorded_at"])
-            if recorded_at is None:
+            given = timestamp(line["recorded_at"])
+            if given is None:
                 self.problem(file, row, "recorded_at", _("'{text}' is not a date and time; write it as "
                                                          "2020-03-22T18:00:00Z.", text=line["recorded_at"]))
                 ok = False
+            else:
+                recorded_at = given
         url = line.get("evidence_url", "")
         if url and not url.lower().startswith(("http://", "https://")):
             self.problem(file, row, "evidence_url", _("must start with http:// or https://."))
@@ -497,7 +502,8 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
             "challenge_id": challenge_ids.get((p["programme"], p.get("challenge", ""))), "name": p["name"],
             "team": p.get("team", ""), "summary": p.get("summary", ""), "website": p.get("website", ""),
             "source": p.get("source", ""), "illustrative": p["illustrative"],
-            "contact_email": p.get("contact_email", ""), "funding_amount": None if p["funding_amount"] == "" else p["funding_amount"],
+            "contact_email": p.get("contact_email", ""),
+            "funding_amount": None if p["funding_amount"] == "" else p["funding_amount"],
             "funding_currency": p.get("funding_currency", ""), "funder": p.get("funder", ""),
         } for p in batch.projects])
     projects = {slug: (pid, prog) for slug, pid, prog in session.execute(

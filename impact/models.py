@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Optional
+from typing import ClassVar, Optional
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -47,6 +48,9 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model here is mapped to a Table (DeclarativeBase types __table__ as any FromClause, which Core's
+    # insert() and update() do not take): the narrower type SQLAlchemy's maintainers suggest for such mappings.
+    __table__: ClassVar[Table]
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -16,10 +16,16 @@ from sqlalchemy import Engine, and_, func, literal, select
 
 from impact.lifecycle import ALIVE, DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
 from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
-from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, counting, funded_status_at,
-                            funnel_at, status_at)
-
-
+from impact.queries import (
+    NO_CHALLENGE,
+    ProgrammeInfo,
+    _carry_forward,
+    _frame,
+    counting,
+    funded_status_at,
+    funnel_at,
+    status_at,
+)
 
 DAYS_PER_MONTH = 365.25 / 12
 

@@ -72,7 +72,7 @@ class ProgrammeInfo:
 def data_version(engine: Engine) -> int:
     """Changes whenever data change (every write leaves an audit entry): the key the caches use."""
     with engine.connect() as conn:
-        return conn.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
+        return conn.execute(select(func.coalesce(func.max(AuditEntry.id), 0))).scalar_one()  # an aggregate: one row
 
 
 def programmes(engine: Engine) -> pd.DataFrame:
@@ -339,18 +339,17 @@ def reach_by(
     """
     inc = _increments(programme_id, as_of, metric, pending)
     if by == "project":
-        grouped = select(inc.c.project_id.label("key"), inc.c.as_of, inc.c.increment)
+        grouped = select(inc.c.project_id.label("key"), inc.c.as_of, inc.c.increment).subquery("grouped")
         names = select(Project.id.label("key"), Project.name.label("group"), Project.slug.label("slug")).where(
-            Project.programme_id == programme_id)
+            Project.programme_id == programme_id).subquery("names")
     else:
         grouped = (select(func.coalesce(Project.challenge_id, 0).label("key"), inc.c.as_of, inc.c.increment)
-                   .join(Project, Project.id == inc.c.project_id))
+                   .join(Project, Project.id == inc.c.project_id)).subquery("grouped")
         names = union_all(
             select(Challenge.id.label("key"), Challenge.name.label("group"), literal("").label("slug")).where(
                 Challenge.programme_id == programme_id),
             select(literal(0), literal(NO_CHALLENGE), literal("")),
-        )
-    grouped, names = grouped.subquery("grouped"), names.subquery("names")
+        ).subquery("names")
     top = (select(grouped.c.key).group_by(grouped.c.key)
            .order_by(func.sum(grouped.c.increment).desc(), grouped.c.key).limit(limit))
     value = func.sum(func.sum(grouped.c.increment)).over(partition_by=grouped.c.key, order_by=grouped.c.as_of)
@@ -359,9 +358,9 @@ def reach_by(
     stmt = (select(series.c.key, names.c.group, names.c.slug, series.c.as_of, series.c.value)
             .join(names, names.c.key == series.c.key))
     frame = _carry_forward(_frame(engine, stmt, ["key", "group", "slug", "as_of", "value"]), ["key"], as_of)
-    names = frame.drop_duplicates("key")
-    shared = names["group"].duplicated(keep=False)
-    labels = dict(zip(names["key"], names["group"].where(~shared, names["group"] + " (" + names["slug"] + ")")))
+    groups = frame.drop_duplicates("key")
+    shared = groups["group"].duplicated(keep=False)
+    labels = dict(zip(groups["key"], groups["group"].where(~shared, groups["group"] + " (" + groups["slug"] + ")")))
     order = frame.groupby("key")["value"].last().sort_values(ascending=False, kind="stable").index
     frame["key"] = pd.Categorical(frame["key"], categories=list(order), ordered=True)
     frame = frame.sort_values(["key", "as_of"], ignore_index=True)

@@ -26,9 +26,18 @@ from impact import charts
 from impact.access import Actor, check_may_read_report
 from impact.i18n import _, format_date, format_number, format_percent, language, set_language
 from impact.lifecycle import LAUNCHED
-from impact.models import ProjectNote, ReachReading, StatusEvent, Project
+from impact.models import Project, ProjectNote, ReachReading, StatusEvent
 from impact.portfolio import portfolio
-from impact.queries import ProgrammeInfo, no_challenge, funded_status_at, funnel_at, metrics, reach_by, reach_latest, reach_totals
+from impact.queries import (
+    ProgrammeInfo,
+    funded_status_at,
+    funnel_at,
+    metrics,
+    no_challenge,
+    reach_by,
+    reach_latest,
+    reach_totals,
+)
 
 TOP = 5
 PDF_TIMEOUT_S = 120

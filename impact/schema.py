@@ -10,10 +10,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.util import CommandError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, inspect
 
 from impact.db import DatabaseUnavailable, describe, first_line, writing
 from impact.i18n import _
@@ -34,7 +34,9 @@ def _config() -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None  # None only for a migrations folder without any; this one ships with the code
+    return head
 
 
 def known_revision(revision: str) -> bool:
@@ -65,7 +67,7 @@ def _run(engine: Engine, action, revision: str) -> None:
     with writing(engine).connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:  # batch mode copies tables; foreign keys must not act on the rows it moves (outside a transaction)
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _sqlite_pragma(conn, "foreign_keys=OFF")
         try:
             with conn.begin():
                 if conn.dialect.name == "postgresql":
@@ -74,7 +76,14 @@ def _run(engine: Engine, action, revision: str) -> None:
                 action(config, revision)
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _sqlite_pragma(conn, "foreign_keys=ON")
+
+
+def _sqlite_pragma(conn: Connection, pragma: str) -> None:
+    """Run a PRAGMA on the SQLite connection itself, outside SQLAlchemy's transaction."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection's DBAPI connection
+    driver.execute(f"PRAGMA {pragma}")
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -27,7 +27,7 @@ from impact.access import Actor, check_staff
 from impact.dataset import PROGRAMME_PARTS
 from impact.export import restore
 from impact.i18n import _, format_number
-from impact.loader import PROGRAMMES_FILE, EVENT_COLUMNS, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
+from impact.loader import EVENT_COLUMNS, PROGRAMMES_FILE, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
 from impact.models import Challenge, Programme
 from impact.problems import LoadError, Problem
 

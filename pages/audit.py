@@ -19,7 +19,8 @@ subject_text = subject.text_input(_("About (contains)"), key="audit_subject", pl
 since_column, until_column = st.columns(2)
 since = since_column.date_input(_("From"), value=None, format=date_format(), key="audit_since")
 until = until_column.date_input(_("Until"), value=None, format=date_format(), key="audit_until")
-entries = history.audit_log(source.engine, actor, actor_text, action_name or "", subject_text, since, until, limit=LIMIT)
+entries = history.audit_log(source.engine, actor, actor_text, action_name or "", subject_text, since, until,
+                            limit=LIMIT)
 st.caption(_("{n} entries shown (at most {limit}; narrow the filters to see older ones).",
              n=format_number(len(entries)), limit=format_number(LIMIT)))
 st.dataframe(

@@ -4,7 +4,7 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, plot, readable_programmes
+from impact.ui.page import choose_as_of, choose_programme, guard_page, label_of, plot, readable_programmes
 
 source, actor = guard_page("compare")
 programme = choose_programme(source, actor)
@@ -16,7 +16,7 @@ st.caption(_("Each programme's funnel as it stood on {as_of}. Rates are shares o
 
 everything = readable_programmes(source, actor)
 names = dict(zip(everything["slug"], everything["name"]))
-chosen = st.multiselect(_("Programmes"), list(names), default=list(names), format_func=names.get,
+chosen = st.multiselect(_("Programmes"), list(names), default=list(names), format_func=label_of(names),
                         key="compare_programmes")
 if len(chosen) < 2:
     st.info(_("Pick at least two programmes to compare."), icon=":material/info:")
@@ -30,7 +30,8 @@ st.subheader(_("In numbers"))
 st.dataframe(
     table, hide_index=True, width="stretch",
     column_config={
-        "programme": _("Programme"), "participants": st.column_config.NumberColumn(_("Participants"), format="localized"),
+        "programme": _("Programme"),
+        "participants": st.column_config.NumberColumn(_("Participants"), format="localized"),
         "ideas": st.column_config.NumberColumn(_("Ideas"), format="localized"),
         "funded": st.column_config.NumberColumn(_("Funded"), format="localized"),
         "launched": st.column_config.NumberColumn(_("Launched"), format="localized"),

@@ -9,8 +9,16 @@ from impact.access import may_download_report
 from impact.i18n import _, format_date, format_number, format_percent, language
 from impact.queries import no_challenge
 from impact.ui import data
-from impact.ui.page import (chart_data, choose_as_of, choose_pending, choose_programme, guard_page,
-                            illustrative_notice, plain, plot)
+from impact.ui.page import (
+    chart_data,
+    choose_as_of,
+    choose_pending,
+    choose_programme,
+    guard_page,
+    illustrative_notice,
+    plain,
+    plot,
+)
 
 source, actor = guard_page("overview")
 programme = choose_programme(source, actor)

@@ -7,7 +7,7 @@ from impact import admin
 from impact.i18n import _
 from impact.ui import data
 from impact.ui.language import date_format
-from impact.ui.page import bold, guard_page, plain
+from impact.ui.page import bold, guard_page, label_of, plain
 from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("people")
@@ -30,8 +30,8 @@ with accounts_tab:
         st.markdown(bold(_("Add an account")))
         email = st.text_input(_("Email"), key="new_email")
         role = st.radio(_("Role"), ["funder", "staff"], horizontal=True, key="new_role")
-        granted = st.multiselect(_("Programmes a funder reads"), list(programme_names), format_func=programme_names.get,
-                                 key="new_programmes")
+        granted = st.multiselect(_("Programmes a funder reads"), list(programme_names),
+                                 format_func=label_of(programme_names), key="new_programmes")
         password = st.text_input(_("First password (at least 12 characters)"), type="password", key="new_password",
                                  help=_("Leave empty for an account that signs in only with your organisation's "
                                         "identity provider."))
@@ -42,8 +42,8 @@ with accounts_tab:
     with change.form("change_account"):
         st.markdown(bold(_("Change an account")))
         email = st.selectbox(_("Account"), list(accounts["email"]), key="change_email")
-        granted = st.multiselect(_("Programmes (funders)"), list(programme_names), format_func=programme_names.get,
-                                 key="change_programmes")
+        granted = st.multiselect(_("Programmes (funders)"), list(programme_names),
+                                 format_func=label_of(programme_names), key="change_programmes")
         disable, enable, grant = st.columns(3)
         if disable.form_submit_button(_("Disable"), icon=":material/block:"):
             run_write(admin.set_account_disabled, _("Account disabled."), engine, actor, email=email, disabled=True)
@@ -78,7 +78,7 @@ with keys_tab:
     with revoke.form("revoke_key"):
         st.markdown(bold(_("Revoke a key")))
         labels = {k: f"{p} · {h}" for k, p, h in zip(active["id"], active["project"], active["hint"])}
-        key_id = st.selectbox(_("Active key"), list(labels), format_func=labels.get, key="revoke_id")
+        key_id = st.selectbox(_("Active key"), list(labels), format_func=label_of(labels), key="revoke_id")
         if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
             run_write(admin.revoke_key, _("Key revoked; it no longer opens the update page."), engine, actor,
                       key_id=int(key_id))

@@ -3,14 +3,21 @@ from urllib.parse import quote
 
 import streamlit as st
 
+from impact.charts import status_label
 from impact.export import csv_bytes, excel_bytes
 from impact.i18n import _, format_date, format_number
 from impact.lifecycle import STATUSES
 from impact.portfolio import select_projects
 from impact.queries import no_challenge
-from impact.charts import status_label
 from impact.ui import data
-from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, readable_programmes
+from impact.ui.page import (
+    choose_as_of,
+    choose_programme,
+    guard_page,
+    illustrative_notice,
+    label_of,
+    readable_programmes,
+)
 
 source, actor = guard_page("portfolio")
 programme = choose_programme(source, actor)
@@ -23,7 +30,7 @@ illustrative_notice(programme)
 
 everything = readable_programmes(source, actor)
 names = dict(zip(everything["slug"], everything["name"]))
-chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=names.get,
+chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=label_of(names),
                         key="portfolio_programmes") or [programme.slug]
 ids = tuple(data.programme_info(source, slug).id for slug in chosen)
 table = data.portfolio(source, ids, as_of)

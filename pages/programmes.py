@@ -7,7 +7,7 @@ from impact import editing
 from impact.i18n import _
 from impact.ui import data
 from impact.ui.language import date_format
-from impact.ui.page import guard_page, plain
+from impact.ui.page import guard_page, label_of, plain
 from impact.ui.writes import done_notice, run_write
 from impact.values import whole_number
 
@@ -49,6 +49,7 @@ with programme_tab:
     slug = st.selectbox(_("Programme"), [NEW, *names], format_func=lambda s: names.get(s) or _("A new programme"),
                         key="edit_programme")
     current = editing.programme_table(engine, slug) if slug else {}
+    assert current is not None  # a programme just listed (programmes are never removed)
     with st.form(f"programme_form_{slug}"):
         left, right = st.columns(2)
         new_slug = left.text_input(_("Link name (slug, never changes)"), value=slug, disabled=bool(slug),
@@ -81,20 +82,23 @@ with project_tab:
     if not names:
         st.info(_("Create a programme first."), icon=":material/info:")
         st.stop()
-    programme_slug = st.selectbox(_("Programme"), list(names), format_func=names.get, key="project_programme")
+    programme_slug = st.selectbox(_("Programme"), list(names), format_func=label_of(names), key="project_programme")
     programme = data.programme_info(source, programme_slug)
     projects = data.portfolio(source, (programme.id,), pd.Timestamp.today().date())
     titles = dict(zip(projects["slug"], projects["project"]))
     slug = st.selectbox(_("Project"), [NEW, *titles], format_func=lambda s: titles.get(s) or _("A new project"),
                         key="edit_project")
     current = editing.project_details(engine, actor, slug) if slug else {}
-    challenges = editing.programme_table(engine, programme_slug)["challenge"]
+    assert current is not None  # a project just listed (projects are never removed)
+    table = editing.programme_table(engine, programme_slug)
+    assert table is not None  # the programme just picked
+    challenges = table["challenge"]
     challenge_names = {"": _("(no challenge)")} | {c["slug"]: c["name"] for c in challenges}
     with st.form(f"project_form_{programme_slug}_{slug}"):
         left, right = st.columns(2)
         new_slug = left.text_input(_("Link name (slug, never changes)"), value=slug, disabled=bool(slug))
         name = right.text_input(_("Name"), value=current.get("name", ""))
-        challenge = left.selectbox(_("Challenge"), list(challenge_names), format_func=challenge_names.get,
+        challenge = left.selectbox(_("Challenge"), list(challenge_names), format_func=label_of(challenge_names),
                                    index=list(challenge_names).index(current.get("challenge", "")))
         team = right.text_input(_("Team"), value=current.get("team", ""))
         website = left.text_input(_("Website (http or https)"), value=current.get("website", ""))

@@ -4,8 +4,18 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import (bold, chart_data, choose_as_of, choose_project, guard_page, is_web_link, plain,
-                            plot, show_text, web_links)
+from impact.ui.page import (
+    bold,
+    chart_data,
+    choose_as_of,
+    choose_project,
+    guard_page,
+    is_web_link,
+    plain,
+    plot,
+    show_text,
+    web_links,
+)
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -60,7 +70,7 @@ reach = data.project_reach(source, project.id, as_of)
 if reach.empty:
     st.info(_("No reach figures were recorded for this project by {as_of}.", as_of=format_date(as_of)),
             icon=":material/info:")
-for index, (metric, readings) in enumerate(reach.groupby("metric", sort=False)):
+for index, (_metric, readings) in enumerate(reach.groupby("metric", sort=False)):
     if index % 2 == 0:
         columns = st.columns(2, gap="large")
     plot(charts.reach_figure, readings, readings["label"].iloc[0], readings["unit"].iloc[0],

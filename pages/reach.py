@@ -4,8 +4,16 @@ import streamlit as st
 from impact import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
-from impact.ui.page import (chart_data, choose_as_of, choose_pending, choose_programme, guard_page,
-                            illustrative_notice, plain, plot)
+from impact.ui.page import (
+    chart_data,
+    choose_as_of,
+    choose_pending,
+    choose_programme,
+    guard_page,
+    illustrative_notice,
+    plain,
+    plot,
+)
 
 TOP_GROUPS = 10
 

@@ -8,11 +8,11 @@ import streamlit as st
 from impact import commands
 from impact.access import STAFF, TEAM
 from impact.charts import status_label
-from impact.lifecycle import STATUSES
 from impact.i18n import _, format_date
+from impact.lifecycle import STATUSES
 from impact.ui import data
 from impact.ui.language import date_format
-from impact.ui.page import choose_project, guard_page, plain, web_links
+from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
 from impact.ui.session import sign_in_with_key
 from impact.ui.writes import DONE, done_notice
 
@@ -49,7 +49,7 @@ st.caption(_("{programme} · what you record here is shown on the charts once pr
 done_notice()
 
 choice = commands.status_choice(source.engine, project.id)
-if choice.current:
+if choice.current and choice.since is not None:  # both or neither: the latest status and its date
     st.metric(_("Status"), status_label(choice.current), help=_("Counting entries still waiting for review."))
     st.caption(_("since {date}", date=format_date(choice.since)))
 
@@ -88,7 +88,7 @@ with reach_tab, st.form("reach_form"):
     if metrics.empty:
         st.info(_("This programme has no reach metrics yet."), icon=":material/info:")
     labels = dict(zip(metrics["slug"], metrics["label"] + " (" + metrics["unit"] + ")"))
-    metric = st.selectbox(_("Metric"), list(labels), format_func=labels.get, key="reading_metric")
+    metric = st.selectbox(_("Metric"), list(labels), format_func=label_of(labels), key="reading_metric")
     as_of = st.date_input(_("As of"), value=today, max_value=today, format=date_format(), key="reading_date")
     value = st.number_input(_("Total so far"), min_value=0, step=1, value=None, key="reading_value",
                             help=_("The running total on that date, not the increase since the last figure."))
@@ -118,7 +118,7 @@ if actor.role == STAFF:
         labels = {f"{k}:{i}": f"{status_label(w) if k == 'status' else w}{'' if pd.isna(v) else f' {v:,}'} · {d}"
                   for k, i, w, v, d in zip(correctable["kind"], correctable["id"], correctable["what"],
                                            correctable["value"], correctable["effective"])}
-        picked = st.selectbox(_("Entry"), list(labels), format_func=labels.get, index=None, key="correct_pick",
+        picked = st.selectbox(_("Entry"), list(labels), format_func=label_of(labels), index=None, key="correct_pick",
                               placeholder=_("Pick the entry to correct"))
         if picked is not None:
             kind, entry_id = picked.split(":")

@@ -1,5 +1,6 @@
 """One writer process of tests/test_concurrency.py: `python -m tests.concurrency_worker URL WORKER START_AT N
 loads|updates` prints the outcome of each of its N writes as JSON."""
+import datetime as dt
 import json
 import sys
 import tempfile
@@ -7,15 +8,13 @@ import time
 import traceback
 from pathlib import Path
 
-import datetime as dt
-
 from sqlalchemy import select
 
 from impact import admin, auth, commands
 from impact.access import STAFF, Actor, command_line
 from impact.db import make_engine
-from impact.models import Project
 from impact.loader import load_folder
+from impact.models import Project
 from impact.problems import LoadError
 from tests.conftest import write_folder
 
@@ -35,7 +34,8 @@ def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
             if n == 0:
                 files["status_events__csv"] = f"project,status,effective_date\nshared,funded,2020-02-{worker + 1:02d}\n"
             try:
-                load_folder(engine, write_folder(Path(folder) / str(n), **files), actor=Actor(STAFF, f"worker {worker}"))
+                load_folder(engine, write_folder(Path(folder) / str(n), **files),
+                            actor=Actor(STAFF, f"worker {worker}"))
                 outcomes.append("accepted")
             except LoadError as exc:
                 outcomes.append(f"refused: {exc}")

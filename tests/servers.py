@@ -11,7 +11,6 @@ import urllib.request
 from typing import Iterator
 
 import pytest
-
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD, ROOT, STAFF_EMAIL

@@ -21,7 +21,8 @@ def test_demo_loads_into_an_empty_database_once(database, capsys):
 
 
 def test_load_a_folder(database, tmp_path, capsys):
-    folder = write_folder(tmp_path / "f", programmes__toml=TINY_PROGRAMME, projects__csv="programme,slug,name\ntiny,a,A\n")
+    folder = write_folder(tmp_path / "f", programmes__toml=TINY_PROGRAMME,
+                          projects__csv="programme,slug,name\ntiny,a,A\n")
     assert main(["init"]) == 0
     assert main(["load", str(folder)]) == 0
     assert "1 programme(s), 1 project(s), 0 status event(s)" in capsys.readouterr().out

@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 from sqlalchemy import func, select
 
 from impact import loader
@@ -63,7 +62,8 @@ def test_concurrent_writers(engine, tmp_path):
 def test_concurrent_team_submissions_to_one_project(engine, tmp_path):
     """Teams submitting to the same project at once: each submission either lands (in the history and the audit
     log) or is told the project changed; nothing else reaches them, and nothing is lost or doubled."""
-    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME, projects__csv="programme,slug,name\ntiny,shared,S\n")
+    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME,
+         projects__csv="programme,slug,name\ntiny,shared,S\n")
     outcomes = run_workers(engine, "updates")
 
     assert [o for o in outcomes if o.startswith("error")] == []

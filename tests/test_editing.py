@@ -1,6 +1,5 @@
 """Staff edit programmes and projects: the same checks as the files, an audit entry with before and after, nothing
 removed that something refers to, and the change visible on the pages at once."""
-import datetime as dt
 import json
 
 import pytest
@@ -9,7 +8,7 @@ from sqlalchemy import func, select
 from impact import editing
 from impact.access import PUBLIC, Actor, NotAllowed, command_line
 from impact.commands import CommandError
-from impact.models import AuditEntry, Challenge, Programme
+from impact.models import AuditEntry, Challenge
 from impact.queries import funnel_at
 from tests.apptest import run
 from tests.conftest import TINY_PROGRAMME, D, info, load
@@ -78,6 +77,17 @@ def test_a_refused_programme_edit_says_why_and_changes_nothing(world, change, me
         assert conn.scalar(select(func.count()).select_from(AuditEntry)) == before
         assert conn.scalar(select(func.count()).select_from(Challenge)) == 2
     assert info(world, "tiny").starts_on == D("2020-01-01")
+
+
+def test_each_problem_of_a_refused_programme_says_where_it_is(world):
+    """The link name's check is told like the others (it was once a bare sentence among them)."""
+    table = editing.programme_table(world, "tiny") | {"slug": "Bad Slug", "name": ""}
+    with pytest.raises(CommandError) as refused:
+        editing.save_programme(world, STAFF, table)
+    assert str(refused.value).splitlines()[1:] == [
+        "- The programme, column 'slug': must be lower-case letters, digits and dashes.",
+        "- The programme, column 'name': must be text in quotes; it is required.",
+    ]
 
 
 def test_an_unused_challenge_can_be_removed(world):

@@ -6,6 +6,7 @@ import pytest
 from tests.apptest import chart_texts, metrics, run
 from tests.conftest import D, load, url_of
 
+
 @pytest.fixture
 def demo_db(demo_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", demo_url)

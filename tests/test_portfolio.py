@@ -17,10 +17,18 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from impact.models import Project, StatusEvent
 from impact.export import csv_bytes, excel_bytes, neutralise
-from impact.portfolio import comparison, funded_lifetimes, portfolio, project_info, project_reach, select_projects, \
-    survival_curve, timeline
+from impact.models import Project, StatusEvent
+from impact.portfolio import (
+    comparison,
+    funded_lifetimes,
+    portfolio,
+    project_info,
+    project_reach,
+    select_projects,
+    survival_curve,
+    timeline,
+)
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 PROJECTS = """

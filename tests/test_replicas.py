@@ -19,7 +19,8 @@ def test_a_write_shows_in_every_replica(postgres, browser, tmp_path):
     url = postgres.create()
     engine = make_engine(url)
     ensure_schema(engine)
-    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME.replace("starts_on", "public = true\n    starts_on"),
+    public = TINY_PROGRAMME.replace("starts_on", "public = true\n    starts_on")
+    load(engine, tmp_path / "world", programmes__toml=public,
          projects__csv="programme,slug,name\ntiny,a,A\n",
          status_events__csv="project,status,effective_date\na,idea,2020-01-10\n")
     engine.dispose()

@@ -8,10 +8,10 @@ import pytest
 
 from impact import report
 from impact.access import Actor, command_line
-from impact.editing import programme_table, save_programme
 from impact.cli import main
+from impact.editing import programme_table, save_programme
 from tests.apptest import run
-from tests.conftest import CHROMIUM, D, TINY_PROGRAMME, info, load
+from tests.conftest import CHROMIUM, TINY_PROGRAMME, D, info, load
 
 PROJECTS = """
     programme,slug,name,challenge,team

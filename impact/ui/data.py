@@ -11,9 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from impact import history
+from impact import history, queries
 from impact import portfolio as queries_portfolio
-from impact import queries
 from impact.queries import ProgrammeInfo
 
 

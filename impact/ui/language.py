@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from impact.i18n import LANGUAGES, _, best_language, language, set_language
+from impact.ui.text import label_of
 
 KEY = "lang"
 # How st.date_input writes a date in each language.
@@ -21,7 +22,7 @@ def apply_language() -> str:
 
 
 def language_picker() -> None:
-    st.sidebar.selectbox(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key=KEY)
+    st.sidebar.selectbox(_("Language"), list(LANGUAGES), format_func=label_of(LANGUAGES), key=KEY)
     st.query_params[KEY] = st.session_state[KEY]
 
 

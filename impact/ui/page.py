@@ -12,12 +12,21 @@ from typing import Callable, NoReturn, Optional
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from streamlit.runtime.pages_manager import PagesManager
 
-from impact.access import (FUNDER, PAGES, PUBLIC, STAFF, Actor, may_open, may_read_programme, may_see_internals,
-                           may_see_pending)
+from impact.access import (
+    FUNDER,
+    PAGES,
+    PUBLIC,
+    STAFF,
+    Actor,
+    may_open,
+    may_read_programme,
+    may_see_internals,
+    may_see_pending,
+)
 from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.i18n import _, format_date, format_number, language
 from impact.portfolio import ProjectInfo
@@ -27,9 +36,8 @@ from impact.ui import data
 from impact.ui.data import Source
 from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
-from impact.ui.text import bold, is_web_link, plain, show_text, web_links  # noqa: F401 (the pages import them here)
+from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
 from impact.values import date
-
 
 EARLIEST_DATE = dt.date(1990, 1, 1)  # the date picker's lower bound; civic hackathons are younger
 log = logging.getLogger("impact")
@@ -147,7 +155,7 @@ def choose_programme(source: Source, actor: Actor) -> ProgrammeInfo:
                    "sidebar.", asked=plain(asked), shown=plain(names[slugs[0]])), icon=":material/search_off:")
     if st.session_state.get("programme") not in names:
         st.session_state["programme"] = asked if asked in names else slugs[0]
-    slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=names.get, key="programme")
+    slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=label_of(names), key="programme")
     st.query_params["programme"] = slug
     programme = data.programme_info(source, slug)
     assert programme is not None  # it was just listed at this data version
@@ -161,6 +169,7 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
     if "as_of" not in st.session_state:
         day = date(asked) if asked else today
         if day is None or day < EARLIEST_DATE:
+            assert asked is not None  # today is later than EARLIEST_DATE: the date was in the link
             st.warning(_("“{asked}” in the link is not a date from {earliest} on; showing today. Dates are written "
                          "as 2021-04-30.", asked=plain(asked), earliest=format_date(EARLIEST_DATE)),
                        icon=":material/event_busy:")
@@ -228,7 +237,7 @@ def choose_project(source: Source, actor: Actor) -> ProjectInfo:
         st.info(_("{name} has no projects yet.", name=plain(programme.name)), icon=":material/info:")
         st.stop()
     names = dict(zip(projects["slug"], projects["project"]))
-    slug = st.selectbox(_("Project"), list(names), format_func=names.get, index=None, key="project_pick",
+    slug = st.selectbox(_("Project"), list(names), format_func=label_of(names), index=None, key="project_pick",
                         placeholder=_("Type to search {n} projects", n=format_number(len(names))))
     if slug is None:
         st.stop()

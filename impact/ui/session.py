@@ -45,6 +45,12 @@ def _cookie_token() -> Optional[str]:
     return token if isinstance(token, str) else None  # AppTest's stand-in browser sends no real cookies
 
 
+def _oidc_email() -> str:
+    """The email the identity provider vouched for, or "" (st.user's values are typed as any claim's)."""
+    email = st.user.get("email")
+    return email if isinstance(email, str) else ""
+
+
 def current_actor(engine: Engine) -> Actor:
     """Who this is now: the holder of this tab's or this browser's session, else (tests, the identity provider)
     the actor kept in the session state, as the database sees them now."""
@@ -57,7 +63,7 @@ def current_actor(engine: Engine) -> Actor:
     else:
         actor = before
         if not actor.signed_in and oidc_configured() and st.user.is_logged_in:
-            actor = auth.oidc_actor(engine, st.user.get("email") or "") or PUBLIC
+            actor = auth.oidc_actor(engine, _oidc_email()) or PUBLIC
         actor = auth.refresh(engine, actor)
     if before.signed_in and not actor.signed_in:
         st.toast(_("You were signed out: your session ended, or your account or key is no longer active."),
@@ -126,7 +132,7 @@ def account_sidebar(engine: Engine, actor: Actor) -> None:
         return
     if oidc_configured() and st.user.is_logged_in:  # the provider vouched for an email that has no active account
         box.warning(_("You are signed in as {email}, but there is no active account for that email here. Ask "
-                      "programme staff to add one.", email=plain(st.user.get("email") or "")),
+                      "programme staff to add one.", email=plain(_oidc_email())),
                     icon=":material/no_accounts:")
         box.button(_("Sign out"), on_click=st.logout, icon=":material/logout:", key="oidc_sign_out")
         return

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +16,13 @@ def plain(text: str) -> str:
     """Text from data or a link, made safe to put into markdown: markdown, HTML and links in it stay inert (a bare
     http(s) address is still shown as a link, opened in a new tab, as in any mail program)."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def label_of(labels: Mapping[Any, str]) -> Callable[[Any], str]:
+    """A picker's format_func when its options are the keys of `labels`. A remembered choice that is no longer an
+    option gets "", no option's label, so that Streamlit drops it (`labels[option]` would raise, and Streamlit
+    would then match the old choice by the label it had, which may now be another option's)."""
+    return lambda option: labels.get(option, "")
 
 
 def show_text(text: str) -> None:
