@@ -62,6 +62,11 @@ def check_transition(current: Optional[str], new: str, note: str = "", funded_be
     if new not in allowed:
         raise TransitionError(_("A project that is {current} cannot become {new}; it may become: {allowed}.",
                                 current=current, new=new, allowed=", ".join(allowed)))
+    check_note(current, new, note)
+
+
+def check_note(current: Optional[str], new: str, note: str) -> None:
+    """Raise TransitionError when this change needs a note (note_required) and has none."""
     if note_required(current, new) and not note.strip():
         raise TransitionError(_("Changing from {current} to {new} needs a note saying why.", current=current,
                                 new=new))

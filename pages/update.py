@@ -9,7 +9,7 @@ from impact import commands
 from impact.access import STAFF, TEAM
 from impact.charts import status_label
 from impact.i18n import _, format_date
-from impact.lifecycle import STATUSES
+from impact.lifecycle import DISCONTINUED, STATUSES, TransitionError, check_note
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
@@ -54,8 +54,18 @@ if choice.current and choice.since is not None:  # both or neither: the latest s
     st.caption(_("since {date}", date=format_date(choice.since)))
 
 
-def submit(command, **values) -> None:
-    """Run a command with the revision this visitor saw; on success remember what was recorded and show it."""
+FORMS = {  # each form's fields, emptied once its submission is recorded, so that a second tap records nothing
+    "status": ("new_status", "status_date", "status_note", "status_evidence"),
+    "reading": ("reading_metric", "reading_date", "reading_value", "reading_note", "reading_evidence"),
+    "update": ("update_text", "update_evidence"),
+    "correction": ("correct_pick",),
+}
+CONFIRM = "confirm_discontinued"  # a discontinuation waiting for the visitor's "yes"
+
+
+def submit(command, form: str, **values) -> None:
+    """Run a command with the revision this visitor saw; on success remember what was recorded, empty the form and
+    show it."""
     try:
         recorded = command(source.engine, actor, project.id, seen_revision=st.session_state[seen], **values)
     except commands.Stale as exc:
@@ -66,6 +76,8 @@ def submit(command, **values) -> None:
         st.error(str(exc), icon=":material/error:")
         return
     st.session_state[seen] = recorded.revision
+    for key in FORMS[form]:
+        st.session_state.pop(key, None)
     state = _("approved") if recorded.review_state == "approved" else _("waiting for review")
     st.session_state[DONE] = _("Recorded {what} ({state}).", what=recorded.summary, state=state)
     st.rerun()
@@ -73,15 +85,39 @@ def submit(command, **values) -> None:
 
 today = dt.date.today()
 status_tab, reach_tab, update_tab = st.tabs([_("Status"), _("Reach figure"), _("Update")])
-with status_tab, st.form("status_form", clear_on_submit=False):
-    status = st.selectbox(_("New status"), choice.options, format_func=status_label, key="new_status")
+with status_tab, st.form("status_form"):
+    status = st.selectbox(_("New status"), choice.options, format_func=status_label, key="new_status", index=None,
+                          placeholder=_("Pick the new status"))
     since = st.date_input(_("From"), value=today, max_value=today, format=date_format(), key="status_date")
     note = st.text_area(_("Note"), key="status_note", max_chars=commands.MAX_NOTE_LENGTH,
                         help=_("Needed for: {statuses}.", statuses=", ".join(map(status_label, choice.note_needed)))
                         if choice.note_needed else None)
     evidence = st.text_input(_("Evidence link (http or https)"), key="status_evidence")
     if st.form_submit_button(_("Record status"), icon=":material/flag:"):
-        submit(commands.record_status_change, status=status, effective_date=since, note=note, evidence_url=evidence)
+        values = {"status": status, "effective_date": since, "note": note, "evidence_url": evidence}
+        try:
+            if status is None:
+                raise TransitionError(_("Pick the new status first."))
+            check_note(choice.current, status, note)  # the form offers only statuses that may follow
+        except TransitionError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            if status == DISCONTINUED:  # hard to take back: asked once more, below
+                st.session_state[CONFIRM] = values
+            else:
+                submit(commands.record_status_change, "status", **values)
+if pending := st.session_state.get(CONFIRM):
+    with status_tab, st.container(border=True):
+        st.warning(_("Record that {project} stopped on {date}? Every chart will count it as discontinued once "
+                     "programme staff have reviewed it.", project=plain(project.name),
+                     date=format_date(pending["effective_date"])), icon=":material/warning:")
+        yes, no = st.columns(2)
+        if yes.button(_("Yes, it has stopped"), icon=":material/check:", key="confirm_yes"):
+            st.session_state.pop(CONFIRM)
+            submit(commands.record_status_change, "status", **pending)
+        if no.button(_("Cancel"), icon=":material/close:", key="confirm_no"):
+            st.session_state.pop(CONFIRM)
+            st.rerun()
 
 metrics = data.metrics(source, programme.id)
 with reach_tab, st.form("reach_form"):
@@ -99,14 +135,14 @@ with reach_tab, st.form("reach_form"):
         if value is None:
             st.error(_("Enter the total as a whole number."), icon=":material/error:")
         else:
-            submit(commands.record_reach_reading, metric=metric, as_of=as_of, value=int(value), note=note,
+            submit(commands.record_reach_reading, "reading", metric=metric, as_of=as_of, value=int(value), note=note,
                    evidence_url=evidence)
 
 with update_tab, st.form("update_form"):
     text = st.text_area(_("What happened"), key="update_text", max_chars=commands.MAX_NOTE_LENGTH)
     evidence = st.text_input(_("Evidence link (http or https)"), key="update_evidence")
     if st.form_submit_button(_("Send update"), icon=":material/send:"):
-        submit(commands.record_update, text=text, evidence_url=evidence)
+        submit(commands.record_update, "update", text=text, evidence_url=evidence)
 
 entries = data.project_history(source, project.id)
 if actor.role == STAFF:
@@ -133,11 +169,11 @@ if actor.role == STAFF:
                 why = st.text_area(_("What was wrong (required)"), max_chars=commands.MAX_NOTE_LENGTH)
                 if st.form_submit_button(_("Record correction"), icon=":material/edit:"):
                     if old["kind"] == "status":
-                        submit(commands.record_status_change, status=new_status, effective_date=day, note=why,
+                        submit(commands.record_status_change, "correction", status=new_status, effective_date=day, note=why,
                                supersedes_id=int(old["id"]))
                     else:
-                        submit(commands.record_reach_reading, metric=old["metric"], as_of=day, value=int(new_value),
-                               note=why, supersedes_id=int(old["id"]))
+                        submit(commands.record_reach_reading, "correction", metric=old["metric"], as_of=day,
+                               value=int(new_value), note=why, supersedes_id=int(old["id"]))
 
 st.subheader(_("Everything recorded for this project"))
 returned = entries[entries["review_state"] == "returned"]

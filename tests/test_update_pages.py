@@ -52,6 +52,45 @@ def test_a_refused_submission_says_why_and_records_nothing(world):
     assert len(at.dataframe[0].value) == 2  # the two loaded events only
 
 
+def statuses_recorded(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.scalars(select(StatusEvent.status).order_by(StatusEvent.id)))
+
+
+def test_the_status_form_preselects_nothing_and_empties_after_a_submission(world):
+    engine, team, _key = world
+    at = run("pages/update.py", actor=team)
+    assert at.selectbox(key="new_status").value is None  # no status change is offered as the default
+    at.button(key="FormSubmitter:status_form-Record status").click().run()
+    assert "Pick the new status first." in at.error[0].value
+    at.selectbox(key="new_status").set_value("launched")
+    at.text_area(key="status_note").set_value("Live on the app stores.")
+    at.button(key="FormSubmitter:status_form-Record status").click().run()
+    assert not at.exception and "waiting for review" in at.success[0].value
+    assert at.selectbox(key="new_status").value is None and at.text_area(key="status_note").value == ""
+    at.button(key="FormSubmitter:status_form-Record status").click().run()  # a second tap records nothing
+    assert "Pick the new status first." in at.error[0].value
+    assert statuses_recorded(engine) == ["idea", "funded", "launched"]
+
+
+def test_discontinuing_asks_once_more(world):
+    engine, team, _key = world
+    at = run("pages/update.py", actor=team)
+    at.selectbox(key="new_status").set_value("discontinued")
+    at.text_area(key="status_note").set_value("The team stopped.")
+    at.button(key="FormSubmitter:status_form-Record status").click().run()
+    assert "Record that Project A stopped on" in at.warning[0].value
+    assert statuses_recorded(engine) == ["idea", "funded"]  # not yet
+    at.button(key="confirm_no").click().run()
+    assert not at.warning and statuses_recorded(engine) == ["idea", "funded"]
+    at.selectbox(key="new_status").set_value("discontinued")
+    at.text_area(key="status_note").set_value("The team stopped.")
+    at.button(key="FormSubmitter:status_form-Record status").click().run()
+    at.button(key="confirm_yes").click().run()
+    assert not at.exception and "waiting for review" in at.success[0].value
+    assert statuses_recorded(engine) == ["idea", "funded", "discontinued"]
+
+
 def test_the_second_of_two_people_editing_at_once_is_told_and_sees_the_newer_state(world):
     engine, team, _key = world
     first, second = run("pages/update.py", actor=team), run("pages/update.py", actor=team)  # both open the page
