@@ -27,13 +27,13 @@ from impact import increments
 from impact.access import Actor, check_staff, check_still_holds
 from impact.dataset import programme_tables
 from impact.db import write_session
+from impact.entries import counting
 from impact.export import restore
 from impact.i18n import _
 from impact.problems import LoadError, Problem
 from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
 from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 from impact.lifecycle import STATUSES, TransitionError, check_history
-from impact.queries import counting
 from impact.models import (
     AuditEntry,
     Challenge,

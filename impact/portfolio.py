@@ -14,10 +14,11 @@ from typing import Optional, Sequence
 import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, select
 
+from impact.entries import counting, order, superseded
 from impact.lifecycle import ALIVE, DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
 from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
-from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, counting, funded_status_at,
-                            funnel_at, status_at)
+from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, funded_status_at, funnel_at,
+                            status_at)
 
 
 
@@ -56,8 +57,7 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     )
     reading = (
         select(r.project_id, r.value, Metric.label.label("metric"), r.as_of,
-               func.row_number().over(partition_by=r.project_id,
-                                      order_by=(r.as_of.desc(), r.recorded_at.desc(), r.id.desc())).label("rn"))
+               func.row_number().over(partition_by=r.project_id, order_by=order(r, latest_first=True)).label("rn"))
         .join(series, and_(series.c.project_id == r.project_id, series.c.metric_id == r.metric_id,
                            series.c.latest == r.as_of))
         .join(Metric, Metric.id == r.metric_id)
@@ -155,9 +155,9 @@ def timeline(engine: Engine, project_id: int) -> pd.DataFrame:
     e = StatusEvent
     stmt = (
         select(e.status, e.effective_date, e.recorded_at, e.recorded_by, e.note, e.evidence_url,
-               (~counting(e)).label("superseded"))
+               superseded(e).label("superseded"))
         .where(e.project_id == project_id, e.review_state == "approved")
-        .order_by(e.effective_date, e.recorded_at, e.id)
+        .order_by(*order(e))
     )
     return _frame(engine, stmt)
 
@@ -168,8 +168,8 @@ def project_reach(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFra
     r = ReachReading
     ranked = (
         select(Metric.slug.label("metric"), Metric.label, Metric.unit, r.as_of, r.value, r.note,
-               func.row_number().over(partition_by=(r.metric_id, r.as_of),
-                                      order_by=(r.recorded_at.desc(), r.id.desc())).label("rn"))
+               func.row_number().over(partition_by=(r.metric_id, r.as_of), order_by=order(r, latest_first=True))
+               .label("rn"))
         .join(Metric, Metric.id == r.metric_id)
         .where(r.project_id == project_id, r.as_of <= as_of, counting(r))
         .subquery("ranked")
