@@ -27,7 +27,7 @@ from impact import increments
 from impact.access import Actor, check_staff, check_still_holds
 from impact.dataset import programme_tables
 from impact.db import write_session
-from impact.entries import counting
+from impact.entries import counting, sort_key
 from impact.export import restore
 from impact.i18n import _
 from impact.problems import LoadError, Problem
@@ -315,18 +315,19 @@ class _Checker:
                              .with_for_update(key_share=True)).all()
         e = StatusEvent
         rows = self.session.execute(
-            select(Project.slug, e.status, e.effective_date, e.recorded_at, e.note)
+            select(Project.slug, e.id, e.status, e.effective_date, e.recorded_at, e.note)
             .join(Project, Project.id == e.project_id)
             .where(Project.slug.in_(projects), counting(e))
         ).all()
         stored: dict[str, list[dict]] = defaultdict(list)
-        for slug, status, day, recorded_at, note in rows:
-            stored[slug].append(dict(status=status, effective_date=day, recorded_at=aware(recorded_at), note=note,
-                                     _row=None))
+        for slug, event_id, status, day, recorded_at, note in rows:
+            stored[slug].append(dict(id=event_id, status=status, effective_date=day, recorded_at=aware(recorded_at),
+                                     note=note, _row=None))
         return stored
 
     def _check_history(self, project: str, history: list[dict]) -> None:
-        history.sort(key=lambda e: (e["effective_date"], e["recorded_at"]))  # stable: file order breaks ties
+        # The file's events stand after the stored ones of the same date and time, in file order (impact.entries).
+        history.sort(key=lambda e: sort_key(e["effective_date"], e["recorded_at"], e.get("id")))
         try:
             check_history([(event["status"], event["note"]) for event in history])
         except TransitionError as exc:
