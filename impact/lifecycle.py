@@ -12,10 +12,9 @@ LAUNCHED = "launched"
 DISCONTINUED = "discontinued"
 
 STATUSES: tuple[str, ...] = (IDEA, FUNDED, IN_DEVELOPMENT, LAUNCHED, DISCONTINUED)
-# A project has been funded once it reaches any of these (discontinued is not a stage, it ends one).
+# A project has been funded once it reaches any of these; a funded project whose status is one of them is still
+# alive (discontinued is not a stage, it ends one).
 FUNDED_OR_LATER: tuple[str, ...] = (FUNDED, IN_DEVELOPMENT, LAUNCHED)
-# Of the funded projects, these are still alive.
-ALIVE: tuple[str, ...] = (FUNDED, IN_DEVELOPMENT, LAUNCHED)
 
 REVIEW_STATES: tuple[str, ...] = ("pending", "approved", "returned")
 

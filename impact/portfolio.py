@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, select
 
 from impact.entries import counting, order, superseded
-from impact.lifecycle import ALIVE, DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
+from impact.lifecycle import DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
 from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, funded_status_at, funnel_at,
                             status_at)
@@ -190,7 +190,7 @@ def comparison(engine: Engine, programmes: list[ProgrammeInfo], as_of: dt.date) 
     for programme in programmes:
         stages = dict(zip(*funnel_at(engine, programme, as_of)[["stage", "projects"]].T.values))
         statuses = funded_status_at(engine, programme.id, as_of)
-        alive = int(statuses[statuses["status"].isin(ALIVE)]["projects"].sum())
+        alive = int(statuses[statuses["status"].isin(FUNDED_OR_LATER)]["projects"].sum())  # not discontinued
         rows.append(dict(programme=programme.name, participants=stages.get("participants"),
                          ideas=stages["ideas_submitted"], funded=stages["funded"], launched=stages["launched"],
                          alive=alive))
