@@ -20,8 +20,8 @@ from impact.access import Actor, check_may_submit, check_staff, check_still_hold
 from impact.db import write_session
 from impact.entries import live_history
 from impact.i18n import _, format_number
-from impact.lifecycle import (FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history,
-                              note_required)
+from impact.lifecycle import (FUNDED_OR_LATER, STATUSES, ReviewState, TransitionError, allowed_next,
+                              check_history, note_required)
 from impact.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
 from impact.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 
@@ -124,7 +124,7 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
                                  value=value, previous=previous.value, date=previous.as_of.isoformat()))
         session.add(reading)
         session.flush()
-        if reading.review_state == "approved":  # a pending one changes nothing until it is approved
+        if reading.review_state == ReviewState.APPROVED:  # a pending one changes nothing until it is approved
             increments.recount(session, [project.id])
         summary = _("{metric}: {value} as of {date}", metric=metric_row.label, value=value, date=as_of.isoformat())
         return _done(session, actor, project, "reading", reading, summary,
@@ -158,12 +158,12 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
         entry = session.get(model, entry_id, with_for_update=True) if row_id(entry_id) else None
         if entry is None:
             raise CommandError(_("There is no such entry to review."))
-        if entry.review_state != "pending":
+        if entry.review_state != ReviewState.PENDING:
             raise Stale(_("This entry was already {state} by {who}; the queue now shows what is left.",
                           state=entry.review_state, who=entry.reviewed_by or entry.recorded_by))
         project = session.get(Project, entry.project_id, with_for_update=True)
         before = {"review_state": entry.review_state}
-        entry.review_state = "approved" if approve else "returned"
+        entry.review_state = ReviewState.APPROVED if approve else ReviewState.RETURNED
         entry.review_note, entry.reviewed_by, entry.reviewed_at = note, actor.name, utcnow()
         if approve and isinstance(entry, StatusEvent):
             _check_status_history(session, project.id, None, approved_only=True)

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Optional, TypeVar
 from sqlalchemy import and_, exists, inspect, select
 from sqlalchemy.orm import Session, aliased
 
+from impact.lifecycle import ReviewState
 from impact.models import ReachReading, StatusEvent
 from impact.values import aware
 
@@ -50,8 +51,8 @@ def counting(model, pending: bool = False):
     return and_(model.review_state.in_(_states(pending)), ~superseded(model, pending))
 
 
-def _states(pending: bool) -> tuple[str, ...]:
-    return ("approved", "pending") if pending else ("approved",)
+def _states(pending: bool) -> tuple[ReviewState, ...]:
+    return (ReviewState.APPROVED, ReviewState.PENDING) if pending else (ReviewState.APPROVED,)
 
 
 def sort_key(effective_on: dt.date, recorded_at: dt.datetime, entry_id: Optional[int]) -> tuple:

@@ -10,6 +10,7 @@ from sqlalchemy import Date, Engine, String, and_, cast, literal, null, select, 
 
 from impact.access import Actor, check_may_see_contacts, check_staff
 from impact.entries import counting, order, superseded
+from impact.lifecycle import ReviewState
 from impact.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.queries import _frame
 
@@ -60,8 +61,9 @@ def review_queue(engine: Engine) -> pd.DataFrame:
     """Pending entries, oldest first, with their project and programme, and beside each the project's figure it
     would change: the approved status, or the metric's latest approved reading up to that date. `lower` marks a
     reading below that previous one."""
-    pending = _entries(StatusEvent.review_state == "pending", ReachReading.review_state == "pending",
-                       ProjectNote.review_state == "pending").subquery("pending")
+    waiting = ReviewState.PENDING
+    pending = _entries(StatusEvent.review_state == waiting, ReachReading.review_state == waiting,
+                       ProjectNote.review_state == waiting).subquery("pending")
     frame = _frame(engine, select(pending, Project.slug, Project.name, Programme.name)
                    .join(Project, Project.id == pending.c.project_id).join(Programme, Programme.id == Project.programme_id)
                    .order_by(pending.c.recorded_at), ENTRY_COLUMNS + ["slug", "project", "programme"])

@@ -33,7 +33,7 @@ from impact.i18n import _
 from impact.problems import LoadError, Problem
 from impact.programmes_file import FILE as PROGRAMMES_FILE, read_programmes
 from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
-from impact.lifecycle import STATUSES, TransitionError, check_history
+from impact.lifecycle import STATUSES, ReviewState, TransitionError, check_history
 from impact.models import (
     AuditEntry,
     Challenge,
@@ -507,7 +507,7 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
     def history(entry: dict, **fields) -> dict:
         return {"project_id": projects[entry["project"]][0], "recorded_at": entry["recorded_at"],
                 "recorded_by": entry["recorded_by"], "note": entry["note"], "evidence_url": entry["evidence_url"],
-                "review_state": "approved", **fields}
+                "review_state": ReviewState.APPROVED, **fields}
 
     if batch.events:
         session.execute(insert(StatusEvent.__table__), [

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, select
 
 from impact.entries import counting, order, superseded
-from impact.lifecycle import DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
+from impact.lifecycle import FUNDED_OR_LATER, ReviewState, Status
 from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.queries import (NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, funded_status_at, funnel_at,
                             status_at)
@@ -33,7 +33,7 @@ def _end_of(day: dt.date) -> dt.datetime:
 def _recorded_by(model, as_of: dt.date):
     """Approved entries recorded by the end of `as_of`: the updates a team had sent by then (a later correction
     does not undo that an update was sent)."""
-    return and_(model.review_state == "approved", model.recorded_at < _end_of(as_of))
+    return and_(model.review_state == ReviewState.APPROVED, model.recorded_at < _end_of(as_of))
 
 
 def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.DataFrame:
@@ -156,7 +156,7 @@ def timeline(engine: Engine, project_id: int) -> pd.DataFrame:
     stmt = (
         select(e.status, e.effective_date, e.recorded_at, e.recorded_by, e.note, e.evidence_url,
                superseded(e).label("superseded"))
-        .where(e.project_id == project_id, e.review_state == "approved")
+        .where(e.project_id == project_id, e.review_state == ReviewState.APPROVED)
         .order_by(*order(e))
     )
     return _frame(engine, stmt)
@@ -219,7 +219,7 @@ def funded_lifetimes(engine: Engine, programme_id: int, as_of: dt.date) -> pd.Da
     milestones = (
         select(e.project_id,
                func.min(e.effective_date).filter(e.status.in_(FUNDED_OR_LATER)).label("funded_on"),
-               func.min(e.effective_date).filter(e.status == LAUNCHED).label("launched_on"))
+               func.min(e.effective_date).filter(e.status == Status.LAUNCHED).label("launched_on"))
         .join(Project, Project.id == e.project_id)
         .where(Project.programme_id == programme_id, known)
         .group_by(e.project_id)
@@ -227,7 +227,7 @@ def funded_lifetimes(engine: Engine, programme_id: int, as_of: dt.date) -> pd.Da
     )
     ended_on = (
         select(func.min(e.effective_date))
-        .where(e.project_id == milestones.c.project_id, e.status == DISCONTINUED,
+        .where(e.project_id == milestones.c.project_id, e.status == Status.DISCONTINUED,
                e.effective_date >= milestones.c.funded_on, known)
         .scalar_subquery()
     )

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, and_, case, func, literal, select, union_all
 
 from impact.entries import counting, order
 from impact.i18n import N_, _
-from impact.lifecycle import DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
+from impact.lifecycle import FUNDED_OR_LATER, Status
 from impact.models import (
     AuditEntry,
     Challenge,
@@ -125,7 +125,7 @@ def _milestones(programme_id: int, pending: bool = False):
             Project.challenge_id,
             func.min(e.effective_date).label("first_seen"),
             func.min(case((e.status.in_(FUNDED_OR_LATER), e.effective_date))).label("funded_on"),
-            func.min(case((e.status == LAUNCHED, e.effective_date))).label("launched_on"),
+            func.min(case((e.status == Status.LAUNCHED, e.effective_date))).label("launched_on"),
         )
         .select_from(Project)
         .outerjoin(e, and_(e.project_id == Project.id, counting(e, pending)))
@@ -231,7 +231,7 @@ def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date, pending:
         .group_by(status.c.status)
     )
     counts = dict(_frame(engine, stmt, ["status", "projects"]).itertuples(index=False))
-    statuses = [*FUNDED_OR_LATER, DISCONTINUED]
+    statuses = [*FUNDED_OR_LATER, Status.DISCONTINUED]
     return pd.DataFrame({"status": statuses, "projects": [int(counts.get(s, 0)) for s in statuses]})
 
 

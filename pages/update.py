@@ -8,7 +8,7 @@ import streamlit as st
 from impact import commands
 from impact.access import STAFF, TEAM
 from impact.charts import status_label
-from impact.lifecycle import STATUSES
+from impact.lifecycle import STATUSES, ReviewState
 from impact.i18n import _, format_date
 from impact.ui import data
 from impact.ui.language import date_format
@@ -66,7 +66,7 @@ def submit(command, **values) -> None:
         st.error(str(exc), icon=":material/error:")
         return
     st.session_state[seen] = recorded.revision
-    state = _("approved") if recorded.review_state == "approved" else _("waiting for review")
+    state = _("approved") if recorded.review_state == ReviewState.APPROVED else _("waiting for review")
     st.session_state[DONE] = _("Recorded {what} ({state}).", what=recorded.summary, state=state)
     st.rerun()
 
@@ -113,7 +113,7 @@ if actor.role == STAFF:
     with st.expander(_("Correct an entry (staff)"), icon=":material/edit:"):
         st.caption(_("A correction is a new entry that replaces the old one on every chart; the old one stays in the "
                      "history, marked as corrected."))
-        correctable = entries[(entries["kind"] != "update") & (entries["review_state"] != "returned")
+        correctable = entries[(entries["kind"] != "update") & (entries["review_state"] != ReviewState.RETURNED)
                               & ~entries["superseded"]]
         labels = {f"{k}:{i}": f"{status_label(w) if k == 'status' else w}{'' if pd.isna(v) else f' {v:,}'} · {d}"
                   for k, i, w, v, d in zip(correctable["kind"], correctable["id"], correctable["what"],
@@ -140,7 +140,7 @@ if actor.role == STAFF:
                                note=why, supersedes_id=int(old["id"]))
 
 st.subheader(_("Everything recorded for this project"))
-returned = entries[entries["review_state"] == "returned"]
+returned = entries[entries["review_state"] == ReviewState.RETURNED]
 for entry in returned.head(5).itertuples():
     st.warning(_("Returned by programme staff: {note}", note=plain(entry.review_note)), icon=":material/undo:")
 st.dataframe(
