@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from impact.i18n import _
+from impact.lifecycle import ReviewState
 from impact.models import Account, Grant, UpdateKey
 
 STAFF = "staff"
@@ -167,4 +168,4 @@ def check_still_holds(session: Session, actor: Actor, today: Optional[dt.date] =
 
 def review_state_for(actor: Actor) -> str:
     """Staff entries are approved on entry; a team's wait for review."""
-    return "approved" if actor.role == STAFF else "pending"
+    return ReviewState.APPROVED if actor.role == STAFF else ReviewState.PENDING

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from impact.i18n import N_, _, format_number, format_percent, language
-from impact.lifecycle import DISCONTINUED, FUNDED, IDEA, IN_DEVELOPMENT, LAUNCHED
+from impact.lifecycle import Status
 from impact.portfolio import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -20,14 +20,15 @@ BLUE, ORANGE, GREEN, VERMILION, SKY, YELLOW, PURPLE, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#F0E442", "#CC79A7", "#7F7F7F")
 SERIES_COLOURS = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, "#882255", "#44AA99", "#999933", GREY]
 
-STATUS_LABELS = {
-    IDEA: N_("Idea"),
-    FUNDED: N_("Funded, not started"),
-    IN_DEVELOPMENT: N_("In development"),
-    LAUNCHED: N_("Live"),
-    DISCONTINUED: N_("Discontinued"),
+STATUS_LABELS: dict[str, str] = {
+    Status.IDEA: N_("Idea"),
+    Status.FUNDED: N_("Funded, not started"),
+    Status.IN_DEVELOPMENT: N_("In development"),
+    Status.LAUNCHED: N_("Live"),
+    Status.DISCONTINUED: N_("Discontinued"),
 }
-STATUS_COLOURS = {IDEA: GREY, FUNDED: SKY, IN_DEVELOPMENT: BLUE, LAUNCHED: GREEN, DISCONTINUED: VERMILION}
+STATUS_COLOURS: dict[str, str] = {Status.IDEA: GREY, Status.FUNDED: SKY, Status.IN_DEVELOPMENT: BLUE,
+                                  Status.LAUNCHED: GREEN, Status.DISCONTINUED: VERMILION}
 MAX_DOTS = 60  # per series
 FONT = dict(family="Source Sans Pro, sans-serif", size=14)
 

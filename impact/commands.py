@@ -18,8 +18,17 @@ from sqlalchemy.orm import Session
 from impact import increments
 from impact.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
 from impact.db import write_session
+from impact.entries import live_history
 from impact.i18n import _, format_number
-from impact.lifecycle import FUNDED_OR_LATER, STATUSES, TransitionError, allowed_next, check_history, note_required
+from impact.lifecycle import (
+    FUNDED_OR_LATER,
+    STATUSES,
+    ReviewState,
+    TransitionError,
+    allowed_next,
+    check_history,
+    note_required,
+)
 from impact.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
 from impact.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 
@@ -67,7 +76,7 @@ class StatusChoice:
 
 def status_choice(engine: Engine, project_id: int) -> StatusChoice:
     with Session(engine) as session:
-        live = _live_status_events(session, project_id)
+        live = live_history(session, StatusEvent, project_id)
     current = live[-1].status if live else None
     options = allowed_next(current, any(e.status in FUNDED_OR_LATER for e in live))
     return StatusChoice(current, live[-1].effective_date if live else None, options,
@@ -114,17 +123,17 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
             raise CommandError(_("This project's programme has no metric '{metric}'.", metric=metric))
         if supersedes_id is not None:
             _check_correction(session, actor, ReachReading, supersedes_id, project, note)
-        previous = _previous_reading(session, project.id, metric_row.id, as_of, supersedes_id)
+        reading = ReachReading(project_id=project.id, metric_id=metric_row.id, as_of=as_of, value=value, note=note,
+                               evidence_url=evidence_url, recorded_by=actor.name, recorded_at=utcnow(),
+                               review_state=review_state_for(actor), supersedes_id=supersedes_id)
+        previous = _previous_reading(session, reading)
         if previous is not None and value < previous.value and not note:
             raise CommandError(_("{value} is lower than the reading of {previous} on {date}. Reach figures are running "
                                  "totals; if the total really went down (a recount, say), add a note saying why.",
                                  value=value, previous=previous.value, date=previous.as_of.isoformat()))
-        reading = ReachReading(project_id=project.id, metric_id=metric_row.id, as_of=as_of, value=value, note=note,
-                               evidence_url=evidence_url, recorded_by=actor.name, recorded_at=utcnow(),
-                               review_state=review_state_for(actor), supersedes_id=supersedes_id)
         session.add(reading)
         session.flush()
-        if reading.review_state == "approved":  # a pending one changes nothing until it is approved
+        if reading.review_state == ReviewState.APPROVED:  # a pending one changes nothing until it is approved
             increments.recount(session, [project.id])
         summary = _("{metric}: {value} as of {date}", metric=metric_row.label, value=value, date=as_of.isoformat())
         return _done(session, actor, project, "reading", reading, summary,
@@ -158,12 +167,12 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
         entry = _locked_entry(session, model, entry_id)
         if entry is None:
             raise CommandError(_("There is no such entry to review."))
-        if entry.review_state != "pending":
+        if entry.review_state != ReviewState.PENDING:
             raise Stale(_("This entry was already {state} by {who}; the queue now shows what is left.",
                           state=entry.review_state, who=entry.reviewed_by or entry.recorded_by))
         project = session.get_one(Project, entry.project_id, with_for_update=True)  # the entry's foreign key
         before = {"review_state": entry.review_state}
-        entry.review_state = "approved" if approve else "returned"
+        entry.review_state = ReviewState.APPROVED if approve else ReviewState.RETURNED
         entry.review_note, entry.reviewed_by, entry.reviewed_at = note, actor.name, utcnow()
         if approve and isinstance(entry, StatusEvent):
             _check_status_history(session, project.id, None, approved_only=True)
@@ -200,24 +209,10 @@ def _locked_entry(session: Session, model: type[EntryT], entry_id: int) -> Optio
     return session.get(model, entry_id, with_for_update=True) if row_id(entry_id) else None
 
 
-def _live_status_events(session: Session, project_id: int, extra: Optional[StatusEvent] = None,
-                        approved_only: bool = False) -> list[StatusEvent]:
-    """The history as it stands (or would, with `extra`): entries not returned and not superseded, in effective
-    order (same day: in the order recorded)."""
-    states = ("approved",) if approved_only else ("approved", "pending")
-    events = list(session.scalars(select(StatusEvent).where(StatusEvent.project_id == project_id,
-                                                            StatusEvent.review_state.in_(states))))
-    if extra is not None:
-        events.append(extra)
-    replaced = {e.supersedes_id for e in events if e.supersedes_id is not None}
-    return sorted((e for e in events if e.id is None or e.id not in replaced),
-                  key=lambda e: (e.effective_date, e.id is None, e.id or 0))
-
-
 def _check_status_history(session: Session, project_id: int, new: Optional[StatusEvent],
                           approved_only: bool = False) -> None:
     """The history with the new entry (or after approving one) must follow the lifecycle."""
-    live = _live_status_events(session, project_id, new, approved_only)
+    live = live_history(session, StatusEvent, project_id, approved_only=approved_only, extra=new)
     try:
         check_history([(e.status, e.note) for e in live])
     except TransitionError as exc:
@@ -225,13 +220,13 @@ def _check_status_history(session: Session, project_id: int, new: Optional[Statu
         raise CommandError(_("On {date}: {reason}", date=refused.effective_date.isoformat(), reason=exc)) from None
 
 
-def _previous_reading(session: Session, project_id: int, metric_id: int, as_of: dt.date,
-                      replaced_id: Optional[int]) -> Optional[ReachReading]:
+def _previous_reading(session: Session, reading: ReachReading) -> Optional[ReachReading]:
+    """The reading a new one (not added yet) follows in the live history of its project and metric, if any."""
     r = ReachReading
-    return session.scalar(
-        select(r).where(r.project_id == project_id, r.metric_id == metric_id, r.as_of <= as_of,
-                        r.review_state.in_(("approved", "pending")), r.id != (replaced_id or 0))
-        .order_by(r.as_of.desc(), r.id.desc()).limit(1))
+    live = live_history(session, r, reading.project_id, r.metric_id == reading.metric_id, r.as_of <= reading.as_of,
+                        extra=reading)
+    position = next(i for i, entry in enumerate(live) if entry is reading)
+    return live[position - 1] if position else None
 
 
 def _check_correction(session: Session, actor: Actor, model, entry_id: int, project: Project, note: str) -> None:

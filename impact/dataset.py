@@ -19,10 +19,11 @@ import tomli_w
 from sqlalchemy import Engine, func, literal, select
 
 from impact.access import Actor, check_may_export
+from impact.entries import counting, order
 from impact.export import csv_bytes, spreadsheet_safe
 from impact.lifecycle import FUNDED_OR_LATER
 from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
-from impact.queries import _frame, counting
+from impact.queries import _frame
 
 PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "source", "illustrative",
                    "contact_email", "funding_amount", "funding_currency", "funder"]
@@ -98,12 +99,12 @@ def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str
     projects["illustrative"] = projects["illustrative"].map({True: "true", False: "false"})
     events = _frame(engine, select(Project.slug, e.status, e.effective_date, e.recorded_at, e.recorded_by, e.note,
                                    e.evidence_url).join(Project, Project.id == e.project_id)
-                    .where(e.project_id.in_(mine), counting(e)).order_by(e.project_id, e.effective_date, e.id),
+                    .where(e.project_id.in_(mine), counting(e)).order_by(e.project_id, *order(e)),
                     ["project", "status", "effective_date", *HISTORY_COLUMNS])
     readings = _frame(engine, select(Project.slug, Metric.slug, r.as_of, r.value, r.recorded_at, r.recorded_by, r.note,
                                      r.evidence_url).join(Project, Project.id == r.project_id)
                       .join(Metric, Metric.id == r.metric_id)
-                      .where(r.project_id.in_(mine), counting(r)).order_by(r.project_id, r.metric_id, r.as_of, r.id),
+                      .where(r.project_id.in_(mine), counting(r)).order_by(r.project_id, r.metric_id, *order(r)),
                       ["project", "metric", "as_of", "value", *HISTORY_COLUMNS])
     for frame in (events, readings):
         frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -9,31 +9,36 @@ import pandas as pd
 from sqlalchemy import Date, Engine, String, and_, cast, literal, null, select, union_all
 
 from impact.access import Actor, check_may_see_contacts, check_staff
+from impact.entries import counting, order, superseded
+from impact.lifecycle import ReviewState
 from impact.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.queries import _frame
 
 ENTRY_COLUMNS = ["kind", "id", "project_id", "what", "metric", "value", "effective", "recorded_at", "recorded_by",
-                 "note", "evidence_url", "review_state", "review_note", "supersedes_id"]
+                 "note", "evidence_url", "review_state", "review_note", "supersedes_id", "superseded"]
 
 
 def _entries(where_status, where_reading, where_note):
-    """Status events, reach readings and free-text updates as one table of ENTRY_COLUMNS."""
+    """Status events, reach readings and free-text updates as one table of ENTRY_COLUMNS; `superseded` where a
+    correction replaced the entry (one still under review included, as in the live history)."""
     e, r, n = StatusEvent, ReachReading, ProjectNote
 
-    def row(model, kind, what, metric, value, effective, supersedes_id):
+    def row(model, kind, what, metric, value, effective, supersedes_id, replaced):
         values = (literal(kind), model.id, model.project_id, what, metric, value, effective, model.recorded_at,
                   model.recorded_by, model.note, model.evidence_url, model.review_state, model.review_note,
-                  supersedes_id)
+                  supersedes_id, replaced)
         return [value.label(name) for value, name in zip(values, ENTRY_COLUMNS)]
 
     nothing = cast(null(), String)
     no_number = cast(null(), e.id.type)
     return union_all(
-        select(*row(e, "status", e.status, nothing, no_number, e.effective_date, e.supersedes_id)).where(where_status),
-        select(*row(r, "reading", Metric.label, Metric.slug, r.value, r.as_of, r.supersedes_id))
+        select(*row(e, "status", e.status, nothing, no_number, e.effective_date, e.supersedes_id,
+                    superseded(e, pending=True))).where(where_status),
+        select(*row(r, "reading", Metric.label, Metric.slug, r.value, r.as_of, r.supersedes_id,
+                    superseded(r, pending=True)))
         .join(Metric, Metric.id == r.metric_id).where(where_reading),
-        select(*row(n, "update", literal("update"), nothing, no_number, cast(null(), Date), no_number))
-        .where(where_note),
+        select(*row(n, "update", literal("update"), nothing, no_number, cast(null(), Date), no_number,
+                    literal(False))).where(where_note),
     )
 
 
@@ -42,24 +47,23 @@ def project_history(engine: Engine, project_id: int) -> pd.DataFrame:
     `superseded` where a later correction replaced the entry."""
     stmt = _entries(StatusEvent.project_id == project_id, ReachReading.project_id == project_id,
                     ProjectNote.project_id == project_id).subquery()
-    frame = _dated(_frame(engine, select(stmt).order_by(stmt.c.recorded_at.desc()), ENTRY_COLUMNS))
-    corrected = {(kind, int(old)) for kind, old in zip(frame["kind"], frame["supersedes_id"]) if pd.notna(old)}
-    return frame.assign(superseded=[(kind, i) in corrected for kind, i in zip(frame["kind"], frame["id"])])
+    return _dated(_frame(engine, select(stmt).order_by(stmt.c.recorded_at.desc()), ENTRY_COLUMNS))
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     """A free-text update takes effect when it is recorded."""
     recorded = pd.to_datetime(frame["recorded_at"], utc=True).dt.date
     return frame.assign(effective=frame["effective"].where(frame["effective"].notna(), recorded),
-                        value=frame["value"].astype("Int64"))
+                        value=frame["value"].astype("Int64"), superseded=frame["superseded"].astype(bool))
 
 
 def review_queue(engine: Engine) -> pd.DataFrame:
     """Pending entries, oldest first, with their project and programme, and beside each the project's figure it
     would change: the approved status, or the metric's latest approved reading up to that date. `lower` marks a
     reading below that previous one."""
-    pending = _entries(StatusEvent.review_state == "pending", ReachReading.review_state == "pending",
-                       ProjectNote.review_state == "pending").subquery("pending")
+    waiting = ReviewState.PENDING
+    pending = _entries(StatusEvent.review_state == waiting, ReachReading.review_state == waiting,
+                       ProjectNote.review_state == waiting).subquery("pending")
     frame = _frame(engine, select(pending, Project.slug, Project.name, Programme.name)
                    .join(Project, Project.id == pending.c.project_id)
                    .join(Programme, Programme.id == Project.programme_id)
@@ -78,14 +82,14 @@ def _previous(engine: Engine, row) -> Optional[object]:
     with engine.connect() as conn:
         if row.kind == "status":
             e = StatusEvent
-            return conn.scalar(select(e.status).where(e.project_id == row.project_id, e.review_state == "approved",
+            return conn.scalar(select(e.status).where(e.project_id == row.project_id, counting(e),
                                                       e.effective_date <= row.effective)
-                               .order_by(e.effective_date.desc(), e.recorded_at.desc(), e.id.desc()).limit(1))
+                               .order_by(*order(e, latest_first=True)).limit(1))
         if row.kind == "reading":
             r = ReachReading
             return conn.scalar(select(r.value).join(Metric, Metric.id == r.metric_id).where(
-                r.project_id == row.project_id, Metric.slug == row.metric, r.review_state == "approved",
-                r.as_of <= row.effective).order_by(r.as_of.desc(), r.recorded_at.desc(), r.id.desc()).limit(1))
+                r.project_id == row.project_id, Metric.slug == row.metric, counting(r),
+                r.as_of <= row.effective).order_by(*order(r, latest_first=True)).limit(1))
     return None
 
 

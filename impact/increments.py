@@ -22,8 +22,8 @@ from typing import Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from impact.entries import counting, order, sort_key
 from impact.models import ReachReading
-from impact.queries import counting
 
 BATCH = 500  # projects per statement, well under every driver's limit on bound parameters
 RECOUNT_LOCK = 8242021  # PostgreSQL advisory lock key (impact.schema uses 8242020)
@@ -40,8 +40,7 @@ def recount(session: Session, project_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         r, every = aliased(ReachReading, name="r"), aliased(ReachReading, name="readings")  # not the updated table
-        previous = func.lag(r.value, 1, 0).over(partition_by=(r.project_id, r.metric_id),
-                                                 order_by=(r.as_of, r.recorded_at, r.id))
+        previous = func.lag(r.value, 1, 0).over(partition_by=(r.project_id, r.metric_id), order_by=order(r))
         counted = (select(r.id, (r.value - previous).label("increment"))
                    .where(r.project_id.in_(batch), counting(r)).subquery("counted"))
         wanted = (select(every.id, counted.c.increment).outerjoin(counted, counted.c.id == every.id)
@@ -60,7 +59,7 @@ def fresh(readings: list[dict]) -> None:
     for reading in readings:
         series[(reading["project_id"], reading["metric_id"])].append(reading)
     for rows in series.values():
-        rows.sort(key=lambda row: (row["as_of"], row["recorded_at"]))  # stable: ties keep the insert order
+        rows.sort(key=lambda row: sort_key(row["as_of"], row["recorded_at"], None))  # ties keep the insert order
         previous = 0
         for row in rows:
             row["counted_increment"] = row["value"] - previous

@@ -1,29 +1,43 @@
-"""Project statuses and the transitions between them: the one place that knows them."""
+"""Project statuses, the review states of history entries, and the transitions between statuses: the one place
+that knows them."""
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Optional, Sequence
 
 from impact.i18n import _
 
-IDEA = "idea"
-FUNDED = "funded"
-IN_DEVELOPMENT = "in_development"
-LAUNCHED = "launched"
-DISCONTINUED = "discontinued"
 
-STATUSES: tuple[str, ...] = (IDEA, FUNDED, IN_DEVELOPMENT, LAUNCHED, DISCONTINUED)
-# A project has been funded once it reaches any of these (discontinued is not a stage, it ends one).
-FUNDED_OR_LATER: tuple[str, ...] = (FUNDED, IN_DEVELOPMENT, LAUNCHED)
-# Of the funded projects, these are still alive.
-ALIVE: tuple[str, ...] = (FUNDED, IN_DEVELOPMENT, LAUNCHED)
+class Status(StrEnum):
+    """A project's status. Members are strings: the values are what the database and the data files hold."""
 
-REVIEW_STATES: tuple[str, ...] = ("pending", "approved", "returned")
+    IDEA = "idea"
+    FUNDED = "funded"
+    IN_DEVELOPMENT = "in_development"
+    LAUNCHED = "launched"
+    DISCONTINUED = "discontinued"
 
-_NEXT: dict[str, tuple[str, ...]] = {
-    IDEA: (FUNDED, DISCONTINUED),
-    FUNDED: (IN_DEVELOPMENT, LAUNCHED, DISCONTINUED),
-    IN_DEVELOPMENT: (LAUNCHED, DISCONTINUED),
-    LAUNCHED: (DISCONTINUED,),
+
+class ReviewState(StrEnum):
+    """Where a history entry stands in staff's review: a team's entry is pending until approved or returned; only
+    approved entries count (impact.entries)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+STATUSES: tuple[Status, ...] = tuple(Status)  # in lifecycle order
+# A project has been funded once it reaches any of these; a funded project whose status is one of them is still
+# alive (discontinued is not a stage, it ends one).
+FUNDED_OR_LATER: tuple[Status, ...] = (Status.FUNDED, Status.IN_DEVELOPMENT, Status.LAUNCHED)
+REVIEW_STATES: tuple[ReviewState, ...] = tuple(ReviewState)
+
+_NEXT: dict[str, tuple[Status, ...]] = {
+    Status.IDEA: (Status.FUNDED, Status.DISCONTINUED),
+    Status.FUNDED: (Status.IN_DEVELOPMENT, Status.LAUNCHED, Status.DISCONTINUED),
+    Status.IN_DEVELOPMENT: (Status.LAUNCHED, Status.DISCONTINUED),
+    Status.LAUNCHED: (Status.DISCONTINUED,),
 }
 
 
@@ -35,7 +49,7 @@ class TransitionError(ValueError):
     position: int = 0
 
 
-def allowed_next(current: Optional[str], funded_before: bool = False) -> tuple[str, ...]:
+def allowed_next(current: Optional[str], funded_before: bool = False) -> tuple[Status, ...]:
     """Statuses that may follow `current` (None: the project has no history yet, any status may start it).
 
     A discontinued project may be revived: to in_development if it had been funded, else back to idea (a revival
@@ -43,14 +57,14 @@ def allowed_next(current: Optional[str], funded_before: bool = False) -> tuple[s
     """
     if current is None:
         return STATUSES
-    if current == DISCONTINUED:
-        return (IN_DEVELOPMENT,) if funded_before else (IDEA,)
+    if current == Status.DISCONTINUED:
+        return (Status.IN_DEVELOPMENT,) if funded_before else (Status.IDEA,)
     return _NEXT[current]
 
 
 def note_required(current: Optional[str], new: str) -> bool:
     """Discontinuing a project and reviving it both need a note saying why."""
-    return new == DISCONTINUED or current == DISCONTINUED
+    return new == Status.DISCONTINUED or current == Status.DISCONTINUED
 
 
 def check_transition(current: Optional[str], new: str, note: str = "", funded_before: bool = False) -> None:

@@ -27,9 +27,10 @@ from impact import increments
 from impact.access import Actor, check_staff, check_still_holds
 from impact.dataset import programme_tables
 from impact.db import write_session
+from impact.entries import counting, sort_key
 from impact.export import restore
 from impact.i18n import _
-from impact.lifecycle import STATUSES, TransitionError, check_history
+from impact.lifecycle import STATUSES, ReviewState, TransitionError, check_history
 from impact.models import (
     AuditEntry,
     Challenge,
@@ -44,7 +45,6 @@ from impact.models import (
 from impact.problems import LoadError, Problem
 from impact.programmes_file import FILE as PROGRAMMES_FILE
 from impact.programmes_file import read_programmes
-from impact.queries import counting
 from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 
 PROJECTS_FILE = "projects.csv"
@@ -318,18 +318,19 @@ class _Checker:
                              .with_for_update(key_share=True)).all()
         e = StatusEvent
         rows = self.session.execute(
-            select(Project.slug, e.status, e.effective_date, e.recorded_at, e.note)
+            select(Project.slug, e.id, e.status, e.effective_date, e.recorded_at, e.note)
             .join(Project, Project.id == e.project_id)
             .where(Project.slug.in_(projects), counting(e))
         ).all()
         stored: dict[str, list[dict]] = defaultdict(list)
-        for slug, status, day, recorded_at, note in rows:
-            stored[slug].append(dict(status=status, effective_date=day, recorded_at=aware(recorded_at), note=note,
-                                     _row=None))
+        for slug, event_id, status, day, recorded_at, note in rows:
+            stored[slug].append(dict(id=event_id, status=status, effective_date=day, recorded_at=aware(recorded_at),
+                                     note=note, _row=None))
         return stored
 
     def _check_history(self, project: str, history: list[dict]) -> None:
-        history.sort(key=lambda e: (e["effective_date"], e["recorded_at"]))  # stable: file order breaks ties
+        # The file's events stand after the stored ones of the same date and time, in file order (impact.entries).
+        history.sort(key=lambda e: sort_key(e["effective_date"], e["recorded_at"], e.get("id")))
         try:
             check_history([(event["status"], event["note"]) for event in history])
         except TransitionError as exc:
@@ -512,7 +513,7 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
     def history(entry: dict, **fields) -> dict:
         return {"project_id": projects[entry["project"]][0], "recorded_at": entry["recorded_at"],
                 "recorded_by": entry["recorded_by"], "note": entry["note"], "evidence_url": entry["evidence_url"],
-                "review_state": "approved", **fields}
+                "review_state": ReviewState.APPROVED, **fields}
 
     if batch.events:
         session.execute(insert(StatusEvent.__table__), [

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from impact.lifecycle import REVIEW_STATES, STATUSES
+from impact.lifecycle import REVIEW_STATES, STATUSES, ReviewState
 
 ACCOUNT_ROLES: tuple[str, ...] = ("staff", "funder")
 
@@ -54,7 +54,7 @@ class Base(DeclarativeBase):
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"  # the values, not the enum members
 
 
 class Programme(Base):
@@ -157,7 +157,7 @@ class _HistoryEntry:
     recorded_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_url: Mapped[str] = mapped_column(Text, default="")
-    review_state: Mapped[str] = mapped_column(String(20), default="approved")
+    review_state: Mapped[str] = mapped_column(String(20), default=ReviewState.APPROVED)
     # Staff's decision on a team's submission; a returned entry's note is shown to the team.
     review_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     reviewed_by: Mapped[Optional[str]] = mapped_column(String(200))
@@ -166,7 +166,7 @@ class _HistoryEntry:
 
 def _pending_index(table: str) -> Index:
     """The review queue's index: only the few pending entries, not the millions of approved ones."""
-    pending = text("review_state = 'pending'")
+    pending = text(f"review_state = '{ReviewState.PENDING}'")
     return Index(f"ix_{table}_pending", "id", sqlite_where=pending, postgresql_where=pending)
 
 

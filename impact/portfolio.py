@@ -14,18 +14,10 @@ from typing import Optional, Sequence
 import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, select
 
-from impact.lifecycle import ALIVE, DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
+from impact.entries import counting, order, superseded
+from impact.lifecycle import FUNDED_OR_LATER, ReviewState, Status
 from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
-from impact.queries import (
-    NO_CHALLENGE,
-    ProgrammeInfo,
-    _carry_forward,
-    _frame,
-    counting,
-    funded_status_at,
-    funnel_at,
-    status_at,
-)
+from impact.queries import NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, funded_status_at, funnel_at, status_at
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -38,7 +30,7 @@ def _end_of(day: dt.date) -> dt.datetime:
 def _recorded_by(model, as_of: dt.date):
     """Approved entries recorded by the end of `as_of`: the updates a team had sent by then (a later correction
     does not undo that an update was sent)."""
-    return and_(model.review_state == "approved", model.recorded_at < _end_of(as_of))
+    return and_(model.review_state == ReviewState.APPROVED, model.recorded_at < _end_of(as_of))
 
 
 def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.DataFrame:
@@ -62,8 +54,7 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     )
     reading = (
         select(r.project_id, r.value, Metric.label.label("metric"), r.as_of,
-               func.row_number().over(partition_by=r.project_id,
-                                      order_by=(r.as_of.desc(), r.recorded_at.desc(), r.id.desc())).label("rn"))
+               func.row_number().over(partition_by=r.project_id, order_by=order(r, latest_first=True)).label("rn"))
         .join(series, and_(series.c.project_id == r.project_id, series.c.metric_id == r.metric_id,
                            series.c.latest == r.as_of))
         .join(Metric, Metric.id == r.metric_id)
@@ -161,9 +152,9 @@ def timeline(engine: Engine, project_id: int) -> pd.DataFrame:
     e = StatusEvent
     stmt = (
         select(e.status, e.effective_date, e.recorded_at, e.recorded_by, e.note, e.evidence_url,
-               (~counting(e)).label("superseded"))
-        .where(e.project_id == project_id, e.review_state == "approved")
-        .order_by(e.effective_date, e.recorded_at, e.id)
+               superseded(e).label("superseded"))
+        .where(e.project_id == project_id, e.review_state == ReviewState.APPROVED)
+        .order_by(*order(e))
     )
     return _frame(engine, stmt)
 
@@ -174,8 +165,8 @@ def project_reach(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFra
     r = ReachReading
     ranked = (
         select(Metric.slug.label("metric"), Metric.label, Metric.unit, r.as_of, r.value, r.note,
-               func.row_number().over(partition_by=(r.metric_id, r.as_of),
-                                      order_by=(r.recorded_at.desc(), r.id.desc())).label("rn"))
+               func.row_number().over(partition_by=(r.metric_id, r.as_of), order_by=order(r, latest_first=True))
+               .label("rn"))
         .join(Metric, Metric.id == r.metric_id)
         .where(r.project_id == project_id, r.as_of <= as_of, counting(r))
         .subquery("ranked")
@@ -196,7 +187,7 @@ def comparison(engine: Engine, programmes: list[ProgrammeInfo], as_of: dt.date) 
     for programme in programmes:
         stages = dict(zip(*funnel_at(engine, programme, as_of)[["stage", "projects"]].T.values))
         statuses = funded_status_at(engine, programme.id, as_of)
-        alive = int(statuses[statuses["status"].isin(ALIVE)]["projects"].sum())
+        alive = int(statuses[statuses["status"].isin(FUNDED_OR_LATER)]["projects"].sum())  # not discontinued
         rows.append(dict(programme=programme.name, participants=stages.get("participants"),
                          ideas=stages["ideas_submitted"], funded=stages["funded"], launched=stages["launched"],
                          alive=alive))
@@ -225,7 +216,7 @@ def funded_lifetimes(engine: Engine, programme_id: int, as_of: dt.date) -> pd.Da
     milestones = (
         select(e.project_id,
                func.min(e.effective_date).filter(e.status.in_(FUNDED_OR_LATER)).label("funded_on"),
-               func.min(e.effective_date).filter(e.status == LAUNCHED).label("launched_on"))
+               func.min(e.effective_date).filter(e.status == Status.LAUNCHED).label("launched_on"))
         .join(Project, Project.id == e.project_id)
         .where(Project.programme_id == programme_id, known)
         .group_by(e.project_id)
@@ -233,7 +224,7 @@ def funded_lifetimes(engine: Engine, programme_id: int, as_of: dt.date) -> pd.Da
     )
     ended_on = (
         select(func.min(e.effective_date))
-        .where(e.project_id == milestones.c.project_id, e.status == DISCONTINUED,
+        .where(e.project_id == milestones.c.project_id, e.status == Status.DISCONTINUED,
                e.effective_date >= milestones.c.funded_on, known)
         .scalar_subquery()
     )

@@ -1,8 +1,9 @@
 """The read side: every figure the pages show, aggregated in SQL and returned as small DataFrames.
 
-The domain rules (README, "How the figures are computed") live here:
+The domain rules (README, "How the figures are computed") live here; which entries count and which one is the
+latest, in impact.entries:
 - only approved entries count, and an entry superseded by an approved correction no longer counts;
-- a project's status at D is its event with the latest effective date <= D (ties: latest recorded);
+- a project's status at D is its event with the latest effective date <= D (ties: latest recorded, then id);
 - funded / launched at D: the project reached funded-or-later / launched by D, even if discontinued later;
 - reach readings are cumulative totals; a project's reach at D is its latest reading <= D per metric,
   and the programme's reach is the sum over projects, metric by metric.
@@ -14,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, func, literal, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import Engine, and_, case, func, literal, select, union_all
 
+from impact.entries import counting, order
 from impact.i18n import N_, _
-from impact.lifecycle import DISCONTINUED, FUNDED_OR_LATER, LAUNCHED
+from impact.lifecycle import FUNDED_OR_LATER, Status
 from impact.models import (
     AuditEntry,
     Challenge,
@@ -116,15 +117,6 @@ def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
 # --- history that counts -------------------------------------------------------------------------------
 
 
-def counting(model, pending: bool = False):
-    """Approved entries of `model` that no approved correction supersedes; with `pending`, entries waiting for
-    review count too (staff's preview of what approving them would show)."""
-    states = ("approved", "pending") if pending else ("approved",)
-    correction = aliased(model)
-    superseded = exists().where(correction.supersedes_id == model.id, correction.review_state.in_(states))
-    return and_(model.review_state.in_(states), ~superseded)
-
-
 def _milestones(programme_id: int, pending: bool = False):
     """Per project: its challenge, first event date, and the first dates it reached funded and launched."""
     e = StatusEvent
@@ -134,7 +126,7 @@ def _milestones(programme_id: int, pending: bool = False):
             Project.challenge_id,
             func.min(e.effective_date).label("first_seen"),
             func.min(case((e.status.in_(FUNDED_OR_LATER), e.effective_date))).label("funded_on"),
-            func.min(case((e.status == LAUNCHED, e.effective_date))).label("launched_on"),
+            func.min(case((e.status == Status.LAUNCHED, e.effective_date))).label("launched_on"),
         )
         .select_from(Project)
         .outerjoin(e, and_(e.project_id == Project.id, counting(e, pending)))
@@ -215,13 +207,11 @@ def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date
 
 def status_at(as_of: dt.date, projects, pending: bool = False):
     """Each of `projects` (a select of project ids) with its status at `as_of`: the counting event with the latest
-    effective date <= as_of, ties going to the latest recorded. Columns: project_id, status, since."""
+    effective date <= as_of, ties going to the latest recorded (impact.entries). Columns: project_id, status, since."""
     e = StatusEvent
     ranked = (
         select(e.project_id, e.status, e.effective_date,
-               func.row_number().over(partition_by=e.project_id,
-                                      order_by=(e.effective_date.desc(), e.recorded_at.desc(), e.id.desc()))
-               .label("rn"))
+               func.row_number().over(partition_by=e.project_id, order_by=order(e, latest_first=True)).label("rn"))
         .where(e.project_id.in_(projects), e.effective_date <= as_of, counting(e, pending))
         .subquery("ranked")
     )
@@ -242,7 +232,7 @@ def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date, pending:
         .group_by(status.c.status)
     )
     counts = dict(_frame(engine, stmt, ["status", "projects"]).itertuples(index=False))
-    statuses = [*FUNDED_OR_LATER, DISCONTINUED]
+    statuses = [*FUNDED_OR_LATER, Status.DISCONTINUED]
     return pd.DataFrame({"status": statuses, "projects": [int(counts.get(s, 0)) for s in statuses]})
 
 
@@ -276,9 +266,7 @@ def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None,
         return (select(r.metric_id, r.project_id, r.as_of, r.counted_increment.label("increment"))
                 .where(r.metric_id.in_(metrics_of), r.as_of <= as_of, r.counted_increment.is_not(None))
                 .subquery("increments"))
-    previous = func.lag(r.value, 1, 0).over(
-        partition_by=(r.project_id, r.metric_id), order_by=(r.as_of, r.recorded_at, r.id)
-    )
+    previous = func.lag(r.value, 1, 0).over(partition_by=(r.project_id, r.metric_id), order_by=order(r))
     return (
         select(r.metric_id, r.project_id, r.as_of, (r.value - previous).label("increment"))
         .where(r.project_id.in_(select(Project.id).where(Project.programme_id == programme_id)),

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, select
 from impact import charts
 from impact.access import Actor, check_may_read_report
 from impact.i18n import _, format_date, format_number, format_percent, language, set_language
-from impact.lifecycle import LAUNCHED
+from impact.lifecycle import ReviewState, Status
 from impact.models import Project, ProjectNote, ReachReading, StatusEvent
 from impact.portfolio import portfolio
 from impact.queries import (
@@ -156,7 +156,7 @@ def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Char
 
 def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
     table = portfolio(engine, [programme.id], as_of)
-    launched = table[table["status"] == LAUNCHED].sort_values("status_since", ascending=False).head(TOP * 2)
+    launched = table[table["status"] == Status.LAUNCHED].sort_values("status_since", ascending=False).head(TOP * 2)
     if launched.empty:
         return {"heading": _("Recent launches"), "empty": _("No project was live on {as_of}.",
                                                              as_of=format_date(as_of))}
@@ -169,7 +169,7 @@ def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
 def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
     with engine.connect() as conn:
         pending = sum(conn.scalar(select(func.count()).select_from(model).join(Project).where(
-            Project.programme_id == programme.id, model.review_state == "pending"))
+            Project.programme_id == programme.id, model.review_state == ReviewState.PENDING))
             for model in (StatusEvent, ReachReading, ProjectNote))
     rules = [
         _("Counts come from each project's status history: funded counts every project that had reached funded or "

@@ -27,6 +27,7 @@ from impact.access import Actor, check_staff
 from impact.dataset import PROGRAMME_PARTS
 from impact.export import restore
 from impact.i18n import _, format_number
+from impact.lifecycle import Status
 from impact.loader import EVENT_COLUMNS, PROGRAMMES_FILE, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
 from impact.models import Challenge, Programme
 from impact.problems import LoadError, Problem
@@ -286,7 +287,7 @@ def _devpost(out: Converted, where: str, header: list[str], rows: list[list[str]
                          get(row, "submission url"), get(row, "submitter email")])
         created = _date(get(row, "project created at"), options.day_first)
         if _ISO.fullmatch(created):
-            events.append([slug, "idea", created, _("Submitted on Devpost.")])
+            events.append([slug, Status.IDEA, created, _("Submitted on Devpost.")])
     out.files["projects.csv"] = _csv_text(projects)
     out.origin["projects.csv"] = where
     if len(events) > 1:

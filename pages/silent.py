@@ -7,7 +7,7 @@ from impact import history
 from impact.charts import status_label
 from impact.export import csv_bytes
 from impact.i18n import _, format_date, format_number
-from impact.lifecycle import ALIVE
+from impact.lifecycle import FUNDED_OR_LATER
 from impact.portfolio import select_projects
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
@@ -24,7 +24,7 @@ days = left.number_input(_("No approved update for more than (days)"), min_value
 alive_only = right.toggle(_("Only projects still alive (funded, in development, live)"), value=True,
                           key="silent_alive_only")
 table = data.portfolio(source, (programme.id,), as_of)
-silent = select_projects(table, ALIVE if alive_only else (), silent_for_more_than=days).merge(
+silent = select_projects(table, FUNDED_OR_LATER if alive_only else (), silent_for_more_than=days).merge(
     history.contacts(source.engine, actor, programme.id), on="slug", how="left")
 st.caption(_("{n} of {total} projects of {programme} had no approved update for more than {days} days on {as_of}.",
              n=format_number(len(silent)), total=format_number(len(table)), programme=plain(programme.name),

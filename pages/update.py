@@ -9,7 +9,7 @@ from impact import commands
 from impact.access import STAFF, TEAM
 from impact.charts import status_label
 from impact.i18n import _, format_date
-from impact.lifecycle import DISCONTINUED, STATUSES, TransitionError, check_note
+from impact.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
@@ -78,7 +78,7 @@ def submit(command, form: str, **values) -> None:
     st.session_state[seen] = recorded.revision
     for key in FORMS[form]:
         st.session_state.pop(key, None)
-    state = _("approved") if recorded.review_state == "approved" else _("waiting for review")
+    state = _("approved") if recorded.review_state == ReviewState.APPROVED else _("waiting for review")
     st.session_state[DONE] = _("Recorded {what} ({state}).", what=recorded.summary, state=state)
     st.rerun()
 
@@ -102,7 +102,7 @@ with status_tab, st.form("status_form"):
         except TransitionError as exc:
             st.error(str(exc), icon=":material/error:")
         else:
-            if status == DISCONTINUED:  # hard to take back: asked once more, below
+            if status == Status.DISCONTINUED:  # hard to take back: asked once more, below
                 st.session_state[CONFIRM] = values
             else:
                 submit(commands.record_status_change, "status", **values)
@@ -149,7 +149,7 @@ if actor.role == STAFF:
     with st.expander(_("Correct an entry (staff)"), icon=":material/edit:"):
         st.caption(_("A correction is a new entry that replaces the old one on every chart; the old one stays in the "
                      "history, marked as corrected."))
-        correctable = entries[(entries["kind"] != "update") & (entries["review_state"] != "returned")
+        correctable = entries[(entries["kind"] != "update") & (entries["review_state"] != ReviewState.RETURNED)
                               & ~entries["superseded"]]
         labels = {f"{k}:{i}": f"{status_label(w) if k == 'status' else w}{'' if pd.isna(v) else f' {v:,}'} · {d}"
                   for k, i, w, v, d in zip(correctable["kind"], correctable["id"], correctable["what"],
@@ -169,14 +169,14 @@ if actor.role == STAFF:
                 why = st.text_area(_("What was wrong (required)"), max_chars=commands.MAX_NOTE_LENGTH)
                 if st.form_submit_button(_("Record correction"), icon=":material/edit:"):
                     if old["kind"] == "status":
-                        submit(commands.record_status_change, "correction", status=new_status, effective_date=day, note=why,
-                               supersedes_id=int(old["id"]))
+                        submit(commands.record_status_change, "correction", status=new_status, effective_date=day,
+                               note=why, supersedes_id=int(old["id"]))
                     else:
                         submit(commands.record_reach_reading, "correction", metric=old["metric"], as_of=day,
                                value=int(new_value), note=why, supersedes_id=int(old["id"]))
 
 st.subheader(_("Everything recorded for this project"))
-returned = entries[entries["review_state"] == "returned"]
+returned = entries[entries["review_state"] == ReviewState.RETURNED]
 for entry in returned.head(5).itertuples():
     st.warning(_("Returned by programme staff: {note}", note=plain(entry.review_note)), icon=":material/undo:")
 st.dataframe(
