@@ -19,7 +19,7 @@ from impact import increments
 from impact.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
 from impact.db import write_session
 from impact.entries import live_history
-from impact.i18n import _, format_number
+from impact.i18n import _, format_date, format_number
 from impact.lifecycle import (
     FUNDED_OR_LATER,
     STATUSES,
@@ -48,13 +48,16 @@ class Stale(CommandError):
 
 @dataclass(frozen=True)
 class Recorded:
-    """What a command wrote, to show the user."""
+    """What a command wrote, for the page to say in the visitor's language: `what` is the status, the metric's
+    label or the update's text, `on` its date (None for an update), `value` a reading's total."""
 
     kind: str
     id: int
     review_state: str
-    summary: str
+    what: str
+    on: Optional[dt.date]
     revision: int
+    value: Optional[int] = None
 
 
 def project_revision(engine: Engine, project_id: int) -> Optional[int]:
@@ -72,6 +75,7 @@ class StatusChoice:
     since: Optional[dt.date]
     options: tuple[str, ...]
     note_needed: tuple[str, ...]  # the options that need a note
+    pending: bool = False  # the current status is still waiting for staff's review
 
 
 def status_choice(engine: Engine, project_id: int) -> StatusChoice:
@@ -80,7 +84,8 @@ def status_choice(engine: Engine, project_id: int) -> StatusChoice:
     current = live[-1].status if live else None
     options = allowed_next(current, any(e.status in FUNDED_OR_LATER for e in live))
     return StatusChoice(current, live[-1].effective_date if live else None, options,
-                        tuple(o for o in options if note_required(current, o)))
+                        tuple(o for o in options if note_required(current, o)),
+                        bool(live) and live[-1].review_state == ReviewState.PENDING)
 
 
 def record_status_change(engine: Engine, actor: Actor, project_id: int, status: str, effective_date: dt.date,
@@ -102,8 +107,7 @@ def record_status_change(engine: Engine, actor: Actor, project_id: int, status: 
         _check_status_history(session, project.id, event)
         session.add(event)
         session.flush()
-        summary = _("{status} from {date}", status=status, date=effective_date.isoformat())
-        return _done(session, actor, project, "status", event, summary, _status_record(event))
+        return _done(session, actor, project, "status", event, _status_record(event), status, effective_date)
 
 
 def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: str, as_of: dt.date, value: int,
@@ -130,14 +134,15 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
         if previous is not None and value < previous.value and not note:
             raise CommandError(_("{value} is lower than the reading of {previous} on {date}. Reach figures are running "
                                  "totals; if the total really went down (a recount, say), add a note saying why.",
-                                 value=value, previous=previous.value, date=previous.as_of.isoformat()))
+                                 value=format_number(value), previous=format_number(previous.value),
+                                 date=format_date(previous.as_of)))
         session.add(reading)
         session.flush()
         if reading.review_state == ReviewState.APPROVED:  # a pending one changes nothing until it is approved
             increments.recount(session, [project.id])
-        summary = _("{metric}: {value} as of {date}", metric=metric_row.label, value=value, date=as_of.isoformat())
-        return _done(session, actor, project, "reading", reading, summary,
-                     {"metric": metric, "as_of": as_of.isoformat(), "value": value, **_common(reading)})
+        return _done(session, actor, project, "reading", reading,
+                     {"metric": metric, "as_of": as_of.isoformat(), "value": value, **_common(reading)},
+                     metric_row.label, as_of, value)
 
 
 def record_update(engine: Engine, actor: Actor, project_id: int, text: str, evidence_url: str = "",
@@ -152,7 +157,7 @@ def record_update(engine: Engine, actor: Actor, project_id: int, text: str, evid
                             recorded_at=utcnow(), review_state=review_state_for(actor))
         session.add(entry)
         session.flush()
-        return _done(session, actor, project, "update", entry, _("an update"), _common(entry))
+        return _done(session, actor, project, "update", entry, _common(entry), text)
 
 
 def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool, note: str = "") -> Recorded:
@@ -182,7 +187,7 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
         project.revision += 1
         after = {"review_state": entry.review_state, "review_note": note}
         audit(session, actor, f"review {kind}", f"project {project.slug}", before | {"entry": entry.id}, after)
-        return Recorded(kind, entry.id, entry.review_state, entry.review_state, project.revision)
+        return Recorded(kind, entry.id, entry.review_state, entry.review_state, None, project.revision)
 
 
 # --- checks ------------------------------------------------------------------------------------------------------
@@ -271,11 +276,11 @@ def _status_record(event: StatusEvent) -> dict:
     return {"status": event.status, "effective_date": event.effective_date.isoformat(), **_common(event)}
 
 
-def _done(session: Session, actor: Actor, project: Project, kind: str, entry, summary: str,
-          after: dict) -> Recorded:
+def _done(session: Session, actor: Actor, project: Project, kind: str, entry, after: dict, what: str,
+          on: Optional[dt.date] = None, value: Optional[int] = None) -> Recorded:
     project.revision += 1
     audit(session, actor, kind, f"project {project.slug}", None, after | {"entry": entry.id})
-    return Recorded(kind, entry.id, entry.review_state, summary, project.revision)
+    return Recorded(kind, entry.id, entry.review_state, what, on, project.revision, value)
 
 
 def audit(session: Session, actor: Actor, action: str, subject: str, before: Optional[dict],

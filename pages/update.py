@@ -8,7 +8,7 @@ import streamlit as st
 from impact import commands
 from impact.access import STAFF, TEAM
 from impact.charts import status_label
-from impact.i18n import _, format_date
+from impact.i18n import _, format_date, format_number
 from impact.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note
 from impact.ui import data
 from impact.ui.language import date_format
@@ -50,7 +50,9 @@ done_notice()
 
 choice = commands.status_choice(source.engine, project.id)
 if choice.current and choice.since is not None:  # both or neither: the latest status and its date
-    st.metric(_("Status"), status_label(choice.current), help=_("Counting entries still waiting for review."))
+    shown = status_label(choice.current)
+    st.metric(_("Status"), _("{status}, waiting for review", status=shown) if choice.pending else shown,
+              help=_("Counting entries still waiting for review."))
     st.caption(_("since {date}", date=format_date(choice.since)))
 
 
@@ -78,9 +80,21 @@ def submit(command, form: str, **values) -> None:
     st.session_state[seen] = recorded.revision
     for key in FORMS[form]:
         st.session_state.pop(key, None)
-    state = _("approved") if recorded.review_state == ReviewState.APPROVED else _("waiting for review")
-    st.session_state[DONE] = _("Recorded {what} ({state}).", what=recorded.summary, state=state)
+    st.session_state[DONE] = said(recorded)
     st.rerun()
+
+
+def said(recorded: commands.Recorded) -> str:
+    """What was just recorded, as a sentence in the visitor's language."""
+    state = _("approved") if recorded.review_state == ReviewState.APPROVED else _("waiting for staff review")
+    if recorded.kind == "update":
+        return _("Your update is recorded: {state}.", state=state)
+    assert recorded.on is not None  # status changes and readings have a date
+    if recorded.kind == "status":
+        return _("{status} from {date}: {state}.", status=status_label(recorded.what), date=format_date(recorded.on),
+                 state=state)
+    return _("{metric}: {value} as of {date}: {state}.", metric=plain(recorded.what),
+             value=format_number(recorded.value or 0), date=format_date(recorded.on), state=state)
 
 
 today = dt.date.today()

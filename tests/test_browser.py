@@ -91,7 +91,7 @@ def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(server, account
     team.get_by_role("tab", name="Update").click()
     team.get_by_role("textbox", name="What happened").fill(HOSTILE_NOTE)
     team.get_by_role("button", name="Send update").click()
-    expect(team.get_by_text("Recorded an update (waiting for review).")).to_be_visible()
+    expect(team.get_by_text("Your update is recorded: waiting for staff review.")).to_be_visible()
     screenshot(team, "update-phone")
 
     staff = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()

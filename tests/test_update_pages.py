@@ -36,8 +36,8 @@ def test_a_team_records_a_reach_figure_and_sees_it_waiting_for_review(world):
     at.number_input(key="reading_value").set_value(120)
     at.button(key="FormSubmitter:reach_form-Record figure").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Recorded People reached: 120 as of")
-    assert "waiting for review" in at.success[0].value
+    assert at.success[0].value == f"People reached: 120 as of {dt.date.today().isoformat()}: waiting for staff review."
+    assert at.metric[0].value == "Funded, not started"  # a reading leaves the status as it was
     history = at.dataframe[0].value
     assert list(history[["what", "value", "review_state"]].iloc[0]) == ["People reached", 120, "pending"]
 
@@ -66,11 +66,24 @@ def test_the_status_form_preselects_nothing_and_empties_after_a_submission(world
     at.selectbox(key="new_status").set_value("launched")
     at.text_area(key="status_note").set_value("Live on the app stores.")
     at.button(key="FormSubmitter:status_form-Record status").click().run()
-    assert not at.exception and "waiting for review" in at.success[0].value
+    assert not at.exception
+    assert at.success[0].value == f"Live from {dt.date.today().isoformat()}: waiting for staff review."
+    assert at.metric[0].value == "Live, waiting for review"  # until staff approve it
     assert at.selectbox(key="new_status").value is None and at.text_area(key="status_note").value == ""
     at.button(key="FormSubmitter:status_form-Record status").click().run()  # a second tap records nothing
     assert "Pick the new status first." in at.error[0].value
     assert statuses_recorded(engine) == ["idea", "funded", "launched"]
+
+
+def test_the_confirmation_is_a_sentence_in_the_visitors_language(world):
+    engine, team, _key = world
+    at = run("pages/update.py", actor=team, lang="fr")
+    at.selectbox(key="reading_metric").set_value("people")
+    at.number_input(key="reading_value").set_value(1200)
+    at.button(key="FormSubmitter:reach_form-Enregistrer le chiffre").click().run()
+    today = dt.date.today()
+    assert at.success[0].value == (f"People reached : 1\u202f200 au {today:%d/%m/%Y} : en attente de validation par "
+                                   "les gestionnaires.")  # the metric's name is the programme's own
 
 
 def test_discontinuing_asks_once_more(world):
@@ -87,7 +100,7 @@ def test_discontinuing_asks_once_more(world):
     at.text_area(key="status_note").set_value("The team stopped.")
     at.button(key="FormSubmitter:status_form-Record status").click().run()
     at.button(key="confirm_yes").click().run()
-    assert not at.exception and "waiting for review" in at.success[0].value
+    assert not at.exception and "waiting for staff review" in at.success[0].value
     assert statuses_recorded(engine) == ["idea", "funded", "discontinued"]
 
 
@@ -213,7 +226,7 @@ def test_staff_correct_an_entry_and_the_old_one_stays_marked(world):
     assert "needs a note" in at.error[0].value
     [t for t in at.text_area if t.label == "What was wrong (required)"][0].set_value("The decision was on the 15th.")
     at.button(key="FormSubmitter:correct_form-Record correction").click().run()
-    assert not at.exception and "Recorded funded from 2020-02-15 (approved)." == at.success[0].value
+    assert not at.exception and "Funded, not started from 2020-02-15: approved." == at.success[0].value
     history = at.dataframe[0].value
     assert list(history.query("what == 'Funded, not started'")["superseded"]) == [False, True]
 
