@@ -15,6 +15,10 @@ st.caption(_("Each programme's funnel as it stood on {as_of}. Rates are shares o
              "hackathons of different sizes can be set side by side.", as_of=format_date(as_of)))
 
 everything = readable_programmes(source, actor)
+if len(everything) < 2:
+    st.info(_("You can read one programme only, so there is nothing to compare it with yet. Programme staff can "
+              "open more programmes to your account."), icon=":material/info:")
+    st.stop()
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=list(names), format_func=label_of(names),
                         key="compare_programmes")

@@ -61,6 +61,9 @@ def test_picking_another_programme(server, page):
     page.get_by_role("option", name="Hackathon contre le Covid 2021").click()
     expect(page.get_by_test_id("stMetricValue")).to_have_text(["170", "15", "3", "1"])
     expect(page).to_have_url(re.compile(r"programme=hackathon-covid-2021"))
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reach").click()  # the pick goes on with the visitor
+    expect(page.get_by_role("heading", name="Reach of Hackathon contre le Covid 2021")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"programme=hackathon-covid-2021"))
 
 
 def test_a_shared_project_link(server, page):

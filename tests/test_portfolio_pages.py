@@ -1,6 +1,7 @@
 """The portfolio, project, comparison and survival pages with AppTest on the demo data."""
 import pytest
 
+from impact.access import FUNDER, Actor
 from tests.apptest import chart_texts, metrics, run
 
 
@@ -82,6 +83,13 @@ def test_compare_programmes(demo_db):
     assert "23.1%" in chart_texts(at)  # launched per funded: 30 of 130
     at.multiselect(key="compare_programmes").set_value(["wirvsvirus-2020"]).run()
     assert "Pick at least two programmes" in at.info[0].value
+
+
+def test_compare_says_why_to_a_funder_who_reads_one_programme(demo_db):
+    at = run("pages/compare.py", actor=Actor(FUNDER, "funder@example.org"))  # granted nothing: the public one only
+    assert not at.exception
+    assert "nothing to compare it with" in at.info[0].value
+    assert not at.multiselect and not at.get("plotly_chart")
 
 
 def test_time_to_launch_and_survival(demo_db):

@@ -39,7 +39,8 @@ from impact.ui.session import current_actor
 from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
 from impact.values import date
 
-EARLIEST_DATE = dt.date(1990, 1, 1)  # the date picker's lower bound; civic hackathons are younger
+EARLIEST_DATE = dt.date(1990, 1, 1)
+CHOSEN_PROGRAMME = "chosen_programme"  # the date picker's lower bound; civic hackathons are younger
 log = logging.getLogger("impact")
 
 
@@ -153,9 +154,11 @@ def choose_programme(source: Source, actor: Actor) -> ProgrammeInfo:
     if asked is not None and asked not in names:
         st.error(_("There is no programme called “{asked}”. Showing {shown} instead; pick another in the "
                    "sidebar.", asked=plain(asked), shown=plain(names[slugs[0]])), icon=":material/search_off:")
-    if st.session_state.get("programme") not in names:
-        st.session_state["programme"] = asked if asked in names else slugs[0]
+    if st.session_state.get("programme") not in names:  # a new visit, or another page: the link, else the last pick
+        kept = st.session_state.get(CHOSEN_PROGRAMME)
+        st.session_state["programme"] = asked if asked in names else kept if kept in names else slugs[0]
     slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=label_of(names), key="programme")
+    st.session_state[CHOSEN_PROGRAMME] = slug  # a widget's own state ends with its page; this goes on to the next
     st.query_params["programme"] = slug
     programme = data.programme_info(source, slug)
     assert programme is not None  # it was just listed at this data version
