@@ -131,6 +131,9 @@ def record_reach_reading(engine: Engine, actor: Actor, project_id: int, metric: 
                                evidence_url=evidence_url, recorded_by=actor.name, recorded_at=utcnow(),
                                review_state=review_state_for(actor), supersedes_id=supersedes_id)
         previous = _previous_reading(session, reading)
+        if previous is not None and supersedes_id is None and (previous.as_of, previous.value) == (as_of, value):
+            raise CommandError(_("{metric}: {value} as of {date} is recorded already; nothing new was recorded.",
+                                 metric=metric_row.label, value=format_number(value), date=format_date(as_of)))
         if previous is not None and value < previous.value and not note:
             raise CommandError(_("{value} is lower than the reading of {previous} on {date}. Reach figures are running "
                                  "totals; if the total really went down (a recount, say), add a note saying why.",
@@ -153,6 +156,11 @@ def record_update(engine: Engine, actor: Actor, project_id: int, text: str, evid
         raise CommandError(_("The update is empty; write what happened."))
     with write_session(engine) as session, session.begin():
         project = _project(session, actor, project_id, seen_revision)
+        latest = session.scalar(select(ProjectNote.note).where(
+            ProjectNote.project_id == project.id, ProjectNote.review_state != ReviewState.RETURNED)
+            .order_by(ProjectNote.recorded_at.desc(), ProjectNote.id.desc()).limit(1))
+        if latest == text:
+            raise CommandError(_("This update is the project's latest already; nothing new was recorded."))
         entry = ProjectNote(project_id=project.id, note=text, evidence_url=evidence_url, recorded_by=actor.name,
                             recorded_at=utcnow(), review_state=review_state_for(actor))
         session.add(entry)

@@ -92,8 +92,8 @@ def test_only_the_projects_team_and_staff_may_write_to_it(world, kind):
             write(world, actor, a)
     assert counts(world) == before
     assert write(world, team(world, "a"), a).review_state == "pending"
-    if kind == "update":  # a second status or reading would repeat the first
-        assert write(world, STAFF, a).review_state == "approved"
+    if kind == "update":  # staff's own update (another text: the same one again would be refused as a repeat)
+        assert commands.record_update(world, STAFF, a, "The host is confirmed.").review_state == "approved"
 
 
 def test_a_revoked_or_expired_key_opens_nothing(world):
@@ -174,6 +174,8 @@ def test_discontinuing_and_reviving_need_a_note(world):
     (dict(metric="volunteers", as_of=D("2020-04-30"), value=200), "no metric 'volunteers'"),
     (dict(metric="people", as_of=D("2020-04-30"), value=90), "lower than the reading of 100 on 2020-03-31"),
     (dict(metric="people", as_of=D("2020-04-30"), value=200, evidence_url="ftp://x"), "http:// or https://"),
+    (dict(metric="people", as_of=D("2020-03-31"), value=100), "People reached: 100 as of 2020-03-31 is recorded "
+                                                              "already; nothing new was recorded."),
 ])
 def test_a_refused_reading_says_why_and_writes_nothing(world, values, message):
     before = counts(world)
@@ -181,6 +183,17 @@ def test_a_refused_reading_says_why_and_writes_nothing(world, values, message):
         commands.record_reach_reading(world, team(world, "a"), project_id(world, "a"), today=TODAY, **values)
     assert counts(world)[:3] == before[:3]
     assert counts(world)[3] == before[3] + 1  # only the key's own audit entry
+
+
+def test_the_same_update_twice_is_recorded_once(world):
+    a, actor = project_id(world, "a"), team(world, "a")
+    commands.record_update(world, actor, a, "We found a host.")
+    before = counts(world)
+    with pytest.raises(commands.CommandError, match="latest already; nothing new was recorded"):
+        commands.record_update(world, actor, a, " We found a host. ")
+    assert counts(world) == before
+    commands.record_update(world, actor, a, "We lost the host.")  # another text is news
+    assert counts(world)[2] == before[2] + 1
 
 
 def test_a_lower_reading_with_a_note_is_accepted_and_flagged_for_review(world):
