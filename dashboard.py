@@ -2,7 +2,10 @@
 import streamlit as st
 
 from impact.access import may_open
-from impact.i18n import _
+from impact.i18n import _, format_number
+from impact.queries import data_version
+from impact.ui import data
+from impact.ui.data import Source
 from impact.ui.language import apply_language, language_picker
 from impact.ui.page import visitor
 from impact.ui.session import account_sidebar
@@ -11,6 +14,7 @@ apply_language()
 st.set_page_config(page_title=_("Hackathon impact dashboard"), page_icon="📈", layout="wide")
 
 engine, actor = visitor()
+waiting = data.waiting_for_review(Source(engine, data_version(engine))) if engine and may_open(actor, "review") else 0
 PAGES = [  # page (its file under pages/ and its name in impact.access.PAGES), title, icon
     ("overview", _("Overview"), ":material/filter_alt:"),
     ("reach", _("Reach"), ":material/groups:"),
@@ -19,7 +23,8 @@ PAGES = [  # page (its file under pages/ and its name in impact.access.PAGES), t
     ("compare", _("Compare programmes"), ":material/compare_arrows:"),
     ("survival", _("Time to launch and survival"), ":material/monitor_heart:"),
     ("update", _("Update a project"), ":material/edit_note:"),
-    ("review", _("Review queue"), ":material/fact_check:"),
+    ("review", _("Review queue ({n} waiting)", n=format_number(waiting)) if waiting else _("Review queue"),
+     ":material/fact_check:"),
     ("silent", _("Silent projects"), ":material/notifications_paused:"),
     ("files", _("Import and export"), ":material/swap_vert:"),
     ("programmes", _("Programmes and projects"), ":material/edit_document:"),

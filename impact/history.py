@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Optional
 
 import pandas as pd
-from sqlalchemy import Date, Engine, String, and_, cast, literal, null, select, union_all
+from sqlalchemy import Date, Engine, String, and_, cast, func, literal, null, select, union_all
 
 from impact.access import Actor, check_may_see_contacts, check_staff
 from impact.entries import counting, order, superseded
@@ -55,6 +55,14 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     recorded = pd.to_datetime(frame["recorded_at"], utc=True).dt.date
     return frame.assign(effective=frame["effective"].where(frame["effective"].notna(), recorded),
                         value=frame["value"].astype("Int64"), superseded=frame["superseded"].astype(bool))
+
+
+def waiting_for_review(engine: Engine) -> int:
+    """How many entries (status changes, readings, updates) wait for staff's review."""
+    with engine.connect() as conn:
+        return sum(conn.scalar(select(func.count()).select_from(model)
+                               .where(model.review_state == ReviewState.PENDING)) or 0
+                   for model in (StatusEvent, ReachReading, ProjectNote))
 
 
 def review_queue(engine: Engine) -> pd.DataFrame:

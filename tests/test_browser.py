@@ -100,6 +100,8 @@ def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(server, account
     staff = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
     staff.goto(f"{server}/review")
     sign_in(staff)
+    waiting = staff.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(r"Review queue \(\d+ waiting\)"))
+    expect(waiting).to_be_visible()  # the menu says that something waits
     main = staff.get_by_test_id("stMain")
     expect(main.get_by_text(HOSTILE_NOTE, exact=True)).to_be_visible()  # as text, character for character
     assert main.locator("img, a[href^='javascript'], a[href*='alert']").count() == 0

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from impact import admin, auth, commands
 from impact.access import PUBLIC, Actor, NotAllowed, command_line
-from impact.history import project_history, review_queue
+from impact.history import project_history, review_queue, waiting_for_review
 from impact.models import AuditEntry, ProjectNote, ReachReading, StatusEvent
 from impact.queries import funnel_at, reach_totals
 from tests.conftest import TINY_PROGRAMME, D, info, load
@@ -183,6 +183,17 @@ def test_a_refused_reading_says_why_and_writes_nothing(world, values, message):
         commands.record_reach_reading(world, team(world, "a"), project_id(world, "a"), today=TODAY, **values)
     assert counts(world)[:3] == before[:3]
     assert counts(world)[3] == before[3] + 1  # only the key's own audit entry
+
+
+def test_staff_see_how_many_entries_wait_for_review(world):
+    a, actor = project_id(world, "a"), team(world, "a")
+    assert waiting_for_review(world) == 0
+    commands.record_status_change(world, actor, a, "in_development", D("2020-03-01"), today=TODAY)
+    commands.record_reach_reading(world, actor, a, "people", D("2020-04-30"), 150, today=TODAY)
+    entry = commands.record_update(world, actor, a, "New host.")
+    assert waiting_for_review(world) == 3
+    commands.review(world, STAFF, "update", entry.id, approve=True)
+    assert waiting_for_review(world) == 2
 
 
 def test_the_same_update_twice_is_recorded_once(world):

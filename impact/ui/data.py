@@ -31,6 +31,11 @@ cached = partial(st.cache_data, show_spinner=False, max_entries=512, hash_funcs=
 
 
 @cached
+def waiting_for_review(source: Source) -> int:
+    return history.waiting_for_review(source.engine)
+
+
+@cached
 def programmes(source: Source) -> pd.DataFrame:
     return queries.programmes(source.engine)
 
