@@ -36,10 +36,19 @@ PAGES = [  # page (its file under pages/ and its name in impact.access.PAGES), t
 # One flat menu: with sections, Streamlit puts their headings inside the menu's <ul>, which screen readers (and
 # axe-core) reject as a broken list.
 first = next(name for name, _title, _icon in PAGES if may_open(actor, name))
+
+
+def home() -> None:
+    """The app's root: the visitor's first page, opened under its own address. Streamlit serves its default page
+    at the root only, so with a real page as the default, `/overview` (staff) or `/update` (a team) would be
+    "page not found"; with this one every page keeps one address whoever opens it."""
+    st.switch_page(f"pages/{first}.py", query_params=st.query_params.to_dict())
+
+
 navigation = st.navigation([
-    st.Page(f"pages/{name}.py", title=title, icon=icon, default=name == first,
-            visibility="visible" if may_open(actor, name) else "hidden")
-    for name, title, icon in PAGES
+    st.Page(home, title=_("Home"), default=True, visibility="hidden"),
+    *(st.Page(f"pages/{name}.py", title=title, icon=icon, visibility="visible" if may_open(actor, name) else "hidden")
+      for name, title, icon in PAGES),
 ])
 st.sidebar.caption(_("Hackathon impact dashboard: what became of the projects born in a civic hackathon."))
 language_picker()

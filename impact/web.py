@@ -119,9 +119,7 @@ class KeyLinks:
                 kept.append(("refused", "locked"))
             except auth.SignInError:
                 kept.append(("refused", "key"))
-        # Signed in, the team's one page is the app's root: Streamlit serves a visitor's first page there only.
-        path = request.url.path.rstrip("/").removesuffix("/update") + "/" if token else request.url.path
-        response = _redirect(path + (f"?{urlencode(kept)}" if kept else ""))
+        response = _redirect(request.url.path + (f"?{urlencode(kept)}" if kept else ""))
         return _with_cookie(response, request, token) if token else response
 
 

@@ -84,20 +84,19 @@ def _go(path: str, **params: str) -> NoReturn:
     st.stop()
 
 
-def _here(root: bool = False) -> str:
-    """This page's path (or the app's root) and link parameters, to come back to after a trip through impact.web."""
-    path = "/" + ("" if root else (st.context.url or "").split("://", 1)[-1].partition("/")[2].partition("?")[0])
+def _here() -> str:
+    """This page's path and link parameters, to come back to after a trip through impact.web."""
+    path = "/" + (st.context.url or "").split("://", 1)[-1].partition("/")[2].partition("?")[0]
     params = {key: value for key, value in st.query_params.to_dict().items() if key != "refused"}
     return path + (f"?{urlencode(params)}" if params else "")
 
 
 def begin_session(engine: Engine, actor: Actor) -> NoReturn:
-    """A sign-in succeeded: keep its session in this tab, and have the browser pick up its cookie. A team comes
-    back to the app's root, where Streamlit serves a visitor's first page (for a team, its update page)."""
+    """A sign-in succeeded: keep its session in this tab, and have the browser pick up its cookie."""
     started = sessions.start(engine, actor)
     st.session_state[TOKEN] = started.token
     st.session_state[ACTOR] = actor
-    _go(web.START_PATH, ticket=started.ticket, next=_here(root=actor.role == TEAM))
+    _go(web.START_PATH, ticket=started.ticket, next=_here())
 
 
 def sign_out(engine: Engine) -> NoReturn:

@@ -41,7 +41,7 @@ def test_a_key_link_is_traded_for_a_cookie_and_leaves_the_address(world):
     engine, key = world
     with streamlit_server(url_of(engine)) as base:
         answer = get(base, f"/update?key={key}&lang=fr")
-        assert answer.status == 303 and answer.headers["Location"] == "/?lang=fr"  # the team's page, without key
+        assert answer.status == 303 and answer.headers["Location"] == "/update?lang=fr"  # the same page, no key
         cookie = answer.headers["Set-Cookie"]
         assert cookie.startswith("impact_session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
         assert "Secure" not in cookie and "Max-Age=2592000" in cookie  # plain http here; 30 days
@@ -77,8 +77,8 @@ def test_behind_a_trusted_proxy_each_visitor_counts_alone(world):
     with streamlit_server(url_of(engine), TRUSTED_PROXIES="127.0.0.1") as base:
         lock_out(base, "203.0.113.5")
         other = get(base, f"/update?key={key}", **{"X-Forwarded-For": "203.0.113.6"})
-        assert other.status == 303 and other.headers["Location"] == "/" and "impact_session=" in other.headers[
-            "Set-Cookie"]
+        assert other.status == 303 and other.headers["Location"] == "/update"
+        assert "impact_session=" in other.headers["Set-Cookie"]
         again = get(base, f"/update?key={key}", **{"X-Forwarded-For": "203.0.113.5"})
         assert again.headers["Location"] == "/update?refused=locked"
         # Over https (the proxy says so): the cookie is Secure and the answer carries HSTS.
