@@ -36,6 +36,8 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     ("eve", "there is no active account for that email here"),
 ])
 def test_signing_in_through_the_identity_provider(server, page, who, expected):
+    # A session cookie that has ended (signed out elsewhere, expired) must not keep the provider's sign-in out.
+    page.context.add_cookies([{"name": "impact_session", "value": "an-ended-session", "url": server}])
     page.goto(f"{server}/review")
     expect(page.get_by_text("This page is for programme staff: sign in")).to_be_visible()
     page.get_by_role("button", name="Sign in with your organisation").click()

@@ -58,13 +58,12 @@ def current_actor(engine: Engine) -> Actor:
     token = st.session_state.get(TOKEN) or _cookie_token()
     if token:
         actor = sessions.actor_of(engine, token) or PUBLIC
-        if not actor.signed_in:
+        if not actor.signed_in:  # ended or expired: a stale cookie must not keep the identity provider out
             st.session_state.pop(TOKEN, None)
     else:
-        actor = before
-        if not actor.signed_in and oidc_configured() and st.user.is_logged_in:
-            actor = auth.oidc_actor(engine, _oidc_email()) or PUBLIC
-        actor = auth.refresh(engine, actor)
+        actor = auth.refresh(engine, before)
+    if not actor.signed_in and oidc_configured() and st.user.is_logged_in:
+        actor = auth.oidc_actor(engine, _oidc_email()) or PUBLIC
     if before.signed_in and not actor.signed_in:
         st.toast(_("You were signed out: your session ended, or your account or key is no longer active."),
                  icon=":material/logout:")
