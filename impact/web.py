@@ -100,10 +100,12 @@ class KeyLinks:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
-                and scope["path"].rstrip("/").endswith("/update") and "key" in Request(scope).query_params:
-            response = await self._exchange(Request(scope))
-            await response(scope, receive, send)
-            return
+                and scope["path"].rstrip("/").endswith("/update"):
+            request = Request(scope)
+            if "key" in request.query_params:
+                response = await self._exchange(request)
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
     @staticmethod

@@ -8,7 +8,7 @@ account, a revoked key) is signed out at its next click, on every replica.
 from __future__ import annotations
 
 from typing import NoReturn, Optional
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -85,7 +85,7 @@ def _go(path: str, **params: str) -> NoReturn:
 
 def _here() -> str:
     """This page's path and link parameters, to come back to after a trip through impact.web."""
-    path = "/" + (st.context.url or "").split("://", 1)[-1].partition("/")[2].partition("?")[0]
+    path = urlsplit(st.context.url or "").path or "/"
     params = {key: value for key, value in st.query_params.to_dict().items() if key != "refused"}
     return path + (f"?{urlencode(params)}" if params else "")
 
