@@ -1,7 +1,7 @@
-"""The dashboard's server: `dashboard.py` draws the pages; this adds the routes and middleware of `impact.web`
+"""The dashboard's server: `dashboard.py` draws the pages; this adds the routes and middleware of `impact.ui.web`
 (session cookie, update-key links, security headers). Start it with `make run` or `python -m impact serve`."""
 import streamlit as st
 
-from impact.web import middleware, routes
+from impact.ui.web import middleware, routes
 
 app = st.App("dashboard.py", routes=routes(), middleware=middleware())

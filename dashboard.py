@@ -1,9 +1,9 @@
 """Entry point: `streamlit run dashboard.py`. Sets up the app, who is visiting, and the pages they may open."""
 import streamlit as st
 
-from impact.access import may_open
+from impact.domain.access import may_open
 from impact.i18n import _, format_number
-from impact.queries import data_version
+from impact.store.queries import data_version
 from impact.ui import data
 from impact.ui.data import Source
 from impact.ui.language import apply_language, language_picker
@@ -15,7 +15,7 @@ st.set_page_config(page_title=_("Hackathon impact dashboard"), page_icon="📈",
 
 engine, actor = visitor()
 waiting = data.waiting_for_review(Source(engine, data_version(engine))) if engine and may_open(actor, "review") else 0
-PAGES = [  # page (its file under pages/ and its name in impact.access.PAGES), title, icon
+PAGES = [  # page (its file under pages/ and its name in impact.domain.access.PAGES), title, icon
     ("overview", _("Overview"), ":material/filter_alt:"),
     ("reach", _("Reach"), ":material/groups:"),
     ("portfolio", _("Portfolio"), ":material/table_view:"),

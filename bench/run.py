@@ -37,14 +37,14 @@ from streamlit import config, logger  # noqa: E402
 config.set_option("logger.level", "error")  # AppTest outside a server warns on every run (loggers to come)
 logger.set_log_level("error")  # (and loggers already made)
 
-from impact import history, queries  # noqa: E402
-from impact import portfolio as portfolio_queries  # noqa: E402
-from impact.access import STAFF, Actor  # noqa: E402
-from impact.db import make_engine, writing  # noqa: E402
-from impact.lifecycle import FUNDED_OR_LATER  # noqa: E402
-from impact.loader import load_folder  # noqa: E402
-from impact.models import Project, ReachReading, StatusEvent  # noqa: E402
-from impact.schema import ensure_schema  # noqa: E402
+from impact.domain.access import STAFF, Actor  # noqa: E402
+from impact.domain.lifecycle import FUNDED_OR_LATER  # noqa: E402
+from impact.formats.loader import load_folder  # noqa: E402
+from impact.store import history, queries  # noqa: E402
+from impact.store import portfolio as portfolio_queries  # noqa: E402
+from impact.store.db import make_engine, writing  # noqa: E402
+from impact.store.models import Project, ReachReading, StatusEvent  # noqa: E402
+from impact.store.schema import ensure_schema  # noqa: E402
 from impact.ui.session import ACTOR  # noqa: E402
 
 SCALES = {
@@ -109,7 +109,8 @@ def generate(folder: Path, projects: int, events: int, readings: int, programmes
 
 def generate_top_up(folder: Path, projects: int, metrics: int, every: int = 10) -> int:
     """A later file with one new reading per metric for every `every`-th project (already loaded): the monthly
-    update a programme imports. Its projects' stored series are recounted (impact.increments). Returns its rows."""
+    update a programme imports. Its projects' stored series are recounted (impact.store.increments).
+    Returns its rows."""
     with open(folder / "reach_readings.csv", "w", newline="") as r_file:
         r_csv = csv.writer(r_file)
         r_csv.writerow(["project", "metric", "as_of", "value", "recorded_at"])

@@ -1,6 +1,6 @@
 """`python -m impact`: the command line for staff. Errors are one sentence and a non-zero exit code.
 
-It acts as the staff actor `cli:<user>` (impact.access.command_line), the user who runs it, and the audit log
+It acts as the staff actor `cli:<user>` (impact.domain.access.command_line), the user who runs it, and the audit log
 names it so: whoever runs it on the server holds the database already."""
 from __future__ import annotations
 
@@ -14,19 +14,20 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from impact import admin, dataset, report, spreadsheets
-from impact.access import Actor, NotAllowed, command_line
-from impact.auth import MIN_PASSWORD_LENGTH
-from impact.backup import BackupError, backup, restore
-from impact.commands import CommandError
-from impact.db import ROOT, DatabaseUnavailable, describe, make_engine
-from impact.export import csv_bytes, excel_bytes
+from impact.domain.access import Actor, NotAllowed, command_line
+from impact.domain.values import date
+from impact.formats import dataset, report, spreadsheets
+from impact.formats.export import csv_bytes, excel_bytes
+from impact.formats.loader import LoadError, load_folder
 from impact.i18n import _, best_language, set_language
-from impact.loader import LoadError, load_folder
-from impact.models import ACCOUNT_ROLES
-from impact.queries import data_version, programme_info
-from impact.schema import current_revision, ensure_schema, head_revision, known_revision, upgrade
-from impact.values import date
+from impact.store import admin
+from impact.store.auth import MIN_PASSWORD_LENGTH
+from impact.store.backup import BackupError, backup, restore
+from impact.store.commands import CommandError
+from impact.store.db import ROOT, DatabaseUnavailable, describe, make_engine
+from impact.store.models import ACCOUNT_ROLES
+from impact.store.queries import data_version, programme_info
+from impact.store.schema import current_revision, ensure_schema, head_revision, known_revision, upgrade
 
 DEMO_FOLDER = ROOT / "data" / "demo"
 
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     if rest and args.command != "serve":
         parser().parse_args(argv)  # says what is not understood, and exits
     if args.command == "serve":
-        from impact import web  # Streamlit and Starlette, which no other command needs
+        from impact.ui import web  # Streamlit and Starlette, which no other command needs
 
         web.serve(args.address, args.port, rest)
     try:

@@ -1,8 +1,8 @@
 """Audit log (staff): every write, who made it, when, and what it changed; filtered, newest first."""
 import streamlit as st
 
-from impact import history
 from impact.i18n import _, format_number
+from impact.store import history
 from impact.ui.language import date_format
 from impact.ui.page import guard_page
 

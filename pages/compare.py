@@ -1,7 +1,7 @@
 """Compare programmes: their funnels as conversion rates and in numbers, and how many funded projects live on."""
 import streamlit as st
 
-from impact import charts
+from impact.formats import charts
 from impact.i18n import _, format_date
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, label_of, plot, readable_programmes

@@ -5,11 +5,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from impact import dataset, spreadsheets
-from impact.access import NotAllowed
-from impact.export import csv_bytes
+from impact.domain.access import NotAllowed
+from impact.domain.problems import LoadError
+from impact.formats import dataset, spreadsheets
+from impact.formats.export import csv_bytes
 from impact.i18n import _, format_number
-from impact.problems import LoadError
 from impact.ui import data
 from impact.ui.page import bold, guard_page
 

@@ -4,10 +4,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from impact import charts, report
-from impact.access import may_download_report
+from impact.domain.access import may_download_report
+from impact.formats import charts, report
 from impact.i18n import _, format_date, format_number, format_percent, language
-from impact.queries import no_challenge
+from impact.store.queries import no_challenge
 from impact.ui import data
 from impact.ui.page import (
     chart_data,

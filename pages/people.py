@@ -3,8 +3,8 @@ import datetime as dt
 
 import streamlit as st
 
-from impact import admin
 from impact.i18n import _
+from impact.store import admin
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import bold, guard_page, label_of, plain

@@ -3,13 +3,13 @@ challenges, reach metrics, public or not, silence threshold) and single projects
 import pandas as pd
 import streamlit as st
 
-from impact import editing
+from impact.domain.values import whole_number
 from impact.i18n import _
+from impact.store import editing
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import guard_page, label_of, plain
 from impact.ui.writes import done_notice, run_write
-from impact.values import whole_number
 
 NEW = ""  # the pickers' entry for something new
 TABLES = {"figure": ["key", "label", "value", "source", "note"], "challenge": ["slug", "name"],

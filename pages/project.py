@@ -1,7 +1,7 @@
 """One project: summary, team, funding, its status history and its reach, by a shareable link ?project=<slug>."""
 import streamlit as st
 
-from impact import charts
+from impact.formats import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
 from impact.ui.page import (

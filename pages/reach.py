@@ -1,7 +1,7 @@
 """Reach: how many people the projects reach over time, metric by metric (metrics are never added together)."""
 import streamlit as st
 
-from impact import charts
+from impact.formats import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
 from impact.ui.page import (

@@ -3,9 +3,9 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from impact import commands
-from impact.charts import status_label
+from impact.formats.charts import status_label
 from impact.i18n import _, format_date, format_number
+from impact.store import commands
 from impact.ui import data
 from impact.ui.page import guard_page, is_web_link, plain, show_text
 from impact.ui.writes import done_notice, run_write

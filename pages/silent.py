@@ -3,12 +3,12 @@ import urllib.parse
 
 import streamlit as st
 
-from impact import history
-from impact.charts import status_label
-from impact.export import csv_bytes
+from impact.domain.lifecycle import FUNDED_OR_LATER
+from impact.formats.charts import status_label
+from impact.formats.export import csv_bytes
 from impact.i18n import _, format_date, format_number
-from impact.lifecycle import FUNDED_OR_LATER
-from impact.portfolio import select_projects
+from impact.store import history
+from impact.store.portfolio import select_projects
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
 

@@ -1,9 +1,9 @@
 """Time to launch and survival: how long funded projects took to launch, and how long they stayed alive."""
 import streamlit as st
 
-from impact import charts
+from impact.formats import charts
 from impact.i18n import _, format_date, format_number, format_percent
-from impact.portfolio import survival_curve
+from impact.store.portfolio import survival_curve
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain, plot
 

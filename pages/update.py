@@ -5,11 +5,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from impact import commands
-from impact.access import STAFF, TEAM
-from impact.charts import status_label
+from impact.domain.access import STAFF, TEAM
+from impact.domain.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note
+from impact.formats.charts import status_label
 from impact.i18n import _, format_date, format_number
-from impact.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note
+from impact.store import commands
 from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
@@ -18,7 +18,7 @@ from impact.ui.writes import DONE, done_notice
 
 source, actor = guard_page("update")
 
-# A link with the key (…/update?key=…) is traded for a session by impact.web before this page runs; a refused one
+# A link with the key (…/update?key=…) is traded for a session by impact.ui.web before this page runs; a refused one
 # comes back as ?refused=key or ?refused=locked.
 refused = st.query_params.pop("refused", None) if not actor.signed_in else None
 if refused == "locked":

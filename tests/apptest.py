@@ -3,7 +3,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from impact.access import Actor
+from impact.domain.access import Actor
 from impact.ui.session import ACTOR
 from tests.conftest import ROOT
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from impact import admin, auth, commands
-from impact.access import STAFF, Actor, command_line
-from impact.db import make_engine
-from impact.loader import load_folder
-from impact.models import Project
-from impact.problems import LoadError
+from impact.domain.access import STAFF, Actor, command_line
+from impact.domain.problems import LoadError
+from impact.formats.loader import load_folder
+from impact.store import admin, auth, commands
+from impact.store.db import make_engine
+from impact.store.models import Project
 from tests.conftest import write_folder
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from impact.access import STAFF, Actor
-from impact.db import make_engine
-from impact.loader import load_folder
-from impact.queries import ProgrammeInfo, programme_info
-from impact.schema import ensure_schema
+from impact.domain.access import STAFF, Actor
+from impact.formats.loader import load_folder
+from impact.store.db import make_engine
+from impact.store.queries import ProgrammeInfo, programme_info
+from impact.store.schema import ensure_schema
 from tests.databases import BACKENDS, postgres_server, sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,8 +164,8 @@ PASSWORD = "a browser test password"
 def accounts(demo_url):
     """In the demo database: a staff account, a funder who reads the French programme (the German one is public),
     and a team key for Corona School (returned)."""
-    from impact import admin
-    from impact.access import command_line
+    from impact.domain.access import command_line
+    from impact.store import admin
 
     engine = make_engine(demo_url)
     staff = command_line("tests")

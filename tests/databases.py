@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from impact.db import first_line, make_engine
-from impact.schema import ensure_schema
+from impact.store.db import first_line, make_engine
+from impact.store.schema import ensure_schema
 
 BACKENDS = ("sqlite", "postgresql")
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -4,7 +4,7 @@ page with AppTest, with user text that must stay inert."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from impact.access import PAGES
+from impact.domain.access import PAGES
 from tests.conftest import FUNDER_EMAIL
 from tests.servers import sign_in, streamlit_server
 

@@ -5,7 +5,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from impact.access import PAGES
+from impact.domain.access import PAGES
 from tests.conftest import ROOT
 from tests.servers import sign_in, streamlit_server
 

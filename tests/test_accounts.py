@@ -6,11 +6,11 @@ import io
 import pytest
 from sqlalchemy import select
 
-from impact import admin, auth
-from impact.access import STAFF, command_line
 from impact.cli import main
-from impact.commands import CommandError
-from impact.models import Account, SignInFailure, UpdateKey, utcnow
+from impact.domain.access import STAFF, command_line
+from impact.store import admin, auth
+from impact.store.commands import CommandError
+from impact.store.models import Account, SignInFailure, UpdateKey, utcnow
 from tests.conftest import TINY_PROGRAMME, load
 
 CLI = command_line("tests")

@@ -2,11 +2,11 @@
 import pytest
 from sqlalchemy import select
 
-from impact.backup import BackupError, backup, restore
-from impact.db import make_engine
-from impact.loader import load_folder
-from impact.models import Base
-from impact.schema import current_revision, head_revision
+from impact.formats.loader import load_folder
+from impact.store.backup import BackupError, backup, restore
+from impact.store.db import make_engine
+from impact.store.models import Base
+from impact.store.schema import current_revision, head_revision
 from tests.conftest import DEMO, LOADER
 
 
@@ -31,7 +31,7 @@ def target(engine, tmp_path, request):
 
 def test_backup_then_restore_gives_identical_data(engine, target, tmp_path):
     load_folder(engine, DEMO, actor=LOADER)
-    file = tmp_path / "impact.backup"
+    file = tmp_path / "impact.store.backup"
     backup(engine, file)
     restore(target, file)
     assert current_revision(target) == head_revision()
@@ -49,7 +49,7 @@ def test_a_backup_never_overwrites_a_file(engine, tmp_path):
 
 
 def test_a_restore_never_goes_over_data(engine, tmp_path):
-    file = tmp_path / "impact.backup"
+    file = tmp_path / "impact.store.backup"
     backup(engine, file)
     with pytest.raises(BackupError, match="is not empty; restore into a new, empty database"):
         restore(engine, file)

@@ -9,8 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from impact import admin
-from impact.access import command_line
+from impact.domain.access import command_line
+from impact.store import admin
 from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
 from tests.servers import sign_in, streamlit_server
 

@@ -2,7 +2,7 @@
 import pytest
 
 from impact.cli import main
-from impact.schema import head_revision
+from impact.store.schema import head_revision
 from tests.conftest import TINY_PROGRAMME, write_folder
 
 
@@ -58,7 +58,7 @@ def test_db_commands(database, tmp_path, capsys, monkeypatch, empty_url):
     assert main(["db", "current"]) == 0
     assert f"is at schema revision {head_revision()}; this version needs {head_revision()}" in capsys.readouterr().out
     assert main(["demo"]) == 0
-    file = tmp_path / "impact.backup"
+    file = tmp_path / "impact.store.backup"
     assert main(["db", "backup", str(file)]) == 0
     assert main(["db", "backup", str(file)]) == 1
     assert "already exists" in capsys.readouterr().err
@@ -67,8 +67,8 @@ def test_db_commands(database, tmp_path, capsys, monkeypatch, empty_url):
 
 
 def test_the_database_url_may_come_from_the_secrets_file(tmp_path, monkeypatch):
-    from impact import db, settings
-
+    from impact import settings
+    from impact.store import db
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('DATABASE_URL = "sqlite:////tmp/from-secrets.sqlite3"\n')
     monkeypatch.delenv("DATABASE_URL", raising=False)

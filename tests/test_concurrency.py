@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from impact import loader
-from impact.access import STAFF, Actor
-from impact.models import AuditEntry, Project, ReachReading, StatusEvent
+from impact.domain.access import STAFF, Actor
+from impact.formats import loader
+from impact.store.models import AuditEntry, Project, ReachReading, StatusEvent
 from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of, write_folder
 
 WORKERS = 4

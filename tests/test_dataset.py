@@ -7,13 +7,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from impact import admin, auth, commands, dataset
-from impact.access import command_line
 from impact.cli import main
-from impact.db import make_engine
-from impact.loader import load_folder
-from impact.queries import funnel_at, reach_totals
-from impact.schema import ensure_schema
+from impact.domain.access import command_line
+from impact.formats import dataset
+from impact.formats.loader import load_folder
+from impact.store import admin, auth, commands
+from impact.store.db import make_engine
+from impact.store.queries import funnel_at, reach_totals
+from impact.store.schema import ensure_schema
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 STAFF = command_line("tests")

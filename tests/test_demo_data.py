@@ -5,7 +5,7 @@ import importlib.util
 import pytest
 from sqlalchemy import create_engine
 
-from impact.queries import funded_status_at, funnel_at, programme_info, reach_latest
+from impact.store.queries import funded_status_at, funnel_at, programme_info, reach_latest
 from tests.conftest import DEMO, D
 
 

@@ -5,11 +5,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from impact import editing
-from impact.access import PUBLIC, Actor, NotAllowed, command_line
-from impact.commands import CommandError
-from impact.models import AuditEntry, Challenge
-from impact.queries import funnel_at
+from impact.domain.access import PUBLIC, Actor, NotAllowed, command_line
+from impact.store import editing
+from impact.store.commands import CommandError
+from impact.store.models import AuditEntry, Challenge
+from impact.store.queries import funnel_at
 from tests.apptest import run
 from tests.conftest import TINY_PROGRAMME, D, info, load
 

@@ -1,4 +1,4 @@
-"""Which entry is the latest, and which entries count (impact.entries): every reader and writer agrees.
+"""Which entry is the latest, and which entries count (impact.domain.entries): every reader and writer agrees.
 
 The rule: at a date D a project's status is its counting event (approved, not superseded by an approved
 correction) with the latest effective date on or before D, ties going to the latest recorded (recorded_at), then
@@ -11,11 +11,11 @@ import datetime as dt
 
 import pytest
 
-from impact import admin, auth, commands
-from impact.access import command_line
-from impact.history import review_queue
-from impact.portfolio import portfolio, project_info, project_reach
-from impact.queries import funded_status_at
+from impact.domain.access import command_line
+from impact.store import admin, auth, commands
+from impact.store.history import review_queue
+from impact.store.portfolio import portfolio, project_info, project_reach
+from impact.store.queries import funded_status_at
 from tests.apptest import run
 from tests.conftest import TINY_PROGRAMME, D, info, load
 

@@ -14,8 +14,8 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from impact.models import Project, StatusEvent
-from impact.queries import challenge_funnel_at, funded_status_at, funnel_at
+from impact.store.models import Project, StatusEvent
+from impact.store.queries import challenge_funnel_at, funded_status_at, funnel_at
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 PROJECTS = """

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from impact.dataset import dataset
-from impact.models import AuditEntry, Project, ReachReading, StatusEvent
-from impact.problems import LoadError
-from impact.spreadsheets import Options, import_files, read_files
+from impact.domain.problems import LoadError
+from impact.formats.dataset import dataset
+from impact.formats.spreadsheets import Options, import_files, read_files
+from impact.store.models import AuditEntry, Project, ReachReading, StatusEvent
 from tests.conftest import LOADER, TINY_PROGRAMME, load
 
 PROJECTS = "programme,slug,name,challenge,funding_amount,funding_currency\ntiny,a,Café Ünter,c1,47500.50,EUR\n"
@@ -170,7 +170,7 @@ def test_a_broken_file_is_refused_with_its_row_and_nothing_is_written(tiny, name
 
 
 def test_limits_on_size_and_rows(tiny, monkeypatch):
-    from impact import spreadsheets
+    from impact.formats import spreadsheets
     monkeypatch.setattr(spreadsheets, "MAX_ROWS", 2)
     big = ("programme,slug,name\n" + "".join(f"tiny,p{i},P{i}\n" for i in range(3))).encode()
     with pytest.raises(LoadError, match="has more than 2 rows; split it, or raise IMPORT_MAX_ROWS"):

@@ -1,4 +1,4 @@
-"""The stored increments of reach readings (impact.increments) stay those of the counting history through every
+"""The stored increments of reach readings (impact.store.increments) stay those of the counting history through every
 kind of write, and the reach read from them is the hand-computed one.
 
 The world (programme "tiny", metric people), as loaded:
@@ -6,9 +6,9 @@ The world (programme "tiny", metric people), as loaded:
 """
 from sqlalchemy import select
 
-from impact import commands
-from impact.models import ReachReading
-from impact.queries import reach_latest, reach_reporting, reach_totals
+from impact.store import commands
+from impact.store.models import ReachReading
+from impact.store.queries import reach_latest, reach_reporting, reach_totals
 from tests.conftest import TINY_PROGRAMME, D, info, load
 from tests.test_updates import STAFF, TODAY, project_id, team
 

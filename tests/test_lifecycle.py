@@ -1,7 +1,7 @@
-"""Which status may follow which: the lifecycle rules (impact/lifecycle.py, ARCHITECTURE.md)."""
+"""Which status may follow which: the lifecycle rules (impact/domain/lifecycle.py, ARCHITECTURE.md)."""
 import pytest
 
-from impact.lifecycle import TransitionError, allowed_next, check_history, check_transition
+from impact.domain.lifecycle import TransitionError, allowed_next, check_history, check_transition
 
 ALLOWED = [  # (current, new, note); revivals are tested below with the history they need
     (None, "idea", ""),

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from impact.loader import LoadError, load_folder
-from impact.models import AuditEntry, Programme, Project, ReachReading, StatusEvent
+from impact.formats.loader import LoadError, load_folder
+from impact.store.models import AuditEntry, Programme, Project, ReachReading, StatusEvent
 from tests.conftest import LOADER, TINY_PROGRAMME, load, write_folder
 
 PROJECTS = """

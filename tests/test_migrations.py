@@ -5,10 +5,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
-from impact.db import make_engine
-from impact.loader import load_folder
-from impact.models import Base, Programme, Project, ReachReading, StatusEvent
-from impact.schema import SchemaBehind, _config, current_revision, downgrade, ensure_schema, head_revision, upgrade
+from impact.formats.loader import load_folder
+from impact.store.db import make_engine
+from impact.store.models import Base, Programme, Project, ReachReading, StatusEvent
+from impact.store.schema import (
+    SchemaBehind,
+    _config,
+    current_revision,
+    downgrade,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
 from tests.apptest import run
 from tests.conftest import DEMO, LOADER
 

@@ -147,7 +147,7 @@ def test_a_chart_is_built_again_for_other_data_or_another_language():
     """Built figures are kept for every session, keyed on every cell of their data and on the language."""
     import pandas as pd
 
-    from impact import charts
+    from impact.formats import charts
     from impact.ui.data import figure
 
     def funnel(funded: int) -> pd.DataFrame:  # 60,000 rows, where Streamlit's own hash would sample

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from impact.export import csv_bytes, excel_bytes, neutralise
-from impact.models import Project, StatusEvent
-from impact.portfolio import (
+from impact.formats.export import csv_bytes, excel_bytes, neutralise
+from impact.store.models import Project, StatusEvent
+from impact.store.portfolio import (
     comparison,
     funded_lifetimes,
     portfolio,

@@ -1,7 +1,7 @@
 """The portfolio, project, comparison and survival pages with AppTest on the demo data."""
 import pytest
 
-from impact.access import FUNDER, Actor
+from impact.domain.access import FUNDER, Actor
 from tests.apptest import chart_texts, metrics, run
 
 

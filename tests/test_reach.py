@@ -10,7 +10,7 @@ Programme people at each date, by hand:
 """
 import pytest
 
-from impact.queries import reach_by, reach_latest, reach_totals
+from impact.store.queries import reach_by, reach_latest, reach_totals
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 PROJECTS = """

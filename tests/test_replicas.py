@@ -7,8 +7,8 @@ import sys
 
 from playwright.sync_api import expect
 
-from impact.db import make_engine
-from impact.schema import ensure_schema
+from impact.store.db import make_engine
+from impact.store.schema import ensure_schema
 from tests.conftest import ROOT, TINY_PROGRAMME, load, write_folder
 from tests.servers import streamlit_server
 

@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 
-from impact import report
-from impact.access import Actor, command_line
 from impact.cli import main
-from impact.editing import programme_table, save_programme
+from impact.domain.access import Actor, command_line
+from impact.formats import report
+from impact.store.editing import programme_table, save_programme
 from tests.apptest import run
 from tests.conftest import CHROMIUM, TINY_PROGRAMME, D, info, load
 

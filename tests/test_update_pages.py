@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from impact import admin, auth, commands
-from impact.access import PAGES, PUBLIC, command_line
-from impact.models import StatusEvent
+from impact.domain.access import PAGES, PUBLIC, command_line
+from impact.store import admin, auth, commands
+from impact.store.models import StatusEvent
 from tests.apptest import metrics, run
 from tests.conftest import TINY_PROGRAMME, load
 

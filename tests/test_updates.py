@@ -11,11 +11,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from impact import admin, auth, commands
-from impact.access import PUBLIC, Actor, NotAllowed, command_line
-from impact.history import project_history, review_queue, waiting_for_review
-from impact.models import AuditEntry, ProjectNote, ReachReading, StatusEvent
-from impact.queries import funnel_at, reach_totals
+from impact.domain.access import PUBLIC, Actor, NotAllowed, command_line
+from impact.store import admin, auth, commands
+from impact.store.history import project_history, review_queue, waiting_for_review
+from impact.store.models import AuditEntry, ProjectNote, ReachReading, StatusEvent
+from impact.store.queries import funnel_at, reach_totals
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 PROJECTS = """
@@ -45,7 +45,7 @@ def world(engine, tmp_path):
 
 
 def project_id(engine, slug: str) -> int:
-    from impact.models import Project
+    from impact.store.models import Project
     with engine.connect() as conn:
         return conn.scalar(select(Project.id).where(Project.slug == slug))
 
@@ -285,7 +285,7 @@ def test_every_accepted_write_has_its_audit_entry(world):
 
 
 def test_an_approved_update_ends_a_projects_silence(world):
-    from impact.portfolio import portfolio
+    from impact.store.portfolio import portfolio
     b = project_id(world, "b")
     programme = info(world, "tiny")
     silent_before = portfolio(world, [programme.id], dt.date.today()).set_index("slug")["days_silent"]["b"]

@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from impact import history, queries
-from impact import portfolio as queries_portfolio
-from impact.queries import ProgrammeInfo
+from impact.store import history, queries
+from impact.store import portfolio as queries_portfolio
+from impact.store.queries import ProgrammeInfo
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
-from impact.access import (
+from impact.domain.access import (
     FUNDER,
     PAGES,
     PUBLIC,
@@ -27,17 +27,17 @@ from impact.access import (
     may_see_internals,
     may_see_pending,
 )
-from impact.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
+from impact.domain.values import date
 from impact.i18n import _, format_date, format_number, language
-from impact.portfolio import ProjectInfo
-from impact.queries import ProgrammeInfo, data_version
-from impact.schema import SchemaBehind, ensure_schema
+from impact.store.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
+from impact.store.portfolio import ProjectInfo
+from impact.store.queries import ProgrammeInfo, data_version
+from impact.store.schema import SchemaBehind, ensure_schema
 from impact.ui import data
 from impact.ui.data import Source
 from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
 from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
-from impact.values import date
 
 EARLIEST_DATE = dt.date(1990, 1, 1)
 CHOSEN_PROGRAMME = "chosen_programme"  # the date picker's lower bound; civic hackathons are younger
@@ -72,7 +72,7 @@ def visitor() -> tuple[Optional[Engine], Actor]:
 
 def guard_page(page: str) -> tuple[Source, Actor]:
     """The first statement of every page: check the database can be read and that this visitor may open `page`
-    (a name in impact.access.PAGES); return the database at its current data version and the visitor. Otherwise
+    (a name in impact.domain.access.PAGES); return the database at its current data version and the visitor. Otherwise
     explain and stop, drawing nothing of the page."""
     _use_the_entry_navigation()
     apply_language()
@@ -127,7 +127,7 @@ def _staff_visiting(url: str) -> bool:
 
 
 def readable_programmes(source: Source, actor: Actor) -> pd.DataFrame:
-    """The programmes this visitor may read (impact.access.may_read_programme), by name."""
+    """The programmes this visitor may read (impact.domain.access.may_read_programme), by name."""
     every = data.programmes(source)
     return every[[may_read_programme(actor, pid, public) for pid, public in zip(every["id"], every["public"])]]
 
@@ -203,7 +203,7 @@ def choose_pending(actor: Actor) -> bool:
 
 
 def plot(build: Callable[..., go.Figure], *args, container=st) -> None:
-    """Draw `build(*args)`, a function of impact.charts, in `container` (the page, or a column of it)."""
+    """Draw `build(*args)`, a function of impact.formats.charts, in `container` (the page, or a column of it)."""
     container.plotly_chart(data.figure(build, build.__qualname__, language(), args),
                            config={"displayModeBar": False})
 

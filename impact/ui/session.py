@@ -1,9 +1,9 @@
 """Who is using this browser session: signing in and out (password, team key, or the identity provider).
 
-A sign-in begins a server-side session (impact.sessions): this tab keeps its token, and the browser is sent through
-impact.web once to receive it as an HttpOnly cookie, so that a reload or a new tab stays signed in. Every run asks
-the database who the token belongs to, so that a session ended anywhere (sign-out, sign out everywhere, a disabled
-account, a revoked key) is signed out at its next click, on every replica.
+A sign-in begins a server-side session (impact.store.sessions): this tab keeps its token, and the browser is sent
+through impact.ui.web once to receive it as an HttpOnly cookie, so that a reload or a new tab stays signed in.
+Every run asks the database who the token belongs to, so that a session ended anywhere (sign-out, sign out
+everywhere, a disabled account, a revoked key) is signed out at its next click, on every replica.
 """
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from streamlit import config
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from impact import auth, sessions, web
-from impact.access import FUNDER, PUBLIC, PUBLIC_ROLE, STAFF, TEAM, Actor
+from impact.domain.access import FUNDER, PUBLIC, PUBLIC_ROLE, STAFF, TEAM, Actor
 from impact.i18n import N_, _
+from impact.store import auth, sessions
+from impact.ui import web
 from impact.ui.text import plain
 
 ACTOR = "actor"
@@ -35,7 +36,7 @@ def oidc_configured() -> bool:
 
 
 def client() -> str:
-    """The visitor's address, for counting attempts per client (see impact.web.client_address)."""
+    """The visitor's address, for counting attempts per client (see impact.ui.web.client_address)."""
     return st.context.ip_address or ""
 
 
@@ -72,7 +73,7 @@ def current_actor(engine: Engine) -> Actor:
 
 
 def _go(path: str, **params: str) -> NoReturn:
-    """Send the browser to one of impact.web's addresses (as st.login does for the identity provider's), and end
+    """Send the browser to one of impact.ui.web's addresses (as st.login does for the identity provider's), and end
     this run: a rerun would drop the message before it reaches the browser."""
     base = (config.get_option("server.baseUrlPath") or "").strip("/")
     message = ForwardMsg()
@@ -84,7 +85,7 @@ def _go(path: str, **params: str) -> NoReturn:
 
 
 def _here() -> str:
-    """This page's path and link parameters, to come back to after a trip through impact.web."""
+    """This page's path and link parameters, to come back to after a trip through impact.ui.web."""
     path = urlsplit(st.context.url or "").path or "/"
     params = {key: value for key, value in st.query_params.to_dict().items() if key != "refused"}
     return path + (f"?{urlencode(params)}" if params else "")

@@ -6,14 +6,15 @@ from typing import Callable, Optional
 
 import streamlit as st
 
-from impact.commands import CommandError
+from impact.store.commands import CommandError
 
 DONE = "done"  # the success message waiting for the next run
 
 
 def run_write(action: Callable, done: str, *args, remember: Optional[str] = None, **values) -> None:
-    """Call `action(*args, **values)` (a write of impact.commands, admin or editing). Refused: show why and return.
-    Done: keep `done` for `done_notice` (and the result in the session state under `remember`) and rerun."""
+    """Call `action(*args, **values)` (a write of impact.store.commands, admin or editing).
+    Refused: show why and return. Done: keep `done` for `done_notice` (and the result in the session state under
+    `remember`) and rerun."""
     try:
         result = action(*args, **values)
     except (CommandError, PermissionError) as exc:

@@ -23,13 +23,16 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, make_url, select, update
 
-from impact import admin, auth, commands, dataset, editing, history, report
-from impact.access import FUNDER, PUBLIC, STAFF, TEAM, Actor, NotAllowed, command_line
 from impact.cli import main
-from impact.commands import CommandError
-from impact.db import describe
-from impact.loader import load_folder
-from impact.models import (
+from impact.domain.access import FUNDER, PUBLIC, STAFF, TEAM, Actor, NotAllowed, command_line
+from impact.domain.problems import LoadError
+from impact.formats import dataset, report
+from impact.formats.loader import load_folder
+from impact.formats.spreadsheets import Options, import_files
+from impact.store import admin, auth, commands, editing, history
+from impact.store.commands import CommandError
+from impact.store.db import describe
+from impact.store.models import (
     Account,
     AuditEntry,
     Programme,
@@ -41,10 +44,8 @@ from impact.models import (
     UpdateKey,
     utcnow,
 )
-from impact.problems import LoadError
-from impact.queries import programme_info
-from impact.schema import _config, downgrade, head_revision
-from impact.spreadsheets import Options, import_files
+from impact.store.queries import programme_info
+from impact.store.schema import _config, downgrade, head_revision
 from tests.apptest import run
 from tests.conftest import TINY_PROGRAMME, D, load, url_of, write_folder
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
-from impact import admin, auth, sessions
-from impact.access import command_line
-from impact.commands import CommandError
-from impact.models import AuditEntry, WebSession, utcnow
+from impact.domain.access import command_line
+from impact.store import admin, auth, sessions
+from impact.store.commands import CommandError
+from impact.store.models import AuditEntry, WebSession, utcnow
 from tests.conftest import TINY_PROGRAMME, load
 
 CLI = command_line("tests")

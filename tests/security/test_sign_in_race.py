@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from impact import admin, auth
-from impact.access import command_line
-from impact.models import SignInFailure
+from impact.domain.access import command_line
+from impact.store import admin, auth
+from impact.store.models import SignInFailure
 from tests.conftest import TINY_PROGRAMME, load
 
 CLI = command_line("tests")

@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from impact import admin, auth
-from impact.access import command_line
-from impact.db import make_engine
-from impact.models import SignInFailure
+from impact.domain.access import command_line
+from impact.store import admin, auth
+from impact.store.db import make_engine
+from impact.store.models import SignInFailure
 from tests.conftest import FUNDER_EMAIL, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
 from tests.servers import sign_in, streamlit_server
 

@@ -4,8 +4,8 @@ and as a PDF printed from that file by a headless Chromium.
 It holds the funnel, the status of the funded projects, reach over time per metric, highlights (top projects by
 reach, recent launches) and a methodology section naming the sources and what is illustrative or not counted.
 Everything comes from the same queries as the pages (approved figures only), laid out by the Jinja2 template
-impact/templates/report.html, which escapes every text.
-It is made for staff and for funders who may read the programme (impact.access.check_may_read_report).
+impact/formats/templates/report.html, which escapes every text.
+It is made for staff and for funders who may read the programme (impact.domain.access.check_may_read_report).
 """
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from sqlalchemy import Engine, func, select
 
-from impact import charts
-from impact.access import Actor, check_may_read_report
+from impact.domain.access import Actor, check_may_read_report
+from impact.domain.lifecycle import ReviewState, Status
+from impact.formats import charts
 from impact.i18n import _, format_date, format_number, format_percent, language, set_language
-from impact.lifecycle import ReviewState, Status
-from impact.models import Project, ProjectNote, ReachReading, StatusEvent
-from impact.portfolio import portfolio
-from impact.queries import (
+from impact.store.models import Project, ProjectNote, ReachReading, StatusEvent
+from impact.store.portfolio import portfolio
+from impact.store.queries import (
     ProgrammeInfo,
     funded_status_at,
     funnel_at,
@@ -41,7 +41,7 @@ from impact.queries import (
 
 TOP = 5
 PDF_TIMEOUT_S = 120
-TEMPLATES = Environment(loader=PackageLoader("impact", "templates"), autoescape=True, trim_blocks=True,
+TEMPLATES = Environment(loader=PackageLoader("impact.formats", "templates"), autoescape=True, trim_blocks=True,
                         lstrip_blocks=True)
 
 

@@ -1,5 +1,5 @@
 """Reach pre-aggregated: each counting reading's increment over the one before it, and an index holding what the
-reach pages sum (see impact/increments.py); indexes for a project's latest update.
+reach pages sum (see impact/store/increments.py); indexes for a project's latest update.
 
 Revision ID: 0004
 Revises: 0003
@@ -18,7 +18,7 @@ down_revision: Union[str, Sequence[str], None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-# The rule of impact.increments.recount as it stands in this revision (a migration keeps its own copy).
+# The rule of impact.store.increments.recount as it stands in this revision (a migration keeps its own copy).
 BACKFILL = """
 UPDATE reach_readings SET counted_increment = increments.increment
 FROM (

@@ -1,6 +1,6 @@
 """Load a data folder (programmes.toml, projects.csv, status_events.csv, reach_readings.csv) into the database.
 
-Only staff load (impact.access); the account is read again inside the load's transaction. Every row is checked
+Only staff load (impact.domain.access); the account is read again inside the load's transaction. Every row is checked
 first; a file with any problem is rejected whole, each problem named by file, row and column, and nothing is
 written. A clean folder is written in one transaction with its audit entry.
 The file formats are documented in the README ("Data formats").
@@ -23,15 +23,19 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from impact import increments
-from impact.access import Actor, check_staff, check_still_holds
-from impact.dataset import programme_tables
-from impact.db import write_session
-from impact.entries import counting, sort_key
-from impact.export import restore
+from impact.domain.access import Actor, check_staff, check_still_holds
+from impact.domain.entries import counting, sort_key
+from impact.domain.lifecycle import STATUSES, ReviewState, TransitionError, check_history
+from impact.domain.problems import LoadError, Problem
+from impact.domain.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
+from impact.formats.dataset import programme_tables
+from impact.formats.export import restore
+from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
+from impact.formats.programmes_file import read_programmes
 from impact.i18n import _
-from impact.lifecycle import STATUSES, ReviewState, TransitionError, check_history
-from impact.models import (
+from impact.store import increments
+from impact.store.db import write_session
+from impact.store.models import (
     AuditEntry,
     Challenge,
     Metric,
@@ -42,10 +46,6 @@ from impact.models import (
     StatusEvent,
     utcnow,
 )
-from impact.problems import LoadError, Problem
-from impact.programmes_file import FILE as PROGRAMMES_FILE
-from impact.programmes_file import read_programmes
-from impact.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 
 PROJECTS_FILE = "projects.csv"
 EVENTS_FILE = "status_events.csv"
@@ -329,7 +329,8 @@ class _Checker:
         return stored
 
     def _check_history(self, project: str, history: list[dict]) -> None:
-        # The file's events stand after the stored ones of the same date and time, in file order (impact.entries).
+        # The file's events stand after the stored ones of the same date and time, in file order
+        # (impact.domain.entries).
         history.sort(key=lambda e: sort_key(e["effective_date"], e["recorded_at"], e.get("id")))
         try:
             check_history([(event["status"], event["note"]) for event in history])

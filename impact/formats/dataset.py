@@ -4,7 +4,7 @@ workbook), and funded projects as a 360Giving grants file.
 What is exported is the history that counts (approved entries not superseded by a correction): loaded into an empty
 database, it gives the same figures on every page. Entries waiting for review, returned or corrected stay in the
 database (and its backups) and in the audit log. Both files are staff's: the data set holds the teams' contact
-emails (impact.access.check_may_export).
+emails (impact.domain.access.check_may_export).
 """
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ import pandas as pd
 import tomli_w
 from sqlalchemy import Engine, func, literal, select
 
-from impact.access import Actor, check_may_export
-from impact.entries import counting, order
-from impact.export import csv_bytes, spreadsheet_safe
-from impact.lifecycle import FUNDED_OR_LATER
-from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
-from impact.queries import _frame
+from impact.domain.access import Actor, check_may_export
+from impact.domain.entries import counting, order
+from impact.domain.lifecycle import FUNDED_OR_LATER
+from impact.formats.export import csv_bytes, spreadsheet_safe
+from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
+from impact.store.queries import _frame
 
 PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "source", "illustrative",
                    "contact_email", "funding_amount", "funding_currency", "funder"]

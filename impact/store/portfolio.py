@@ -1,7 +1,7 @@
 """The portfolio: every project with its status, reach and silence as of a date; one project's history; how
 programmes compare; how long funded projects took to launch and how long they stayed alive.
 
-Same rules as `impact.queries`: status and reach at D are what the counting history says now about D (by
+Same rules as `impact.store.queries`: status and reach at D are what the counting history says now about D (by
 effective and as-of dates). Silence is about what teams had sent: a project's last update is the latest approved
 entry recorded by the end of D.
 """
@@ -14,10 +14,18 @@ from typing import Optional, Sequence
 import pandas as pd
 from sqlalchemy import Engine, and_, func, literal, select
 
-from impact.entries import counting, order, superseded
-from impact.lifecycle import FUNDED_OR_LATER, ReviewState, Status
-from impact.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
-from impact.queries import NO_CHALLENGE, ProgrammeInfo, _carry_forward, _frame, funded_status_at, funnel_at, status_at
+from impact.domain.entries import counting, order, superseded
+from impact.domain.lifecycle import FUNDED_OR_LATER, ReviewState, Status
+from impact.store.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
+from impact.store.queries import (
+    NO_CHALLENGE,
+    ProgrammeInfo,
+    _carry_forward,
+    _frame,
+    funded_status_at,
+    funnel_at,
+    status_at,
+)
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -44,7 +52,7 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     mine = select(Project.id).where(Project.programme_id.in_(programme_ids))
     status = status_at(as_of, mine)
     # A project's latest reading is one of its series' latest: find each series' latest date from the index of
-    # counting readings (impact.increments), then rank the few readings on those dates, not all the readings.
+    # counting readings (impact.store.increments), then rank the few readings on those dates, not all the readings.
     series = (
         select(r.project_id, r.metric_id, func.max(r.as_of).label("latest"))
         .where(r.metric_id.in_(select(Metric.id).where(Metric.programme_id.in_(programme_ids))), r.as_of <= as_of,

@@ -1,6 +1,6 @@
 """The write side of a project's history: status changes, reach readings, free-text updates, and their review.
 
-Every command checks permission (impact.access), validates, re-checks inside its transaction that the account or
+Every command checks permission (impact.domain.access), validates, re-checks inside its transaction that the account or
 key it acts for still stands, refuses a form that saw an older state of the project, and writes its entry, the
 project's new revision and its audit entry in one transaction; or writes nothing and raises with a sentence that
 says what to do.
@@ -15,12 +15,9 @@ from typing import Optional, TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from impact import increments
-from impact.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
-from impact.db import write_session
-from impact.entries import live_history
-from impact.i18n import _, format_date, format_number
-from impact.lifecycle import (
+from impact.domain.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
+from impact.domain.entries import live_history
+from impact.domain.lifecycle import (
     FUNDED_OR_LATER,
     STATUSES,
     ReviewState,
@@ -29,8 +26,11 @@ from impact.lifecycle import (
     check_history,
     note_required,
 )
-from impact.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
-from impact.values import BIGGEST_WHOLE_NUMBER, row_id, whole
+from impact.domain.values import BIGGEST_WHOLE_NUMBER, row_id, whole
+from impact.i18n import _, format_date, format_number
+from impact.store import increments
+from impact.store.db import write_session
+from impact.store.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
 
 MAX_NOTE_LENGTH = 5000
 Entry = StatusEvent | ReachReading | ProjectNote  # what staff review

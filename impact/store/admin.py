@@ -1,6 +1,6 @@
 """Staff's writes about people: accounts, funders' programmes, and teams' update keys. Each is one transaction with
 its audit entry, refused with a sentence for anyone but staff (and for an account disabled since its page was
-opened: impact.access.check_still_holds). The reads of accounts and keys are staff's too."""
+opened: impact.domain.access.check_still_holds). The reads of accounts and keys are staff's too."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,14 +11,14 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from impact.access import Actor, check_staff, check_still_holds
-from impact.auth import check_email, hash_password, key_hash, new_key
-from impact.commands import CommandError, audit
-from impact.db import write_session
+from impact.domain.access import Actor, check_staff, check_still_holds
+from impact.domain.values import row_id
 from impact.i18n import _
-from impact.models import ACCOUNT_ROLES, Account, Grant, Programme, Project, UpdateKey, utcnow
-from impact.sessions import end_all
-from impact.values import row_id
+from impact.store.auth import check_email, hash_password, key_hash, new_key
+from impact.store.commands import CommandError, audit
+from impact.store.db import write_session
+from impact.store.models import ACCOUNT_ROLES, Account, Grant, Programme, Project, UpdateKey, utcnow
+from impact.store.sessions import end_all
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from impact import auth, sessions
-from impact.db import make_engine
-from impact.schema import ensure_schema
 from impact.settings import ROOT, listed
+from impact.store import auth, sessions
+from impact.store.db import make_engine
+from impact.store.schema import ensure_schema
 
 START_PATH = "/session/start"  # ?ticket=...&next=/page: trade a sign-in's one-time ticket for the cookie
 END_PATH = "/session/end"  # ?next=/page: sign out and drop the cookie

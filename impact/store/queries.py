@@ -1,7 +1,7 @@
 """The read side: every figure the pages show, aggregated in SQL and returned as small DataFrames.
 
 The domain rules (README, "How the figures are computed") live here; which entries count and which one is the
-latest, in impact.entries:
+latest, in impact.domain.entries:
 - only approved entries count, and an entry superseded by an approved correction no longer counts;
 - a project's status at D is its event with the latest effective date <= D (ties: latest recorded, then id);
 - funded / launched at D: the project reached funded-or-later / launched by D, even if discontinued later;
@@ -17,10 +17,10 @@ from typing import Literal, Optional
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, literal, select, union_all
 
-from impact.entries import counting, order
+from impact.domain.entries import counting, order
+from impact.domain.lifecycle import FUNDED_OR_LATER, Status
 from impact.i18n import N_, _
-from impact.lifecycle import FUNDED_OR_LATER, Status
-from impact.models import (
+from impact.store.models import (
     AuditEntry,
     Challenge,
     Metric,
@@ -207,7 +207,8 @@ def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date
 
 def status_at(as_of: dt.date, projects, pending: bool = False):
     """Each of `projects` (a select of project ids) with its status at `as_of`: the counting event with the latest
-    effective date <= as_of, ties going to the latest recorded (impact.entries). Columns: project_id, status, since."""
+    effective date <= as_of, ties going to the latest recorded (impact.domain.entries).
+    Columns: project_id, status, since."""
     e = StatusEvent
     ranked = (
         select(e.project_id, e.status, e.effective_date,
@@ -252,7 +253,7 @@ def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None,
     previous reading of the same metric: metric_id, project_id, as_of, increment.
 
     Summed over projects and accumulated over dates, increments telescope to "latest reading carried forward".
-    Approved figures read the increments stored with the readings (impact.increments); staff's preview with
+    Approved figures read the increments stored with the readings (impact.store.increments); staff's preview with
     pending entries computes them here, since there a pending reading counts too. Names are joined after
     aggregating, so that the sums run over the readings alone.
     """

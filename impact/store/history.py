@@ -8,11 +8,11 @@ from typing import Optional
 import pandas as pd
 from sqlalchemy import Date, Engine, String, and_, cast, func, literal, null, select, union_all
 
-from impact.access import Actor, check_may_see_contacts, check_staff
-from impact.entries import counting, order, superseded
-from impact.lifecycle import ReviewState
-from impact.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
-from impact.queries import _frame
+from impact.domain.access import Actor, check_may_see_contacts, check_staff
+from impact.domain.entries import counting, order, superseded
+from impact.domain.lifecycle import ReviewState
+from impact.store.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
+from impact.store.queries import _frame
 
 ENTRY_COLUMNS = ["kind", "id", "project_id", "what", "metric", "value", "effective", "recorded_at", "recorded_by",
                  "note", "evidence_url", "review_state", "review_note", "supersedes_id", "superseded"]

@@ -1,7 +1,7 @@
 """The data model: programmes, their challenges and metrics, projects, and their append-only history.
 
 Nothing here stores a project's *current* status or reach: both are derived from the history by
-`impact.queries`, so that the dashboard can answer "as it stood on any date" exactly.
+`impact.store.queries`, so that the dashboard can answer "as it stood on any date" exactly.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from impact.lifecycle import REVIEW_STATES, STATUSES, ReviewState
+from impact.domain.lifecycle import REVIEW_STATES, STATUSES, ReviewState
 
 ACCOUNT_ROLES: tuple[str, ...] = ("staff", "funder")
 
@@ -202,7 +202,7 @@ class ReachReading(_HistoryEntry, Base):
         CheckConstraint("value >= 0", name="value_not_negative"),
         CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
         Index("ix_reach_readings_project_metric_as_of", "project_id", "metric_id", "as_of"),
-        # Holds everything the reach pages sum, so that they read the index alone (see impact.increments).
+        # Holds everything the reach pages sum, so that they read the index alone (see impact.store.increments).
         Index("ix_reach_readings_counted", "metric_id", "as_of", "project_id", "counted_increment"),
         _pending_index("reach_readings"),
         _updates_index("reach_readings"),
@@ -214,7 +214,7 @@ class ReachReading(_HistoryEntry, Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     value: Mapped[int] = mapped_column(BigInteger)
     supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reach_readings.id"), index=True)
-    # Derived, kept by impact.increments: the value minus the previous counting reading's of the same project and
+    # Derived, kept by impact.store.increments: the value minus the previous counting reading's of the same project and
     # metric while this reading counts (approved, not superseded by an approved correction); NULL otherwise.
     counted_increment: Mapped[Optional[int]] = mapped_column(BigInteger)
 
@@ -291,7 +291,7 @@ class WebSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # A one-time ticket the browser exchanges for the cookie (impact.web), so the token never sits in an address.
+    # A one-time ticket the browser exchanges for the cookie (impact.ui.web), so the token never sits in an address.
     ticket_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     ticket_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
     account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -20,7 +20,7 @@ class Status(StrEnum):
 
 class ReviewState(StrEnum):
     """Where a history entry stands in staff's review: a team's entry is pending until approved or returned; only
-    approved entries count (impact.entries)."""
+    approved entries count (impact.domain.entries)."""
 
     PENDING = "pending"
     APPROVED = "approved"

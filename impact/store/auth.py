@@ -17,11 +17,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from impact.access import FUNDER, PUBLIC, STAFF, TEAM, Actor
-from impact.db import write_session
+from impact.domain.access import FUNDER, PUBLIC, STAFF, TEAM, Actor
+from impact.domain.values import EMAIL, aware
 from impact.i18n import _
-from impact.models import Account, Grant, Project, SignInFailure, UpdateKey, utcnow
-from impact.values import EMAIL, aware
+from impact.store.db import write_session
+from impact.store.models import Account, Grant, Project, SignInFailure, UpdateKey, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 LOCK_AFTER = 5  # wrong attempts in a row, per account or per client
@@ -171,7 +171,7 @@ def _password_matches(stored: Optional[str], password: str) -> bool:
 
 
 def client_scope(client: str) -> str:
-    """The counter of a visitor's address (impact.web works it out, believing only trusted proxies); visitors on
+    """The counter of a visitor's address (impact.ui.web works it out, believing only trusted proxies); visitors on
     the server's own machine, whose address Streamlit does not give, share one."""
     return f"client:{client or 'local'}"
 

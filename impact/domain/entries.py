@@ -19,9 +19,9 @@ from typing import Any, Iterable, Optional, TypeVar
 from sqlalchemy import and_, exists, inspect, select
 from sqlalchemy.orm import Session, aliased
 
-from impact.lifecycle import ReviewState
-from impact.models import ReachReading, StatusEvent
-from impact.values import aware
+from impact.domain.lifecycle import ReviewState
+from impact.domain.values import aware
+from impact.store.models import ReachReading, StatusEvent
 
 Entry = TypeVar("Entry", StatusEvent, ReachReading)
 

@@ -3,7 +3,7 @@ BOM) or Windows-1252, `;` or `,`, decimal commas, day-first dates, and Devpost "
 
 `read_files` recognises each table by its file or sheet name, else by its header, converts cells to the documented
 formats (dates 2021-04-23, amounts 47500.00, whole numbers 1500), and returns the tables as the CSV files
-`impact.loader` checks and writes. Problems found here are reported with the user's own file name and row.
+`impact.formats.loader` checks and writes. Problems found here are reported with the user's own file name and row.
 """
 from __future__ import annotations
 
@@ -23,14 +23,21 @@ import openpyxl
 import tomli_w
 from sqlalchemy import Engine, select
 
-from impact.access import Actor, check_staff
-from impact.dataset import PROGRAMME_PARTS
-from impact.export import restore
+from impact.domain.access import Actor, check_staff
+from impact.domain.lifecycle import Status
+from impact.domain.problems import LoadError, Problem
+from impact.formats.dataset import PROGRAMME_PARTS
+from impact.formats.export import restore
+from impact.formats.loader import (
+    EVENT_COLUMNS,
+    PROGRAMMES_FILE,
+    PROJECT_COLUMNS,
+    READING_COLUMNS,
+    LoadSummary,
+    load_folder,
+)
 from impact.i18n import _, format_number
-from impact.lifecycle import Status
-from impact.loader import EVENT_COLUMNS, PROGRAMMES_FILE, PROJECT_COLUMNS, READING_COLUMNS, LoadSummary, load_folder
-from impact.models import Challenge, Programme
-from impact.problems import LoadError, Problem
+from impact.store.models import Challenge, Programme
 
 MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
@@ -299,7 +306,7 @@ def _devpost(out: Converted, where: str, header: list[str], rows: list[list[str]
 def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Options, actor: Actor,
                  dry_run: bool = False, progress: Callable[[str], None] = lambda stage: None,
                  recorded_by: Optional[str] = None) -> LoadSummary:
-    """Read the files, then check and write them as one load (see impact.loader): all of it or nothing; with
+    """Read the files, then check and write them as one load (see impact.formats.loader): all of it or nothing; with
     `dry_run`, only say what it would do. Staff only (NotAllowed for anyone else, before a file is read)."""
     check_staff(actor)
     if options.programme:

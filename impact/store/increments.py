@@ -12,7 +12,7 @@ approved correction) and NULL otherwise. It depends on the reading's whole serie
 counting reading or changes whether one counts calls `recount` for the project, in the write's own transaction,
 as the last thing before it commits. The loader computes the series of new projects itself (`fresh`), the same
 numbers without reading them back. Staff's preview with pending figures computes the increments on the fly instead
-(impact.queries), since there a pending entry counts too.
+(impact.store.queries), since there a pending entry counts too.
 """
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ from typing import Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from impact.entries import counting, order, sort_key
-from impact.models import ReachReading
+from impact.domain.entries import counting, order, sort_key
+from impact.store.models import ReachReading
 
 BATCH = 500  # projects per statement, well under every driver's limit on bound parameters
-RECOUNT_LOCK = 8242021  # PostgreSQL advisory lock key (impact.schema uses 8242020)
+RECOUNT_LOCK = 8242021  # PostgreSQL advisory lock key (impact.store.schema uses 8242020)
 
 
 def recount(session: Session, project_ids: Iterable[int]) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from impact.db import describe, first_line
 from impact.i18n import _
+from impact.store.db import describe, first_line
 
 
 class BackupError(RuntimeError):

@@ -1,6 +1,6 @@
 """Who may see and change what: the one place that knows the roles.
 
-Every door of the domain asks these rules: the writes (`impact.commands`, `impact.admin`, `impact.editing`, the
+Every door of the domain asks these rules: the writes (impact.store's `commands`, `admin` and `editing`, the
 loader and the imports) before they write and again inside their transaction (`check_still_holds`), and the reads
 that hold more than the public pages (the data set export, contacts, the audit log, the funder report) before they
 read. The pages ask them too, but only to decide what to draw. Hiding a button is a courtesy, the refusal is here.
@@ -14,9 +14,9 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from impact.domain.lifecycle import ReviewState
 from impact.i18n import _
-from impact.lifecycle import ReviewState
-from impact.models import Account, Grant, UpdateKey
+from impact.store.models import Account, Grant, UpdateKey
 
 STAFF = "staff"
 FUNDER = "funder"

@@ -1,4 +1,4 @@
-"""Figures: pure functions from the DataFrames of `impact.queries` to plotly Figures. No database, no Streamlit.
+"""Figures: pure functions from the DataFrames of `impact.store.queries` to plotly Figures. No database, no Streamlit.
 
 Counts that differ by three orders of magnitude (28,000 participants, 30 launched) are drawn on logarithmic
 axes and every mark carries its number as text, so that no stage is an invisible sliver.
@@ -11,9 +11,9 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from impact.domain.lifecycle import Status
 from impact.i18n import N_, _, format_number, format_percent, language
-from impact.lifecycle import Status
-from impact.portfolio import DAYS_PER_MONTH
+from impact.store.portfolio import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILION, SKY, YELLOW, PURPLE, GREY = (
@@ -138,7 +138,7 @@ def challenge_funnel_figure(challenges: pd.DataFrame) -> go.Figure:
 def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None = None) -> go.Figure:
     """Cumulative reach as steps (a reading holds until the next), one line per group if `group` is given.
 
-    `series` has as_of, value and reading (False on the carried-forward end point), as `impact.queries` gives.
+    `series` has as_of, value and reading (False on the carried-forward end point), as `impact.store.queries` gives.
     """
     traces = []
     groups = [(None, series)] if group is None else list(series.groupby(group, sort=False))

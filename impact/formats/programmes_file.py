@@ -5,9 +5,9 @@ import datetime as dt
 import tomllib
 from typing import Any
 
+from impact.domain.problems import Problem
+from impact.domain.values import BIGGEST_DAYS, BIGGEST_WHOLE_NUMBER, COUNTRY, whole
 from impact.i18n import _, format_number
-from impact.problems import Problem
-from impact.values import BIGGEST_DAYS, BIGGEST_WHOLE_NUMBER, COUNTRY, whole
 
 FILE = "programmes.toml"
 # For each kind of table: its text keys, with the longest text the database holds (None: any) and whether required.

@@ -1,7 +1,8 @@
-"""Alembic environment: migrations run on the connection `impact.schema` hands over, never on a URL of their own."""
+"""Alembic environment: migrations run on the connection `impact.store.schema` hands over, never on a URL of
+their own."""
 from alembic import context
 
-from impact.models import Base
+from impact.store.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -1,4 +1,4 @@
-"""The database schema, managed by Alembic migrations (impact/migrations/versions).
+"""The database schema, managed by Alembic migrations (impact/store/migrations/versions).
 
 A new empty database is created at the newest revision; a database whose schema is behind is refused with the
 command that upgrades it, so that no process runs against tables it does not expect. The refusals name the
@@ -15,8 +15,8 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, inspect
 
-from impact.db import DatabaseUnavailable, describe, first_line, writing
 from impact.i18n import _
+from impact.store.db import DatabaseUnavailable, describe, first_line, writing
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "python -m impact db upgrade"

@@ -14,15 +14,15 @@ from typing import Any, Optional
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
-from impact.access import Actor, check_may_see_contacts, check_staff, check_still_holds
-from impact.commands import CommandError, audit
-from impact.dataset import programme_tables
-from impact.db import write_session
+from impact.domain.access import Actor, check_may_see_contacts, check_staff, check_still_holds
+from impact.domain.problems import Problem
+from impact.domain.values import EMAIL, amount
+from impact.formats.dataset import programme_tables
+from impact.formats.programmes_file import check_programme
 from impact.i18n import _
-from impact.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading
-from impact.problems import Problem
-from impact.programmes_file import check_programme
-from impact.values import EMAIL, amount
+from impact.store.commands import CommandError, audit
+from impact.store.db import write_session
+from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading
 
 # Each field a programme table may hold, with its value when left out.
 PROGRAMME_FIELDS = {"name": "", "country": None, "starts_on": None, "ends_on": None, "description": "",

@@ -1,6 +1,6 @@
 """Sign-in sessions kept on the server, so that a sign-in survives a reload and can be ended from anywhere.
 
-A browser holds a random token in an HttpOnly cookie (set by impact.web); the database holds only its SHA-256, with
+A browser holds a random token in an HttpOnly cookie (set by impact.ui.web); the database holds only its SHA-256, with
 the account or key it stands for. A session ends when its visitor signs out, after SESSION_IDLE_DAYS without a visit
 (default 14) or SESSION_MAX_DAYS after it began (default 30), and at once on every replica when staff sign the
 account out everywhere, its password changes, or the account is disabled or the key revoked.
@@ -17,12 +17,12 @@ from typing import Optional
 from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from impact import auth
-from impact.access import Actor
-from impact.db import write_session
-from impact.models import WebSession, utcnow
+from impact.domain.access import Actor
+from impact.domain.values import aware
 from impact.settings import days
-from impact.values import aware
+from impact.store import auth
+from impact.store.db import write_session
+from impact.store.models import WebSession, utcnow
 
 COOKIE = "impact_session"
 TOKEN_BYTES = 32
