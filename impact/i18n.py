@@ -72,6 +72,11 @@ def format_number(value: float | int) -> str:
     return format_decimal(round(value), format="#,##0", locale=language())
 
 
+def format_ratio(value: float) -> str:
+    """A ratio such as the 11.5 of "1 in 11.5", with one decimal at most (11,5 in French and German)."""
+    return format_decimal(round(value, 1), format="#,##0.#", locale=language())
+
+
 def format_percent(share: float) -> str:
     """A share (0.087) as a percentage with enough digits to tell small shares apart (8.7%, 0.12%), written as
     the language writes percentages (8,7 % in French)."""

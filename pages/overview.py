@@ -1,12 +1,11 @@
 """Overview: the funnel from participants to launched projects, and what became of the funded ones."""
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from impact.domain.access import may_download_report
 from impact.formats import charts, report
-from impact.i18n import _, format_date, format_number, format_percent, language
+from impact.i18n import N_, _, format_date, format_number, format_ratio, language
 from impact.store.queries import no_challenge
 from impact.ui import data
 from impact.ui.page import (
@@ -31,22 +30,24 @@ illustrative_notice(programme)
 pending = choose_pending(actor)
 
 funnel = data.funnel(source, programme, as_of, pending)
-for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
+# "1 in N" says a conversion the way people weigh it; said of the stage it comes from.
+RATIO_OF = {"ideas_submitted": N_("1 in {ratio} ideas funded"), "funded": N_("1 in {ratio} funded launched")}
+for column, row, previous in zip(st.columns(len(funnel)), funnel.itertuples(), [None, *funnel["stage"][:-1]]):
     column.metric(plain(_(row.label)), format_number(row.projects),
                   help=_("Source: {source}", source=plain(_(row.source))))
-    if pd.isna(row.share_of_previous):
-        column.caption(_("Source: {source}", source=plain(_(row.source))))
+    if previous in RATIO_OF and row.projects:
+        column.caption(_(RATIO_OF[previous], ratio=format_ratio(1 / row.share_of_previous)))
     else:
-        column.caption(_("{share} of the stage before", share=format_percent(row.share_of_previous)))
+        column.caption(_("Source: {source}", source=plain(_(row.source))))
 
-statuses = data.funded_status(source, programme.id, as_of, pending)
-left, right = st.columns([3, 2], gap="large")
-plot(charts.funnel_figure, funnel, container=left)
-left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays visible; the labels give "
-               "the counts."))
-plot(charts.status_figure, statuses, container=right)
+outcomes = data.funded_outcomes(source, programme.id, as_of, pending)
+plot(charts.outcome_flow_figure, funnel, outcomes)
+st.caption(charts.flow_summary(funnel, outcomes))
+chart_data(charts.outcome_flows(funnel, outcomes), {"source": _("From"), "target": _("To"), "projects": _("Projects")})
+statuses = outcomes.groupby("status", sort=False, as_index=False)["projects"].sum()
+plot(charts.status_figure, statuses)
 chart_data(statuses.assign(status=statuses["status"].map(charts.status_label)),
-           {"status": _("Status"), "projects": _("Funded projects")}, right)
+           {"status": _("Status"), "projects": _("Funded projects")})
 
 challenges = data.challenge_funnel(source, programme, as_of, pending)
 challenges = challenges.assign(challenge=challenges["challenge"].map(no_challenge))

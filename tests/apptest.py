@@ -31,5 +31,5 @@ def chart_texts(at: AppTest) -> list[str]:
     texts = []
     for chart in at.get("plotly_chart"):
         for trace in json.loads(chart.proto.spec)["data"]:
-            texts += trace.get("text") or []
+            texts += trace.get("text") or trace.get("node", {}).get("label") or []
     return texts

@@ -45,9 +45,10 @@ def test_the_overview_shows_the_funnel(server, page):
     page.goto(server)
     values = page.get_by_test_id("stMetricValue")
     expect(values).to_have_text(["28,000", "1,500", "130", "30"])
-    funnel = page.locator(".js-plotly-plot").first
-    expect(funnel.get_by_text("23.1% of funded")).to_be_visible()
-    expect(funnel.get_by_text("5.4% of participants")).to_be_visible()
+    flow = page.locator(".js-plotly-plot").first
+    expect(flow.get_by_text("Launched: 30")).to_be_visible()
+    expect(flow.get_by_text("Not funded: 1,370")).to_be_visible()
+    expect(page.get_by_text("1 in 11.5 ideas funded")).to_be_visible()
     expect(page.get_by_text("Demo data, partly illustrative.")).to_be_visible()
     expect(page.get_by_text("Deploy")).to_have_count(0)
     screenshot(page, "overview")

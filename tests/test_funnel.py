@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from impact.store.models import Project, StatusEvent
-from impact.store.queries import challenge_funnel_at, funded_status_at, funnel_at
+from impact.store.queries import challenge_funnel_at, funded_outcomes_at, funded_status_at, funnel_at
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 PROJECTS = """
@@ -157,3 +157,30 @@ def test_records_without_history_count_as_ideas_from_the_programmes_start(engine
     assert counts(engine, "2019-06-01")["ideas_submitted"] == 0  # before the start: nothing yet
     assert counts(engine, "2020-01-01")["ideas_submitted"] == 4  # b, c, d, e have no history
     assert counts(engine, "2020-03-10")["ideas_submitted"] == 5
+
+
+def outcomes(engine, day):
+    frame = funded_outcomes_at(engine, info(engine, "tiny").id, D(day))
+    return {(launched, status): n for launched, status, n in frame.itertuples(index=False) if n}
+
+
+@pytest.mark.parametrize("day,expected", [
+    ("2020-01-31", {}),
+    ("2020-03-01", {(True, "launched"): 1, (False, "in_development"): 1, (False, "funded"): 1}),
+    # A launched and later stopped: it is among the launched that were discontinued; C stopped before launching.
+    ("2020-06-30", {(True, "discontinued"): 1, (True, "launched"): 1, (False, "discontinued"): 1}),
+])
+def test_what_became_of_the_funded_projects_launched_or_not(tiny, day, expected):
+    assert outcomes(tiny, day) == expected
+
+
+def test_the_flow_of_ideas_to_what_became_of_them(tiny):
+    from impact.formats.charts import outcome_flows
+
+    day, programme = D("2020-06-30"), info(tiny, "tiny")
+    flows = outcome_flows(funnel_at(tiny, programme, day), funded_outcomes_at(tiny, programme.id, day))
+    assert list(flows.itertuples(index=False, name=None)) == [
+        ("Ideas submitted", "Not funded", 2), ("Ideas submitted", "Funded", 3),
+        ("Funded", "Launched", 2), ("Launched", "Live", 1), ("Launched", "Discontinued", 1),
+        ("Funded", "Not launched", 1), ("Not launched", "Discontinued", 1),
+    ]

@@ -16,8 +16,11 @@ def test_overview_shows_the_wirvsvirus_funnel(demo_db):
     at = run("pages/overview.py")
     assert not at.exception
     assert metrics(at) == {"Participants": "28,000", "Ideas submitted": "1,500", "Funded": "130", "Launched": "30"}
-    assert "30<br>23.1% of funded" in chart_texts(at)
-    assert "130<br>8.7% of ideas submitted" in chart_texts(at)
+    captions = [c.value for c in at.caption]
+    assert "1 in 11.5 ideas funded" in captions and "1 in 4.3 funded launched" in captions
+    # The flow: 1,500 ideas, 130 of them funded, 30 of those launched (1,500 / 130 = 11.5; 130 / 30 = 4.3).
+    assert {"Ideas submitted: 1,500", "Not funded: 1,370", "Funded: 130", "Launched: 30",
+            "Not launched: 100"} <= set(chart_texts(at))
     assert any("partly illustrative" in w.value for w in at.warning)
     assert at.query_params["programme"] == "wirvsvirus-2020"
 
@@ -150,17 +153,16 @@ def test_a_chart_is_built_again_for_other_data_or_another_language():
     from impact.formats import charts
     from impact.ui.data import figure
 
-    def funnel(funded: int) -> pd.DataFrame:  # 60,000 rows, where Streamlit's own hash would sample
-        frame = pd.DataFrame({"stage": ["funded"] * 60_000, "label": ["Funded"] * 60_000,
-                              "projects": [1] * 60_000, "source": [""] * 60_000, "share_of_previous": [None] * 60_000})
+    def statuses(funded: int) -> pd.DataFrame:  # 60,000 rows, where Streamlit's own hash would sample
+        frame = pd.DataFrame({"status": ["funded"] * 60_000, "projects": [0] * 60_000})
         frame.loc[59_999, "projects"] = funded
         return frame
 
-    build = charts.funnel_figure.__qualname__
-    first = figure(charts.funnel_figure, build, "en", (funnel(1),))
-    assert figure(charts.funnel_figure, build, "en", (funnel(1),)) is first
-    assert figure(charts.funnel_figure, build, "en", (funnel(7),)).data[0].text[-1] == "7"
-    assert figure(charts.funnel_figure, build, "fr", (funnel(1),)) is not first
+    build = charts.status_figure.__qualname__
+    first = figure(charts.status_figure, build, "en", (statuses(1),))
+    assert figure(charts.status_figure, build, "en", (statuses(1),)) is first
+    assert figure(charts.status_figure, build, "en", (statuses(7),)).data[0].text[-1] == "7 (100.0%)"
+    assert figure(charts.status_figure, build, "fr", (statuses(1),)) is not first
 
 
 def test_a_link_cannot_inject_markdown(demo_db):

@@ -1,7 +1,8 @@
 """Figures: pure functions from the DataFrames of `impact.store.queries` to plotly Figures. No database, no Streamlit.
 
-Counts that differ by three orders of magnitude (28,000 participants, 30 launched) are drawn on logarithmic
-axes and every mark carries its number as text, so that no stage is an invisible sliver.
+Every mark carries its number as text. The funnel is a flow whose widths are the counts, so that 30 launched next
+to 1,500 ideas looks as small as it is; only the per-challenge funnel, where rows differ by orders of magnitude,
+uses a logarithmic axis and says so.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from impact.domain.lifecycle import Status
-from impact.i18n import N_, _, format_number, format_percent, language
+from impact.i18n import N_, _, format_number, format_percent, format_ratio, language
 from impact.store.portfolio import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -66,31 +67,72 @@ def _log_range(values: pd.Series) -> list[float]:
     return [-0.5, math.log10(top) + 1.3]
 
 
-# A stage's conversion, said of the stage before it (one sentence each: languages inflect the stage's name).
-SHARE_OF = {"participants": N_("{share} of participants"), "ideas_submitted": N_("{share} of ideas submitted"),
-            "funded": N_("{share} of funded")}
+def outcome_flows(funnel: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """The flows of `outcome_flow_figure` as a table (its text alternative too): source, target, projects, one row
+    per flow that carries projects. Ideas split into funded and not funded, the funded into launched and not
+    launched, and each of those into the status it is in now. `funnel` is `funnel_at`'s frame, `outcomes`
+    `funded_outcomes_at`'s."""
+    stages = dict(zip(funnel["stage"], funnel["projects"]))
+    ideas, funded = int(stages["ideas_submitted"]), int(stages["funded"])
+    rows = [(_("Ideas submitted"), _("Not funded"), max(ideas - funded, 0)),
+            (_("Ideas submitted"), _("Funded"), funded)]
+    for was_launched, label in ((True, _("Launched")), (False, _("Not launched"))):
+        mine = outcomes[outcomes["launched"] == was_launched]
+        rows.append((_("Funded"), label, int(mine["projects"].sum())))
+        rows += [(label, status_label(status), int(n)) for status, n in zip(mine["status"], mine["projects"])]
+    flows = pd.DataFrame(rows, columns=["source", "target", "projects"])
+    return flows[flows["projects"] > 0].reset_index(drop=True)
 
 
-def funnel_figure(funnel: pd.DataFrame) -> go.Figure:
-    """Horizontal bars, first stage on top, on a log axis; each labelled with its count and conversion."""
-    labels = [_inert(_(label)) for label in funnel["label"]]
-    texts = []
-    for row, previous in zip(funnel.itertuples(), [None, *funnel["stage"][:-1]]):
-        text = format_number(row.projects)
-        if previous in SHARE_OF and not pd.isna(row.share_of_previous):
-            text += "<br>" + _(SHARE_OF[previous], share=format_percent(row.share_of_previous))
-        texts.append(text)
-    # A bar of 0 cannot be drawn on a log axis; its label still says 0.
-    lengths = funnel["projects"].where(funnel["projects"] > 0)
-    bars = dict(type="bar", x=lengths, y=labels, orientation="h", text=texts, textposition="outside",
-                cliponaxis=False, marker_color=[BLUE, SKY, ORANGE, GREEN][: len(funnel)],
-                hovertemplate="%{y}: %{text}<extra></extra>")
-    zeros = [dict(x=0, y=label, text="0", showarrow=False, xanchor="left")
-             for label, count in zip(labels, funnel["projects"]) if count == 0]
-    return _figure([bars], _("Funnel"), 340, annotations=zeros,
-                   yaxis=dict(autorange="reversed", ticksuffix="  "),
-                   xaxis=dict(type="log", range=_log_range(funnel["projects"]), dtick=1, tickformat=",d",
-                              title=_("Count (logarithmic scale)"), gridcolor=GRID))
+def outcome_flow_figure(funnel: pd.DataFrame, outcomes: pd.DataFrame) -> go.Figure:
+    """What became of the ideas, as a flow whose widths are the counts (no log scale to misread), every node
+    labelled with its count."""
+    flows = outcome_flows(funnel, outcomes)
+    colours = {_("Ideas submitted"): SKY, _("Not funded"): GREY, _("Funded"): ORANGE, _("Launched"): GREEN,
+               _("Not launched"): BLUE, **{status_label(s): c for s, c in STATUS_COLOURS.items()}}
+    names = list(dict.fromkeys([*flows["source"], *flows["target"]]))
+    index = {name: i for i, name in enumerate(names)}
+    counts = {name: max(int(flows.loc[flows["target"] == name, "projects"].sum()),
+                        int(flows.loc[flows["source"] == name, "projects"].sum())) for name in names}
+    flow = dict(
+        type="sankey", arrangement="snap", valueformat=",d", textfont=dict(size=14),
+        node=dict(label=[f"{_inert(name)}: {format_number(counts[name])}" for name in names],
+                  color=[colours[name] for name in names], pad=18, thickness=18, align="left", line=dict(width=0),
+                  hovertemplate="%{label}<extra></extra>"),
+        link=dict(source=flows["source"].map(index), target=flows["target"].map(index), value=flows["projects"],
+                  color=[_faint(colours[name]) for name in flows["target"]],
+                  customdata=flows["projects"].map(format_number),
+                  hovertemplate="%{source.label} → %{target.label}: %{customdata}<extra></extra>"),
+    )
+    return _figure([flow], _("What became of the ideas"), 420)
+
+
+def flow_summary(funnel: pd.DataFrame, outcomes: pd.DataFrame) -> str:
+    """The flow in words: how many ideas were funded and launched (as "1 in N"), and what became of the launched
+    ones. For readers of the chart, of its table and of the report."""
+    stages = dict(zip(funnel["stage"], funnel["projects"]))
+    ideas, funded, launched = int(stages["ideas_submitted"]), int(stages["funded"]), int(stages["launched"])
+    if not funded:
+        return _("None of the {ideas} ideas has been funded yet.", ideas=format_number(ideas))
+    was_launched = outcomes[outcomes["launched"]].set_index("status")["projects"]
+    parts = [_("1 in {ratio} ideas was funded ({funded} of {ideas}).", ratio=format_ratio(ideas / funded),
+               funded=format_number(funded), ideas=format_number(ideas)) if ideas >= funded else
+             _("{funded} projects were funded.", funded=format_number(funded))]
+    if not launched:
+        parts.append(_("None of them has launched yet."))
+    else:
+        parts.append(_("1 in {ratio} funded projects launched ({launched} of {funded}); {live} of them are live, "
+                       "{stopped} have stopped since.", ratio=format_ratio(funded / launched),
+                       launched=format_number(launched), funded=format_number(funded),
+                       live=format_number(int(was_launched[Status.LAUNCHED])),
+                       stopped=format_number(int(was_launched[Status.DISCONTINUED]))))
+    return " ".join(parts)
+
+
+def _faint(colour: str) -> str:
+    """A hex colour at 40 % opacity, for the flows between the nodes."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},0.4)"
 
 
 def status_figure(statuses: pd.DataFrame) -> go.Figure:

@@ -30,7 +30,7 @@ from impact.store.models import Project, ProjectNote, ReachReading, StatusEvent
 from impact.store.portfolio import portfolio
 from impact.store.queries import (
     ProgrammeInfo,
-    funded_status_at,
+    funded_outcomes_at,
     funnel_at,
     metrics,
     no_challenge,
@@ -76,14 +76,16 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
     check_may_read_report(actor, programme.id, programme.public)
     chart = Charts()
     funnel = funnel_at(engine, programme, as_of)
-    statuses = funded_status_at(engine, programme.id, as_of)
+    outcomes = funded_outcomes_at(engine, programme.id, as_of)
+    statuses = outcomes.groupby("status", sort=False, as_index=False)["projects"].sum()
     notice = (_("Demo data, partly illustrative.") + " " + programme.illustrative_note
               if programme.illustrative_note or programme.illustrative_project_count else "")
     return TEMPLATES.get_template("report.html").render(
         lang=language(), programme=programme.name, notice=notice,
         title=_("{programme}: impact report as of {as_of}", programme=programme.name, as_of=format_date(as_of)),
         subtitle=_("Impact report as of {as_of}", as_of=format_date(as_of)),
-        funnel={"heading": _("From ideas to launches"), "chart": chart(charts.funnel_figure(funnel)),
+        funnel={"heading": _("From ideas to launches"), "summary": charts.flow_summary(funnel, outcomes),
+                "chart": chart(charts.outcome_flow_figure(funnel, outcomes)),
                 "table": Table([_("Stage"), _("Count"), _("Share of the stage before"), _("Source")],
                                [[_(r.label), format_number(r.projects),
                                  "" if pd.isna(r.share_of_previous) else format_percent(r.share_of_previous),

@@ -220,21 +220,29 @@ def status_at(as_of: dt.date, projects, pending: bool = False):
             .where(ranked.c.rn == 1).subquery("status_at"))
 
 
+def funded_outcomes_at(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+    """What became of the projects funded by `as_of`, split by whether they had launched by then: launched (bool),
+    status, projects; one row for each status a funded project can be in, launched or not (zeros included)."""
+    m = _milestones(programme_id, pending)
+    status = status_at(as_of, select(Project.id).where(Project.programme_id == programme_id), pending)
+    launched = case((m.c.launched_on <= as_of, 1), else_=0)
+    stmt = (
+        select(launched.label("launched"), status.c.status, func.count().label("projects"))
+        .select_from(m.join(status, status.c.project_id == m.c.project_id))
+        .where(m.c.funded_on <= as_of)
+        .group_by(launched, status.c.status)
+    )
+    counts = {(bool(was), s): int(n) for was, s, n in _frame(engine, stmt, ["launched", "status", "projects"])
+              .itertuples(index=False)}
+    statuses = [*FUNDED_OR_LATER, Status.DISCONTINUED]
+    rows = [(was, s, counts.get((was, s), 0)) for was in (True, False) for s in statuses]
+    return pd.DataFrame(rows, columns=["launched", "status", "projects"])
+
+
 def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """What became of the projects funded by `as_of`: status, projects, for each status they can be in."""
-    e = StatusEvent
-    mine = select(Project.id).where(Project.programme_id == programme_id)
-    status = status_at(as_of, mine, pending)
-    funded = select(e.project_id).where(e.project_id.in_(mine), e.status.in_(FUNDED_OR_LATER),
-                                        e.effective_date <= as_of, counting(e, pending))
-    stmt = (
-        select(status.c.status, func.count().label("projects"))
-        .where(status.c.project_id.in_(funded))
-        .group_by(status.c.status)
-    )
-    counts = dict(_frame(engine, stmt, ["status", "projects"]).itertuples(index=False))
-    statuses = [*FUNDED_OR_LATER, Status.DISCONTINUED]
-    return pd.DataFrame({"status": statuses, "projects": [int(counts.get(s, 0)) for s in statuses]})
+    outcomes = funded_outcomes_at(engine, programme_id, as_of, pending)
+    return outcomes.groupby("status", sort=False, as_index=False)["projects"].sum()
 
 
 # --- reach ----------------------------------------------------------------------------------------------

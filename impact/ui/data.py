@@ -51,8 +51,8 @@ def funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date, pending: bo
 
 
 @cached
-def funded_status(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
-    return queries.funded_status_at(source.engine, programme_id, as_of, pending)
+def funded_outcomes(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+    return queries.funded_outcomes_at(source.engine, programme_id, as_of, pending)
 
 
 @cached
