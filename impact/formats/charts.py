@@ -95,16 +95,16 @@ def outcome_flow_figure(funnel: pd.DataFrame, outcomes: pd.DataFrame) -> go.Figu
     counts = {name: max(int(flows.loc[flows["target"] == name, "projects"].sum()),
                         int(flows.loc[flows["source"] == name, "projects"].sum())) for name in names}
     flow = dict(
-        type="sankey", arrangement="snap", valueformat=",d", textfont=dict(size=14),
+        type="sankey", arrangement="snap", valueformat=",d", textfont=dict(size=14, shadow="none"),
         node=dict(label=[f"{_inert(name)}: {format_number(counts[name])}" for name in names],
-                  color=[colours[name] for name in names], pad=18, thickness=18, align="left", line=dict(width=0),
+                  color=[colours[name] for name in names], pad=24, thickness=18, align="left", line=dict(width=0),
                   hovertemplate="%{label}<extra></extra>"),
         link=dict(source=flows["source"].map(index), target=flows["target"].map(index), value=flows["projects"],
                   color=[_faint(colours[name]) for name in flows["target"]],
                   customdata=flows["projects"].map(format_number),
                   hovertemplate="%{source.label} → %{target.label}: %{customdata}<extra></extra>"),
     )
-    return _figure([flow], _("What became of the ideas"), 420)
+    return _figure([flow], _("What became of the ideas"), 480)
 
 
 def flow_summary(funnel: pd.DataFrame, outcomes: pd.DataFrame) -> str:
