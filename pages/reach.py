@@ -44,7 +44,10 @@ for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[r
     column.caption(_("{n} project(s) reporting", n=format_number(row.projects)))
 
 # Radio buttons rather than a segmented control: its selected segment's text failed WCAG contrast in the dark theme.
-metric = st.radio(_("Metric"), list(labels), format_func=labels.get, horizontal=True, key="metric")
+# It opens on the metric most projects report: the programme's figure with the broadest base.
+most_reported = latest.set_index("metric").loc[list(labels), "projects"].argmax()
+metric = st.radio(_("Metric"), list(labels), format_func=labels.get, horizontal=True, key="metric",
+                  index=int(most_reported))
 totals = data.reach_totals(source, programme.id, as_of, pending)
 plot(charts.reach_figure, totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
      units[metric])

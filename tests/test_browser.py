@@ -37,6 +37,9 @@ def test_a_shared_link_on_a_fresh_server_opens_reach_as_of_a_date(server, page):
     for index, text in enumerate(["20,000", "14,000", "1,000"]):
         expect(values.nth(index)).to_have_text(text)
     expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_contain_text(["Overview", "Reach"])
+    # It opens on people reached, the metric most projects report; pupils are Corona School's alone.
+    expect(page.get_by_role("radio", name="People reached")).to_be_checked()
+    page.get_by_text("Pupils", exact=True).last.click()
     expect(page.locator(".js-plotly-plot").nth(1).get_by_text("Corona School")).to_be_visible()
     screenshot(page, "reach")
 

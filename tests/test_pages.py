@@ -75,6 +75,9 @@ def test_reach_shows_corona_schools_published_figures(demo_db):
     assert not at.exception
     assert metrics(at)["Pupils"] == "20,000"
     assert metrics(at)["Volunteer tutors"] == "14,000"
+    # The page opens on the metric most projects report (people reached); pupils are Corona School's alone.
+    assert at.radio(key="metric").value == "people_reached"
+    at.radio(key="metric").set_value("pupils").run()
     names = [trace.get("name") for c in at.get("plotly_chart") for trace in json.loads(c.proto.spec)["data"]]
     assert "Corona School" in names
 

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from impact.domain.lifecycle import Status
-from impact.i18n import N_, _, format_number, format_percent, format_ratio, language
+from impact.i18n import N_, _, format_date, format_number, format_percent, format_ratio, language
 from impact.store.portfolio import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -181,6 +181,8 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
     """Cumulative reach as steps (a reading holds until the next), one line per group if `group` is given.
 
     `series` has as_of, value and reading (False on the carried-forward end point), as `impact.store.queries` gives.
+    The line is solid where readings were made and dashed where the last one is carried forward; the x axis spans
+    the readings, so that years without a new reading do not squeeze them into a corner.
     """
     traces = []
     groups = [(None, series)] if group is None else list(series.groupby(group, sort=False))
@@ -188,19 +190,36 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         name = _inert(name) if name else None
         hover = (f"{name}<br>" if name else "") + "%{x|%Y-%m-%d}: %{y:,} " + _inert(unit) + "<extra></extra>"
-        traces.append(dict(type="scatter", x=part["as_of"], y=part["value"], mode="lines", line_shape="hv",
+        readings = part[part["reading"]]
+        traces.append(dict(type="scatter", x=readings["as_of"], y=readings["value"], mode="lines", line_shape="hv",
                            name=name or title, legendgroup=name, line=dict(color=colour, width=3),
                            hovertemplate=hover))
-        readings = part[part["reading"]]  # a dot where a reading was made, none on the carried-forward end
-        if len(readings) > MAX_DOTS:
-            continue  # dots would blur into a thick line
-        traces.append(dict(type="scatter", x=readings["as_of"], y=readings["value"], mode="markers",
-                           legendgroup=name, showlegend=False, marker=dict(color=colour, size=7),
-                           hovertemplate=hover))
+        carried = part.tail(2) if not part["reading"].iloc[-1] and len(part) > 1 else part.iloc[:0]
+        if len(carried):
+            traces.append(dict(type="scatter", x=carried["as_of"], y=carried["value"], mode="lines",
+                               line_shape="hv", legendgroup=name, showlegend=False,
+                               line=dict(color=colour, width=2, dash="dot"), hoverinfo="skip"))
+        if len(readings) <= MAX_DOTS:  # a dot where a reading was made; more would blur into a thick line
+            traces.append(dict(type="scatter", x=readings["as_of"], y=readings["value"], mode="markers",
+                               legendgroup=name, showlegend=False, marker=dict(color=colour, size=7),
+                               hovertemplate=hover))
+    xaxis: dict = dict(title=None, gridcolor=GRID)
+    annotations = []
+    readings = series[series["reading"]]
+    if len(readings) and not series["reading"].all():
+        first, last, end = readings["as_of"].min(), readings["as_of"].max(), series["as_of"].max()
+        margin = max((last - first) * 0.05, pd.Timedelta(days=15))
+        if end - last > margin * 2:
+            xaxis["range"] = [first - margin, last + margin]
+        annotations.append(dict(
+            xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom", showarrow=False,
+            text=_inert(_("Dotted: the last reading carried forward to {as_of}",
+                          as_of=format_date(end.date())))))
     return _figure(traces, title, 420 if group is None else 520, showlegend=group is not None,
                    legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
+                   annotations=annotations,
                    yaxis=dict(title=unit, rangemode="tozero", separatethousands=True, gridcolor=GRID),
-                   xaxis=dict(title=None, gridcolor=GRID))
+                   xaxis=xaxis)
 
 
 def comparison_rates_figure(comparison: pd.DataFrame) -> go.Figure:
