@@ -18,6 +18,7 @@ from impact.ui.page import (
     label_of,
     readable_programmes,
 )
+from impact.ui.tables import show_table
 
 source, actor = guard_page("portfolio")
 programme = choose_programme(source, actor)
@@ -35,6 +36,8 @@ chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], 
 ids = tuple(data.programme_info(source, slug).id for slug in chosen)
 table = data.portfolio(source, ids, as_of)
 
+funded_only = st.toggle(_("Only funded projects"), value=True, key="portfolio_funded_only",
+                        help=_("Turn off to see the ideas that were never funded as well."))
 left, middle, right = st.columns(3)
 statuses = left.multiselect(_("Status"), list(STATUSES), format_func=status_label, key="portfolio_status",
                             placeholder=_("All statuses"))
@@ -45,7 +48,9 @@ silent_days = right.number_input(_("Silent for more than (days)"), min_value=0, 
                                  value=programme.silent_after_days, key="portfolio_silent_days",
                                  disabled=not silent_only)
 
-shown = select_projects(table, statuses, challenges, silent_days if silent_only else None)
+shown = select_projects(table, statuses, challenges, silent_days if silent_only else None, funded_only)
+# Longest without an update first: the projects staff should ask about (never heard from at all on top).
+shown = shown.sort_values("days_silent", ascending=False, na_position="first", kind="stable")
 
 st.caption(_("{shown} of {total} projects.", shown=format_number(len(shown)), total=format_number(len(table))))
 view = shown.assign(
@@ -53,18 +58,25 @@ view = shown.assign(
     challenge=shown["challenge"].map(no_challenge),
     status=shown["status"].map(lambda s: status_label(s) if isinstance(s, str) else None),
 )
-st.dataframe(
-    view[["link", "project", "programme", "challenge", "team", "status", "status_since", "reach", "reach_metric",
-          "reach_as_of", "last_update", "days_silent"]],
-    hide_index=True, width="stretch", height=560,
-    column_config={
-        "link": st.column_config.LinkColumn(_("Project page"), display_text=_("open")),
-        "project": _("Project"), "programme": _("Programme"), "challenge": _("Challenge"), "team": _("Team"),
-        "status": _("Status"), "status_since": st.column_config.DateColumn(_("Since")),
-        "reach": st.column_config.NumberColumn(_("Latest reach"), format="localized"),
-        "reach_metric": _("Metric"), "reach_as_of": st.column_config.DateColumn(_("Reach as of")),
-        "last_update": st.column_config.DateColumn(_("Last update")),
-        "days_silent": st.column_config.NumberColumn(_("Days silent")),
+# What fits on a laptop's screen; the downloads below carry every column (team, date of the reach reading ...).
+columns = ["link", "project", "challenge", "status", "status_since", "reach", "reach_metric", "last_update",
+           "days_silent"]
+if len(chosen) > 1:
+    columns.insert(2, "programme")
+show_table(
+    view[columns], numbers=("reach", "days_silent"), dates=("status_since", "last_update"),
+    width="stretch", height=560,
+    column_config={  # widths in pixels that fit a laptop's screen beside the sidebar
+        "link": st.column_config.LinkColumn(_("Page"), display_text=_("open"), width=50),
+        "project": st.column_config.Column(_("Project"), width=180),
+        "programme": st.column_config.Column(_("Programme"), width=120),
+        "challenge": st.column_config.Column(_("Challenge"), width=150),
+        "status": st.column_config.Column(_("Status"), width=110),
+        "status_since": st.column_config.Column(_("Since"), width=90),
+        "reach": st.column_config.Column(_("Latest reach"), width=90),
+        "reach_metric": st.column_config.Column(_("Metric"), width=90),
+        "last_update": st.column_config.Column(_("Last update"), width=90),
+        "days_silent": st.column_config.Column(_("Days silent"), width=80),
     },
 )
 

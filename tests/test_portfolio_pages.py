@@ -1,4 +1,5 @@
 """The portfolio, project, comparison and survival pages with AppTest on the demo data."""
+import pyarrow as pa
 import pytest
 
 from impact.domain.access import FUNDER, Actor
@@ -14,10 +15,22 @@ def table(at, index=0):
     return at.dataframe[index].value
 
 
+def shown(at, index=0):
+    """The table as the visitor reads it: every cell's text."""
+    return pa.ipc.open_stream(at.dataframe[index].proto.arrow_data.styler.display_values).read_pandas()
+
+
 def test_portfolio_lists_every_project_and_filters(demo_db):
     at = run("pages/portfolio.py", programme="wirvsvirus-2020")
     assert not at.exception
+    assert len(table(at)) == 130  # the funded projects first; the ideas are one switch away
+    days = table(at)["days_silent"]
+    assert days.is_monotonic_decreasing  # the longest without an update first
+    assert shown(at)["days_silent"].iloc[0] == f"{int(days.iloc[0]):,}"
+    at.toggle(key="portfolio_funded_only").set_value(False).run()
     assert len(table(at)) == 1500
+    cells = shown(at)
+    assert "—" in set(cells["reach"]) and not cells.isin(["None", "nan", "<NA>", "NaT"]).any().any()
     at.multiselect(key="portfolio_status").set_value(["launched"]).run()
     assert not at.exception
     live = table(at)
@@ -38,6 +51,9 @@ def test_portfolio_of_two_programmes(demo_db):
     at = run("pages/portfolio.py", programme="wirvsvirus-2020")
     at.multiselect(key="portfolio_programmes").set_value(["wirvsvirus-2020", "hackathon-covid-2021"]).run()
     assert not at.exception
+    assert len(table(at)) == 130 + 3  # funded ones
+    assert "programme" in table(at).columns  # shown once there are two
+    at.toggle(key="portfolio_funded_only").set_value(False).run()
     assert len(table(at)) == 1515
 
 

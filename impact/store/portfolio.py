@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, literal, select
+from sqlalchemy import Engine, and_, exists, func, literal, select
 
 from impact.domain.entries import counting, order, superseded
 from impact.domain.lifecycle import FUNDED_OR_LATER, ReviewState, Status
@@ -44,9 +44,9 @@ def _recorded_by(model, as_of: dt.date):
 def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.DataFrame:
     """One row per project of these programmes as of `as_of`.
 
-    Columns: slug, project, programme, challenge, team, status, status_since, reach, reach_metric, reach_as_of,
-    last_update, days_silent. Status and reach are None for a project with nothing dated by then, last update
-    and days silent for one with nothing recorded by then.
+    Columns: slug, project, programme, challenge, team, funded (whether it was funded by then), status,
+    status_since, reach, reach_metric, reach_as_of, last_update, days_silent. Status and reach are None for a
+    project with nothing dated by then, last update and days silent for one with nothing recorded by then.
     """
     e, r = StatusEvent, ReachReading
     mine = select(Project.id).where(Project.programme_id.in_(programme_ids))
@@ -76,7 +76,9 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     projects = (
         select(Project.id.label("project_id"), Project.slug, Project.name.label("project"),
                Programme.name.label("programme"),
-               func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"), Project.team, *last_of)
+               func.coalesce(Challenge.name, literal(NO_CHALLENGE)).label("challenge"), Project.team,
+               exists().where(e.project_id == Project.id, e.status.in_(FUNDED_OR_LATER), e.effective_date <= as_of,
+                              counting(e)).label("funded"), *last_of)
         .join(Programme, Programme.id == Project.programme_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
         .where(Project.programme_id.in_(programme_ids))
@@ -95,14 +97,17 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     frame["last_update"] = pd.concat([pd.to_datetime(frame[c], utc=True) for c in last], axis=1).max(axis=1).dt.date
     frame = frame.drop(columns=last)
     frame["days_silent"] = (pd.Timestamp(as_of) - pd.to_datetime(frame["last_update"])).dt.days.astype("Int64")
-    return frame.drop(columns=["project_id"]).astype({"reach": "Int64"})
+    return frame.drop(columns=["project_id"]).astype({"reach": "Int64", "funded": bool})
 
 
 def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),
-                    silent_for_more_than: Optional[int] = None) -> pd.DataFrame:
-    """The rows of a portfolio table with one of these statuses and challenges (all where none is given) and,
-    if asked, silent for more than that many days (a project with nothing recorded yet counts as silent)."""
+                    silent_for_more_than: Optional[int] = None, funded_only: bool = False) -> pd.DataFrame:
+    """The rows of a portfolio table with one of these statuses and challenges (all where none is given), if asked
+    only those funded by then, and if asked those silent for more than that many days (a project with nothing
+    recorded yet counts as silent)."""
     keep = pd.Series(True, index=table.index)
+    if funded_only:
+        keep &= table["funded"]
     if statuses:
         keep &= table["status"].isin(statuses)
     if challenges:
