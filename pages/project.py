@@ -1,6 +1,9 @@
 """One project: summary, team, funding, its status history and its reach, by a shareable link ?project=<slug>."""
+from typing import Literal
+
 import streamlit as st
 
+from impact.domain.lifecycle import Status
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
@@ -25,6 +28,15 @@ as_of = choose_as_of(programme)
 st.title(plain(project.name))
 st.caption(_("{programme} · {challenge}", programme=plain(project.programme),
              challenge=plain(project.challenge) if project.challenge else _("no challenge")))
+BadgeColour = Literal["gray", "violet", "blue", "green", "red"]
+BADGE_COLOURS: dict[str, BadgeColour] = {Status.IDEA: "gray", Status.FUNDED: "violet", Status.IN_DEVELOPMENT: "blue",
+                 Status.LAUNCHED: "green", Status.DISCONTINUED: "red"}
+status = data.project_status(source, project.id, as_of)
+if status is None:
+    st.badge(_("No status yet"), color="gray")
+else:
+    st.badge(_("{status} since {since}", status=charts.status_label(status[0]), since=format_date(status[1])),
+             color=BADGE_COLOURS[status[0]])
 if project.illustrative:
     st.warning(_("**Illustrative record.** This project was invented for the demo data; its history and figures "
                  "are not real."), icon=":material/science:")
@@ -64,6 +76,24 @@ else:
             "evidence_url": st.column_config.LinkColumn(_("Evidence")),
         },
     )
+
+st.subheader(_("Updates"))
+feed = data.project_feed(source, project.id, as_of)
+if feed.empty:
+    st.info(_("Nothing was reported for this project by {as_of}.", as_of=format_date(as_of)), icon=":material/info:")
+# Newest first, in a box of its own height that scrolls, so that a long history does not push the reach away.
+with st.container(border=True, height=min(90 + 70 * len(feed), 420)) if len(feed) else st.empty():
+    for entry in feed.itertuples():
+        if entry.kind == "status":
+            what = _("Status: {status}", status=charts.status_label(entry.what))
+        elif entry.kind == "reading":
+            what = _("{label}: {value}", label=entry.what, value=format_number(entry.value))
+        else:
+            what = _("Update")
+        text = f"{bold(format_date(entry.effective))} · {bold(plain(what))}"
+        st.markdown(text + (f"  \n{plain(entry.note)}" if entry.note else ""))
+        if entry.evidence_url and is_web_link(entry.evidence_url):
+            st.link_button(_("Evidence"), entry.evidence_url, icon=":material/open_in_new:")
 
 st.subheader(_("Reach"))
 reach = data.project_reach(source, project.id, as_of)

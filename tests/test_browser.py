@@ -81,6 +81,22 @@ def test_a_shared_project_link(server, page):
     screenshot(page, "project")
 
 
+def test_the_project_page_lists_projects_to_search_and_pick(server, page):
+    page.goto(f"{server}/project?programme=wirvsvirus-2020")
+    sign_in(page)
+    expect(page.get_by_text("1,500 of 1,500 projects. Pick one to open it.")).to_be_visible()
+    page.get_by_label("Search").fill("corona school")
+    page.get_by_label("Search").press("Enter")
+    expect(page.get_by_text("1 of 1,500 projects. Pick one to open it.")).to_be_visible()
+    grid = page.get_by_test_id("stDataFrame").bounding_box()
+    assert grid is not None
+    page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)  # the first row's selection box (the grid is a canvas)
+    expect(page.get_by_role("heading", name="Corona School")).to_be_visible()
+    expect(page.get_by_text("Live since 2020-06-03")).to_be_visible()
+    assert "project=corona-school" in page.url
+    screenshot(page, "project-picked")
+
+
 def test_the_portfolio_by_a_shared_link(server, page):
     page.goto(f"{server}/portfolio?programme=hackathon-covid-2021")
     sign_in(page)

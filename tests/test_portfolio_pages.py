@@ -64,16 +64,26 @@ def test_a_project_by_its_link(demo_db):
     history = table(at)
     assert list(history["status"]) == ["Idea", "Funded, not started", "Live"]
     assert len(at.get("plotly_chart")) == 3  # pupils, registrations, tutors
+    texts = [m.value for m in at.markdown]
+    assert texts[0] == ":green-badge[Live since 2020-06-03]"
+    # The updates feed, newest first: the two readings of 30 April 2021 (July's is after the date shown), then
+    # the launch of 3 June 2020 ...; the oldest is the idea of 22 March 2020.
+    feed = [text.split("  \n")[0] for text in texts if text.startswith("**20")]
+    assert feed[:3] == ["**2021-04-30** · **Pupils\\: 20,000**", "**2021-04-30** · **Volunteer tutors\\: 14,000**",
+                        "**2020-06-03** · **Status\\: Live**"]
+    assert feed[-1] == "**2020-03-22** · **Status\\: Idea**" and len(feed) == 10
 
 
-def test_an_unknown_project_is_explained_and_can_be_picked(demo_db):
+def test_an_unknown_project_is_explained_and_the_projects_are_listed(demo_db):
     at = run("pages/project.py", project="no-such-project")
     assert not at.exception
     assert "There is no project called “no\\-such\\-project”" in at.error[0].value
-    at.selectbox(key="project_pick").set_value("corona-school").run()
-    assert not at.exception
-    assert at.title[0].value == "Corona School"
-    assert at.query_params["project"] == "corona-school"
+    assert len(table(at)) == 1500  # a list to pick from, not an empty search box
+    at.text_input(key="project_search").set_value("corona SCHOOL").run()
+    assert list(table(at)["project"]) == ["Corona School"]
+    assert list(table(at)["link"]) == ["project?project=corona-school"]
+    at.text_input(key="project_search").set_value("e-learning").run()  # a challenge's name finds its projects
+    assert "Corona School" in set(table(at)["project"]) and set(table(at)["challenge"]) == {"019 e-Learning"}
 
 
 def test_text_from_users_is_shown_as_text(tmp_path, monkeypatch, engine):

@@ -50,6 +50,19 @@ def project_history(engine: Engine, project_id: int) -> pd.DataFrame:
     return _dated(_frame(engine, select(stmt).order_by(stmt.c.recorded_at.desc()), ENTRY_COLUMNS))
 
 
+def project_feed(engine: Engine, project_id: int, as_of: dt.date, limit: int = 30) -> pd.DataFrame:
+    """What a project reported, as anyone who may read it sees it: its status events and reach readings that count
+    and its approved free-text updates, dated on or before `as_of`, newest first, at most `limit`."""
+    e, r, n = StatusEvent, ReachReading, ProjectNote
+    day_after = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+    stmt = _entries(and_(e.project_id == project_id, counting(e), e.effective_date <= as_of),
+                    and_(r.project_id == project_id, counting(r), r.as_of <= as_of),
+                    and_(n.project_id == project_id, n.review_state == ReviewState.APPROVED,
+                         n.recorded_at < day_after)).subquery()
+    frame = _dated(_frame(engine, select(stmt), ENTRY_COLUMNS))
+    return frame.sort_values(["effective", "recorded_at"], ascending=False, kind="stable").head(limit)
+
+
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:
     """A free-text update takes effect when it is recorded."""
     recorded = pd.to_datetime(frame["recorded_at"], utc=True).dt.date

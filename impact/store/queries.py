@@ -220,6 +220,14 @@ def status_at(as_of: dt.date, projects, pending: bool = False):
             .where(ranked.c.rn == 1).subquery("status_at"))
 
 
+def project_status_at(engine: Engine, project_id: int, as_of: dt.date) -> Optional[tuple[str, dt.date]]:
+    """One project's status at `as_of` and the date it took effect (the rule of `status_at`), or None."""
+    status = status_at(as_of, select(Project.id).where(Project.id == project_id))
+    with engine.connect() as conn:
+        row = conn.execute(select(status.c.status, status.c.since)).first()
+    return None if row is None else (row.status, row.since)
+
+
 def funded_outcomes_at(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """What became of the projects funded by `as_of`, split by whether they had launched by then: launched (bool),
     status, projects; one row for each status a funded project can be in, launched or not (zeros included)."""

@@ -100,6 +100,16 @@ def timeline(source: Source, project_id: int) -> pd.DataFrame:
 
 
 @cached
+def project_status(source: Source, project_id: int, as_of: dt.date) -> Optional[tuple[str, dt.date]]:
+    return queries.project_status_at(source.engine, project_id, as_of)
+
+
+@cached
+def project_feed(source: Source, project_id: int, as_of: dt.date) -> pd.DataFrame:
+    return history.project_feed(source.engine, project_id, as_of)
+
+
+@cached
 def project_reach(source: Source, project_id: int, as_of: dt.date) -> pd.DataFrame:
     return queries_portfolio.project_reach(source.engine, project_id, as_of)
 

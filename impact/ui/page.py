@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Callable, NoReturn, Optional
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,6 +29,7 @@ from impact.domain.access import (
     may_see_pending,
 )
 from impact.domain.values import date
+from impact.formats.charts import status_label
 from impact.i18n import _, format_date, format_number, language
 from impact.store.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
 from impact.store.portfolio import ProjectInfo
@@ -239,12 +241,25 @@ def choose_project(source: Source, actor: Actor) -> ProjectInfo:
     if projects.empty:
         st.info(_("{name} has no projects yet.", name=plain(programme.name)), icon=":material/info:")
         st.stop()
-    names = dict(zip(projects["slug"], projects["project"]))
-    slug = st.selectbox(_("Project"), list(names), format_func=label_of(names), index=None, key="project_pick",
-                        placeholder=_("Type to search {n} projects", n=format_number(len(names))))
-    if slug is None:
+    st.title(_("Projects of {programme}", programme=plain(programme.name)))
+    search = st.text_input(_("Search"), key="project_search", placeholder=_("A project's name, team or challenge"))
+    found = projects
+    if search.strip():
+        words = search.strip().casefold()
+        found = projects[projects[["project", "team", "challenge"]].fillna("").astype(str)
+                         .apply(lambda column: column.str.casefold().str.contains(words, regex=False)).any(axis=1)]
+    st.caption(_("{shown} of {total} projects. Pick one to open it.", shown=format_number(len(found)),
+                 total=format_number(len(projects))))
+    listed = found.assign(link="project?project=" + found["slug"].map(quote), team=found["team"].replace("", None),
+                          status=found["status"].map(lambda s: status_label(s) if isinstance(s, str) else None))
+    picked = st.dataframe(
+        listed[["link", "project", "challenge", "status", "team"]].fillna("—"), hide_index=True, width="stretch",
+        key="project_list", on_select="rerun", selection_mode="single-row",
+        column_config={"link": st.column_config.LinkColumn(_("Page"), display_text=_("open"), width=50),
+                       "project": _("Project"), "challenge": _("Challenge"), "status": _("Status"),
+                       "team": _("Team")})
+    if not picked.selection.rows:
         st.stop()
-    st.query_params["project"] = slug
-    project = data.project_info(source, slug)
-    assert project is not None  # it was just listed at this data version
-    return project
+    st.query_params["project"] = str(found["slug"].iloc[picked.selection.rows[0]])
+    del st.session_state["project_list"]  # back on the list later, nothing is picked
+    st.rerun()
