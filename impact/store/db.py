@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+import pandas as pd
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
@@ -78,6 +79,13 @@ def writing(engine: Engine) -> Engine:
 def write_session(engine: Engine) -> Session:
     """A session for one write transaction: `with write_session(engine) as s, s.begin(): ...`."""
     return Session(writing(engine), expire_on_commit=False)
+
+
+def read_frame(engine: Engine, stmt, columns: Optional[list[str]] = None) -> pd.DataFrame:
+    """The rows of the select `stmt` as a DataFrame, its columns named `columns` (default: the select's names)."""
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        return pd.DataFrame(result.all(), columns=columns or list(result.keys()))
 
 
 def describe(database: Engine | str) -> str:

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, and_, func, literal, select
 
 from impact.domain.entries import counting, order, superseded
 from impact.domain.lifecycle import FUNDED_OR_LATER, ReviewState, Status
+from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.store.queries import (
     NO_CHALLENGE,
     ProgrammeInfo,
-    _carry_forward,
-    _frame,
+    carry_forward,
     funded_status_at,
     funnel_at,
     status_at,
@@ -84,13 +84,13 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     )
     # Four small per-project results merged here: joined in SQL, the windowed subqueries had no index to join
     # on, and SQLite spent 40 s on 2,000 projects with 200,000 readings.
-    frame = _frame(engine, projects)
+    frame = read_frame(engine, projects)
     for part in (
         select(status.c.project_id, status.c.status, status.c.since.label("status_since")),
         select(reading.c.project_id, reading.c.value.label("reach"), reading.c.metric.label("reach_metric"),
                reading.c.as_of.label("reach_as_of")).where(reading.c.rn == 1),
     ):
-        frame = frame.merge(_frame(engine, part), on="project_id", how="left")
+        frame = frame.merge(read_frame(engine, part), on="project_id", how="left")
     last = [column.key for column in last_of]
     frame["last_update"] = pd.concat([pd.to_datetime(frame[c], utc=True) for c in last], axis=1).max(axis=1).dt.date
     frame = frame.drop(columns=last)
@@ -164,7 +164,7 @@ def timeline(engine: Engine, project_id: int) -> pd.DataFrame:
         .where(e.project_id == project_id, e.review_state == ReviewState.APPROVED)
         .order_by(*order(e))
     )
-    return _frame(engine, stmt)
+    return read_frame(engine, stmt)
 
 
 def project_reach(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -181,7 +181,7 @@ def project_reach(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFra
     )
     stmt = (select(ranked.c.metric, ranked.c.label, ranked.c.unit, ranked.c.as_of, ranked.c.value, ranked.c.note)
             .where(ranked.c.rn == 1).order_by(ranked.c.metric, ranked.c.as_of))
-    return _carry_forward(_frame(engine, stmt, ["metric", "label", "unit", "as_of", "value", "note"]), ["metric"],
+    return carry_forward(read_frame(engine, stmt, ["metric", "label", "unit", "as_of", "value", "note"]), ["metric"],
                           as_of)
 
 
@@ -243,7 +243,7 @@ def funded_lifetimes(engine: Engine, programme_id: int, as_of: dt.date) -> pd.Da
         .where(milestones.c.funded_on.is_not(None))
         .order_by(milestones.c.funded_on, Project.name, Project.id)
     )
-    frame = _frame(engine, stmt, ["project", "funded_on", "launched_on", "ended_on"])
+    frame = read_frame(engine, stmt, ["project", "funded_on", "launched_on", "ended_on"])
     frame["days_to_launch"] = _days(frame["funded_on"], frame["launched_on"])
     end = frame["ended_on"].where(frame["ended_on"].notna(), as_of)
     frame["months_observed"] = _days(frame["funded_on"], end).astype("float64") / DAYS_PER_MONTH
