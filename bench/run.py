@@ -41,10 +41,13 @@ from impact.domain.access import STAFF, Actor  # noqa: E402
 from impact.domain.lifecycle import FUNDED_OR_LATER  # noqa: E402
 from impact.formats.loader import load_folder  # noqa: E402
 from impact.store import history, queries  # noqa: E402
-from impact.store import portfolio as portfolio_queries  # noqa: E402
+from impact.store.compare import comparison  # noqa: E402
 from impact.store.db import make_engine, writing  # noqa: E402
 from impact.store.models import Project, ReachReading, StatusEvent  # noqa: E402
+from impact.store.portfolio import portfolio  # noqa: E402
+from impact.store.project import project_info, project_reach, timeline  # noqa: E402
 from impact.store.schema import ensure_schema  # noqa: E402
+from impact.store.survival import funded_lifetimes, survival_curve  # noqa: E402
 from impact.ui.session import ACTOR  # noqa: E402
 
 SCALES = {
@@ -186,7 +189,7 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
     """Each page: its file, its link parameters, and the same figures from the queries alone (the limit)."""
     info = queries.programme_info(engine, programme)
     everything = [queries.programme_info(engine, slug) for slug in queries.programmes(engine)["slug"]]
-    project_id = portfolio_queries.project_info(engine, project).id
+    project_id = project_info(engine, project).id
     first_metric = queries.metrics(engine, info.id)["slug"].iloc[0]
     return {
         "overview": ("pages/overview.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
@@ -196,16 +199,15 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
             queries.reach_reporting(engine, info.id, AS_OF), queries.reach_totals(engine, info.id, AS_OF),
             queries.reach_by(engine, info.id, AS_OF, first_metric, "project"))),
         "portfolio": ("pages/portfolio.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.portfolio(engine, [info.id], AS_OF))),
+            portfolio(engine, [info.id], AS_OF))),
         "project": ("pages/project.py", {"project": project, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.timeline(engine, project_id), portfolio_queries.project_reach(engine, project_id,
-                                                                                              AS_OF))),
+            timeline(engine, project_id), project_reach(engine, project_id, AS_OF))),
         "compare": ("pages/compare.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.comparison(engine, everything, AS_OF))),
+            comparison(engine, everything, AS_OF))),
         "survival": ("pages/survival.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.survival_curve(portfolio_queries.funded_lifetimes(engine, info.id, AS_OF)))),
+            survival_curve(funded_lifetimes(engine, info.id, AS_OF)))),
         "silent": ("pages/silent.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.portfolio(engine, [info.id], AS_OF), history.contacts(engine, BENCH_STAFF, info.id))),
+            portfolio(engine, [info.id], AS_OF), history.contacts(engine, BENCH_STAFF, info.id))),
         "review": ("pages/review.py", {}, lambda: history.review_queue(engine)),
     }
 

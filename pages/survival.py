@@ -3,7 +3,7 @@ import streamlit as st
 
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number, format_percent
-from impact.store.portfolio import survival_curve
+from impact.store.survival import survival_curve
 from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain, plot
 

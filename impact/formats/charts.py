@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from impact.domain.lifecycle import Status
 from impact.i18n import N_, _, format_number, format_percent, language
-from impact.store.portfolio import DAYS_PER_MONTH
+from impact.store.survival import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILION, SKY, YELLOW, PURPLE, GREY = (

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from impact.store import history, queries
-from impact.store import portfolio as queries_portfolio
+from impact.store import compare, history, project, queries, survival
+from impact.store import portfolio as portfolio_table
 from impact.store.queries import ProgrammeInfo
 
 
@@ -86,32 +86,32 @@ def reach_by(source: Source, programme_id: int, as_of: dt.date, metric: str,
 
 @cached
 def portfolio(source: Source, programme_ids: tuple[int, ...], as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.portfolio(source.engine, list(programme_ids), as_of)
+    return portfolio_table.portfolio(source.engine, list(programme_ids), as_of)
 
 
 @cached
-def project_info(source: Source, slug: str | int) -> Optional[queries_portfolio.ProjectInfo]:
-    return queries_portfolio.project_info(source.engine, slug)
+def project_info(source: Source, slug: str | int) -> Optional[project.ProjectInfo]:
+    return project.project_info(source.engine, slug)
 
 
 @cached
 def timeline(source: Source, project_id: int) -> pd.DataFrame:
-    return queries_portfolio.timeline(source.engine, project_id)
+    return project.timeline(source.engine, project_id)
 
 
 @cached
 def project_reach(source: Source, project_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.project_reach(source.engine, project_id, as_of)
+    return project.project_reach(source.engine, project_id, as_of)
 
 
 @cached
 def comparison(source: Source, programmes: tuple[ProgrammeInfo, ...], as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.comparison(source.engine, list(programmes), as_of)
+    return compare.comparison(source.engine, list(programmes), as_of)
 
 
 @cached
 def funded_lifetimes(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.funded_lifetimes(source.engine, programme_id, as_of)
+    return survival.funded_lifetimes(source.engine, programme_id, as_of)
 
 
 @cached

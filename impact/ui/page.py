@@ -30,7 +30,7 @@ from impact.domain.access import (
 from impact.domain.values import date
 from impact.i18n import _, format_date, format_number, language
 from impact.store.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
-from impact.store.portfolio import ProjectInfo
+from impact.store.project import ProjectInfo
 from impact.store.queries import ProgrammeInfo, data_version
 from impact.store.schema import SchemaBehind, ensure_schema
 from impact.ui import data
