@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from impact.domain.access import may_download_report
+from impact.domain.lifecycle import status_label
 from impact.formats import charts, report
 from impact.i18n import _, format_date, format_number, format_percent, language
 from impact.store.queries import no_challenge
@@ -45,7 +46,7 @@ plot(charts.funnel_figure, funnel, container=left)
 left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays visible; the labels give "
                "the counts."))
 plot(charts.status_figure, statuses, container=right)
-chart_data(statuses.assign(status=statuses["status"].map(charts.status_label)),
+chart_data(statuses.assign(status=statuses["status"].map(status_label)),
            {"status": _("Status"), "projects": _("Funded projects")}, right)
 
 challenges = data.challenge_funnel(source, programme, as_of, pending)

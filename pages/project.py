@@ -1,6 +1,7 @@
 """One project: summary, team, funding, its status history and its reach, by a shareable link ?project=<slug>."""
 import streamlit as st
 
+from impact.domain.lifecycle import status_label
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number
 from impact.ui import data
@@ -52,7 +53,7 @@ if history.empty:
     st.info(_("No status has been recorded for this project yet."), icon=":material/info:")
 else:
     st.dataframe(
-        history.assign(status=[charts.status_label(s) + (" " + _("(superseded)") if old else "")
+        history.assign(status=[status_label(s) + (" " + _("(superseded)") if old else "")
                                for s, old in zip(history["status"], history["superseded"])],
                        evidence_url=web_links(history["evidence_url"]))
         .drop(columns=["superseded"]),

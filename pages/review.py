@@ -3,7 +3,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from impact.formats.charts import status_label
+from impact.domain.lifecycle import status_label
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
 from impact.ui import data

@@ -3,8 +3,7 @@ import urllib.parse
 
 import streamlit as st
 
-from impact.domain.lifecycle import FUNDED_OR_LATER
-from impact.formats.charts import status_label
+from impact.domain.lifecycle import FUNDED_OR_LATER, status_label
 from impact.formats.export import csv_bytes
 from impact.i18n import _, format_date, format_number
 from impact.store import history

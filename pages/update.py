@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from impact.domain.access import STAFF, TEAM
-from impact.domain.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note
-from impact.formats.charts import status_label
+from impact.domain.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note, status_label
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
 from impact.ui import data

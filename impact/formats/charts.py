@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from impact.domain.lifecycle import Status
+from impact.domain.lifecycle import Status, status_label
 from impact.i18n import N_, _, format_number, format_percent, language
 from impact.store.survival import DAYS_PER_MONTH
 
@@ -20,13 +20,6 @@ BLUE, ORANGE, GREEN, VERMILION, SKY, YELLOW, PURPLE, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#F0E442", "#CC79A7", "#7F7F7F")
 SERIES_COLOURS = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, "#882255", "#44AA99", "#999933", GREY]
 
-STATUS_LABELS: dict[str, str] = {
-    Status.IDEA: N_("Idea"),
-    Status.FUNDED: N_("Funded, not started"),
-    Status.IN_DEVELOPMENT: N_("In development"),
-    Status.LAUNCHED: N_("Live"),
-    Status.DISCONTINUED: N_("Discontinued"),
-}
 STATUS_COLOURS: dict[str, str] = {Status.IDEA: GREY, Status.FUNDED: SKY, Status.IN_DEVELOPMENT: BLUE,
                                   Status.LAUNCHED: GREEN, Status.DISCONTINUED: VERMILION}
 MAX_DOTS = 60  # per series
@@ -36,10 +29,6 @@ FONT = dict(family="Source Sans Pro, sans-serif", size=14)
 def _inert(text: str) -> str:
     """Names from the data, for plotly text: its HTML subset (links, markup) shown as plain characters."""
     return html.escape(str(text), quote=False).replace("%{", "%\u200b{")
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS[status])
 
 
 # Plotly's decimal and thousands separators per language, for the axes' numbers (28,000 / 28 000 / 28.000).
