@@ -9,7 +9,6 @@ from impact.domain.lifecycle import status_label
 from impact.formats import charts, report
 from impact.i18n import _, format_date, format_number, format_percent, language
 from impact.store.queries import no_challenge
-from impact.ui import data
 from impact.ui.page import (
     chart_data,
     choose_as_of,
@@ -31,7 +30,7 @@ st.caption(_("{description} Figures as they stood on {as_of}.", description=plai
 illustrative_notice(programme)
 pending = choose_pending(actor)
 
-funnel = data.funnel(source, programme, as_of, pending)
+funnel = source.funnel(programme, as_of, pending)
 for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
     column.metric(plain(_(row.label)), format_number(row.projects),
                   help=_("Source: {source}", source=plain(_(row.source))))
@@ -40,7 +39,7 @@ for column, row in zip(st.columns(len(funnel)), funnel.itertuples()):
     else:
         column.caption(_("{share} of the stage before", share=format_percent(row.share_of_previous)))
 
-statuses = data.funded_status(source, programme.id, as_of, pending)
+statuses = source.funded_status(programme.id, as_of, pending)
 left, right = st.columns([3, 2], gap="large")
 plot(charts.funnel_figure, funnel, container=left)
 left.caption(_("Bar lengths are on a logarithmic scale so that every stage stays visible; the labels give "
@@ -49,7 +48,7 @@ plot(charts.status_figure, statuses, container=right)
 chart_data(statuses.assign(status=statuses["status"].map(status_label)),
            {"status": _("Status"), "projects": _("Funded projects")}, right)
 
-challenges = data.challenge_funnel(source, programme, as_of, pending)
+challenges = source.challenge_funnel(programme, as_of, pending)
 challenges = challenges.assign(challenge=challenges["challenge"].map(no_challenge))
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
     plot(charts.challenge_funnel_figure, challenges)
@@ -75,12 +74,12 @@ if may_download_report(actor):
     name = f"report-{programme.slug}-{as_of}"
     left, right = st.columns(2)
     left.download_button(_("Download the report (HTML, works offline)"), icon=":material/download:",
-                         data=partial(report.report_html_in, language(), source.engine, actor, programme, as_of),
+                         data=partial(source.report_html_in, language(), actor, programme, as_of),
                          file_name=f"{name}.html", mime="text/html")
     if right.button(_("Make the report as PDF"), icon=":material/picture_as_pdf:", key="make_pdf"):
         try:
             with st.spinner(_("Printing the report…")):
-                pdf = report.report_pdf(report.report_html(source.engine, actor, programme, as_of))
+                pdf = report.report_pdf(source.report_html(actor, programme, as_of))
         except report.ReportError as exc:
             right.error(str(exc), icon=":material/error:")
         else:

@@ -8,7 +8,6 @@ from impact.formats.export import csv_bytes, excel_bytes
 from impact.i18n import _, format_date, format_number
 from impact.store.portfolio import select_projects
 from impact.store.queries import no_challenge
-from impact.ui import data
 from impact.ui.page import (
     choose_as_of,
     choose_programme,
@@ -31,8 +30,8 @@ everything = readable_programmes(source, actor)
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=label_of(names),
                         key="portfolio_programmes") or [programme.slug]
-ids = tuple(data.programme_info(source, slug).id for slug in chosen)
-table = data.portfolio(source, ids, as_of)
+ids = tuple(source.programme_info(slug).id for slug in chosen)
+table = source.portfolio(ids, as_of)
 
 left, middle, right = st.columns(3)
 statuses = left.multiselect(_("Status"), list(STATUSES), format_func=status_label, key="portfolio_status",

@@ -4,7 +4,6 @@ import streamlit as st
 from impact.domain.lifecycle import status_label
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number
-from impact.ui import data
 from impact.ui.page import (
     bold,
     chart_data,
@@ -20,7 +19,7 @@ from impact.ui.page import (
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
-programme = data.programme_info(source, project.programme_slug)
+programme = source.programme_info(project.programme_slug)
 as_of = choose_as_of(programme)
 
 st.title(plain(project.name))
@@ -48,7 +47,7 @@ with right:
         st.caption(_("Source: {source}", source=plain(project.source)))
 
 st.subheader(_("Status history"))
-history = data.timeline(source, project.id)
+history = source.timeline(project.id)
 if history.empty:
     st.info(_("No status has been recorded for this project yet."), icon=":material/info:")
 else:
@@ -67,7 +66,7 @@ else:
     )
 
 st.subheader(_("Reach"))
-reach = data.project_reach(source, project.id, as_of)
+reach = source.project_reach(project.id, as_of)
 if reach.empty:
     st.info(_("No reach figures were recorded for this project by {as_of}.", as_of=format_date(as_of)),
             icon=":material/info:")
