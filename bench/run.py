@@ -1,15 +1,9 @@
-"""Benchmark at portfolio scale: `python bench/run.py` (see the README, "Benchmark").
+"""Benchmark at portfolio scale: `python bench/run.py` (bench/README.md says what it measures and what it found).
 
 Generates a synthetic data set (deterministic from a seed), loads it through the real import path, then measures
-side by side, in one run, on one database (DATABASE_URL, or a new SQLite file):
-- each page run by AppTest, cold (a new session, the data and figure caches empty) and warm (the session's next
-  run, as after a click);
-- the limit: the same figures from the queries alone (SQL and the small result frames, no Streamlit);
-- the naive peer: read the tables into pandas and compute the same figures there, as a tutorial app would;
-- import throughput against bare executemany inserts of the same rows;
-- the JSON each chart sends to the browser, and the peak memory of this process (which ran the pages).
-It prints one table of ratios and writes it to bench/results/ (latest.md and a dated copy), so that a run can be
-compared with the last. Timings are ratios within one run; absolute times on a shared machine are noise.
+the pages cold and warm beside their queries alone and a naive peer, imports beside bare inserts, chart sizes and
+peak memory, in one run on one database (DATABASE_URL, or a new SQLite file). It writes one table of ratios to
+bench/results/ (latest.md and a dated copy).
 """
 from __future__ import annotations
 
@@ -253,8 +247,8 @@ def naive(engine, page: str, programme: str, project: str) -> object:
 
 class Server:
     """Page runs by AppTest as on one running server: each session is a new AppTest, and the components Streamlit
-    discovers at a server's start (a scan of every installed package, a quarter of a second here) are discovered
-    once, not on every session as AppTest alone would."""
+    discovers at a server's start (a scan of every installed package) are discovered once, not on every session as
+    AppTest alone would."""
 
     def __init__(self):
         self.components = None

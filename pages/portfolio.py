@@ -67,7 +67,7 @@ st.dataframe(
 )
 
 left, right = st.columns(2)
-# Files are made when asked for, not on every run (Excel for 2,000 rows took seconds).
+# Files are made when asked for, not on every run: an Excel file of a large portfolio is slow to write.
 left.download_button(_("Download as CSV"), lambda: csv_bytes(shown), file_name=f"portfolio-{as_of}.csv",
                      mime="text/csv", icon=":material/download:")
 right.download_button(_("Download as Excel"), lambda: excel_bytes(shown, sheet="portfolio"),

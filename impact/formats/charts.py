@@ -41,7 +41,7 @@ LEGEND_ON_TOP = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x
 
 def _figure(traces: list[dict], title: str, height: int, **layout) -> go.Figure:
     """The figure of these traces with the common layout and `layout`'s own settings, built in one go: plotly
-    validates every setting again on each update, and one build takes it half as long as building by updates."""
+    validates every setting again on each update."""
     return go.Figure(data=traces, layout=dict(
         title=dict(text=_inert(title), x=0, xanchor="left"), height=height, font=FONT,
         margin=dict(l=10, r=30, t=60, b=40), plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
@@ -100,8 +100,7 @@ def challenge_funnel_figure(challenges: pd.DataFrame) -> go.Figure:
     frame = challenges[challenges["ideas"] > 0]
     frame = frame.assign(challenge=frame["challenge"].map(_inert))
     names = list(frame["challenge"])
-    # The joining lines are one trace, broken between challenges (a trace per challenge took plotly 40 times as
-    # long to build, for the same picture).
+    # The joining lines are one trace, broken between challenges: plotly builds one trace per challenge slowly.
     xs, ys = [], []
     for row in frame.itertuples():
         present = [v for v in (row.ideas, row.funded, row.launched) if v > 0]

@@ -37,8 +37,7 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     try:
         if make_url(url).get_backend_name() == "postgresql":
-            # No JIT: it spends up to 0.7 s compiling queries that then run in 50 ms, because a correlated
-            # subquery makes the planner's cost estimate look large (bench/: the survival page).
+            # No JIT: a correlated subquery's large cost estimate made PostgreSQL compile queries longer than they ran.
             options = {"options": "-c jit=off"} if make_url(url).get_driver_name() in ("psycopg", "psycopg2") else {}
             return create_engine(url, pool_pre_ping=True, connect_args=options)
         if make_url(url).get_backend_name() != "sqlite":

@@ -71,8 +71,7 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
         .where(Project.programme_id.in_(programme_ids))
         .order_by(Programme.name, Project.name, Project.slug)
     )
-    # Four small per-project results merged here: joined in SQL, the windowed subqueries had no index to join
-    # on, and SQLite spent 40 s on 2,000 projects with 200,000 readings.
+    # Small per-project results merged here: joined in SQL, the windowed subqueries have no index to join on.
     frame = read_frame(engine, projects)
     for part in (
         select(status.c.project_id, status.c.status, status.c.since.label("status_since")),
