@@ -3,9 +3,6 @@ import streamlit as st
 
 from impact.domain.access import may_open
 from impact.i18n import _, format_number
-from impact.store.queries import data_version
-from impact.ui import data
-from impact.ui.data import Source
 from impact.ui.language import apply_language, language_picker
 from impact.ui.page import visitor
 from impact.ui.session import account_sidebar
@@ -13,8 +10,8 @@ from impact.ui.session import account_sidebar
 apply_language()
 st.set_page_config(page_title=_("Hackathon impact dashboard"), page_icon="📈", layout="wide")
 
-engine, actor = visitor()
-waiting = data.waiting_for_review(Source(engine, data_version(engine))) if engine and may_open(actor, "review") else 0
+source, actor = visitor()
+waiting = source.waiting_for_review() if source and may_open(actor, "review") else 0
 PAGES = [  # page (its file under pages/ and its name in impact.domain.access.PAGES), title, icon
     ("overview", _("Overview"), ":material/filter_alt:"),
     ("reach", _("Reach"), ":material/groups:"),
@@ -52,6 +49,6 @@ navigation = st.navigation([
 ])
 st.sidebar.caption(_("Hackathon impact dashboard: what became of the projects born in a civic hackathon."))
 language_picker()
-if engine is not None:
-    account_sidebar(engine, actor)
+if source is not None:
+    account_sidebar(source, actor)
 navigation.run()

@@ -1,15 +1,9 @@
-"""Benchmark at portfolio scale: `python bench/run.py` (see the README, "Benchmark").
+"""Benchmark at portfolio scale: `python bench/run.py` (bench/README.md says what it measures and what it found).
 
 Generates a synthetic data set (deterministic from a seed), loads it through the real import path, then measures
-side by side, in one run, on one database (DATABASE_URL, or a new SQLite file):
-- each page run by AppTest, cold (a new session, the data and figure caches empty) and warm (the session's next
-  run, as after a click);
-- the limit: the same figures from the queries alone (SQL and the small result frames, no Streamlit);
-- the naive peer: read the tables into pandas and compute the same figures there, as a tutorial app would;
-- import throughput against bare executemany inserts of the same rows;
-- the JSON each chart sends to the browser, and the peak memory of this process (which ran the pages).
-It prints one table of ratios and writes it to bench/results/ (latest.md and a dated copy), so that a run can be
-compared with the last. Timings are ratios within one run; absolute times on a shared machine are noise.
+the pages cold and warm beside their queries alone and a naive peer, imports beside bare inserts, chart sizes and
+peak memory, in one run on one database (DATABASE_URL, or a new SQLite file). It writes one table of ratios to
+bench/results/ (latest.md and a dated copy).
 """
 from __future__ import annotations
 
@@ -41,10 +35,13 @@ from impact.domain.access import STAFF, Actor  # noqa: E402
 from impact.domain.lifecycle import FUNDED_OR_LATER  # noqa: E402
 from impact.formats.loader import load_folder  # noqa: E402
 from impact.store import history, queries  # noqa: E402
-from impact.store import portfolio as portfolio_queries  # noqa: E402
+from impact.store.compare import comparison  # noqa: E402
 from impact.store.db import make_engine, writing  # noqa: E402
 from impact.store.models import Project, ReachReading, StatusEvent  # noqa: E402
+from impact.store.portfolio import portfolio  # noqa: E402
+from impact.store.project import project_info, project_reach, timeline  # noqa: E402
 from impact.store.schema import ensure_schema  # noqa: E402
+from impact.store.survival import funded_lifetimes, survival_curve  # noqa: E402
 from impact.ui.session import ACTOR  # noqa: E402
 
 SCALES = {
@@ -186,7 +183,7 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
     """Each page: its file, its link parameters, and the same figures from the queries alone (the limit)."""
     info = queries.programme_info(engine, programme)
     everything = [queries.programme_info(engine, slug) for slug in queries.programmes(engine)["slug"]]
-    project_id = portfolio_queries.project_info(engine, project).id
+    project_id = project_info(engine, project).id
     first_metric = queries.metrics(engine, info.id)["slug"].iloc[0]
     return {
         "overview": ("pages/overview.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
@@ -196,16 +193,15 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
             queries.reach_reporting(engine, info.id, AS_OF), queries.reach_totals(engine, info.id, AS_OF),
             queries.reach_by(engine, info.id, AS_OF, first_metric, "project"))),
         "portfolio": ("pages/portfolio.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.portfolio(engine, [info.id], AS_OF))),
+            portfolio(engine, [info.id], AS_OF))),
         "project": ("pages/project.py", {"project": project, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.timeline(engine, project_id), portfolio_queries.project_reach(engine, project_id,
-                                                                                              AS_OF))),
+            timeline(engine, project_id), project_reach(engine, project_id, AS_OF))),
         "compare": ("pages/compare.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.comparison(engine, everything, AS_OF))),
+            comparison(engine, everything, AS_OF))),
         "survival": ("pages/survival.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.survival_curve(portfolio_queries.funded_lifetimes(engine, info.id, AS_OF)))),
+            survival_curve(funded_lifetimes(engine, info.id, AS_OF)))),
         "silent": ("pages/silent.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio_queries.portfolio(engine, [info.id], AS_OF), history.contacts(engine, BENCH_STAFF, info.id))),
+            portfolio(engine, [info.id], AS_OF), history.contacts(engine, BENCH_STAFF, info.id))),
         "review": ("pages/review.py", {}, lambda: history.review_queue(engine)),
     }
 
@@ -251,8 +247,8 @@ def naive(engine, page: str, programme: str, project: str) -> object:
 
 class Server:
     """Page runs by AppTest as on one running server: each session is a new AppTest, and the components Streamlit
-    discovers at a server's start (a scan of every installed package, a quarter of a second here) are discovered
-    once, not on every session as AppTest alone would."""
+    discovers at a server's start (a scan of every installed package) are discovered once, not on every session as
+    AppTest alone would."""
 
     def __init__(self):
         self.components = None

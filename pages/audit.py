@@ -2,7 +2,6 @@
 import streamlit as st
 
 from impact.i18n import _, format_number
-from impact.store import history
 from impact.ui.language import date_format
 from impact.ui.page import guard_page
 
@@ -13,14 +12,13 @@ st.title(_("Audit log"))
 st.caption(_("Every write leaves an entry here, and entries are never changed or removed."))
 who, action, subject = st.columns(3)
 actor_text = who.text_input(_("Who (contains)"), key="audit_actor")
-action_name = action.selectbox(_("Action"), history.audit_actions(source.engine, actor), index=None,
+action_name = action.selectbox(_("Action"), source.audit_actions(actor), index=None,
                                placeholder=_("Any action"), key="audit_action")
 subject_text = subject.text_input(_("About (contains)"), key="audit_subject", placeholder="project corona-school")
 since_column, until_column = st.columns(2)
 since = since_column.date_input(_("From"), value=None, format=date_format(), key="audit_since")
 until = until_column.date_input(_("Until"), value=None, format=date_format(), key="audit_until")
-entries = history.audit_log(source.engine, actor, actor_text, action_name or "", subject_text, since, until,
-                            limit=LIMIT)
+entries = source.audit_log(actor, actor_text, action_name or "", subject_text, since, until, LIMIT)
 st.caption(_("{n} entries shown (at most {limit}; narrow the filters to see older ones).",
              n=format_number(len(entries)), limit=format_number(LIMIT)))
 st.dataframe(

@@ -3,7 +3,6 @@ import streamlit as st
 
 from impact.formats import charts
 from impact.i18n import _, format_date
-from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, label_of, plot, readable_programmes
 
 source, actor = guard_page("compare")
@@ -26,8 +25,8 @@ if len(chosen) < 2:
     st.info(_("Pick at least two programmes to compare."), icon=":material/info:")
     st.stop()
 
-programmes = tuple(data.programme_info(source, slug) for slug in chosen)
-table = data.comparison(source, programmes, as_of)
+programmes = tuple(source.programme_info(slug) for slug in chosen)
+table = source.comparison(programmes, as_of)
 plot(charts.comparison_rates_figure, table)
 
 st.subheader(_("In numbers"))

@@ -7,15 +7,13 @@ import streamlit as st
 
 from impact.domain.access import NotAllowed
 from impact.domain.problems import LoadError
-from impact.formats import dataset, spreadsheets
+from impact.formats import spreadsheets
 from impact.formats.export import csv_bytes
 from impact.i18n import _, format_number
-from impact.ui import data
 from impact.ui.page import bold, guard_page
 
 source, actor = guard_page("files")
-engine = source.engine
-programmes = data.programmes(source)
+programmes = source.programmes()
 names = dict(zip(programmes["slug"], programmes["name"]))
 
 st.title(_("Import and export"))
@@ -43,7 +41,7 @@ with import_tab:
         options = spreadsheets.Options(encoding=encoding, delimiter=delimiter, day_first=dates, programme=programme)
         fingerprint = hashlib.sha256(repr((files, options)).encode()).hexdigest()
         try:
-            preview = spreadsheets.import_files(engine, files, options, actor, dry_run=True)
+            preview = source.import_files(files, options, actor, dry_run=True)
         except NotAllowed as exc:  # the account was disabled since the page was opened
             st.error(str(exc), icon=":material/lock:")
         except LoadError as exc:
@@ -65,7 +63,7 @@ with import_tab:
                         icon=":material/info:")
             elif st.button(_("Import"), type="primary", icon=":material/upload:", key=f"import_{fingerprint}"):
                 try:
-                    done = spreadsheets.import_files(engine, files, options, actor)
+                    done = source.import_files(files, options, actor)
                 except (LoadError, NotAllowed) as exc:  # records changed since the preview, or the account did
                     st.error(str(exc), icon=":material/error:")
                 else:
@@ -78,9 +76,9 @@ with export_tab:
     st.caption(_("The history that counts (approved entries), in the formats the import reads: loading it into an "
                  "empty database gives the same figures. Spreadsheet cells are safe from formulas."))
     left, right = st.columns(2)
-    left.download_button(_("Data set (.zip of CSV files)"), lambda: dataset.dataset(engine, actor).zip_bytes(),
+    left.download_button(_("Data set (.zip of CSV files)"), lambda: source.dataset(actor).zip_bytes(),
                          file_name="impact-data.zip", mime="application/zip", icon=":material/folder_zip:")
-    right.download_button(_("Data set (Excel workbook)"), lambda: dataset.dataset(engine, actor).workbook_bytes(),
+    right.download_button(_("Data set (Excel workbook)"), lambda: source.dataset(actor).workbook_bytes(),
                           file_name="impact-data.xlsx", icon=":material/table:",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.markdown(bold(_("360Giving grants file")))
@@ -93,7 +91,7 @@ with export_tab:
         if not (prefix.strip() and funder_id.strip() and funder_name.strip()):
             st.error(_("Fill in all three: the 360Giving standard requires them."), icon=":material/error:")
         else:
-            grants = dataset.grants_360(engine, actor, prefix.strip(), funder_id.strip(), funder_name.strip())
+            grants = source.grants_360(actor, prefix.strip(), funder_id.strip(), funder_name.strip())
             st.caption(_("{n} funded project(s) with an amount.", n=format_number(len(grants))))
             st.download_button(_("Download grants (CSV)"), csv_bytes(grants), file_name="grants-360giving.csv",
                                mime="text/csv", icon=":material/download:")

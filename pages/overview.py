@@ -4,10 +4,10 @@ from functools import partial
 import streamlit as st
 
 from impact.domain.access import may_download_report
+from impact.domain.lifecycle import status_label
 from impact.formats import charts, report
 from impact.i18n import N_, _, format_date, format_number, format_ratio, language
 from impact.store.queries import no_challenge
-from impact.ui import data
 from impact.ui.page import (
     chart_data,
     choose_as_of,
@@ -29,7 +29,7 @@ st.caption(_("{description} Figures as they stood on {as_of}.", description=plai
 illustrative_notice(programme)
 pending = choose_pending(actor)
 
-funnel = data.funnel(source, programme, as_of, pending)
+funnel = source.funnel(programme, as_of, pending)
 # "1 in N" says a conversion the way people weigh it; said of the stage it comes from.
 RATIO_OF = {"ideas_submitted": N_("1 in {ratio} ideas funded"), "funded": N_("1 in {ratio} funded launched")}
 for column, row, previous in zip(st.columns(len(funnel)), funnel.itertuples(), [None, *funnel["stage"][:-1]]):
@@ -40,16 +40,16 @@ for column, row, previous in zip(st.columns(len(funnel)), funnel.itertuples(), [
     else:
         column.caption(_("Source: {source}", source=plain(_(row.source))))
 
-outcomes = data.funded_outcomes(source, programme.id, as_of, pending)
+outcomes = source.funded_outcomes(programme.id, as_of, pending)
 plot(charts.outcome_flow_figure, funnel, outcomes)
 st.caption(charts.flow_summary(funnel, outcomes))
 chart_data(charts.outcome_flows(funnel, outcomes), {"source": _("From"), "target": _("To"), "projects": _("Projects")})
 statuses = outcomes.groupby("status", sort=False, as_index=False)["projects"].sum()
 plot(charts.status_figure, statuses)
-chart_data(statuses.assign(status=statuses["status"].map(charts.status_label)),
+chart_data(statuses.assign(status=statuses["status"].map(status_label)),
            {"status": _("Status"), "projects": _("Funded projects")})
 
-challenges = data.challenge_funnel(source, programme, as_of, pending)
+challenges = source.challenge_funnel(programme, as_of, pending)
 challenges = challenges.assign(challenge=challenges["challenge"].map(no_challenge))
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
     plot(charts.challenge_funnel_figure, challenges)
@@ -75,12 +75,12 @@ if may_download_report(actor):
     name = f"report-{programme.slug}-{as_of}"
     left, right = st.columns(2)
     left.download_button(_("Download the report (HTML, works offline)"), icon=":material/download:",
-                         data=partial(report.report_html_in, language(), source.engine, actor, programme, as_of),
+                         data=partial(source.report_html_in, language(), actor, programme, as_of),
                          file_name=f"{name}.html", mime="text/html")
     if right.button(_("Make the report as PDF"), icon=":material/picture_as_pdf:", key="make_pdf"):
         try:
             with st.spinner(_("Printing the report…")):
-                pdf = report.report_pdf(report.report_html(source.engine, actor, programme, as_of))
+                pdf = report.report_pdf(source.report_html(actor, programme, as_of))
         except report.ReportError as exc:
             right.error(str(exc), icon=":material/error:")
         else:

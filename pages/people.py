@@ -5,14 +5,12 @@ import streamlit as st
 
 from impact.i18n import _
 from impact.store import admin
-from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import bold, guard_page, label_of, plain
 from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("people")
-engine = source.engine
-programmes = data.programmes(source)
+programmes = source.programmes()
 programme_names = dict(zip(programmes["slug"], programmes["name"]))
 
 
@@ -21,7 +19,7 @@ done_notice()
 accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
 
 with accounts_tab:
-    accounts = admin.accounts(engine, actor)
+    accounts = source.accounts(actor)
     st.dataframe(accounts, hide_index=True, width="stretch", column_config={
         "email": _("Email"), "role": _("Role"), "disabled": _("Disabled"), "programmes": _("Programmes (funders)"),
         "created_at": st.column_config.DatetimeColumn(_("Created"), format=date_format()), "created_by": _("By")})
@@ -36,9 +34,8 @@ with accounts_tab:
                                  help=_("Leave empty for an account that signs in only with your organisation's "
                                         "identity provider."))
         if st.form_submit_button(_("Add account"), icon=":material/person_add:"):
-            run_write(admin.add_account, _("Account {email} added.", email=plain(email)), engine, actor, email=email,
-                      role=role,
-                    password=password or None, programmes=granted)
+            run_write(source, admin.add_account, _("Account {email} added.", email=plain(email)), actor, email=email,
+                      role=role, password=password or None, programmes=granted)
     with change.form("change_account"):
         st.markdown(bold(_("Change an account")))
         email = st.selectbox(_("Account"), list(accounts["email"]), key="change_email")
@@ -46,14 +43,14 @@ with accounts_tab:
                                  format_func=label_of(programme_names), key="change_programmes")
         disable, enable, grant = st.columns(3)
         if disable.form_submit_button(_("Disable"), icon=":material/block:"):
-            run_write(admin.set_account_disabled, _("Account disabled."), engine, actor, email=email, disabled=True)
+            run_write(source, admin.set_account_disabled, _("Account disabled."), actor, email=email, disabled=True)
         if enable.form_submit_button(_("Enable"), icon=":material/check:"):
-            run_write(admin.set_account_disabled, _("Account enabled."), engine, actor, email=email, disabled=False)
+            run_write(source, admin.set_account_disabled, _("Account enabled."), actor, email=email, disabled=False)
         if grant.form_submit_button(_("Set programmes"), icon=":material/lock_open:"):
-            run_write(admin.set_programmes, _("Programmes set."), engine, actor, email=email, programmes=granted)
+            run_write(source, admin.set_programmes, _("Programmes set."), actor, email=email, programmes=granted)
         if st.form_submit_button(_("Sign out everywhere"), icon=":material/logout:",
                                  help=_("Ends every session of this account, in every browser, at its next click.")):
-            run_write(admin.sign_out_everywhere, _("Every session of {email} has ended.", email=plain(email)), engine,
+            run_write(source, admin.sign_out_everywhere, _("Every session of {email} has ended.", email=plain(email)),
                       actor, email=email)
 
 with keys_tab:
@@ -71,16 +68,16 @@ with keys_tab:
         expires = st.date_input(_("Expires after (optional)"), value=None, min_value=dt.date.today(),
                                 format=date_format(), key="key_expires")
         if st.form_submit_button(_("Issue key"), icon=":material/key:"):
-            run_write(admin.issue_key, _("Key issued."), engine, actor, project_slug=slug.strip(), expires_on=expires,
+            run_write(source, admin.issue_key, _("Key issued."), actor, project_slug=slug.strip(), expires_on=expires,
                       remember="issued_key")
-    keys = admin.update_keys(engine, actor)
+    keys = source.update_keys(actor, dt.date.today())
     active = keys[keys["state"] == "active"]
     with revoke.form("revoke_key"):
         st.markdown(bold(_("Revoke a key")))
         labels = {k: f"{p} · {h}" for k, p, h in zip(active["id"], active["project"], active["hint"])}
         key_id = st.selectbox(_("Active key"), list(labels), format_func=label_of(labels), key="revoke_id")
         if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
-            run_write(admin.revoke_key, _("Key revoked; it no longer opens the update page."), engine, actor,
+            run_write(source, admin.revoke_key, _("Key revoked; it no longer opens the update page."), actor,
                       key_id=int(key_id))
     st.dataframe(keys, hide_index=True, width="stretch", column_config={
         "id": _("No."), "project": _("Project"), "hint": _("Key starts"),

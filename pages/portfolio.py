@@ -3,13 +3,11 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from impact.domain.lifecycle import STATUSES
-from impact.formats.charts import status_label
+from impact.domain.lifecycle import STATUSES, status_label
 from impact.formats.export import csv_bytes, excel_bytes
 from impact.i18n import _, format_date, format_number
 from impact.store.portfolio import select_projects
 from impact.store.queries import no_challenge
-from impact.ui import data
 from impact.ui.page import (
     choose_as_of,
     choose_programme,
@@ -33,8 +31,8 @@ everything = readable_programmes(source, actor)
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=label_of(names),
                         key="portfolio_programmes") or [programme.slug]
-ids = tuple(data.programme_info(source, slug).id for slug in chosen)
-table = data.portfolio(source, ids, as_of)
+ids = tuple(source.programme_info(slug).id for slug in chosen)
+table = source.portfolio(ids, as_of)
 
 funded_only = st.toggle(_("Only funded projects"), value=True, key="portfolio_funded_only",
                         help=_("Turn off to see the ideas that were never funded as well."))
@@ -81,7 +79,7 @@ show_table(
 )
 
 left, right = st.columns(2)
-# Files are made when asked for, not on every run (Excel for 2,000 rows took seconds).
+# Files are made when asked for, not on every run: an Excel file of a large portfolio is slow to write.
 left.download_button(_("Download as CSV"), lambda: csv_bytes(shown), file_name=f"portfolio-{as_of}.csv",
                      mime="text/csv", icon=":material/download:")
 right.download_button(_("Download as Excel"), lambda: excel_bytes(shown, sheet="portfolio"),

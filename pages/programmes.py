@@ -6,7 +6,6 @@ import streamlit as st
 from impact.domain.values import whole_number
 from impact.i18n import _
 from impact.store import editing
-from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import guard_page, label_of, plain
 from impact.ui.writes import done_notice, run_write
@@ -16,8 +15,7 @@ TABLES = {"figure": ["key", "label", "value", "source", "note"], "challenge": ["
           "metric": ["slug", "label", "unit"]}
 
 source, actor = guard_page("programmes")
-engine = source.engine
-programmes = data.programmes(source)
+programmes = source.programmes()
 names = dict(zip(programmes["slug"], programmes["name"]))
 
 
@@ -48,7 +46,7 @@ programme_tab, project_tab = st.tabs([_("Programme"), _("Project")])
 with programme_tab:
     slug = st.selectbox(_("Programme"), [NEW, *names], format_func=lambda s: names.get(s) or _("A new programme"),
                         key="edit_programme")
-    current = editing.programme_table(engine, slug) if slug else {}
+    current = source.programme_table(slug) if slug else {}
     assert current is not None  # a programme just listed (programmes are never removed)
     with st.form(f"programme_form_{slug}"):
         left, right = st.columns(2)
@@ -72,7 +70,7 @@ with programme_tab:
             edited[kind] = st.data_editor(pd.DataFrame(current.get(kind, []), columns=TABLES[kind]),
                                           num_rows="dynamic", width="stretch", key=f"{kind}_{slug}")
         if st.form_submit_button(_("Save programme"), icon=":material/save:", type="primary"):
-            run_write(editing.save_programme, _("Programme saved."), engine, actor, create=not slug, programme={
+            run_write(source, editing.save_programme, _("Programme saved."), actor, create=not slug, programme={
                 "slug": new_slug.strip(), "name": name, "country": country.strip().upper() or None,
                 "starts_on": starts_on, "ends_on": ends_on, "description": description,
                 "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent),
@@ -83,14 +81,14 @@ with project_tab:
         st.info(_("Create a programme first."), icon=":material/info:")
         st.stop()
     programme_slug = st.selectbox(_("Programme"), list(names), format_func=label_of(names), key="project_programme")
-    programme = data.programme_info(source, programme_slug)
-    projects = data.portfolio(source, (programme.id,), pd.Timestamp.today().date())
+    programme = source.programme_info(programme_slug)
+    projects = source.portfolio((programme.id,), pd.Timestamp.today().date())
     titles = dict(zip(projects["slug"], projects["project"]))
     slug = st.selectbox(_("Project"), [NEW, *titles], format_func=lambda s: titles.get(s) or _("A new project"),
                         key="edit_project")
-    current = editing.project_details(engine, actor, slug) if slug else {}
+    current = source.project_details(actor, slug) if slug else {}
     assert current is not None  # a project just listed (projects are never removed)
-    table = editing.programme_table(engine, programme_slug)
+    table = source.programme_table(programme_slug)
     assert table is not None  # the programme just picked
     challenges = table["challenge"]
     challenge_names = {"": _("(no challenge)")} | {c["slug"]: c["name"] for c in challenges}
@@ -109,8 +107,7 @@ with project_tab:
         funder = st.text_input(_("Funder"), value=current.get("funder", ""))
         summary = st.text_area(_("Summary"), value=current.get("summary", ""))
         if st.form_submit_button(_("Save project"), icon=":material/save:", type="primary"):
-            run_write(editing.save_project, _("Project {name} saved.", name=plain(name)), engine, actor,
-                    programme_slug=programme_slug, slug=new_slug.strip(), create=not slug, challenge=challenge,
-                    name=name, team=team,
-                    website=website, contact_email=email, funding_amount=amount,
-                    funding_currency=currency.strip().upper(), funder=funder, summary=summary)
+            run_write(source, editing.save_project, _("Project {name} saved.", name=plain(name)), actor,
+                      programme_slug=programme_slug, slug=new_slug.strip(), create=not slug, challenge=challenge,
+                      name=name, team=team, website=website, contact_email=email, funding_amount=amount,
+                      funding_currency=currency.strip().upper(), funder=funder, summary=summary)

@@ -3,10 +3,9 @@ from typing import Literal
 
 import streamlit as st
 
-from impact.domain.lifecycle import Status
+from impact.domain.lifecycle import Status, status_label
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number
-from impact.ui import data
 from impact.ui.page import (
     bold,
     chart_data,
@@ -22,7 +21,7 @@ from impact.ui.page import (
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
-programme = data.programme_info(source, project.programme_slug)
+programme = source.programme_info(project.programme_slug)
 as_of = choose_as_of(programme)
 
 st.title(plain(project.name))
@@ -31,11 +30,11 @@ st.caption(_("{programme} · {challenge}", programme=plain(project.programme),
 BadgeColour = Literal["gray", "violet", "blue", "green", "red"]
 BADGE_COLOURS: dict[str, BadgeColour] = {Status.IDEA: "gray", Status.FUNDED: "violet", Status.IN_DEVELOPMENT: "blue",
                  Status.LAUNCHED: "green", Status.DISCONTINUED: "red"}
-status = data.project_status(source, project.id, as_of)
+status = source.project_status(project.id, as_of)
 if status is None:
     st.badge(_("No status yet"), color="gray")
 else:
-    st.badge(_("{status} since {since}", status=charts.status_label(status[0]), since=format_date(status[1])),
+    st.badge(_("{status} since {since}", status=status_label(status[0]), since=format_date(status[1])),
              color=BADGE_COLOURS[status[0]])
 if project.illustrative:
     st.warning(_("**Illustrative record.** This project was invented for the demo data; its history and figures "
@@ -59,12 +58,12 @@ with right:
         st.caption(_("Source: {source}", source=plain(project.source)))
 
 st.subheader(_("Status history"))
-history = data.timeline(source, project.id)
+history = source.timeline(project.id)
 if history.empty:
     st.info(_("No status has been recorded for this project yet."), icon=":material/info:")
 else:
     st.dataframe(
-        history.assign(status=[charts.status_label(s) + (" " + _("(superseded)") if old else "")
+        history.assign(status=[status_label(s) + (" " + _("(superseded)") if old else "")
                                for s, old in zip(history["status"], history["superseded"])],
                        evidence_url=web_links(history["evidence_url"]))
         .drop(columns=["superseded"]),
@@ -78,14 +77,14 @@ else:
     )
 
 st.subheader(_("Updates"))
-feed = data.project_feed(source, project.id, as_of)
+feed = source.project_feed(project.id, as_of)
 if feed.empty:
     st.info(_("Nothing was reported for this project by {as_of}.", as_of=format_date(as_of)), icon=":material/info:")
 # Newest first, in a box of its own height that scrolls, so that a long history does not push the reach away.
 with st.container(border=True, height=min(90 + 70 * len(feed), 420)) if len(feed) else st.empty():
     for entry in feed.itertuples():
         if entry.kind == "status":
-            what = _("Status: {status}", status=charts.status_label(entry.what))
+            what = _("Status: {status}", status=status_label(entry.what))
         elif entry.kind == "reading":
             what = _("{label}: {value}", label=entry.what, value=format_number(entry.value))
         else:
@@ -96,7 +95,7 @@ with st.container(border=True, height=min(90 + 70 * len(feed), 420)) if len(feed
             st.link_button(_("Evidence"), entry.evidence_url, icon=":material/open_in_new:")
 
 st.subheader(_("Reach"))
-reach = data.project_reach(source, project.id, as_of)
+reach = source.project_reach(project.id, as_of)
 if reach.empty:
     st.info(_("No reach figures were recorded for this project by {as_of}.", as_of=format_date(as_of)),
             icon=":material/info:")

@@ -3,7 +3,6 @@ import streamlit as st
 
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number
-from impact.ui import data
 from impact.ui.page import (
     chart_data,
     choose_as_of,
@@ -28,8 +27,8 @@ st.caption(_("Each figure is a cumulative total. A project's latest reading on o
 illustrative_notice(programme)
 pending = choose_pending(actor)
 
-metrics = data.metrics(source, programme.id)
-latest = data.reach_latest(source, programme.id, as_of, pending)
+metrics = source.metrics(programme.id)
+latest = source.reach_latest(programme.id, as_of, pending)
 if latest.empty:
     st.info(_("No reach figures were recorded for {name} by {as_of}. Teams add readings per metric "
               "(for example people reached); load them with `python -m impact load FOLDER`.",
@@ -48,14 +47,14 @@ for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[r
 most_reported = latest.set_index("metric").loc[list(labels), "projects"].argmax()
 metric = st.radio(_("Metric"), list(labels), format_func=labels.get, horizontal=True, key="metric",
                   index=int(most_reported))
-totals = data.reach_totals(source, programme.id, as_of, pending)
+totals = source.reach_totals(programme.id, as_of, pending)
 plot(charts.reach_figure, totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
      units[metric])
 chart_data(totals[totals["metric"] == metric], {"as_of": _("Date"), "value": labels[metric]})
 
 by = st.radio(_("Break down by"), ["project", "challenge"], key="reach_by", horizontal=True,
               format_func=lambda b: _("Project") if b == "project" else _("Challenge"))
-groups = data.reach_by(source, programme.id, as_of, metric, by, TOP_GROUPS, pending)
+groups = source.reach_by(programme.id, as_of, metric, by, TOP_GROUPS, pending)
 title = (_("{metric} per project", metric=labels[metric]) if by == "project"
          else _("{metric} per challenge", metric=labels[metric]))
 plot(charts.reach_figure, groups, title, units[metric], "group")

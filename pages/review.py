@@ -3,10 +3,9 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from impact.formats.charts import status_label
+from impact.domain.lifecycle import status_label
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
-from impact.ui import data
 from impact.ui.page import guard_page, is_web_link, plain, show_text
 from impact.ui.writes import done_notice, run_write
 
@@ -15,7 +14,7 @@ SHOWN = 25  # entries per page load; the oldest first
 source, actor = guard_page("review")
 st.title(_("Review queue"))
 done_notice()
-queue = data.review_queue(source)
+queue = source.review_queue()
 if queue.empty:
     st.success(_("Nothing is waiting for review."), icon=":material/done_all:")
     st.stop()
@@ -55,5 +54,5 @@ for entry in queue.head(SHOWN).itertuples():
             approve = approve_column.form_submit_button(_("Approve"), icon=":material/check:", type="primary")
             send_back = return_column.form_submit_button(_("Return to the team"), icon=":material/undo:")
         if approve or send_back:
-            run_write(commands.review, _("Approved.") if approve else _("Returned to the team."), source.engine,
-                      actor, entry.kind, entry.id, approve=approve, note=note)
+            run_write(source, commands.review, _("Approved.") if approve else _("Returned to the team."), actor,
+                      entry.kind, entry.id, approve=approve, note=note)

@@ -3,13 +3,10 @@ import urllib.parse
 
 import streamlit as st
 
-from impact.domain.lifecycle import FUNDED_OR_LATER
-from impact.formats.charts import status_label
+from impact.domain.lifecycle import FUNDED_OR_LATER, status_label
 from impact.formats.export import csv_bytes
 from impact.i18n import _, format_date, format_number
-from impact.store import history
 from impact.store.portfolio import select_projects
-from impact.ui import data
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
 
 source, actor = guard_page("silent")
@@ -23,9 +20,9 @@ days = left.number_input(_("No approved update for more than (days)"), min_value
                        help=_("The programme's own threshold is {n} days.", n=programme.silent_after_days))
 alive_only = right.toggle(_("Only projects still alive (funded, in development, live)"), value=True,
                           key="silent_alive_only")
-table = data.portfolio(source, (programme.id,), as_of)
+table = source.portfolio((programme.id,), as_of)
 silent = select_projects(table, FUNDED_OR_LATER if alive_only else (), silent_for_more_than=days).merge(
-    history.contacts(source.engine, actor, programme.id), on="slug", how="left")
+    source.contacts(actor, programme.id), on="slug", how="left")
 st.caption(_("{n} of {total} projects of {programme} had no approved update for more than {days} days on {as_of}.",
              n=format_number(len(silent)), total=format_number(len(table)), programme=plain(programme.name),
              days=format_number(days), as_of=format_date(as_of)))

@@ -3,8 +3,7 @@ import streamlit as st
 
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number, format_percent
-from impact.store.portfolio import survival_curve
-from impact.ui import data
+from impact.store.survival import survival_curve
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain, plot
 
 source, actor = guard_page("survival")
@@ -16,7 +15,7 @@ st.caption(_("Projects funded by {as_of}, followed from their funding to their l
              as_of=format_date(as_of)))
 illustrative_notice(programme)
 
-lifetimes = data.funded_lifetimes(source, programme.id, as_of)
+lifetimes = source.funded_lifetimes(programme.id, as_of)
 if lifetimes.empty:
     st.info(_("No project of {name} had been funded by {as_of}.", name=plain(programme.name), as_of=format_date(as_of)),
             icon=":material/info:")

@@ -6,11 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from impact.domain.access import STAFF, TEAM
-from impact.domain.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note
-from impact.formats.charts import status_label
+from impact.domain.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note, status_label
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
-from impact.ui import data
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
 from impact.ui.session import sign_in_with_key
@@ -34,21 +32,21 @@ if not actor.signed_in:
         key = st.text_input(_("Update key"), type="password", key="update_key")
         opened = st.form_submit_button(_("Open my project"), icon=":material/key:")
     if opened:
-        sign_in_with_key(source.engine, key)
+        sign_in_with_key(source, key)
     st.stop()
 
-project = data.project_info(source, actor.project_id) if actor.role == TEAM else choose_project(source, actor)
-programme = data.programme_info(source, project.programme_slug)
+project = source.project_info(actor.project_id) if actor.role == TEAM else choose_project(source, actor)
+programme = source.programme_info(project.programme_slug)
 seen = f"seen_revision_{project.id}"
 if seen not in st.session_state:  # the state this visitor is looking at; a submission made on an older one is refused
-    st.session_state[seen] = commands.project_revision(source.engine, project.id)
+    st.session_state[seen] = source.project_revision(project.id)
 
 st.title(_("Update {project}", project=plain(project.name)))
 st.caption(_("{programme} · what you record here is shown on the charts once programme staff have reviewed it.",
              programme=plain(project.programme)))
 done_notice()
 
-choice = commands.status_choice(source.engine, project.id)
+choice = source.status_choice(project.id)
 if choice.current and choice.since is not None:  # both or neither: the latest status and its date
     shown = status_label(choice.current)
     st.metric(_("Status"), _("{status}, waiting for review", status=shown) if choice.pending else shown,
@@ -69,9 +67,9 @@ def submit(command, form: str, **values) -> None:
     """Run a command with the revision this visitor saw; on success remember what was recorded, empty the form and
     show it."""
     try:
-        recorded = command(source.engine, actor, project.id, seen_revision=st.session_state[seen], **values)
+        recorded = source.write(command, actor, project.id, seen_revision=st.session_state[seen], **values)
     except commands.Stale as exc:
-        st.session_state[seen] = commands.project_revision(source.engine, project.id)
+        st.session_state[seen] = source.project_revision(project.id)
         st.error(str(exc), icon=":material/sync_problem:")
         return
     except (commands.CommandError, PermissionError) as exc:
@@ -133,7 +131,7 @@ if pending := st.session_state.get(CONFIRM):
             st.session_state.pop(CONFIRM)
             st.rerun()
 
-metrics = data.metrics(source, programme.id)
+metrics = source.metrics(programme.id)
 with reach_tab, st.form("reach_form"):
     if metrics.empty:
         st.info(_("This programme has no reach metrics yet."), icon=":material/info:")
@@ -158,7 +156,7 @@ with update_tab, st.form("update_form"):
     if st.form_submit_button(_("Send update"), icon=":material/send:"):
         submit(commands.record_update, "update", text=text, evidence_url=evidence)
 
-entries = data.project_history(source, project.id)
+entries = source.project_history(project.id)
 if actor.role == STAFF:
     with st.expander(_("Correct an entry (staff)"), icon=":material/edit:"):
         st.caption(_("A correction is a new entry that replaces the old one on every chart; the old one stays in the "

@@ -14,7 +14,8 @@ import pytest
 from impact.domain.access import command_line
 from impact.store import admin, auth, commands
 from impact.store.history import review_queue
-from impact.store.portfolio import portfolio, project_info, project_reach
+from impact.store.portfolio import portfolio
+from impact.store.project import project_info, project_reach
 from impact.store.queries import funded_status_at
 from tests.apptest import run
 from tests.conftest import TINY_PROGRAMME, D, info, load

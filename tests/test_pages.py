@@ -146,7 +146,7 @@ def test_new_data_show_without_a_restart(engine, tmp_path, monkeypatch):
     load(engine, tmp_path / "two", status_events__csv="project,status,effective_date\na,funded,2020-02-01\n")
     at.run()
     assert metrics(at)["Funded"] == "1"
-    assert "1<br>100.0% of ideas submitted" in chart_texts(at)  # the chart too, not the figure built before
+    assert "Funded: 1" in chart_texts(at)  # the chart too, not the figure built before
 
 
 def test_a_chart_is_built_again_for_other_data_or_another_language():

@@ -18,17 +18,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from impact.formats.export import csv_bytes, excel_bytes, neutralise
+from impact.store.compare import comparison
 from impact.store.models import Project, StatusEvent
-from impact.store.portfolio import (
-    comparison,
-    funded_lifetimes,
-    portfolio,
-    project_info,
-    project_reach,
-    select_projects,
-    survival_curve,
-    timeline,
-)
+from impact.store.portfolio import portfolio, select_projects
+from impact.store.project import project_info, project_reach, timeline
+from impact.store.survival import funded_lifetimes, survival_curve
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 PROJECTS = """

@@ -95,7 +95,7 @@ def test_text_from_users_is_shown_as_text(tmp_path, monkeypatch, engine):
     monkeypatch.setenv("DATABASE_URL", url_of(engine))
     at = run("pages/project.py", project="x")
     assert not at.exception
-    summary = at.markdown[0].value
+    summary = at.markdown[1].value  # after the status badge
     assert "\\<img" in summary and "\\!\\[tracker\\]" in summary and "\\[click\\]\\(javascript\\:" in summary
     assert not at.get("link_button")  # a website that is not http(s) is not offered as a link
 

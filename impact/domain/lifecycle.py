@@ -1,11 +1,11 @@
-"""Project statuses, the review states of history entries, and the transitions between statuses: the one place
-that knows them."""
+"""Project statuses and what they are called, the review states of history entries, and the transitions between
+statuses: the one place that knows them."""
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Optional, Sequence
 
-from impact.i18n import _
+from impact.i18n import N_, _
 
 
 class Status(StrEnum):
@@ -32,6 +32,14 @@ STATUSES: tuple[Status, ...] = tuple(Status)  # in lifecycle order
 # alive (discontinued is not a stage, it ends one).
 FUNDED_OR_LATER: tuple[Status, ...] = (Status.FUNDED, Status.IN_DEVELOPMENT, Status.LAUNCHED)
 REVIEW_STATES: tuple[ReviewState, ...] = tuple(ReviewState)
+# What pages, charts and the report call each status (translated when shown: `status_label`).
+STATUS_LABELS: dict[str, str] = {
+    Status.IDEA: N_("Idea"),
+    Status.FUNDED: N_("Funded, not started"),
+    Status.IN_DEVELOPMENT: N_("In development"),
+    Status.LAUNCHED: N_("Live"),
+    Status.DISCONTINUED: N_("Discontinued"),
+}
 
 _NEXT: dict[str, tuple[Status, ...]] = {
     Status.IDEA: (Status.FUNDED, Status.DISCONTINUED),
@@ -47,6 +55,11 @@ class TransitionError(ValueError):
     `position` is the index of the refused entry when a whole history was checked."""
 
     position: int = 0
+
+
+def status_label(status: str) -> str:
+    """A status as the visitor reads it, in the current language ("launched" is "Live")."""
+    return _(STATUS_LABELS[status])
 
 
 def allowed_next(current: Optional[str], funded_before: bool = False) -> tuple[Status, ...]:

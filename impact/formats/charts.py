@@ -12,22 +12,15 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from impact.domain.lifecycle import Status
+from impact.domain.lifecycle import Status, status_label
 from impact.i18n import N_, _, format_date, format_number, format_percent, format_ratio, language
-from impact.store.portfolio import DAYS_PER_MONTH
+from impact.store.survival import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILION, SKY, YELLOW, PURPLE, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#F0E442", "#CC79A7", "#7F7F7F")
 SERIES_COLOURS = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, "#882255", "#44AA99", "#999933", GREY]
 
-STATUS_LABELS: dict[str, str] = {
-    Status.IDEA: N_("Idea"),
-    Status.FUNDED: N_("Funded, not started"),
-    Status.IN_DEVELOPMENT: N_("In development"),
-    Status.LAUNCHED: N_("Live"),
-    Status.DISCONTINUED: N_("Discontinued"),
-}
 STATUS_COLOURS: dict[str, str] = {Status.IDEA: GREY, Status.FUNDED: SKY, Status.IN_DEVELOPMENT: BLUE,
                                   Status.LAUNCHED: GREEN, Status.DISCONTINUED: VERMILION}
 MAX_DOTS = 60  # per series
@@ -37,10 +30,6 @@ FONT = dict(family="Source Sans Pro, sans-serif", size=14)
 def _inert(text: str) -> str:
     """Names from the data, for plotly text: its HTML subset (links, markup) shown as plain characters."""
     return html.escape(str(text), quote=False).replace("%{", "%\u200b{")
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS[status])
 
 
 # Plotly's decimal and thousands separators per language, for the axes' numbers (28,000 / 28 000 / 28.000).
@@ -53,7 +42,7 @@ LEGEND_ON_TOP = dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x
 
 def _figure(traces: list[dict], title: str, height: int, **layout) -> go.Figure:
     """The figure of these traces with the common layout and `layout`'s own settings, built in one go: plotly
-    validates every setting again on each update, and one build takes it half as long as building by updates."""
+    validates every setting again on each update."""
     return go.Figure(data=traces, layout=dict(
         title=dict(text=_inert(title), x=0, xanchor="left"), height=height, font=FONT,
         margin=dict(l=10, r=30, t=60, b=40), plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
@@ -153,8 +142,7 @@ def challenge_funnel_figure(challenges: pd.DataFrame) -> go.Figure:
     frame = challenges[challenges["ideas"] > 0]
     frame = frame.assign(challenge=frame["challenge"].map(_inert))
     names = list(frame["challenge"])
-    # The joining lines are one trace, broken between challenges (a trace per challenge took plotly 40 times as
-    # long to build, for the same picture).
+    # The joining lines are one trace, broken between challenges: plotly builds one trace per challenge slowly.
     xs, ys = [], []
     for row in frame.itertuples():
         present = [v for v in (row.ideas, row.funded, row.launched) if v > 0]

@@ -22,8 +22,8 @@ from impact.domain.access import Actor, check_may_export
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER
 from impact.formats.export import csv_bytes, spreadsheet_safe
+from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
-from impact.store.queries import _frame
 
 PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "source", "illustrative",
                    "contact_email", "funding_amount", "funding_currency", "funder"]
@@ -89,7 +89,7 @@ def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str
         chosen = chosen.where(Programme.slug.in_(programme_slugs))
     mine = select(Project.id).where(Project.programme_id.in_(chosen))
     e, r = StatusEvent, ReachReading
-    projects = _frame(engine, select(
+    projects = read_frame(engine, select(
         Programme.slug, Project.slug, Project.name, func.coalesce(Challenge.slug, literal("")), Project.team,
         Project.summary, Project.website, Project.source, Project.illustrative, Project.contact_email,
         Project.funding_amount, Project.funding_currency, Project.funder)
@@ -97,15 +97,15 @@ def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
         .where(Project.id.in_(mine)).order_by(Project.id), PROJECT_COLUMNS)
     projects["illustrative"] = projects["illustrative"].map({True: "true", False: "false"})
-    events = _frame(engine, select(Project.slug, e.status, e.effective_date, e.recorded_at, e.recorded_by, e.note,
-                                   e.evidence_url).join(Project, Project.id == e.project_id)
-                    .where(e.project_id.in_(mine), counting(e)).order_by(e.project_id, *order(e)),
-                    ["project", "status", "effective_date", *HISTORY_COLUMNS])
-    readings = _frame(engine, select(Project.slug, Metric.slug, r.as_of, r.value, r.recorded_at, r.recorded_by, r.note,
-                                     r.evidence_url).join(Project, Project.id == r.project_id)
-                      .join(Metric, Metric.id == r.metric_id)
-                      .where(r.project_id.in_(mine), counting(r)).order_by(r.project_id, r.metric_id, *order(r)),
-                      ["project", "metric", "as_of", "value", *HISTORY_COLUMNS])
+    events = read_frame(engine, select(Project.slug, e.status, e.effective_date, e.recorded_at, e.recorded_by,
+                                       e.note, e.evidence_url).join(Project, Project.id == e.project_id)
+                        .where(e.project_id.in_(mine), counting(e)).order_by(e.project_id, *order(e)),
+                        ["project", "status", "effective_date", *HISTORY_COLUMNS])
+    readings = read_frame(engine, select(Project.slug, Metric.slug, r.as_of, r.value, r.recorded_at, r.recorded_by,
+                                         r.note, r.evidence_url).join(Project, Project.id == r.project_id)
+                          .join(Metric, Metric.id == r.metric_id)
+                          .where(r.project_id.in_(mine), counting(r)).order_by(r.project_id, r.metric_id, *order(r)),
+                          ["project", "metric", "as_of", "value", *HISTORY_COLUMNS])
     for frame in (events, readings):
         frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with engine.connect() as conn:
@@ -150,7 +150,7 @@ def grants_360(engine: Engine, actor: Actor, prefix: str, funder_id: str, funder
             .order_by(Programme.slug, Project.slug))
     if programme_slugs:
         stmt = stmt.where(Programme.slug.in_(programme_slugs))
-    rows = _frame(engine, stmt, ["slug", "name", "summary", "team", "currency", "amount", "funded_on"])
+    rows = read_frame(engine, stmt, ["slug", "name", "summary", "team", "currency", "amount", "funded_on"])
     return pd.DataFrame({
         "Identifier": prefix + "-" + rows["slug"],
         "Title": rows["name"],

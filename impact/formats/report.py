@@ -23,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine, func, select
 
 from impact.domain.access import Actor, check_may_read_report
-from impact.domain.lifecycle import ReviewState, Status
+from impact.domain.lifecycle import ReviewState, Status, status_label
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number, format_percent, language, set_language
 from impact.store.models import Project, ProjectNote, ReachReading, StatusEvent
@@ -92,7 +92,7 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
                                  _(r.source)] for r in funnel.itertuples()], numeric=(1, 2))},
         statuses={"heading": _("What became of the funded projects"), "chart": chart(charts.status_figure(statuses)),
                   "table": Table([_("Status"), _("Projects")],
-                                 [[charts.status_label(r.status), format_number(r.projects)]
+                                 [[status_label(r.status), format_number(r.projects)]
                                   for r in statuses.itertuples()], numeric=(1,))},
         reach=_reach(engine, programme, as_of, chart),
         launches=_launches(engine, programme, as_of),

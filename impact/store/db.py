@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+import pandas as pd
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
@@ -36,8 +37,7 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     try:
         if make_url(url).get_backend_name() == "postgresql":
-            # No JIT: it spends up to 0.7 s compiling queries that then run in 50 ms, because a correlated
-            # subquery makes the planner's cost estimate look large (bench/: the survival page).
+            # No JIT: a correlated subquery's large cost estimate made PostgreSQL compile queries longer than they ran.
             options = {"options": "-c jit=off"} if make_url(url).get_driver_name() in ("psycopg", "psycopg2") else {}
             return create_engine(url, pool_pre_ping=True, connect_args=options)
         if make_url(url).get_backend_name() != "sqlite":
@@ -78,6 +78,13 @@ def writing(engine: Engine) -> Engine:
 def write_session(engine: Engine) -> Session:
     """A session for one write transaction: `with write_session(engine) as s, s.begin(): ...`."""
     return Session(writing(engine), expire_on_commit=False)
+
+
+def read_frame(engine: Engine, stmt, columns: Optional[list[str]] = None) -> pd.DataFrame:
+    """The rows of the select `stmt` as a DataFrame, its columns named `columns` (default: the select's names)."""
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        return pd.DataFrame(result.all(), columns=columns or list(result.keys()))
 
 
 def describe(database: Engine | str) -> str:

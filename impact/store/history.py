@@ -11,8 +11,8 @@ from sqlalchemy import Date, Engine, String, and_, cast, func, literal, null, se
 from impact.domain.access import Actor, check_may_see_contacts, check_staff
 from impact.domain.entries import counting, order, superseded
 from impact.domain.lifecycle import ReviewState
+from impact.store.db import read_frame
 from impact.store.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
-from impact.store.queries import _frame
 
 ENTRY_COLUMNS = ["kind", "id", "project_id", "what", "metric", "value", "effective", "recorded_at", "recorded_by",
                  "note", "evidence_url", "review_state", "review_note", "supersedes_id", "superseded"]
@@ -47,7 +47,7 @@ def project_history(engine: Engine, project_id: int) -> pd.DataFrame:
     `superseded` where a later correction replaced the entry."""
     stmt = _entries(StatusEvent.project_id == project_id, ReachReading.project_id == project_id,
                     ProjectNote.project_id == project_id).subquery()
-    return _dated(_frame(engine, select(stmt).order_by(stmt.c.recorded_at.desc()), ENTRY_COLUMNS))
+    return _dated(read_frame(engine, select(stmt).order_by(stmt.c.recorded_at.desc()), ENTRY_COLUMNS))
 
 
 def project_feed(engine: Engine, project_id: int, as_of: dt.date, limit: int = 30) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def project_feed(engine: Engine, project_id: int, as_of: dt.date, limit: int = 3
                     and_(r.project_id == project_id, counting(r), r.as_of <= as_of),
                     and_(n.project_id == project_id, n.review_state == ReviewState.APPROVED,
                          n.recorded_at < day_after)).subquery()
-    frame = _dated(_frame(engine, select(stmt), ENTRY_COLUMNS))
+    frame = _dated(read_frame(engine, select(stmt), ENTRY_COLUMNS))
     return frame.sort_values(["effective", "recorded_at"], ascending=False, kind="stable").head(limit)
 
 
@@ -85,10 +85,10 @@ def review_queue(engine: Engine) -> pd.DataFrame:
     waiting = ReviewState.PENDING
     pending = _entries(StatusEvent.review_state == waiting, ReachReading.review_state == waiting,
                        ProjectNote.review_state == waiting).subquery("pending")
-    frame = _frame(engine, select(pending, Project.slug, Project.name, Programme.name)
-                   .join(Project, Project.id == pending.c.project_id)
-                   .join(Programme, Programme.id == Project.programme_id)
-                   .order_by(pending.c.recorded_at), ENTRY_COLUMNS + ["slug", "project", "programme"])
+    frame = read_frame(engine, select(pending, Project.slug, Project.name, Programme.name)
+                       .join(Project, Project.id == pending.c.project_id)
+                       .join(Programme, Programme.id == Project.programme_id)
+                       .order_by(pending.c.recorded_at), ENTRY_COLUMNS + ["slug", "project", "programme"])
     frame = _dated(frame)
     frame["previous"] = pd.Series([_previous(engine, row) for row in frame.itertuples()], index=frame.index,
                                   dtype=object)
@@ -133,7 +133,7 @@ def audit_log(engine: Engine, actor: Actor, who: str = "", action: str = "", sub
         conditions.append(a.at >= dt.datetime.combine(since, dt.time(), tzinfo=dt.timezone.utc))
     if until:
         conditions.append(a.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc))
-    return _frame(engine, stmt.where(and_(True, *conditions)))
+    return read_frame(engine, stmt.where(and_(True, *conditions)))
 
 
 def audit_actions(engine: Engine, actor: Actor) -> list[str]:
@@ -145,4 +145,4 @@ def audit_actions(engine: Engine, actor: Actor) -> list[str]:
 def contacts(engine: Engine, actor: Actor, programme_id: int) -> pd.DataFrame:
     """Each project's slug and contact email (staff only)."""
     check_may_see_contacts(actor)
-    return _frame(engine, select(Project.slug, Project.contact_email).where(Project.programme_id == programme_id))
+    return read_frame(engine, select(Project.slug, Project.contact_email).where(Project.programme_id == programme_id))

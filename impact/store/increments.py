@@ -4,8 +4,8 @@ A programme's reach at D is the sum over its projects of each project's latest c
 metric (README, "How the figures are computed"). Take each series (one project, one metric, its counting readings
 ordered by as_of, recorded_at, id) and store for every reading its value minus the previous reading's (the first
 reading: its value): summed over a programme's readings up to D, the increments of each series telescope to its
-latest value, so the reach at every date is a running sum of a GROUP BY over an index. Ranking every reading on
-each view, as the queries did before, took ten times longer (bench/baseline.md).
+latest value, so the reach at every date is a running sum of a GROUP BY over an index, instead of ranking every
+reading on each view (bench/README.md has the measurements).
 
 `reach_readings.counted_increment` holds that increment while the reading counts (approved, not superseded by an
 approved correction) and NULL otherwise. It depends on the reading's whole series, so every write that adds a

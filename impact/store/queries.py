@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, case, func, literal, select, union_all
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, Status
 from impact.i18n import N_, _
+from impact.store.db import read_frame
 from impact.store.models import (
     AuditEntry,
     Challenge,
@@ -80,7 +81,7 @@ def programmes(engine: Engine) -> pd.DataFrame:
     """All programmes by name: id, slug, name, starts_on, public."""
     stmt = select(Programme.id, Programme.slug, Programme.name, Programme.starts_on, Programme.public).order_by(
         Programme.name, Programme.slug)
-    return _frame(engine, stmt)
+    return read_frame(engine, stmt)
 
 
 def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
@@ -200,7 +201,7 @@ def challenge_funnel_at(engine: Engine, programme: ProgrammeInfo, as_of: dt.date
         .outerjoin(Challenge, Challenge.id == m.c.challenge_id)
         .group_by(name)
     )
-    frame = _frame(engine, stmt, ["challenge", "ideas", "funded", "launched"])
+    frame = read_frame(engine, stmt, ["challenge", "ideas", "funded", "launched"])
     return frame.sort_values(["funded", "launched", "ideas", "challenge"], ascending=[False, False, False, True],
                              ignore_index=True)
 
@@ -220,14 +221,6 @@ def status_at(as_of: dt.date, projects, pending: bool = False):
             .where(ranked.c.rn == 1).subquery("status_at"))
 
 
-def project_status_at(engine: Engine, project_id: int, as_of: dt.date) -> Optional[tuple[str, dt.date]]:
-    """One project's status at `as_of` and the date it took effect (the rule of `status_at`), or None."""
-    status = status_at(as_of, select(Project.id).where(Project.id == project_id))
-    with engine.connect() as conn:
-        row = conn.execute(select(status.c.status, status.c.since)).first()
-    return None if row is None else (row.status, row.since)
-
-
 def funded_outcomes_at(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """What became of the projects funded by `as_of`, split by whether they had launched by then: launched (bool),
     status, projects; one row for each status a funded project can be in, launched or not (zeros included)."""
@@ -240,7 +233,7 @@ def funded_outcomes_at(engine: Engine, programme_id: int, as_of: dt.date, pendin
         .where(m.c.funded_on <= as_of)
         .group_by(launched, status.c.status)
     )
-    counts = {(bool(was), s): int(n) for was, s, n in _frame(engine, stmt, ["launched", "status", "projects"])
+    counts = {(bool(was), s): int(n) for was, s, n in read_frame(engine, stmt, ["launched", "status", "projects"])
               .itertuples(index=False)}
     statuses = [*FUNDED_OR_LATER, Status.DISCONTINUED]
     rows = [(was, s, counts.get((was, s), 0)) for was in (True, False) for s in statuses]
@@ -261,7 +254,7 @@ def metrics(engine: Engine, programme_id: int) -> pd.DataFrame:
     stmt = select(Metric.slug, Metric.label, Metric.unit).where(Metric.programme_id == programme_id).order_by(
         Metric.id
     )
-    return _frame(engine, stmt, ["slug", "label", "unit"])
+    return read_frame(engine, stmt, ["slug", "label", "unit"])
 
 
 def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None, pending: bool = False):
@@ -299,8 +292,8 @@ def reach_totals(engine: Engine, programme_id: int, as_of: dt.date, pending: boo
     totals = select(inc.c.metric_id, inc.c.as_of, total.label("value")).group_by(inc.c.metric_id,
                                                                                   inc.c.as_of).subquery()
     stmt = select(Metric.slug, totals.c.as_of, totals.c.value).join(Metric, Metric.id == totals.c.metric_id)
-    frame = _frame(engine, stmt, ["metric", "as_of", "value"])
-    return _carry_forward(frame, ["metric"], as_of)
+    frame = read_frame(engine, stmt, ["metric", "as_of", "value"])
+    return carry_forward(frame, ["metric"], as_of)
 
 
 def reach_latest(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -325,7 +318,7 @@ def reach_reporting(engine: Engine, programme_id: int, as_of: dt.date, pending: 
         .where(Metric.programme_id == programme_id, r.as_of <= as_of, counts)
         .group_by(Metric.slug)
     )
-    return _frame(engine, stmt, ["metric", "projects"])
+    return read_frame(engine, stmt, ["metric", "projects"])
 
 
 def reach_by(
@@ -362,7 +355,7 @@ def reach_by(
               .where(grouped.c.key.in_(top)).group_by(grouped.c.key, grouped.c.as_of).subquery("series"))
     stmt = (select(series.c.key, names.c.group, names.c.slug, series.c.as_of, series.c.value)
             .join(names, names.c.key == series.c.key))
-    frame = _carry_forward(_frame(engine, stmt, ["key", "group", "slug", "as_of", "value"]), ["key"], as_of)
+    frame = carry_forward(read_frame(engine, stmt, ["key", "group", "slug", "as_of", "value"]), ["key"], as_of)
     groups = frame.drop_duplicates("key")
     shared = groups["group"].duplicated(keep=False)
     labels = dict(zip(groups["key"], groups["group"].where(~shared, groups["group"] + " (" + groups["slug"] + ")")))
@@ -372,16 +365,10 @@ def reach_by(
     return frame.assign(group=frame["key"].map(labels).astype(str)).drop(columns=["key", "slug"])
 
 
-# --- helpers --------------------------------------------------------------------------------------------
+# --- step series ----------------------------------------------------------------------------------------
 
 
-def _frame(engine: Engine, stmt, columns: Optional[list[str]] = None) -> pd.DataFrame:
-    with engine.connect() as conn:
-        result = conn.execute(stmt)
-        return pd.DataFrame(result.all(), columns=columns or list(result.keys()))
-
-
-def _carry_forward(frame: pd.DataFrame, keys: list[str], as_of: dt.date) -> pd.DataFrame:
+def carry_forward(frame: pd.DataFrame, keys: list[str], as_of: dt.date) -> pd.DataFrame:
     """Extend each series to `as_of` with its last value, so a step chart shows the reading carried forward.
 
     The column `reading` tells a date with a reading (True) from that carried-forward end point (False).

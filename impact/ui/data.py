@@ -1,137 +1,225 @@
-"""Cached reads for the pages. Each cache key holds the data version, so a write anywhere invalidates it."""
+"""The one road from the pages to the data: `Source`, the database at one data version.
+
+Pages get their Source from `guard_page` (impact/ui/page.py) and call its methods; no page holds an engine. Reads
+are cached by `cached`, the one caching decorator, keyed on the database and its data version: every write leaves
+an audit entry, so a write in any process makes a new version and the next page run reads afresh. Files (exports,
+the funder report, imports) are made when asked for; writes go through `write`, which impact.ui.writes.run_write
+calls. `shared_engine` makes the process's one engine per database, for the pages and impact.ui.web alike.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from impact.store import history, queries
-from impact.store import portfolio as queries_portfolio
+from impact.domain.access import Actor
+from impact.formats import dataset, report, spreadsheets
+from impact.formats.dataset import Dataset
+from impact.formats.loader import LoadSummary
+from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, survival
+from impact.store.db import make_engine
+from impact.store.project import ProjectInfo
 from impact.store.queries import ProgrammeInfo
+from impact.store.schema import ensure_schema
+
+_engines: dict[str, Engine] = {}
+_schema_checked: set[str] = set()
+_engines_lock = threading.Lock()
+
+
+def shared_engine(url: str, check_schema: bool = True) -> Engine:
+    """This process's one engine for the database at `url`, shared by every page run and impact.ui.web's routes.
+    Its schema is made or checked at its first use (unless `check_schema` is False); until that succeeds this
+    raises (DatabaseUnavailable, SQLAlchemyError) and the next call tries again."""
+    with _engines_lock:
+        if url not in _engines:
+            _engines[url] = make_engine(url)
+        engine = _engines[url]
+        if check_schema and url not in _schema_checked:
+            ensure_schema(engine)
+            _schema_checked.add(url)
+    return engine
+
+
+# Every read of Source is cached here; `self` is hashed as its database and data version (Source.cache_key).
+cached = partial(st.cache_data, show_spinner=False, max_entries=512,
+                 hash_funcs={f"{__name__}.Source": lambda source: source.cache_key()})
 
 
 @dataclass(frozen=True)
 class Source:
-    """A database at one data version: what every cached read is keyed on."""
+    """A database at one data version: what the pages read and write through."""
 
     engine: Engine
     version: int
 
+    @classmethod
+    def current(cls, url: str) -> Source:
+        """The database at `url` (the process's shared engine), at its data version now."""
+        engine = shared_engine(url)
+        return cls(engine, queries.data_version(engine))
+
     def cache_key(self) -> tuple[str, int]:
         return self.engine.url.render_as_string(hide_password=False), self.version
 
+    # --- programmes, the funnel and reach (impact.store.queries) ---------------------------------------------
 
-cached = partial(st.cache_data, show_spinner=False, max_entries=512, hash_funcs={Source: Source.cache_key})
+    @cached
+    def programmes(self) -> pd.DataFrame:
+        return queries.programmes(self.engine)
 
+    @cached
+    def programme_info(self, slug: str) -> Optional[ProgrammeInfo]:
+        return queries.programme_info(self.engine, slug)
 
-@cached
-def waiting_for_review(source: Source) -> int:
-    return history.waiting_for_review(source.engine)
+    @cached
+    def funnel(self, programme: ProgrammeInfo, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+        return queries.funnel_at(self.engine, programme, as_of, pending)
 
+    @cached
+    def funded_outcomes(self, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+        return queries.funded_outcomes_at(self.engine, programme_id, as_of, pending)
 
-@cached
-def programmes(source: Source) -> pd.DataFrame:
-    return queries.programmes(source.engine)
+    @cached
+    def challenge_funnel(self, programme: ProgrammeInfo, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+        return queries.challenge_funnel_at(self.engine, programme, as_of, pending)
 
+    @cached
+    def metrics(self, programme_id: int) -> pd.DataFrame:
+        return queries.metrics(self.engine, programme_id)
 
-@cached
-def programme_info(source: Source, slug: str) -> Optional[ProgrammeInfo]:
-    return queries.programme_info(source.engine, slug)
+    @cached
+    def reach_totals(self, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+        return queries.reach_totals(self.engine, programme_id, as_of, pending)
 
+    @cached
+    def reach_latest(self, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+        # From the cached totals: one pass over the readings serves both.
+        return queries.latest_reach(self.reach_totals(programme_id, as_of, pending),
+                                    queries.reach_reporting(self.engine, programme_id, as_of, pending))
 
-@cached
-def funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
-    return queries.funnel_at(source.engine, programme, as_of, pending)
+    @cached
+    def reach_by(self, programme_id: int, as_of: dt.date, metric: str, by: Literal["project", "challenge"],
+                 limit: int, pending: bool = False) -> pd.DataFrame:
+        return queries.reach_by(self.engine, programme_id, as_of, metric, by, limit, pending)
 
+    # --- the portfolio, one project, comparison, survival ----------------------------------------------------
 
-@cached
-def funded_outcomes(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
-    return queries.funded_outcomes_at(source.engine, programme_id, as_of, pending)
+    @cached
+    def portfolio(self, programme_ids: tuple[int, ...], as_of: dt.date) -> pd.DataFrame:
+        return portfolio.portfolio(self.engine, list(programme_ids), as_of)
 
+    @cached
+    def project_info(self, slug: str | int) -> Optional[ProjectInfo]:
+        return project.project_info(self.engine, slug)
 
-@cached
-def challenge_funnel(source: Source, programme: ProgrammeInfo, as_of: dt.date,
-                     pending: bool = False) -> pd.DataFrame:
-    return queries.challenge_funnel_at(source.engine, programme, as_of, pending)
+    @cached
+    def timeline(self, project_id: int) -> pd.DataFrame:
+        return project.timeline(self.engine, project_id)
 
+    @cached
+    def project_status(self, project_id: int, as_of: dt.date) -> Optional[tuple[str, dt.date]]:
+        return project.project_status_at(self.engine, project_id, as_of)
 
-@cached
-def metrics(source: Source, programme_id: int) -> pd.DataFrame:
-    return queries.metrics(source.engine, programme_id)
+    @cached
+    def project_feed(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
+        return history.project_feed(self.engine, project_id, as_of)
 
+    @cached
+    def project_reach(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
+        return project.project_reach(self.engine, project_id, as_of)
 
-@cached
-def reach_totals(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
-    return queries.reach_totals(source.engine, programme_id, as_of, pending)
+    @cached
+    def comparison(self, programmes: tuple[ProgrammeInfo, ...], as_of: dt.date) -> pd.DataFrame:
+        return compare.comparison(self.engine, list(programmes), as_of)
 
+    @cached
+    def funded_lifetimes(self, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+        return survival.funded_lifetimes(self.engine, programme_id, as_of)
 
-@cached
-def reach_latest(source: Source, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
-    # From the cached totals: one pass over the readings serves both.
-    return queries.latest_reach(reach_totals(source, programme_id, as_of, pending),
-                                queries.reach_reporting(source.engine, programme_id, as_of, pending))
+    # --- what teams and staff write, and its review (the reads that check who asks refuse as they do) ----------
 
+    @cached
+    def waiting_for_review(self) -> int:
+        return history.waiting_for_review(self.engine)
 
-@cached
-def reach_by(source: Source, programme_id: int, as_of: dt.date, metric: str,
-             by: Literal["project", "challenge"], limit: int, pending: bool = False) -> pd.DataFrame:
-    return queries.reach_by(source.engine, programme_id, as_of, metric, by, limit, pending)
+    @cached
+    def review_queue(self) -> pd.DataFrame:
+        return history.review_queue(self.engine)
 
+    @cached
+    def project_history(self, project_id: int) -> pd.DataFrame:
+        return history.project_history(self.engine, project_id)
 
-@cached
-def portfolio(source: Source, programme_ids: tuple[int, ...], as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.portfolio(source.engine, list(programme_ids), as_of)
+    @cached
+    def status_choice(self, project_id: int) -> commands.StatusChoice:
+        return commands.status_choice(self.engine, project_id)
 
+    def project_revision(self, project_id: int) -> Optional[int]:
+        """Not cached: the revision a form sends back is compared with the database's as it is now."""
+        return commands.project_revision(self.engine, project_id)
 
-@cached
-def project_info(source: Source, slug: str | int) -> Optional[queries_portfolio.ProjectInfo]:
-    return queries_portfolio.project_info(source.engine, slug)
+    @cached
+    def contacts(self, actor: Actor, programme_id: int) -> pd.DataFrame:
+        return history.contacts(self.engine, actor, programme_id)
 
+    @cached
+    def audit_actions(self, actor: Actor) -> list[str]:
+        return history.audit_actions(self.engine, actor)
 
-@cached
-def timeline(source: Source, project_id: int) -> pd.DataFrame:
-    return queries_portfolio.timeline(source.engine, project_id)
+    @cached
+    def audit_log(self, actor: Actor, who: str, action: str, subject: str, since: Optional[dt.date],
+                  until: Optional[dt.date], limit: int) -> pd.DataFrame:
+        return history.audit_log(self.engine, actor, who, action, subject, since, until, limit)
 
+    @cached
+    def accounts(self, actor: Actor) -> pd.DataFrame:
+        return admin.accounts(self.engine, actor)
 
-@cached
-def project_status(source: Source, project_id: int, as_of: dt.date) -> Optional[tuple[str, dt.date]]:
-    return queries.project_status_at(source.engine, project_id, as_of)
+    @cached
+    def update_keys(self, actor: Actor, today: dt.date) -> pd.DataFrame:
+        return admin.update_keys(self.engine, actor, today)
 
+    @cached
+    def programme_table(self, slug: str) -> Optional[dict]:
+        return editing.programme_table(self.engine, slug)
 
-@cached
-def project_feed(source: Source, project_id: int, as_of: dt.date) -> pd.DataFrame:
-    return history.project_feed(source.engine, project_id, as_of)
+    @cached
+    def project_details(self, actor: Actor, slug: str) -> Optional[dict]:
+        return editing.project_details(self.engine, actor, slug)
 
+    # --- files, made when asked for (not cached) -------------------------------------------------------------
 
-@cached
-def project_reach(source: Source, project_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.project_reach(source.engine, project_id, as_of)
+    def dataset(self, actor: Actor) -> Dataset:
+        return dataset.dataset(self.engine, actor)
 
+    def grants_360(self, actor: Actor, prefix: str, funder_id: str, funder_name: str) -> pd.DataFrame:
+        return dataset.grants_360(self.engine, actor, prefix, funder_id, funder_name)
 
-@cached
-def comparison(source: Source, programmes: tuple[ProgrammeInfo, ...], as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.comparison(source.engine, list(programmes), as_of)
+    def report_html(self, actor: Actor, programme: ProgrammeInfo, as_of: dt.date) -> str:
+        return report.report_html(self.engine, actor, programme, as_of)
 
+    def report_html_in(self, language_code: str, actor: Actor, programme: ProgrammeInfo, as_of: dt.date) -> str:
+        """The report in that language, for a download made after this page run (which set the language)."""
+        return report.report_html_in(language_code, self.engine, actor, programme, as_of)
 
-@cached
-def funded_lifetimes(source: Source, programme_id: int, as_of: dt.date) -> pd.DataFrame:
-    return queries_portfolio.funded_lifetimes(source.engine, programme_id, as_of)
+    def import_files(self, files: Sequence[tuple[str, bytes]], options: spreadsheets.Options, actor: Actor,
+                     dry_run: bool = False) -> LoadSummary:
+        return spreadsheets.import_files(self.engine, list(files), options, actor, dry_run=dry_run)
 
+    # --- writes ----------------------------------------------------------------------------------------------
 
-@cached
-def project_history(source: Source, project_id: int) -> pd.DataFrame:
-    return history.project_history(source.engine, project_id)
-
-
-@cached
-def review_queue(source: Source) -> pd.DataFrame:
-    return history.review_queue(source.engine)
+    def write(self, action: Callable[..., Any], *args: Any, **values: Any) -> Any:
+        """`action(engine, *args, **values)`: a write of impact.store.commands, admin or editing, each one
+        transaction with its audit entry (and so a new data version)."""
+        return action(self.engine, *args, **values)
 
 
 def _frame_digest(frame: pd.DataFrame) -> bytes:
@@ -143,6 +231,6 @@ def _frame_digest(frame: pd.DataFrame) -> bytes:
 @st.cache_resource(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_digest})
 def figure(_build: Callable[..., go.Figure], name: str, lang: str, args: tuple) -> go.Figure:
     """The figure of `name` (its builder `_build`) for these data, in this language, shared by every session:
-    plotly takes tens of milliseconds to build a figure, sending a built one takes a few. Nothing changes a
-    figure after it is built (st.plotly_chart sends a copy)."""
+    building a figure costs plotly far more than sending a built one. Nothing changes a figure after it is built
+    (st.plotly_chart sends a copy)."""
     return _build(*args)

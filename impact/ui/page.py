@@ -13,7 +13,6 @@ from urllib.parse import quote
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -28,15 +27,15 @@ from impact.domain.access import (
     may_see_internals,
     may_see_pending,
 )
+from impact.domain.lifecycle import status_label
 from impact.domain.values import date
-from impact.formats.charts import status_label
 from impact.i18n import _, format_date, format_number, language
-from impact.store.db import DatabaseUnavailable, database_url, describe, first_line, make_engine
-from impact.store.portfolio import ProjectInfo
-from impact.store.queries import ProgrammeInfo, data_version
-from impact.store.schema import SchemaBehind, ensure_schema
+from impact.store.db import DatabaseUnavailable, database_url, describe, first_line
+from impact.store.project import ProjectInfo
+from impact.store.queries import ProgrammeInfo
+from impact.store.schema import SchemaBehind
 from impact.ui import data
-from impact.ui.data import Source
+from impact.ui.data import Source, shared_engine
 from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
 from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
@@ -44,13 +43,6 @@ from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_li
 EARLIEST_DATE = dt.date(1990, 1, 1)
 CHOSEN_PROGRAMME = "chosen_programme"  # the date picker's lower bound; civic hackathons are younger
 log = logging.getLogger("impact")
-
-
-@st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
-    engine = make_engine(url)
-    ensure_schema(engine)  # raises, and so is not cached, while the database cannot be opened
-    return engine
 
 
 def _use_the_entry_navigation() -> None:
@@ -62,12 +54,12 @@ def _use_the_entry_navigation() -> None:
         st.rerun()
 
 
-def visitor() -> tuple[Optional[Engine], Actor]:
+def visitor() -> tuple[Optional[Source], Actor]:
     """The database and who is visiting, for dashboard.py's navigation; (None, PUBLIC) when the database cannot
     be read (the page's own guard then says why)."""
     try:
-        engine = _engine(database_url())
-        return engine, current_actor(engine)
+        source = Source.current(database_url())
+        return source, current_actor(source.engine)
     except (DatabaseUnavailable, SQLAlchemyError):
         return None, PUBLIC
 
@@ -78,18 +70,16 @@ def guard_page(page: str) -> tuple[Source, Actor]:
     explain and stop, drawing nothing of the page."""
     _use_the_entry_navigation()
     apply_language()
-    engine = None
     url = database_url()
     try:
-        engine = _engine(url)
-        source = Source(engine, data_version(engine))
-        actor = current_actor(engine)
+        source = Source.current(url)
+        actor = current_actor(source.engine)
     except DatabaseUnavailable as exc:
         # Whoever is visiting can be known only where the database can be read, though not at this version's schema.
         _unavailable(str(exc), exc.public, isinstance(exc, SchemaBehind) and _staff_visiting(url))
     except SQLAlchemyError as exc:
         _unavailable(_("The database {db} cannot be read ({reason}). Check DATABASE_URL and that the database "
-                       "server is running, then reload this page.", db=describe(engine or url),
+                       "server is running, then reload this page.", db=describe(url),
                        reason=first_line(exc)),
                      _("The dashboard's database cannot be read right now, so there is nothing to show; please try "
                        "again later. Programme staff: the server's log says why."), False)
@@ -117,20 +107,14 @@ def _staff_visiting(url: str) -> bool:
     """Whether this session is staff's, as a database whose schema is not this version's says: its accounts are
     read as they are, and where that fails the visitor is not known (so not staff)."""
     try:
-        engine = make_engine(url)
-    except DatabaseUnavailable:
+        return may_see_internals(current_actor(shared_engine(url, check_schema=False)))
+    except (DatabaseUnavailable, SQLAlchemyError):
         return False
-    try:
-        return may_see_internals(current_actor(engine))
-    except SQLAlchemyError:
-        return False
-    finally:
-        engine.dispose()
 
 
 def readable_programmes(source: Source, actor: Actor) -> pd.DataFrame:
     """The programmes this visitor may read (impact.domain.access.may_read_programme), by name."""
-    every = data.programmes(source)
+    every = source.programmes()
     return every[[may_read_programme(actor, pid, public) for pid, public in zip(every["id"], every["public"])]]
 
 
@@ -162,7 +146,7 @@ def choose_programme(source: Source, actor: Actor) -> ProgrammeInfo:
     slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=label_of(names), key="programme")
     st.session_state[CHOSEN_PROGRAMME] = slug  # a widget's own state ends with its page; this goes on to the next
     st.query_params["programme"] = slug
-    programme = data.programme_info(source, slug)
+    programme = source.programme_info(slug)
     assert programme is not None  # it was just listed at this data version
     return programme
 
@@ -230,14 +214,14 @@ def choose_project(source: Source, actor: Actor) -> ProjectInfo:
     projects. Only projects of programmes the visitor may read."""
     asked = st.query_params.get("project")
     if asked:
-        project = data.project_info(source, asked)
+        project = source.project_info(asked)
         readable = readable_programmes(source, actor)
         if project is not None and project.programme_slug in set(readable["slug"]):
             return project
         st.error(_("There is no project called “{asked}”. Pick one below, or open one from the portfolio.",
                    asked=plain(asked)), icon=":material/search_off:")
     programme = choose_programme(source, actor)
-    projects = data.portfolio(source, (programme.id,), dt.date.today())
+    projects = source.portfolio((programme.id,), dt.date.today())
     if projects.empty:
         st.info(_("{name} has no projects yet.", name=plain(programme.name)), icon=":material/info:")
         st.stop()

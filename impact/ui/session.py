@@ -20,6 +20,7 @@ from impact.domain.access import FUNDER, PUBLIC, PUBLIC_ROLE, STAFF, TEAM, Actor
 from impact.i18n import N_, _
 from impact.store import auth, sessions
 from impact.ui import web
+from impact.ui.data import Source
 from impact.ui.text import plain
 
 ACTOR = "actor"
@@ -111,8 +112,9 @@ def sign_out(engine: Engine) -> NoReturn:
     _go(web.END_PATH, next=_here())
 
 
-def sign_in_with_key(engine: Engine, key: str) -> None:
+def sign_in_with_key(source: Source, key: str) -> None:
     """Sign this session in as the team whose key this is; say why not where it is not valid."""
+    engine = source.engine
     try:
         actor = auth.sign_in_with_key(engine, key, client())
     except auth.SignInError as exc:
@@ -121,8 +123,9 @@ def sign_in_with_key(engine: Engine, key: str) -> None:
     begin_session(engine, actor)
 
 
-def account_sidebar(engine: Engine, actor: Actor) -> None:
+def account_sidebar(source: Source, actor: Actor) -> None:
     """The sidebar's sign-in form, or who is signed in and a way out."""
+    engine = source.engine
     box = st.sidebar.container(border=True)
     if actor.signed_in:
         box.caption(_("Signed in as {name} ({role}).", name=plain(actor.name), role=_(ROLE_LABELS[actor.role])))

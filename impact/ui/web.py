@@ -26,19 +26,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impact.settings import ROOT, listed
 from impact.store import auth, sessions
-from impact.store.db import make_engine
-from impact.store.schema import ensure_schema
+from impact.store.db import database_url
+from impact.ui.data import shared_engine
 
 START_PATH = "/session/start"  # ?ticket=...&next=/page: trade a sign-in's one-time ticket for the cookie
 END_PATH = "/session/end"  # ?next=/page: sign out and drop the cookie
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
-@functools.cache
 def _engine() -> Engine:
-    engine = make_engine()
-    ensure_schema(engine)  # raises, and so is not cached, while the database cannot be opened
-    return engine
+    """The pages' own engine (impact.ui.data.shared_engine) for DATABASE_URL."""
+    return shared_engine(database_url())
 
 
 def client_address(request: Request) -> str:

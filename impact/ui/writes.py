@@ -7,16 +7,17 @@ from typing import Callable, Optional
 import streamlit as st
 
 from impact.store.commands import CommandError
+from impact.ui.data import Source
 
 DONE = "done"  # the success message waiting for the next run
 
 
-def run_write(action: Callable, done: str, *args, remember: Optional[str] = None, **values) -> None:
-    """Call `action(*args, **values)` (a write of impact.store.commands, admin or editing).
-    Refused: show why and return. Done: keep `done` for `done_notice` (and the result in the session state under
-    `remember`) and rerun."""
+def run_write(source: Source, action: Callable, done: str, *args, remember: Optional[str] = None, **values) -> None:
+    """Write `action(engine, *args, **values)` (a write of impact.store.commands, admin or editing) to `source`'s
+    database. Refused: show why and return. Done: keep `done` for `done_notice` (and the result in the session state
+    under `remember`) and rerun."""
     try:
-        result = action(*args, **values)
+        result = source.write(action, *args, **values)
     except (CommandError, PermissionError) as exc:
         st.error(str(exc), icon=":material/error:")
         return
