@@ -12,7 +12,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from impact.domain.lifecycle import Status, status_label
-from impact.i18n import N_, _, format_number, format_percent, language
+from impact.i18n import (
+    N_,
+    _,
+    format_number,
+    format_percent,
+    ngettext,
+    percent_affixes,
+    plotly_date_format,
+    plotly_separators,
+)
 from impact.store.survival import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -31,8 +40,6 @@ def _inert(text: str) -> str:
     return html.escape(str(text), quote=False).replace("%{", "%\u200b{")
 
 
-# Plotly's decimal and thousands separators per language, for the axes' numbers (28,000 / 28 000 / 28.000).
-SEPARATORS = {"en": ".,", "fr": ",\u202f", "de": ",."}
 
 
 GRID = "rgba(128,128,128,0.25)"
@@ -45,7 +52,7 @@ def _figure(traces: list[dict], title: str, height: int, **layout) -> go.Figure:
     return go.Figure(data=traces, layout=dict(
         title=dict(text=_inert(title), x=0, xanchor="left"), height=height, font=FONT,
         margin=dict(l=10, r=30, t=60, b=40), plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
-        hoverlabel=dict(font_size=14), separators=SEPARATORS.get(language(), ".,"), **layout))
+        hoverlabel=dict(font_size=14), separators=plotly_separators(), **layout))
 
 
 def _log_range(values: pd.Series) -> list[float]:
@@ -90,7 +97,8 @@ def status_figure(statuses: pd.DataFrame) -> go.Figure:
     bars = dict(type="bar", x=statuses["projects"], y=labels, orientation="h", text=texts, textposition="outside",
                 cliponaxis=False, marker_color=[STATUS_COLOURS[s] for s in statuses["status"]],
                 hovertemplate="%{y}: %{text}<extra></extra>")
-    return _figure([bars], _("Status of the {n} funded projects", n=format_number(total)), 340,
+    title = ngettext("Status of the {n} funded project", "Status of the {n} funded projects", total)
+    return _figure([bars], title, 340,
                    yaxis=dict(autorange="reversed", ticksuffix="  "),
                    xaxis=dict(range=[0, max(total, 1) * 1.25], title=_("Funded projects"), gridcolor=GRID))
 
@@ -133,7 +141,8 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
     for i, (name, part) in enumerate(groups):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         name = _inert(name) if name else None
-        hover = (f"{name}<br>" if name else "") + "%{x|%Y-%m-%d}: %{y:,} " + _inert(unit) + "<extra></extra>"
+        hover = (f"{name}<br>" if name else "") + "%{x|" + plotly_date_format() + "}: %{y:,} " + _inert(unit) + \
+            "<extra></extra>"
         traces.append(dict(type="scatter", x=part["as_of"], y=part["value"], mode="lines", line_shape="hv",
                            name=name or title, legendgroup=name, line=dict(color=colour, width=3),
                            hovertemplate=hover))
@@ -146,7 +155,7 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
     return _figure(traces, title, 420 if group is None else 520, showlegend=group is not None,
                    legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
                    yaxis=dict(title=unit, rangemode="tozero", separatethousands=True, gridcolor=GRID),
-                   xaxis=dict(title=None, gridcolor=GRID))
+                   xaxis=dict(title=None, tickformat=plotly_date_format(), gridcolor=GRID))
 
 
 def comparison_rates_figure(comparison: pd.DataFrame) -> go.Figure:
@@ -165,9 +174,11 @@ def comparison_rates_figure(comparison: pd.DataFrame) -> go.Figure:
                         pattern_shape=["", "/", ".", "x", "-"][i % 5]),
             hovertemplate=_inert(row.programme) + "<br>%{y}: %{text}<extra></extra>",
         ))
+    before, after = percent_affixes()
     return _figure(traces, _("Conversion rates"), 220 + 70 * len(comparison), barmode="group", legend=LEGEND_ON_TOP,
                    yaxis=dict(autorange="reversed", ticksuffix="  "),
-                   xaxis=dict(range=[0, 115], ticksuffix="%", title=_("Share of the stage before"), gridcolor=GRID))
+                   xaxis=dict(range=[0, 115], tickprefix=before, ticksuffix=after, title=_("Share of the stage before"),
+                              gridcolor=GRID))
 
 
 def launch_time_figure(lifetimes: pd.DataFrame) -> go.Figure:
@@ -191,14 +202,16 @@ def survival_figure(curve: pd.DataFrame) -> go.Figure:
     """Kaplan-Meier: the share of funded projects still alive N months after funding; + marks a project still
     running (censored)."""
     censored = curve[curve["censored"] > 0]
+    before, after = percent_affixes()
     traces = [
         dict(type="scatter", x=curve["months"], y=curve["alive_share"] * 100, mode="lines", line_shape="hv",
              name=_("Still alive"), line=dict(color=BLUE, width=3),
-             hovertemplate=_("{months} months", months="%{x:.1f}") + ": %{y:.1f}%<extra></extra>"),
+             hovertemplate=_("{months} months", months="%{x:.1f}") + f": {before}%{{y:.1f}}{after}<extra></extra>"),
         dict(type="scatter", x=censored["months"], y=censored["alive_share"] * 100, mode="markers",
              name=_("Still running (censored)"), hoverinfo="skip",
              marker=dict(symbol="cross-thin", size=12, line=dict(width=2, color=GREY))),
     ]
     return _figure(traces, _("Survival after funding (Kaplan-Meier)"), 420, legend=LEGEND_ON_TOP,
                    xaxis=dict(title=_("Months after funding"), rangemode="tozero", gridcolor=GRID),
-                   yaxis=dict(title=_("Funded projects still alive"), range=[0, 105], ticksuffix="%", gridcolor=GRID))
+                   yaxis=dict(title=_("Funded projects still alive"), range=[0, 105], tickprefix=before,
+                              ticksuffix=after, gridcolor=GRID))

@@ -27,7 +27,7 @@ from impact.domain.access import (
     may_see_pending,
 )
 from impact.domain.values import date
-from impact.i18n import _, format_date, format_number, language
+from impact.i18n import _, format_date, format_number, language, ngettext
 from impact.store.db import DatabaseUnavailable, database_url, describe, first_line
 from impact.store.project import ProjectInfo
 from impact.store.queries import ProgrammeInfo
@@ -201,10 +201,11 @@ def chart_data(frame: pd.DataFrame, columns: dict[str, str], container=st) -> No
 def illustrative_notice(programme: ProgrammeInfo) -> None:
     """Say plainly which data are illustrative, on every page that shows them."""
     if programme.illustrative_note or programme.illustrative_project_count:
-        st.warning(_("**Demo data, partly illustrative.** {note} {n} of {total} project records are "
-                     "illustrative.", note=plain(programme.illustrative_note),
-                     n=format_number(programme.illustrative_project_count),
-                     total=format_number(programme.project_count)), icon=":material/science:")
+        st.warning(ngettext("**Demo data, partly illustrative.** {note} {n} of {total} project records is "
+                            "illustrative.", "**Demo data, partly illustrative.** {note} {n} of {total} project "
+                            "records are illustrative.", programme.illustrative_project_count,
+                            note=plain(programme.illustrative_note), total=format_number(programme.project_count)),
+                   icon=":material/science:")
 
 
 def choose_project(source: Source, actor: Actor) -> ProjectInfo:
@@ -225,7 +226,7 @@ def choose_project(source: Source, actor: Actor) -> ProjectInfo:
         st.stop()
     names = dict(zip(projects["slug"], projects["project"]))
     slug = st.selectbox(_("Project"), list(names), format_func=label_of(names), index=None, key="project_pick",
-                        placeholder=_("Type to search {n} projects", n=format_number(len(names))))
+                        placeholder=ngettext("Type to search {n} project", "Type to search {n} projects", len(names)))
     if slug is None:
         st.stop()
     st.query_params["project"] = slug
