@@ -23,7 +23,7 @@ demo-files: $(VENV)/.runtime
 # Refresh impact/locale/impact.pot from the code and merge it into each language's impact.po (then translate the
 # new empty entries; `make test` fails while one is missing).
 translations: $(VENV)/.runtime
-	$(VENV)/bin/pybabel extract -k _ -k N_ --no-wrap --sort-output --no-location --project="hackathon impact dashboard" -o impact/locale/impact.pot dashboard.py pages impact
+	$(VENV)/bin/pybabel extract -k _ -k N_ -k ngettext:1,2 --no-wrap --sort-output --no-location --project="hackathon impact dashboard" -o impact/locale/impact.pot dashboard.py pages impact
 	$(VENV)/bin/pybabel update -i impact/locale/impact.pot -d impact/locale -D impact --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 # Remove the default SQLite database (the next `make run` loads the demo data again).

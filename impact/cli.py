@@ -19,7 +19,7 @@ from impact.domain.values import date
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.export import csv_bytes, excel_bytes
 from impact.formats.loader import LoadError, load_folder
-from impact.i18n import _, best_language, set_language
+from impact.i18n import _, best_language, ngettext, set_language
 from impact.store import admin
 from impact.store.auth import MIN_PASSWORD_LENGTH
 from impact.store.backup import BackupError, backup, restore
@@ -130,7 +130,8 @@ def _day(text: str) -> dt.date:
 def _password(args) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass(_("Password (at least {n} characters): ", n=MIN_PASSWORD_LENGTH))
+    first = getpass.getpass(ngettext("Password (at least {n} character): ", "Password (at least {n} characters): ",
+                                     MIN_PASSWORD_LENGTH))
     if getpass.getpass(_("The same password again: ")) != first:
         raise CommandError(_("The two passwords differ; nothing was changed."))
     return first
@@ -148,10 +149,19 @@ def _import(engine, args) -> None:
         summary = spreadsheets.import_files(engine, files, options, _actor(), dry_run=args.dry_run, progress=step,
                                             recorded_by=args.recorded_by)
     print((_("Dry run, nothing written. It would add:") if args.dry_run else _("Added:")) + " " +
-          _("{programmes} programme(s), {projects} project(s), {events} status event(s), {readings} reach reading(s); "
-            "{updated} project(s) updated, {unchanged} row(s) already there.", programmes=summary.programmes,
-            projects=summary.projects, events=summary.status_events, readings=summary.reach_readings,
-            updated=summary.updated, unchanged=summary.unchanged))
+          _("{programmes}, {projects}, {events}, {readings}; {updated}, {unchanged}.",
+            **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings),
+            updated=ngettext("{n} project updated", "{n} projects updated", summary.updated),
+            unchanged=ngettext("{n} row already there", "{n} rows already there", summary.unchanged)))
+
+
+def _counted(programmes: int, projects: int, events: int, readings: int) -> dict[str, str]:
+    """Each count with its noun in the form the language uses for it ("1 project", "2 projects"), for a sentence
+    that lists them."""
+    return {"programmes": ngettext("{n} programme", "{n} programmes", programmes),
+            "projects": ngettext("{n} project", "{n} projects", projects),
+            "events": ngettext("{n} status event", "{n} status events", events),
+            "readings": ngettext("{n} reach reading", "{n} reach readings", readings)}
 
 
 def _report_file(engine, args) -> None:
@@ -176,7 +186,7 @@ def _export(engine, args) -> None:
     if args.command == "grants":
         grants = dataset.grants_360(engine, _actor(), args.prefix, args.funder_id, args.funder_name, args.programme)
         path.write_bytes(excel_bytes(grants, "grants") if path.suffix == ".xlsx" else csv_bytes(grants))
-        print(_("Wrote {n} grant(s) to {path}.", n=len(grants), path=path))
+        print(ngettext("Wrote {n} grant to {path}.", "Wrote {n} grants to {path}.", len(grants), path=path))
         return
     data = dataset.dataset(engine, _actor(), args.programme)
     if path.suffix == ".xlsx":
@@ -185,9 +195,8 @@ def _export(engine, args) -> None:
         path.write_bytes(data.zip_bytes())
     else:
         data.write_folder(path)
-    print(_("Exported {programmes} programme(s), {projects} project(s), {events} status event(s) and {readings} "
-            "reach reading(s) to {path}.", programmes=len(data.programmes), projects=len(data.projects),
-            events=len(data.status_events), readings=len(data.reach_readings), path=path))
+    print(_("Exported {programmes}, {projects}, {events} and {readings} to {path}.", path=path,
+            **_counted(len(data.programmes), len(data.projects), len(data.status_events), len(data.reach_readings))))
 
 
 def _accounts(engine, args) -> None:
@@ -206,7 +215,7 @@ def _accounts(engine, args) -> None:
         print(_("The password of {email} is set.", email=args.email))
     elif args.account_command == "signout":
         ended = admin.sign_out_everywhere(engine, actor, args.email)
-        print(_("Ended {n} session(s) of {email}.", n=ended, email=args.email))
+        print(ngettext("Ended {n} session of {email}.", "Ended {n} sessions of {email}.", ended, email=args.email))
     else:
         print(admin.accounts(engine, actor).to_string(index=False))
 
@@ -296,6 +305,5 @@ def _db(engine, args) -> int:
 
 
 def _report(summary, where: str) -> None:
-    print(_("Loaded into {db}: {programmes} programme(s), {projects} project(s), {events} status event(s), "
-            "{readings} reach reading(s).", db=where, programmes=summary.programmes, projects=summary.projects,
-            events=summary.status_events, readings=summary.reach_readings))
+    print(_("Loaded into {db}: {programmes}, {projects}, {events}, {readings}.", db=where,
+            **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings)))

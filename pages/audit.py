@@ -1,7 +1,7 @@
 """Audit log (staff): every write, who made it, when, and what it changed; filtered, newest first."""
 import streamlit as st
 
-from impact.i18n import _, format_number
+from impact.i18n import _, format_number, ngettext
 from impact.ui.language import date_format
 from impact.ui.page import guard_page
 
@@ -19,8 +19,9 @@ since_column, until_column = st.columns(2)
 since = since_column.date_input(_("From"), value=None, format=date_format(), key="audit_since")
 until = until_column.date_input(_("Until"), value=None, format=date_format(), key="audit_until")
 entries = source.audit_log(actor, actor_text, action_name or "", subject_text, since, until, LIMIT)
-st.caption(_("{n} entries shown (at most {limit}; narrow the filters to see older ones).",
-             n=format_number(len(entries)), limit=format_number(LIMIT)))
+st.caption(ngettext("{n} entry shown (at most {limit}; narrow the filters to see older ones).",
+                    "{n} entries shown (at most {limit}; narrow the filters to see older ones).", len(entries),
+                    limit=format_number(LIMIT)))
 st.dataframe(
     entries, hide_index=True, width="stretch",
     column_config={

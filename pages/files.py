@@ -9,7 +9,7 @@ from impact.domain.access import NotAllowed
 from impact.domain.problems import LoadError
 from impact.formats import spreadsheets
 from impact.formats.export import csv_bytes
-from impact.i18n import _, format_number
+from impact.i18n import _, format_number, ngettext
 from impact.ui.page import bold, guard_page
 
 source, actor = guard_page("files")
@@ -67,9 +67,11 @@ with import_tab:
                 except (LoadError, NotAllowed) as exc:  # records changed since the preview, or the account did
                     st.error(str(exc), icon=":material/error:")
                 else:
-                    st.success(_("Imported: {projects} project(s) added, {updated} updated, {events} status event(s) "
-                                 "and {readings} reach reading(s) added.", projects=done.projects,
-                                 updated=done.updated, events=done.status_events, readings=done.reach_readings),
+                    st.success(_("Imported: {projects} added, {updated} updated, {events} and {readings} added.",
+                                 projects=ngettext("{n} project", "{n} projects", done.projects),
+                                 updated=format_number(done.updated),
+                                 events=ngettext("{n} status event", "{n} status events", done.status_events),
+                                 readings=ngettext("{n} reach reading", "{n} reach readings", done.reach_readings)),
                                icon=":material/check_circle:")
 
 with export_tab:
@@ -92,6 +94,7 @@ with export_tab:
             st.error(_("Fill in all three: the 360Giving standard requires them."), icon=":material/error:")
         else:
             grants = source.grants_360(actor, prefix.strip(), funder_id.strip(), funder_name.strip())
-            st.caption(_("{n} funded project(s) with an amount.", n=format_number(len(grants))))
+            st.caption(ngettext("{n} funded project with an amount.", "{n} funded projects with an amount.",
+                                len(grants)))
             st.download_button(_("Download grants (CSV)"), csv_bytes(grants), file_name="grants-360giving.csv",
                                mime="text/csv", icon=":material/download:")

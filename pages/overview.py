@@ -6,7 +6,7 @@ import streamlit as st
 from impact.domain.access import may_download_report
 from impact.domain.lifecycle import status_label
 from impact.formats import charts, report
-from impact.i18n import N_, _, format_date, format_number, format_ratio, language
+from impact.i18n import N_, _, format_date, format_number, language
 from impact.store.queries import no_challenge
 from impact.ui.page import (
     chart_data,
@@ -36,7 +36,7 @@ for column, row, previous in zip(st.columns(len(funnel)), funnel.itertuples(), [
     column.metric(plain(_(row.label)), format_number(row.projects),
                   help=_("Source: {source}", source=plain(_(row.source))))
     if previous in RATIO_OF and row.projects:
-        column.caption(_(RATIO_OF[previous], ratio=format_ratio(1 / row.share_of_previous)))
+        column.caption(_(RATIO_OF[previous], ratio=format_number(1 / row.share_of_previous, 1)))
     else:
         column.caption(_("Source: {source}", source=plain(_(row.source))))
 

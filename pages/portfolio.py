@@ -5,7 +5,7 @@ import streamlit as st
 
 from impact.domain.lifecycle import STATUSES, status_label
 from impact.formats.export import csv_bytes, excel_bytes
-from impact.i18n import _, format_date, format_number
+from impact.i18n import _, format_date, format_number, ngettext
 from impact.store.portfolio import select_projects
 from impact.store.queries import no_challenge
 from impact.ui.page import (
@@ -50,7 +50,7 @@ shown = select_projects(table, statuses, challenges, silent_days if silent_only 
 # Longest without an update first: the projects staff should ask about (never heard from at all on top).
 shown = shown.sort_values("days_silent", ascending=False, na_position="first", kind="stable")
 
-st.caption(_("{shown} of {total} projects.", shown=format_number(len(shown)), total=format_number(len(table))))
+st.caption(ngettext("{shown} of {n} project.", "{shown} of {n} projects.", len(table), shown=format_number(len(shown))))
 view = shown.assign(
     link="project?project=" + shown["slug"].map(quote),
     challenge=shown["challenge"].map(no_challenge),

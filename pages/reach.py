@@ -2,7 +2,7 @@
 import streamlit as st
 
 from impact.formats import charts
-from impact.i18n import _, format_date, format_number
+from impact.i18n import _, format_date, format_number, ngettext
 from impact.ui.page import (
     chart_data,
     choose_as_of,
@@ -40,7 +40,7 @@ labels = dict(zip(reported["slug"], reported["label"]))
 units = dict(zip(reported["slug"], reported["unit"]))
 for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[reported["slug"]].itertuples()):
     column.metric(labels[row.Index], format_number(row.value))
-    column.caption(_("{n} project(s) reporting", n=format_number(row.projects)))
+    column.caption(ngettext("{n} project reporting", "{n} projects reporting", row.projects))
 
 # Radio buttons rather than a segmented control: its selected segment's text failed WCAG contrast in the dark theme.
 # It opens on the metric most projects report: the programme's figure with the broadest base.

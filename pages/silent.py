@@ -5,7 +5,7 @@ import streamlit as st
 
 from impact.domain.lifecycle import FUNDED_OR_LATER, status_label
 from impact.formats.export import csv_bytes
-from impact.i18n import _, format_date, format_number
+from impact.i18n import _, format_date, format_number, ngettext
 from impact.store.portfolio import select_projects
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
 
@@ -17,15 +17,17 @@ st.title(_("Silent projects"))
 left, right = st.columns([3, 2], vertical_alignment="bottom")
 days = left.number_input(_("No approved update for more than (days)"), min_value=0, max_value=36_500, step=30,
                        value=programme.silent_after_days, key="silent_days",
-                       help=_("The programme's own threshold is {n} days.", n=programme.silent_after_days))
+                       help=ngettext("The programme's own threshold is {n} day.",
+                                     "The programme's own threshold is {n} days.", programme.silent_after_days))
 alive_only = right.toggle(_("Only projects still alive (funded, in development, live)"), value=True,
                           key="silent_alive_only")
 table = source.portfolio((programme.id,), as_of)
 silent = select_projects(table, FUNDED_OR_LATER if alive_only else (), silent_for_more_than=days).merge(
     source.contacts(actor, programme.id), on="slug", how="left")
-st.caption(_("{n} of {total} projects of {programme} had no approved update for more than {days} days on {as_of}.",
-             n=format_number(len(silent)), total=format_number(len(table)), programme=plain(programme.name),
-             days=format_number(days), as_of=format_date(as_of)))
+st.caption(ngettext("{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.",
+                    "{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.", len(silent),
+                    total=format_number(len(table)), programme=plain(programme.name), as_of=format_date(as_of),
+                    days=ngettext("more than {n} day", "more than {n} days", days)))
 
 
 def reminder(email: str, project: str) -> str | None:

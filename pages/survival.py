@@ -2,7 +2,7 @@
 import streamlit as st
 
 from impact.formats import charts
-from impact.i18n import _, format_date, format_number, format_percent
+from impact.i18n import _, format_date, format_number, format_percent, ngettext
 from impact.store.survival import survival_curve
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain, plot
 
@@ -25,8 +25,8 @@ launched = lifetimes["days_to_launch"].dropna()
 curve = survival_curve(lifetimes)
 first, second, third = st.columns(3)
 first.metric(_("Funded"), format_number(len(lifetimes)))
-first.caption(_("{n} launched", n=format_number(len(launched))))
-second.metric(_("Median time to launch"), _("{days} days", days=format_number(launched.median()))
+first.caption(ngettext("{n} launched", "{n} launched", len(launched)))
+second.metric(_("Median time to launch"), ngettext("{n} day", "{n} days", round(launched.median()))
               if len(launched) else "–")
 # Only an estimate where some project has been followed for 12 months.
 year = curve[curve["months"] <= 12]["alive_share"].iloc[-1] if curve["months"].max() >= 12 else None

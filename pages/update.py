@@ -163,7 +163,8 @@ if actor.role == STAFF:
                      "history, marked as corrected."))
         correctable = entries[(entries["kind"] != "update") & (entries["review_state"] != ReviewState.RETURNED)
                               & ~entries["superseded"]]
-        labels = {f"{k}:{i}": f"{status_label(w) if k == 'status' else w}{'' if pd.isna(v) else f' {v:,}'} · {d}"
+        labels = {f"{k}:{i}": f"{status_label(w) if k == 'status' else w}"
+                              f"{'' if pd.isna(v) else ' ' + format_number(v)} · {format_date(d)}"
                   for k, i, w, v, d in zip(correctable["kind"], correctable["id"], correctable["what"],
                                            correctable["value"], correctable["effective"])}
         picked = st.selectbox(_("Entry"), list(labels), format_func=label_of(labels), index=None, key="correct_pick",

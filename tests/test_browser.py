@@ -156,4 +156,5 @@ def import_after_preview(page, server, projects, broken):
     expect(page.get_by_text("The import would")).to_be_visible()
     screenshot(page, "import-preview")
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_text("Imported: 1 project(s) added")).to_be_visible()
+    imported = "Imported: 1 project added, 0 updated, 0 status events and 0 reach readings added."
+    expect(page.get_by_text(imported)).to_be_visible()

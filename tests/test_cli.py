@@ -14,7 +14,7 @@ def database(empty_url, monkeypatch):
 
 def test_demo_loads_into_an_empty_database_once(database, capsys):
     assert main(["demo"]) == 0
-    assert "2 programme(s), 1515 project(s)" in capsys.readouterr().out
+    assert "2 programmes, 1,515 projects" in capsys.readouterr().out
     assert main(["demo"]) == 1
     assert "already holds data" in capsys.readouterr().err
     assert main(["demo", "--if-empty"]) == 0  # what `make run` calls every time
@@ -25,7 +25,7 @@ def test_load_a_folder(database, tmp_path, capsys):
                           projects__csv="programme,slug,name\ntiny,a,A\n")
     assert main(["init"]) == 0
     assert main(["load", str(folder)]) == 0
-    assert "1 programme(s), 1 project(s), 0 status event(s)" in capsys.readouterr().out
+    assert "1 programme, 1 project, 0 status events, 0 reach readings." in capsys.readouterr().out
 
 
 def test_a_broken_folder_is_refused_with_each_problem(database, tmp_path, capsys):

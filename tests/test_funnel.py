@@ -184,3 +184,16 @@ def test_the_flow_of_ideas_to_what_became_of_them(tiny):
         ("Funded", "Launched", 2), ("Launched", "Live", 1), ("Launched", "Discontinued", 1),
         ("Funded", "Not launched", 1), ("Not launched", "Discontinued", 1),
     ]
+
+
+def test_the_flow_in_words(tiny):
+    from impact.formats.charts import flow_summary
+
+    day, programme = D("2020-06-30"), info(tiny, "tiny")
+    words = flow_summary(funnel_at(tiny, programme, day), funded_outcomes_at(tiny, programme.id, day))
+    # 3 of 5 ideas funded: 1 in 1.7; 2 of the 3 launched: 1 in 1.5; A stopped, B is live.
+    assert words == ("3 of the 5 ideas were funded (1 in 1.7). Of those, 2 launched (1 in 1.5): 1 is live, "
+                     "1 has stopped since.")
+    early = D("2020-02-16")
+    assert flow_summary(funnel_at(tiny, programme, early), funded_outcomes_at(tiny, programme.id, early)) == (
+        "2 of the 5 ideas were funded (1 in 2.5). None of them has launched yet.")

@@ -143,7 +143,7 @@ BROKEN = [
     ("binary garbage", "projects.csv", bytes(range(256)) * 4, "is not a text file (CSV) or an Excel workbook"),
     ("fake workbook", "projects.xlsx", b"PK\x03\x04 not really a zip", "cannot be opened as an Excel workbook"),
     ("unknown table", "notes.csv", b"when,what\n2021-01-01,hello\n", "notes.csv, row 1: is not a table of projects"),
-    ("missing columns", "projects.csv", b"programme,slug\ntiny,a\n", "lacks column(s) name"),
+    ("missing columns", "projects.csv", b"programme,slug\ntiny,a\n", "lacks the column name"),
     ("unknown programme", "projects.csv", b"programme,slug,name\nnowhere,a,A\n",
      "projects.csv, row 2, column 'programme': unknown programme 'nowhere'"),
     ("duplicate rows", "projects.csv", b"programme,slug,name\ntiny,a,A\ntiny,a,A\n",

@@ -51,7 +51,8 @@ def test_files_may_be_loaded_in_separate_folders(engine, tmp_path):
 
 
 BROKEN = [
-    ("projects.csv", "programme,slug\ntiny,a\n", "projects.csv, row 1, column 'name': the header lacks column(s) name."),
+    ("projects.csv", "programme,slug\ntiny,a\n", "projects.csv, row 1, column 'name': the header lacks the column name."),
+    ("projects.csv", "programme\ntiny\n", "projects.csv, row 1, column 'slug': the header lacks the columns slug, name."),
     ("projects.csv", "programme,slug,name\nnowhere,x,X\n", "projects.csv, row 2, column 'programme': unknown programme 'nowhere'"),
     ("projects.csv", "programme,slug,name\ntiny,a,A\ntiny,a,Again\n", "projects.csv, row 3, column 'slug': project 'a' already exists"),
     ("projects.csv", "programme,slug,name,challenge\ntiny,x,X,c9\n", "projects.csv, row 2, column 'challenge': programme 'tiny' has no challenge 'c9'"),
@@ -119,6 +120,7 @@ def test_every_problem_is_reported_at_once(engine, tmp_path):
     assert [(p.file, p.row, p.column) for p in caught.value.problems] == [
         ("projects.csv", 3, "programme"), ("status_events.csv", 2, "effective_date"),
         ("status_events.csv", 3, "project")]
+    assert str(caught.value).startswith("Nothing was loaded; 3 problems to fix, then load again:\n- projects.csv, row 3")
     assert table_counts(engine) == [0, 0, 0, 0, 0]
 
 

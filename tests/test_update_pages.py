@@ -241,7 +241,7 @@ def test_the_import_and_export_page_makes_a_grants_file(world):
                          ("Funding organisation's name", "Tiny Foundation")):
         [t for t in at.text_input if t.label == label][0].set_value(value)
     at.button(key="FormSubmitter:grants-Make the grants file").click().run()
-    assert "0 funded project(s) with an amount." in at.caption[-1].value
+    assert "0 funded projects with an amount." in at.caption[-1].value
 
 
 def test_the_queue_shows_a_first_reading_with_nothing_before_it(world):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from impact.i18n import _
+from impact.i18n import _, format_number, ngettext
 
 SHOWN = 20  # problems listed in a message; the rest are counted
 
@@ -31,6 +31,12 @@ class LoadError(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         shown = "\n".join(f"- {p}" for p in problems[:SHOWN])
-        more = "\n- " + _("... and {n} more", n=len(problems) - SHOWN) if len(problems) > SHOWN else ""
-        super().__init__(_("Nothing was loaded; fix these {n} problem(s) and load again:", n=len(problems))
+        more = "\n- " + _("... and {n} more", n=format_number(len(problems) - SHOWN)) if len(problems) > SHOWN else ""
+        super().__init__(ngettext("Nothing was loaded; {n} problem to fix, then load again:",
+                                  "Nothing was loaded; {n} problems to fix, then load again:", len(problems))
                          + f"\n{shown}{more}")
+
+
+def too_long(longest: int) -> str:
+    """What is wrong with a text longer than its column holds, said after the place (file, row, column)."""
+    return ngettext("is longer than {n} character.", "is longer than {n} characters.", longest)

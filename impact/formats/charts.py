@@ -13,7 +13,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from impact.domain.lifecycle import Status, status_label
-from impact.i18n import N_, _, format_date, format_number, format_percent, format_ratio, language
+from impact.i18n import (
+    N_,
+    _,
+    format_date,
+    format_number,
+    format_percent,
+    ngettext,
+    percent_affixes,
+    plotly_date_format,
+    plotly_separators,
+)
 from impact.store.survival import DAYS_PER_MONTH
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -32,8 +42,6 @@ def _inert(text: str) -> str:
     return html.escape(str(text), quote=False).replace("%{", "%\u200b{")
 
 
-# Plotly's decimal and thousands separators per language, for the axes' numbers (28,000 / 28 000 / 28.000).
-SEPARATORS = {"en": ".,", "fr": ",\u202f", "de": ",."}
 
 
 GRID = "rgba(128,128,128,0.25)"
@@ -46,7 +54,7 @@ def _figure(traces: list[dict], title: str, height: int, **layout) -> go.Figure:
     return go.Figure(data=traces, layout=dict(
         title=dict(text=_inert(title), x=0, xanchor="left"), height=height, font=FONT,
         margin=dict(l=10, r=30, t=60, b=40), plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
-        hoverlabel=dict(font_size=14), separators=SEPARATORS.get(language(), ".,"), **layout))
+        hoverlabel=dict(font_size=14), separators=plotly_separators(), **layout))
 
 
 def _log_range(values: pd.Series) -> list[float]:
@@ -97,25 +105,26 @@ def outcome_flow_figure(funnel: pd.DataFrame, outcomes: pd.DataFrame) -> go.Figu
 
 
 def flow_summary(funnel: pd.DataFrame, outcomes: pd.DataFrame) -> str:
-    """The flow in words: how many ideas were funded and launched (as "1 in N"), and what became of the launched
-    ones. For readers of the chart, of its table and of the report."""
+    """The flow in words: how many ideas were funded and launched (also as "1 in N"), and what became of the
+    launched ones. For readers of the chart, of its table and of the report."""
     stages = dict(zip(funnel["stage"], funnel["projects"]))
     ideas, funded, launched = int(stages["ideas_submitted"]), int(stages["funded"]), int(stages["launched"])
     if not funded:
-        return _("None of the {ideas} ideas has been funded yet.", ideas=format_number(ideas))
-    was_launched = outcomes[outcomes["launched"]].set_index("status")["projects"]
-    parts = [_("1 in {ratio} ideas was funded ({funded} of {ideas}).", ratio=format_ratio(ideas / funded),
-               funded=format_number(funded), ideas=format_number(ideas)) if ideas >= funded else
-             _("{funded} projects were funded.", funded=format_number(funded))]
+        return ngettext("The {n} idea has not been funded yet.", "None of the {n} ideas has been funded yet.", ideas)
+    if ideas >= funded:
+        first = ngettext("{n} of the {ideas} ideas was funded (1 in {ratio}).",
+                         "{n} of the {ideas} ideas were funded (1 in {ratio}).", funded,
+                         ideas=format_number(ideas), ratio=format_number(ideas / funded, 1))
+    else:  # a declared count of ideas below the funded records
+        first = ngettext("{n} project was funded.", "{n} projects were funded.", funded)
     if not launched:
-        parts.append(_("None of them has launched yet."))
-    else:
-        parts.append(_("1 in {ratio} funded projects launched ({launched} of {funded}); {live} of them are live, "
-                       "{stopped} have stopped since.", ratio=format_ratio(funded / launched),
-                       launched=format_number(launched), funded=format_number(funded),
-                       live=format_number(int(was_launched[Status.LAUNCHED])),
-                       stopped=format_number(int(was_launched[Status.DISCONTINUED]))))
-    return " ".join(parts)
+        return first + " " + _("None of them has launched yet.")
+    was_launched = outcomes[outcomes["launched"]].set_index("status")["projects"]
+    live, stopped = int(was_launched[Status.LAUNCHED]), int(was_launched[Status.DISCONTINUED])
+    return first + " " + _("Of those, {launched} launched (1 in {ratio}): {live}, {stopped}.",
+                           launched=format_number(launched), ratio=format_number(funded / launched, 1),
+                           live=ngettext("{n} is live", "{n} are live", live),
+                           stopped=ngettext("{n} has stopped since", "{n} have stopped since", stopped))
 
 
 def _faint(colour: str) -> str:
@@ -132,7 +141,8 @@ def status_figure(statuses: pd.DataFrame) -> go.Figure:
     bars = dict(type="bar", x=statuses["projects"], y=labels, orientation="h", text=texts, textposition="outside",
                 cliponaxis=False, marker_color=[STATUS_COLOURS[s] for s in statuses["status"]],
                 hovertemplate="%{y}: %{text}<extra></extra>")
-    return _figure([bars], _("Status of the {n} funded projects", n=format_number(total)), 340,
+    title = ngettext("Status of the {n} funded project", "Status of the {n} funded projects", total)
+    return _figure([bars], title, 340,
                    yaxis=dict(autorange="reversed", ticksuffix="  "),
                    xaxis=dict(range=[0, max(total, 1) * 1.25], title=_("Funded projects"), gridcolor=GRID))
 
@@ -177,7 +187,8 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
     for i, (name, part) in enumerate(groups):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         name = _inert(name) if name else None
-        hover = (f"{name}<br>" if name else "") + "%{x|%Y-%m-%d}: %{y:,} " + _inert(unit) + "<extra></extra>"
+        hover = (f"{name}<br>" if name else "") + "%{x|" + plotly_date_format() + "}: %{y:,} " + _inert(unit) + \
+            "<extra></extra>"
         readings = part[part["reading"]]
         traces.append(dict(type="scatter", x=readings["as_of"], y=readings["value"], mode="lines", line_shape="hv",
                            name=name or title, legendgroup=name, line=dict(color=colour, width=3),
@@ -191,7 +202,7 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
             traces.append(dict(type="scatter", x=readings["as_of"], y=readings["value"], mode="markers",
                                legendgroup=name, showlegend=False, marker=dict(color=colour, size=7),
                                hovertemplate=hover))
-    xaxis: dict = dict(title=None, gridcolor=GRID)
+    xaxis: dict = dict(title=None, tickformat=plotly_date_format(), gridcolor=GRID)
     annotations = []
     readings = series[series["reading"]]
     if len(readings) and not series["reading"].all():
@@ -226,9 +237,11 @@ def comparison_rates_figure(comparison: pd.DataFrame) -> go.Figure:
                         pattern_shape=["", "/", ".", "x", "-"][i % 5]),
             hovertemplate=_inert(row.programme) + "<br>%{y}: %{text}<extra></extra>",
         ))
+    before, after = percent_affixes()
     return _figure(traces, _("Conversion rates"), 220 + 70 * len(comparison), barmode="group", legend=LEGEND_ON_TOP,
                    yaxis=dict(autorange="reversed", ticksuffix="  "),
-                   xaxis=dict(range=[0, 115], ticksuffix="%", title=_("Share of the stage before"), gridcolor=GRID))
+                   xaxis=dict(range=[0, 115], tickprefix=before, ticksuffix=after, title=_("Share of the stage before"),
+                              gridcolor=GRID))
 
 
 def launch_time_figure(lifetimes: pd.DataFrame) -> go.Figure:
@@ -252,14 +265,16 @@ def survival_figure(curve: pd.DataFrame) -> go.Figure:
     """Kaplan-Meier: the share of funded projects still alive N months after funding; + marks a project still
     running (censored)."""
     censored = curve[curve["censored"] > 0]
+    before, after = percent_affixes()
     traces = [
         dict(type="scatter", x=curve["months"], y=curve["alive_share"] * 100, mode="lines", line_shape="hv",
              name=_("Still alive"), line=dict(color=BLUE, width=3),
-             hovertemplate=_("{months} months", months="%{x:.1f}") + ": %{y:.1f}%<extra></extra>"),
+             hovertemplate=_("{months} months", months="%{x:.1f}") + f": {before}%{{y:.1f}}{after}<extra></extra>"),
         dict(type="scatter", x=censored["months"], y=censored["alive_share"] * 100, mode="markers",
              name=_("Still running (censored)"), hoverinfo="skip",
              marker=dict(symbol="cross-thin", size=12, line=dict(width=2, color=GREY))),
     ]
     return _figure(traces, _("Survival after funding (Kaplan-Meier)"), 420, legend=LEGEND_ON_TOP,
                    xaxis=dict(title=_("Months after funding"), rangemode="tozero", gridcolor=GRID),
-                   yaxis=dict(title=_("Funded projects still alive"), range=[0, 105], ticksuffix="%", gridcolor=GRID))
+                   yaxis=dict(title=_("Funded projects still alive"), range=[0, 105], tickprefix=before,
+                              ticksuffix=after, gridcolor=GRID))

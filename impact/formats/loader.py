@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 from impact.domain.access import Actor, check_staff, check_still_holds
 from impact.domain.entries import counting, sort_key
 from impact.domain.lifecycle import STATUSES, ReviewState, TransitionError, check_history
-from impact.domain.problems import LoadError, Problem
+from impact.domain.problems import LoadError, Problem, too_long
 from impact.domain.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
 from impact.formats.dataset import programme_tables
 from impact.formats.export import restore
 from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
 from impact.formats.programmes_file import read_programmes
-from impact.i18n import _
+from impact.i18n import _, ngettext
 from impact.store import increments
 from impact.store.db import write_session
 from impact.store.models import (
@@ -105,8 +105,7 @@ def load_folder(engine: Engine, folder: Path, actor: Actor, dry_run: bool = Fals
     as it starts ("checking", "writing")."""
     check_staff(actor)
     if recorded_by and len(recorded_by) > LONGEST["recorded_by"]:
-        raise LoadError([Problem("recorded_by", None, None, _("is longer than {n} characters.",
-                                                              n=LONGEST["recorded_by"]))])
+        raise LoadError([Problem("recorded_by", None, None, too_long(LONGEST["recorded_by"]))])
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
@@ -430,8 +429,9 @@ class _Checker:
                 return
             missing = [c for c in required if c not in header]
             if missing:
-                self.problem(name, 1, missing[0], _("the header lacks column(s) {columns}.",
-                                                    columns=", ".join(missing)))
+                self.problem(name, 1, missing[0], ngettext("the header lacks the column {columns}.",
+                                                           "the header lacks the columns {columns}.", len(missing),
+                                                           columns=", ".join(missing)))
                 return
             limits = [(column, longest) for column, longest in LONGEST.items() if column in header]
             for cells in reader:
@@ -457,7 +457,7 @@ class _Checker:
                 return False
         for column, longest in limits:
             if len(values[column]) > longest:
-                self.problem(name, row, column, _("is longer than {n} characters.", n=longest))
+                self.problem(name, row, column, too_long(longest))
                 return False
         return True
 

@@ -5,7 +5,7 @@ import datetime as dt
 import tomllib
 from typing import Any
 
-from impact.domain.problems import Problem
+from impact.domain.problems import Problem, too_long
 from impact.domain.values import BIGGEST_DAYS, BIGGEST_WHOLE_NUMBER, COUNTRY, whole
 from impact.i18n import _, format_number
 
@@ -79,7 +79,7 @@ def _check_table(where: str, kind: str, table: dict[str, Any]) -> list[Problem]:
             problems.append(Problem(where, None, key, _("must be text in quotes; it is required.") if required
                                     else _("must be text in quotes.")))
         elif longest and len(value) > longest:
-            problems.append(Problem(where, None, key, _("is longer than {n} characters.", n=longest)))
+            problems.append(Problem(where, None, key, too_long(longest)))
     return problems
 
 

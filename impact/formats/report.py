@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, select
 from impact.domain.access import Actor, check_may_read_report
 from impact.domain.lifecycle import ReviewState, Status, status_label
 from impact.formats import charts
-from impact.i18n import _, format_date, format_number, format_percent, language, set_language
+from impact.i18n import _, format_date, format_number, format_percent, language, ngettext, set_language
 from impact.store.models import Project, ProjectNote, ReachReading, StatusEvent
 from impact.store.portfolio import portfolio
 from impact.store.queries import (
@@ -176,14 +176,16 @@ def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> di
     rules = [
         _("Counts come from each project's status history: funded counts every project that had reached funded or "
           "a later stage by the date, launched every project that had launched, even if it stopped later."),
-        _("Only figures reviewed and approved by programme staff count. {n} entries waiting for review on the day "
-          "this report was made are not included.", n=format_number(pending)),
+        ngettext("Only figures reviewed and approved by programme staff count. {n} entry waiting for review on the "
+                 "day this report was made is not included.", "Only figures reviewed and approved by programme staff "
+                 "count. {n} entries waiting for review on the day this report was made are not included.", pending),
         _("Reach figures are running totals reported by the teams, with their evidence where given."),
     ]
     if programme.illustrative_project_count:
-        rules.append(_("{n} of {total} project records are illustrative (invented for demonstration): {note}",
-                       n=format_number(programme.illustrative_project_count),
-                       total=format_number(programme.project_count), note=programme.illustrative_note))
+        rules.append(ngettext("{n} of {total} project records is illustrative (invented for demonstration): {note}",
+                              "{n} of {total} project records are illustrative (invented for demonstration): {note}",
+                              programme.illustrative_project_count, total=format_number(programme.project_count),
+                              note=programme.illustrative_note))
     figures = Table([_("Figure"), _("Value"), _("Source"), _("Note")],
                     [[f.label, format_number(f.value), f.source, f.note] for f in programme.figures],
                     numeric=(1,)) if programme.figures else None

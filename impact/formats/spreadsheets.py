@@ -36,7 +36,7 @@ from impact.formats.loader import (
     LoadSummary,
     load_folder,
 )
-from impact.i18n import _, format_number
+from impact.i18n import _, ngettext
 from impact.store.models import Challenge, Programme
 
 MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
@@ -183,8 +183,9 @@ def _delimiter(text: str) -> str:
 
 def _add_table(out: Converted, where: str, stem: str, rows: list[list[str]], options: Options) -> list[Problem]:
     if len(rows) - 1 > MAX_ROWS:
-        return [Problem(where, None, None, _("has more than {n} rows; split it, or raise IMPORT_MAX_ROWS.",
-                                             n=format_number(MAX_ROWS)))]
+        return [Problem(where, None, None, ngettext("has more than {n} row; split it, or raise IMPORT_MAX_ROWS.",
+                                                    "has more than {n} rows; split it, or raise IMPORT_MAX_ROWS.",
+                                                    MAX_ROWS))]
     header = [h.strip() for h in rows[0]]
     lowered = [h.lower() for h in header]
     kind = _slug(stem).replace("-", "_")

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from impact.domain.access import FUNDER, PUBLIC, STAFF, TEAM, Actor
 from impact.domain.values import EMAIL, aware
-from impact.i18n import _
+from impact.i18n import _, ngettext
 from impact.store.db import write_session
 from impact.store.models import Account, Grant, Project, SignInFailure, UpdateKey, utcnow
 
@@ -53,7 +53,8 @@ def check_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(_("A password needs at least {n} characters.", n=MIN_PASSWORD_LENGTH))
+        raise ValueError(ngettext("A password needs at least {n} character.",
+                                  "A password needs at least {n} characters.", MIN_PASSWORD_LENGTH))
     return _hasher.hash(password)
 
 
@@ -199,8 +200,10 @@ def _attempt(engine: Engine, scopes: tuple[str, ...]) -> int:
         count = max(row.failures for row in rows)
     if until is not None:
         minutes = max(1, round((until - now).total_seconds() / 60))
-        raise Locked(_("Too many wrong attempts. Sign-in is locked for {minutes} more minute(s); try again "
-                            "then, or ask programme staff.", minutes=minutes))
+        raise Locked(ngettext(
+            "Too many wrong attempts. Sign-in is locked for {n} more minute; try again then, or ask programme staff.",
+            "Too many wrong attempts. Sign-in is locked for {n} more minutes; try again then, or ask programme staff.",
+            minutes))
     return count
 
 

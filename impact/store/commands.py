@@ -27,7 +27,7 @@ from impact.domain.lifecycle import (
     note_required,
 )
 from impact.domain.values import BIGGEST_WHOLE_NUMBER, row_id, whole
-from impact.i18n import _, format_date, format_number
+from impact.i18n import _, format_date, format_number, ngettext
 from impact.store import increments
 from impact.store.db import write_session
 from impact.store.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
@@ -230,7 +230,7 @@ def _check_status_history(session: Session, project_id: int, new: Optional[Statu
         check_history([(e.status, e.note) for e in live])
     except TransitionError as exc:
         refused = live[exc.position]
-        raise CommandError(_("On {date}: {reason}", date=refused.effective_date.isoformat(), reason=exc)) from None
+        raise CommandError(_("On {date}: {reason}", date=format_date(refused.effective_date), reason=exc)) from None
 
 
 def _previous_reading(session: Session, reading: ReachReading) -> Optional[ReachReading]:
@@ -255,13 +255,14 @@ def _check_correction(session: Session, actor: Actor, model, entry_id: int, proj
 def _not_in_future(day: dt.date, today: Optional[dt.date], what: str) -> None:
     if day > (today or dt.date.today()):
         raise CommandError(_("{what} {day} is in the future; record things once they have happened.", what=what,
-                             day=day.isoformat()))
+                             day=format_date(day)))
 
 
 def _text(text: str) -> str:
     text = (text or "").strip()
     if len(text) > MAX_NOTE_LENGTH:
-        raise CommandError(_("A note holds at most {n} characters; shorten it.", n=MAX_NOTE_LENGTH))
+        raise CommandError(ngettext("A note holds at most {n} character; shorten it.",
+                                    "A note holds at most {n} characters; shorten it.", MAX_NOTE_LENGTH))
     return text
 
 

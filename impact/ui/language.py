@@ -2,14 +2,17 @@
 kept in the link so that a shared link opens in the same language."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
-from impact.i18n import LANGUAGES, _, best_language, language, set_language
+from impact.i18n import LANGUAGES, _, best_language, date_pattern, set_language
 from impact.ui.text import label_of
 
 KEY = "lang"
-# How st.date_input writes a date in each language.
-DATE_INPUT_FORMATS = {"en": "YYYY-MM-DD", "fr": "DD/MM/YYYY", "de": "DD.MM.YYYY"}
+# The formats st.date_input takes: day, month and year in one of three orders, joined by a slash, dash or dot.
+DATE_INPUT_FORMATS = {separator.join(order) for separator in "/-." for order in
+                      (("YYYY", "MM", "DD"), ("DD", "MM", "YYYY"), ("MM", "DD", "YYYY"))}
 
 
 def apply_language() -> str:
@@ -27,5 +30,8 @@ def language_picker() -> None:
 
 
 def date_format() -> str:
-    """The current language's date format for st.date_input."""
-    return DATE_INPUT_FORMATS[language()]
+    """The current language's date (impact.i18n.date_pattern) as st.date_input and the date columns write it
+    (DD/MM/YYYY); ISO for a language whose date those cannot write."""
+    fields = {"d": "DD", "dd": "DD", "M": "MM", "MM": "MM", "yyyy": "YYYY"}
+    written = re.sub(r"([dMy])\1*", lambda field: fields.get(field.group(), field.group()), date_pattern())
+    return written if written in DATE_INPUT_FORMATS else "YYYY-MM-DD"

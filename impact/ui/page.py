@@ -29,7 +29,7 @@ from impact.domain.access import (
 )
 from impact.domain.lifecycle import status_label
 from impact.domain.values import date
-from impact.i18n import _, format_date, format_number, language
+from impact.i18n import _, format_date, format_number, language, ngettext
 from impact.store.db import DatabaseUnavailable, database_url, describe, first_line
 from impact.store.project import ProjectInfo
 from impact.store.queries import ProgrammeInfo
@@ -203,10 +203,11 @@ def chart_data(frame: pd.DataFrame, columns: dict[str, str], container=st) -> No
 def illustrative_notice(programme: ProgrammeInfo) -> None:
     """Say plainly which data are illustrative, on every page that shows them."""
     if programme.illustrative_note or programme.illustrative_project_count:
-        st.warning(_("**Demo data, partly illustrative.** {note} {n} of {total} project records are "
-                     "illustrative.", note=plain(programme.illustrative_note),
-                     n=format_number(programme.illustrative_project_count),
-                     total=format_number(programme.project_count)), icon=":material/science:")
+        st.warning(ngettext("**Demo data, partly illustrative.** {note} {n} of {total} project records is "
+                            "illustrative.", "**Demo data, partly illustrative.** {note} {n} of {total} project "
+                            "records are illustrative.", programme.illustrative_project_count,
+                            note=plain(programme.illustrative_note), total=format_number(programme.project_count)),
+                   icon=":material/science:")
 
 
 def choose_project(source: Source, actor: Actor) -> ProjectInfo:
@@ -232,8 +233,8 @@ def choose_project(source: Source, actor: Actor) -> ProjectInfo:
         words = search.strip().casefold()
         found = projects[projects[["project", "team", "challenge"]].fillna("").astype(str)
                          .apply(lambda column: column.str.casefold().str.contains(words, regex=False)).any(axis=1)]
-    st.caption(_("{shown} of {total} projects. Pick one to open it.", shown=format_number(len(found)),
-                 total=format_number(len(projects))))
+    st.caption(ngettext("{shown} of {n} project. Pick one to open it.", "{shown} of {n} projects. Pick one to open it.",
+                        len(projects), shown=format_number(len(found))))
     listed = found.assign(link="project?project=" + found["slug"].map(quote), team=found["team"].replace("", None),
                           status=found["status"].map(lambda s: status_label(s) if isinstance(s, str) else None))
     picked = st.dataframe(
