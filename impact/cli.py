@@ -78,6 +78,9 @@ def parser() -> argparse.ArgumentParser:
     report_command.add_argument("path", type=Path, help="the file to write (.html or .pdf)")
     report_command.add_argument("--programme", required=True, help="the programme's slug")
     report_command.add_argument("--as-of", type=_day, default=dt.date.today(), help="YYYY-MM-DD (default: today)")
+    report_command.add_argument("--since", type=_day, default=None,
+                                help="what changed is counted from this day, YYYY-MM-DD (default: 3 months before)")
+    report_command.add_argument("--paper", choices=report.PAPERS, default="A4", help="the PDF's paper (default A4)")
     account = commands.add_parser("account", help="staff and funder accounts").add_subparsers(
         dest="account_command", required=True)
     add = account.add_parser("add", help="add an account; asks for its password (or reads it from stdin)")
@@ -173,7 +176,7 @@ def _report_file(engine, args) -> None:
     programme = programme_info(engine, args.programme)
     if programme is None:
         raise CommandError(_("There is no programme '{slug}'.", slug=args.programme))
-    document = report.report_html(engine, _actor(), programme, args.as_of)
+    document = report.report_html(engine, _actor(), programme, args.as_of, args.since, args.paper)
     path.write_bytes(report.report_pdf(document) if path.suffix == ".pdf" else document.encode("utf-8"))
     print(_("Wrote the report of {programme} as of {as_of} to {path}.", programme=programme.name,
             as_of=args.as_of.isoformat(), path=path))

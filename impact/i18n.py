@@ -23,7 +23,7 @@ from babel.dates import format_date as babel_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol, get_group_symbol
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "impact"
@@ -129,6 +129,18 @@ def date_pattern() -> str:
     """How the language writes a date in digits, with the whole year (CLDR's short date: 2021-04-23, 23/04/2021,
     23.04.2021)."""
     return re.sub(r"y+", "yyyy", locale().date_formats["short"].pattern)
+
+
+def format_money(amount: float, currency: str, decimals: int = 0) -> str:
+    """An amount in a currency as the language writes it (€80,000 / 80.000 € / 80 000 €); a bare number where the
+    currency is not stated."""
+    if not currency:
+        return format_number(amount, decimals)
+    pattern = locale().currency_formats["standard"].pattern
+    if not decimals:
+        pattern = pattern.replace(".00", "")
+    return format_currency(round(amount, decimals), currency, format=pattern, locale=locale(),
+                           currency_digits=False)
 
 
 def format_date(day: dt.date) -> str:

@@ -8,6 +8,7 @@ from impact.domain.lifecycle import status_label
 from impact.formats import charts, report
 from impact.i18n import N_, _, format_date, format_number, language
 from impact.store.queries import no_challenge
+from impact.ui.language import date_format
 from impact.ui.page import (
     chart_data,
     choose_as_of,
@@ -70,17 +71,26 @@ if programme.figures:
 
 if may_download_report(actor):
     st.subheader(_("Report for funders"))
-    st.caption(_("The funnel, the funded projects' status, reach over time, highlights and the methodology, as they "
-                 "stood on {as_of}, approved figures only.", as_of=format_date(as_of)))
+    st.caption(_("A summary page first (the funnel in one sentence, reach, funding, what changed, highlights), then "
+                 "the funnel, the funded projects' status, reach over time, recent launches and the methodology, as "
+                 "they stood on {as_of}; approved figures only.", as_of=format_date(as_of)))
     name = f"report-{programme.slug}-{as_of}"
     left, right = st.columns(2)
+    since = left.date_input(_("What changed since"), value=report.default_since(as_of), max_value=as_of,
+                            format=date_format(), key="report_since",
+                            help=_("The report's first page counts new launches, discontinuations and reach gained "
+                                   "between this day and {as_of}.", as_of=format_date(as_of)))
+    # Letter where the visitor's browser says the United States or Canada, A4 everywhere else.
+    letter = (st.context.locale or "").upper().endswith(("-US", "-CA"))
+    paper = right.selectbox(_("Paper"), report.PAPERS, index=int(letter), key="report_paper")
+    left, right = st.columns(2)
     left.download_button(_("Download the report (HTML, works offline)"), icon=":material/download:",
-                         data=partial(source.report_html_in, language(), actor, programme, as_of),
+                         data=partial(source.report_html_in, language(), actor, programme, as_of, since, paper),
                          file_name=f"{name}.html", mime="text/html")
     if right.button(_("Make the report as PDF"), icon=":material/picture_as_pdf:", key="make_pdf"):
         try:
             with st.spinner(_("Printing the report…")):
-                pdf = report.report_pdf(source.report_html(actor, programme, as_of))
+                pdf = report.report_pdf(source.report_html(actor, programme, as_of, since, paper))
         except report.ReportError as exc:
             right.error(str(exc), icon=":material/error:")
         else:

@@ -15,7 +15,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from impact.store.models import Project, StatusEvent
-from impact.store.queries import challenge_funnel_at, funded_outcomes_at, funded_status_at, funnel_at
+from impact.store.queries import (
+    challenge_funnel_at,
+    cost_per_reach_at,
+    discontinued_between,
+    funded_outcomes_at,
+    funded_status_at,
+    funding_at,
+    funnel_at,
+    launched_between,
+)
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 PROJECTS = """
@@ -197,3 +206,44 @@ def test_the_flow_in_words(tiny):
     early = D("2020-02-16")
     assert flow_summary(funnel_at(tiny, programme, early), funded_outcomes_at(tiny, programme.id, early)) == (
         "2 of the 5 ideas were funded (1 in 2.5). None of them has launched yet.")
+
+
+MONEY_PROJECTS = """
+    programme,slug,name,challenge,funding_amount,funding_currency
+    tiny,a,Project A,c1,30000,EUR
+    tiny,b,Project B,c1,50000,EUR
+    tiny,c,Project C,c2,,
+    tiny,d,Project D,c2,99999,EUR
+    tiny,e,Project E,,
+"""
+MONEY_READINGS = """
+    project,metric,as_of,value
+    a,people,2020-04-01,100
+    a,people,2020-05-01,250
+    b,people,2020-05-01,1000
+    c,people,2020-05-01,400
+"""
+
+
+def test_funding_and_cost_per_person_reached(engine, tmp_path):
+    load(engine, tmp_path / "money", programmes__toml=TINY_PROGRAMME, projects__csv=MONEY_PROJECTS,
+         status_events__csv=EVENTS, reach_readings__csv=MONEY_READINGS)
+    programme = info(engine, "tiny").id
+    # Funded by 2020-06-30: A, B (amounts) and C (none); D has an amount but was never funded.
+    funding = funding_at(engine, programme, D("2020-06-30"))
+    assert list(funding.itertuples(index=False, name=None)) == [("EUR", 2, 80000.0)]
+    # A reached 250 (its latest reading), B 1,000; C reaches 400 but states no amount, so it is in neither sum.
+    cost = cost_per_reach_at(engine, programme, D("2020-06-30"))
+    assert list(cost.itertuples(index=False, name=None)) == [("people", "EUR", 2, 80000.0, 1250, 64.0)]
+    # On 2020-04-15 only A's first reading exists (100 people) and only A and B were funded.
+    early = cost_per_reach_at(engine, programme, D("2020-04-15"))
+    assert list(early.itertuples(index=False, name=None)) == [("people", "EUR", 1, 30000.0, 100, 300.0)]
+
+
+def test_what_changed_between_two_dates(tiny):
+    programme = info(tiny, "tiny").id
+    launched = launched_between(tiny, programme, D("2020-03-05"), D("2020-06-30"))
+    assert list(launched["project"]) == ["Project B"]  # A launched on 03-01, before the window
+    stopped = discontinued_between(tiny, programme, D("2020-03-31"), D("2020-06-30"))
+    assert list(stopped[["project", "launched"]].itertuples(index=False, name=None)) == [
+        ("Project A", True), ("Project C", False)]  # E stopped on 02-20, before the window

@@ -14,10 +14,10 @@ from tests.apptest import run
 from tests.conftest import CHROMIUM, TINY_PROGRAMME, D, info, load
 
 PROJECTS = """
-    programme,slug,name,challenge,team
-    tiny,a,<b>Project A</b>,c1,Team A
-    tiny,b,Project B,c1,
-    tiny,c,Project C,c2,
+    programme,slug,name,challenge,team,summary,funding_amount,funding_currency
+    tiny,a,<b>Project A</b>,c1,Team A,Reaches people,10000,EUR
+    tiny,b,Project B,c1,,,5000,EUR
+    tiny,c,Project C,c2,,,,
 """
 EVENTS = """
     project,status,effective_date
@@ -61,14 +61,43 @@ def test_the_report_holds_the_funnel_reach_highlights_and_methodology(tiny):
     assert "Plotly.newPlot" in document and not re.search(r"<script[^>]*\bsrc=", document)  # works offline
 
 
+def test_the_first_page_sums_up_reach_money_and_what_changed(tiny):
+    document = report.report_html(tiny, command_line("t"), info(tiny, "tiny"), D("2020-06-30"), since=D("2020-01-31"))
+    summary = text_of("</style>" + document.split('<section class="summary">')[1].split("</section>")[0])
+    # 3 ideas, 2 funded (a, b), 1 launched (a, still live).
+    assert "2 of the 3 ideas were funded (1 in 1.5). Of those, 1 launched (1 in 2): 1 is live, 0 have stopped since." \
+        in summary
+    # People reached: 250 (a) + 40 (b) = 290 on 30 June; nothing by 31 January.
+    assert "People reached: 290, 2 projects reporting; +290 since 2020-01-31." in summary
+    # a and b state 10,000 + 5,000 EUR: 15,000 EUR for 290 people, 51.72 EUR each.
+    assert "€15,000 of funding stated for 2 funded projects." in summary
+    assert "People reached: €51.72 of funding per unit (290 people reached by the 2 funded projects that state an " \
+           "amount)." in summary
+    assert "2 projects newly funded 1 new launch 0 projects discontinued" in summary
+    assert "&lt;b&gt;Project A&lt;/b&gt; · Challenge one · Live since 2020-03-01 Reaches people" in summary
+    later = text_of(report.report_html(tiny, command_line("t"), info(tiny, "tiny"), D("2020-06-30"),
+                                       since=D("2020-03-31")))
+    assert "+190 since 2020-03-31" in later  # a had 100 on 31 March
+    assert "0 projects newly funded 0 new launches" in later and "No project launched between" in later
+
+
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) is not installed")
-def test_the_pdf_report_has_pages_with_the_charts(tiny, tmp_path, browser):
-    pdf = report.report_pdf(report.report_html(tiny, command_line("t"), info(tiny, "tiny"), D("2020-06-30")), CHROMIUM)
+@pytest.mark.parametrize("paper, size", [("A4", "(A4)"), ("Letter", "(letter)")])
+def test_the_pdf_report_has_numbered_pages_on_the_paper_asked_for(tiny, tmp_path, browser, paper, size):
+    document = report.report_html(tiny, command_line("t"), info(tiny, "tiny"), D("2020-06-30"), paper=paper)
+    pdf = report.report_pdf(document, CHROMIUM)
     assert pdf.startswith(b"%PDF")
     (tmp_path / "r.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) >= 2
+    assert len(pages) >= 3  # the summary alone on the first page
+    info_text = subprocess.run(["pdfinfo", str(tmp_path / "r.pdf")], capture_output=True, text=True).stdout
+    assert re.search(rf"Page size: .* pts {re.escape(size)}", info_text)
+    words = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                           text=True).stdout
+    first, second = words.split("\f")[:2]
+    assert re.search(rf"\b1\s*/\s*{len(pages)}\b", first) and re.search(rf"\b2\s*/\s*{len(pages)}\b", second)
+    assert "Summary" in first and "From ideas to launches" not in first
 
 
 def test_without_chromium_the_pdf_is_refused_with_a_sentence(monkeypatch):

@@ -25,13 +25,26 @@ from sqlalchemy import Engine, func, select
 from impact.domain.access import Actor, check_may_read_report
 from impact.domain.lifecycle import ReviewState, Status, status_label
 from impact.formats import charts
-from impact.i18n import _, format_date, format_number, format_percent, language, ngettext, set_language
+from impact.i18n import (
+    _,
+    format_date,
+    format_money,
+    format_number,
+    format_percent,
+    language,
+    ngettext,
+    set_language,
+)
 from impact.store.models import Project, ProjectNote, ReachReading, StatusEvent
 from impact.store.portfolio import portfolio
 from impact.store.queries import (
     ProgrammeInfo,
+    cost_per_reach_at,
+    discontinued_between,
     funded_outcomes_at,
+    funding_at,
     funnel_at,
+    launched_between,
     metrics,
     no_challenge,
     reach_by,
@@ -65,15 +78,27 @@ class Charts:
         self.count = 0
 
     def __call__(self, figure) -> Markup:
-        figure.update_layout(width=900)
+        figure.update_layout(width=660)  # the printed page's width (A4 or Letter, less the margins)
         self.count += 1
         return Markup(figure.to_html(full_html=False, include_plotlyjs=self.count == 1,  # plotly's own markup
                                      config={"displayModeBar": False, "staticPlot": True}))
 
 
-def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: dt.date) -> str:
-    """The whole report as one HTML document; NotAllowed for anyone but staff and the programme's funders."""
+PAPERS = ("A4", "Letter")
+
+
+def default_since(as_of: dt.date) -> dt.date:
+    """The earlier date "what changed" is measured from, unless one is picked: three months before."""
+    return as_of - dt.timedelta(days=91)
+
+
+def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: dt.date,
+                since: dt.date | None = None, paper: str = "A4") -> str:
+    """The whole report as one HTML document, for printing on `paper` (A4 or Letter), with what changed between
+    `since` (default: three months before) and `as_of`; NotAllowed for anyone but staff and the programme's
+    funders."""
     check_may_read_report(actor, programme.id, programme.public)
+    since = default_since(as_of) if since is None or since >= as_of else since
     chart = Charts()
     funnel = funnel_at(engine, programme, as_of)
     outcomes = funded_outcomes_at(engine, programme.id, as_of)
@@ -81,11 +106,14 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
     notice = (_("Demo data, partly illustrative.") + " " + programme.illustrative_note
               if programme.illustrative_note or programme.illustrative_project_count else "")
     return TEMPLATES.get_template("report.html").render(
-        lang=language(), programme=programme.name, notice=notice,
+        lang=language(), programme=programme.name, notice=notice, paper=paper if paper in PAPERS else "A4",
+        summary=_summary(engine, programme, as_of, since, funnel, outcomes),
         title=_("{programme}: impact report as of {as_of}", programme=programme.name, as_of=format_date(as_of)),
         subtitle=_("Impact report as of {as_of}", as_of=format_date(as_of)),
         funnel={"heading": _("From ideas to launches"), "summary": charts.flow_summary(funnel, outcomes),
-                "chart": chart(charts.outcome_flow_figure(funnel, outcomes)),
+                # Narrower than on screen: smaller labels, so that the last two columns' labels stay apart.
+                "chart": chart(charts.outcome_flow_figure(funnel, outcomes).update_traces(textfont_size=11)
+                               .update_layout(height=520)),
                 "table": Table([_("Stage"), _("Count"), _("Share of the stage before"), _("Source")],
                                [[_(r.label), format_number(r.projects),
                                  "" if pd.isna(r.share_of_previous) else format_percent(r.share_of_previous),
@@ -100,11 +128,11 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
 
 
 def report_html_in(language_code: str, engine: Engine, actor: Actor, programme: ProgrammeInfo,
-                   as_of: dt.date) -> str:
+                   as_of: dt.date, since: dt.date | None = None, paper: str = "A4") -> str:
     """report_html in this language: a download button makes its file in another thread, where the page's language
     is not set."""
     set_language(language_code)
-    return report_html(engine, actor, programme, as_of)
+    return report_html(engine, actor, programme, as_of, since, paper)
 
 
 def report_pdf(document: str, chromium: str | None = None) -> bytes:
@@ -129,6 +157,51 @@ def report_pdf(document: str, chromium: str | None = None) -> bytes:
 
 
 # --- sections -----------------------------------------------------------------------------------------------
+
+
+def _summary(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, since: dt.date, funnel: pd.DataFrame,
+             outcomes: pd.DataFrame) -> dict:
+    """The first page: the funnel in one sentence, reach, money, what changed since `since`, highlights."""
+    known = metrics(engine, programme.id).set_index("slug")
+    now = reach_latest(engine, programme.id, as_of).set_index("metric")
+    before = reach_latest(engine, programme.id, since).set_index("metric")["value"]
+    reach = [_("{metric}: {total}, {projects}; {gained} since {since}.", metric=known.loc[metric, "label"],
+               total=format_number(row.value), since=format_date(since),
+               projects=ngettext("{n} project reporting", "{n} projects reporting", row.projects),
+               gained=_signed(row.value - int(before.get(metric, 0))))
+             for metric, row in now.iterrows()]
+    money = [ngettext("{amount} of funding stated for {n} funded project.",
+                      "{amount} of funding stated for {n} funded projects.", row.projects,
+                      amount=format_money(row.amount, row.currency))
+             for row in funding_at(engine, programme.id, as_of).itertuples()]
+    money += [ngettext("{metric}: {cost} of funding per unit ({reach} {unit} reached by the {n} funded project that "
+                       "states an amount).",
+                       "{metric}: {cost} of funding per unit ({reach} {unit} reached by the {n} funded projects that "
+                       "state an amount).", row.projects, metric=known.loc[row.metric, "label"],
+                       cost=format_money(row.cost, row.currency, 2), reach=format_number(row.reach),
+                       unit=known.loc[row.metric, "unit"])
+              for row in cost_per_reach_at(engine, programme.id, as_of).itertuples() if not pd.isna(row.cost)]
+    launched = launched_between(engine, programme.id, since, as_of)
+    stopped = discontinued_between(engine, programme.id, since, as_of)
+    earlier = funnel_at(engine, programme, since)
+    then = dict(zip(earlier["stage"], earlier["projects"]))
+    funded_now = int(funnel.set_index("stage").loc["funded", "projects"])
+    changes = [ngettext("{n} project newly funded", "{n} projects newly funded", funded_now - int(then["funded"])),
+               ngettext("{n} new launch", "{n} new launches", len(launched)),
+               ngettext("{n} project discontinued", "{n} projects discontinued", len(stopped))]
+    highlights = [{"project": r.project, "challenge": no_challenge(r.challenge), "summary": r.summary,
+                   "when": _("Live since {day}", day=format_date(r.launched_on))}
+                  for r in launched.head(3).itertuples()]
+    return {"heading": _("Summary"), "funnel": charts.flow_summary(funnel, outcomes), "reach": reach,
+            "reach_heading": _("Reach"), "money_heading": _("Funding"), "money": money,
+            "changes_heading": _("What changed since {since}", since=format_date(since)),
+            "changes": changes, "highlights_heading": _("Highlights: recent launches"), "highlights": highlights,
+            "no_highlights": _("No project launched between {since} and {as_of}.", since=format_date(since),
+                               as_of=format_date(as_of))}
+
+
+def _signed(change: int) -> str:
+    return ("+" if change > 0 else "") + format_number(change)
 
 
 def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Charts) -> dict:

@@ -384,3 +384,76 @@ def carry_forward(frame: pd.DataFrame, keys: list[str], as_of: dt.date) -> pd.Da
     return frame.astype({"value": "int64"})
 
 
+
+
+# --- money and change -----------------------------------------------------------------------------------
+
+
+def funding_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """The funding of the projects funded by `as_of` that state an amount, per currency: currency, projects,
+    amount. A project without an amount is left out, never counted as zero."""
+    m = _milestones(programme_id)
+    stmt = (
+        select(Project.funding_currency, func.count(), func.sum(Project.funding_amount))
+        .join(m, m.c.project_id == Project.id)
+        .where(m.c.funded_on <= as_of, Project.funding_amount.is_not(None))
+        .group_by(Project.funding_currency)
+        .order_by(Project.funding_currency)
+    )
+    frame = read_frame(engine, stmt, ["currency", "projects", "amount"])
+    return frame.astype({"projects": "int64", "amount": "float64"})
+
+
+def cost_per_reach_at(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """Funding per unit of reach, per metric and currency, over the funded projects that state an amount AND
+    report the metric (a project missing either is left out of both sums): metric, currency, projects, amount,
+    reach, cost (amount / reach; None where the reach is 0)."""
+    m = _milestones(programme_id)
+    inc = _increments(programme_id, as_of)
+    latest = (select(inc.c.metric_id, inc.c.project_id, func.sum(inc.c.increment).label("value"))
+              .group_by(inc.c.metric_id, inc.c.project_id).subquery("latest"))
+    stmt = (
+        select(Metric.slug, Project.funding_currency, func.count(), func.sum(Project.funding_amount),
+               func.sum(latest.c.value))
+        .select_from(latest)
+        .join(Metric, Metric.id == latest.c.metric_id)
+        .join(Project, Project.id == latest.c.project_id)
+        .join(m, m.c.project_id == Project.id)
+        .where(m.c.funded_on <= as_of, Project.funding_amount.is_not(None))
+        .group_by(Metric.slug, Project.funding_currency)
+        .order_by(Metric.slug, Project.funding_currency)
+    )
+    frame = read_frame(engine, stmt, ["metric", "currency", "projects", "amount", "reach"])
+    frame = frame.astype({"projects": "int64", "amount": "float64", "reach": "int64"})
+    return frame.assign(cost=(frame["amount"] / frame["reach"]).where(frame["reach"] > 0))
+
+
+def launched_between(engine: Engine, programme_id: int, since: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """Projects that first launched after `since` and on or before `as_of`, latest first: project, summary,
+    challenge, launched_on."""
+    m = _milestones(programme_id)
+    stmt = (
+        select(Project.name, Project.summary, func.coalesce(Challenge.name, literal(NO_CHALLENGE)), m.c.launched_on)
+        .join(m, m.c.project_id == Project.id)
+        .outerjoin(Challenge, Challenge.id == Project.challenge_id)
+        .where(m.c.launched_on > since, m.c.launched_on <= as_of)
+        .order_by(m.c.launched_on.desc(), Project.name)
+    )
+    return read_frame(engine, stmt, ["project", "summary", "challenge", "launched_on"])
+
+
+def discontinued_between(engine: Engine, programme_id: int, since: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """Projects discontinued at `as_of` whose discontinuation took effect after `since`: project, challenge, since,
+    launched (whether they had launched before)."""
+    m = _milestones(programme_id)
+    status = status_at(as_of, select(Project.id).where(Project.programme_id == programme_id))
+    stmt = (
+        select(Project.name, func.coalesce(Challenge.name, literal(NO_CHALLENGE)), status.c.since,
+               case((m.c.launched_on <= as_of, True), else_=False))
+        .join(status, status.c.project_id == Project.id)
+        .join(m, m.c.project_id == Project.id)
+        .outerjoin(Challenge, Challenge.id == Project.challenge_id)
+        .where(status.c.status == Status.DISCONTINUED, status.c.since > since)
+        .order_by(status.c.since.desc(), Project.name)
+    )
+    return read_frame(engine, stmt, ["project", "challenge", "since", "launched"]).astype({"launched": bool})

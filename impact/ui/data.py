@@ -203,12 +203,14 @@ class Source:
     def grants_360(self, actor: Actor, prefix: str, funder_id: str, funder_name: str) -> pd.DataFrame:
         return dataset.grants_360(self.engine, actor, prefix, funder_id, funder_name)
 
-    def report_html(self, actor: Actor, programme: ProgrammeInfo, as_of: dt.date) -> str:
-        return report.report_html(self.engine, actor, programme, as_of)
+    def report_html(self, actor: Actor, programme: ProgrammeInfo, as_of: dt.date, since: dt.date,
+                    paper: str) -> str:
+        return report.report_html(self.engine, actor, programme, as_of, since, paper)
 
-    def report_html_in(self, language_code: str, actor: Actor, programme: ProgrammeInfo, as_of: dt.date) -> str:
+    def report_html_in(self, language_code: str, actor: Actor, programme: ProgrammeInfo, as_of: dt.date,
+                       since: dt.date, paper: str) -> str:
         """The report in that language, for a download made after this page run (which set the language)."""
-        return report.report_html_in(language_code, self.engine, actor, programme, as_of)
+        return report.report_html_in(language_code, self.engine, actor, programme, as_of, since, paper)
 
     def import_files(self, files: Sequence[tuple[str, bytes]], options: spreadsheets.Options, actor: Actor,
                      dry_run: bool = False) -> LoadSummary:
