@@ -8,7 +8,7 @@ import streamlit as st
 from impact.domain.access import NotAllowed
 from impact.domain.problems import LoadError
 from impact.formats import dataset, spreadsheets
-from impact.formats.export import csv_bytes
+from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_number
 from impact.ui import data
 from impact.ui.page import bold, guard_page

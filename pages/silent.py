@@ -4,8 +4,8 @@ import urllib.parse
 import streamlit as st
 
 from impact.domain.lifecycle import FUNDED_OR_LATER
+from impact.formats.cells import csv_bytes
 from impact.formats.charts import status_label
-from impact.formats.export import csv_bytes
 from impact.i18n import _, format_date, format_number
 from impact.store import history
 from impact.store.portfolio import select_projects

@@ -28,8 +28,8 @@ from impact.domain.entries import counting, sort_key
 from impact.domain.lifecycle import STATUSES, ReviewState, TransitionError, check_history
 from impact.domain.problems import LoadError, Problem
 from impact.domain.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
+from impact.formats.cells import restore
 from impact.formats.dataset import programme_tables
-from impact.formats.export import restore
 from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
 from impact.formats.programmes_file import read_programmes
 from impact.i18n import _

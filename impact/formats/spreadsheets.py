@@ -26,8 +26,8 @@ from sqlalchemy import Engine, select
 from impact.domain.access import Actor, check_staff
 from impact.domain.lifecycle import Status
 from impact.domain.problems import LoadError, Problem
+from impact.formats.cells import restore
 from impact.formats.dataset import PROGRAMME_PARTS
-from impact.formats.export import restore
 from impact.formats.loader import (
     EVENT_COLUMNS,
     PROGRAMMES_FILE,
