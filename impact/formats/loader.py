@@ -11,23 +11,24 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, cast
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from impact.domain import fields
 from impact.domain.access import Actor, check_staff, check_still_holds
 from impact.domain.entries import counting, sort_key
+from impact.domain.fields import FieldError
 from impact.domain.lifecycle import STATUSES, ReviewState, TransitionError, check_history
 from impact.domain.problems import LoadError, Problem
-from impact.domain.values import EMAIL, amount, aware, boolean, date, timestamp, whole_number
+from impact.domain.values import SILENT_AFTER_DAYS, aware, boolean, date, timestamp, whole_number
 from impact.formats.cells import restore
 from impact.formats.dataset import programme_tables
 from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
@@ -55,8 +56,10 @@ PROJECT_COLUMNS = ("programme", "slug", "name")
 EVENT_COLUMNS = ("project", "status", "effective_date")
 READING_COLUMNS = ("project", "metric", "as_of", "value")
 # The longest text the database holds, per column of the CSV files.
-LONGEST = {"programme": 80, "slug": 120, "name": 300, "challenge": 80, "project": 120, "metric": 80,
-           "recorded_by": 200, "funding_currency": 3}
+LONGEST: dict[str, int] = {name: cast(int, fields.longest(column)) for name, column in (  # all String(n)
+    ("programme", Programme.slug), ("slug", Project.slug), ("name", Project.name), ("challenge", Challenge.slug),
+    ("project", Project.slug), ("metric", Metric.slug), ("recorded_by", StatusEvent.recorded_by),
+    ("funding_currency", Project.funding_currency))}
 # The project details a file may change on a stored project.
 UPDATABLE = ("name", "challenge", "team", "summary", "website", "source", "illustrative", "contact_email",
              "funding_amount", "funding_currency", "funder")
@@ -183,7 +186,7 @@ class _Checker:
         except UnicodeDecodeError:
             self.problem(PROGRAMMES_FILE, None, None, _("is not UTF-8 text; save it as UTF-8."))
             return
-        programmes, problems = read_programmes(text, set())
+        programmes, problems = read_programmes(text)
         self.problems += problems
         stored = {t["slug"]: t for t in programme_tables(self.session.connection(), select(Programme.id).where(
             Programme.slug.in_([p["slug"] for p in programmes])))}
@@ -230,12 +233,15 @@ class _Checker:
             if illustrative is None:
                 self.problem(PROJECTS_FILE, row, "illustrative", _("must be true or false (or left empty)."))
                 continue
+            found = len(self.problems)
+            for column, parse in (("slug", fields.project_slug), ("name", fields.project_name),
+                                  ("website", fields.link), ("contact_email", fields.email)):
+                try:
+                    parse(line.get(column, ""))
+                except FieldError as exc:
+                    self.problem(PROJECTS_FILE, row, column, str(exc))
             funding = self._funding(row, line)
-            email = line.get("contact_email", "")
-            if email and not EMAIL.fullmatch(email):
-                self.problem(PROJECTS_FILE, row, "contact_email", _("'{text}' is not an email address.", text=email))
-                continue
-            if funding is None:
+            if funding is None or len(self.problems) > found:
                 continue
             project = {**line, "illustrative": illustrative, "funding_amount": funding, "_columns": set(line)}
             if slug in self.stored:
@@ -269,20 +275,12 @@ class _Checker:
 
     def _funding(self, row: int, line: dict) -> Optional[Decimal | str]:
         """The funding amount ("" when not given), or None after noting what is wrong."""
-        text, currency = line.get("funding_amount", ""), line.get("funding_currency", "")
-        if not text:
-            return ""
-        value = amount(text)
-        if value is None:
-            self.problem(PROJECTS_FILE, row, "funding_amount", _("'{text}' is not an amount; write it with a dot "
-                                                                 "and no thousands separator, for example 47500.00.",
-                                                                 text=text))
+        try:
+            value, _currency = fields.funding(line.get("funding_amount", ""), line.get("funding_currency", ""))
+        except FieldError as exc:
+            self.problem(PROJECTS_FILE, row, exc.column, str(exc))
             return None
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            self.problem(PROJECTS_FILE, row, "funding_currency", _("give the currency of the amount as a "
-                                                                   "three-letter code, for example EUR."))
-            return None
-        return value
+        return "" if value is None else value
 
     def _events(self) -> None:
         histories: dict[str, list[dict]] = defaultdict(list)
@@ -393,8 +391,10 @@ class _Checker:
             else:
                 recorded_at = given
         url = line.get("evidence_url", "")
-        if url and not url.lower().startswith(("http://", "https://")):
-            self.problem(file, row, "evidence_url", _("must start with http:// or https://."))
+        try:
+            fields.link(url)
+        except FieldError as exc:
+            self.problem(file, row, "evidence_url", str(exc))
             ok = False
         if not ok:
             return None
@@ -466,7 +466,8 @@ class _Checker:
 
 def _as_stored(programme: dict) -> dict:
     """A programmes.toml table as the database would hold it, defaults filled in (to compare with a stored one)."""
-    table = {"description": "", "illustrative_note": "", "public": False, "silent_after_days": 90} | programme
+    table = {"description": "", "illustrative_note": "", "public": False,
+             "silent_after_days": SILENT_AFTER_DAYS} | programme
     table["figure"] = [{"note": ""} | f for f in programme.get("figure", [])]
     for kind in ("figure", "challenge", "metric"):
         table[kind] = [dict(sorted(t.items())) for t in table.get(kind, [])]
@@ -484,7 +485,7 @@ def _write(session: Session, batch: _Batch) -> LoadSummary:
             slug=prog["slug"], name=prog["name"], country=prog.get("country"), starts_on=prog.get("starts_on"),
             ends_on=prog.get("ends_on"), description=prog.get("description", ""),
             illustrative_note=prog.get("illustrative_note", ""), public=prog.get("public", False),
-            silent_after_days=prog.get("silent_after_days", 90),
+            silent_after_days=prog.get("silent_after_days", SILENT_AFTER_DAYS),
         )
         programme.figures = [ProgrammeFigure(key=f["key"], label=f["label"], value=f["value"], source=f["source"],
                                              note=f.get("note", "")) for f in prog.get("figure", [])]
