@@ -1,16 +1,22 @@
-"""Cached reads for the pages. Each cache key holds the data version, so a write anywhere invalidates it."""
+"""Cached reads for the pages. Each cache key holds the data version, so a write anywhere invalidates it. The import's
+preview is kept in the visitor's session state, on the same key."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Literal, Optional
+from typing import Callable, Literal, MutableMapping, Optional
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
+from impact.domain.access import Actor
+from impact.domain.problems import LoadError
+from impact.formats import spreadsheets
+from impact.formats.write import LoadSummary
 from impact.store import history, queries
 from impact.store import portfolio as queries_portfolio
 from impact.store.queries import ProgrammeInfo
@@ -136,3 +142,35 @@ def figure(_build: Callable[..., go.Figure], name: str, lang: str, args: tuple) 
     plotly takes tens of milliseconds to build a figure, sending a built one takes a few. Nothing changes a
     figure after it is built (st.plotly_chart sends a copy)."""
     return _build(*args)
+
+
+PREVIEW = "import_preview"  # the session state's latest import preview: (its key, the summary or the refusal)
+
+
+def import_fingerprint(files: list[tuple[str, bytes]], options: spreadsheets.Options) -> str:
+    """The uploaded files (names and contents) and the options they are read with, as one digest."""
+    digest = hashlib.sha256(repr(options).encode())
+    for name, content in files:
+        digest.update(hashlib.sha256(name.encode()).digest() + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def import_preview(source: Source, files: list[tuple[str, bytes]], options: spreadsheets.Options, actor: Actor,
+                   memo: Optional[MutableMapping] = None) -> LoadSummary:
+    """What importing these files would do: a dry run, made once for these files, options, visitor and data version
+    and kept in `memo` (the visitor's session state), so that the page's reruns (every click on it) do not each run
+    a write transaction to roll back. Raises the LoadError that refuses the files (kept too), or NotAllowed (never
+    kept)."""
+    memo = st.session_state if memo is None else memo
+    key = (import_fingerprint(files, options), source.cache_key(), actor)
+    kept = memo.get(PREVIEW)
+    if kept is None or kept[0] != key:
+        try:
+            result: LoadSummary | LoadError = spreadsheets.import_files(source.engine, files, options, actor,
+                                                                       dry_run=True)
+        except LoadError as exc:
+            result = exc
+        kept = memo[PREVIEW] = (key, result)
+    if isinstance(kept[1], LoadError):
+        raise kept[1]
+    return kept[1]
