@@ -17,7 +17,7 @@ from tqdm import tqdm
 from impact.domain.access import Actor, NotAllowed, command_line
 from impact.domain.values import date
 from impact.formats import dataset, report, spreadsheets
-from impact.formats.export import csv_bytes, excel_bytes
+from impact.formats.cells import csv_bytes, excel_bytes
 from impact.formats.loader import LoadError, load_folder
 from impact.i18n import _, best_language, ngettext, set_language
 from impact.store import admin

@@ -1,15 +1,14 @@
 """Import and export (staff): spreadsheets in, checked first and written all or nothing; the data set and the
 360Giving grants file out."""
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
 from impact.domain.access import NotAllowed
 from impact.domain.problems import LoadError
 from impact.formats import spreadsheets
-from impact.formats.export import csv_bytes
+from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_number, ngettext
+from impact.ui import data
 from impact.ui.page import bold, guard_page
 
 source, actor = guard_page("files")
@@ -39,9 +38,9 @@ with import_tab:
     if uploads:
         files = [(upload.name, upload.getvalue()) for upload in uploads]
         options = spreadsheets.Options(encoding=encoding, delimiter=delimiter, day_first=dates, programme=programme)
-        fingerprint = hashlib.sha256(repr((files, options)).encode()).hexdigest()
-        try:
-            preview = source.import_files(files, options, actor, dry_run=True)
+        fingerprint = data.import_fingerprint(files, options)
+        try:  # made once per files, options and data version, then kept for the page's reruns
+            preview = data.import_preview(source, files, options, actor)
         except NotAllowed as exc:  # the account was disabled since the page was opened
             st.error(str(exc), icon=":material/lock:")
         except LoadError as exc:

@@ -4,7 +4,7 @@ from urllib.parse import quote
 import streamlit as st
 
 from impact.domain.lifecycle import STATUSES, status_label
-from impact.formats.export import csv_bytes, excel_bytes
+from impact.formats.cells import csv_bytes, excel_bytes
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.store.portfolio import select_projects
 from impact.store.queries import no_challenge

@@ -3,7 +3,7 @@ challenges, reach metrics, public or not, silence threshold) and single projects
 import pandas as pd
 import streamlit as st
 
-from impact.domain.values import whole_number
+from impact.domain.values import SILENT_AFTER_DAYS, whole_number
 from impact.i18n import _
 from impact.store import editing
 from impact.ui.language import date_format
@@ -55,7 +55,7 @@ with programme_tab:
         name = right.text_input(_("Name"), value=current.get("name", ""))
         country = left.text_input(_("Country (two letters)"), value=current.get("country") or "", max_chars=2)
         silent = right.number_input(_("Silent after (days without an approved update)"), min_value=1,
-                                    value=current.get("silent_after_days", 90))
+                                    value=current.get("silent_after_days", SILENT_AFTER_DAYS))
         starts_on = left.date_input(_("Starts on"), value=current.get("starts_on"), format=date_format())
         ends_on = right.date_input(_("Ends on"), value=current.get("ends_on"), format=date_format())
         description = st.text_area(_("Description"), value=current.get("description", ""))

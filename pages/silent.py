@@ -4,7 +4,7 @@ import urllib.parse
 import streamlit as st
 
 from impact.domain.lifecycle import FUNDED_OR_LATER, status_label
-from impact.formats.export import csv_bytes
+from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.store.portfolio import select_projects
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from impact.domain.access import STAFF, Actor
-from impact.formats import loader
+from impact.formats import loader, validate
 from impact.store.models import AuditEntry, Project, ReachReading, StatusEvent
 from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of, write_folder
 
@@ -86,14 +86,14 @@ def test_two_loads_that_touch_each_others_projects_both_go_through(engine, tmp_p
          projects__csv="programme,slug,name\ntiny,p1,P1\ntiny,p2,P2\n",
          status_events__csv="project,status,effective_date\np1,idea,2020-01-01\np2,idea,2020-01-01\n")
     both_locked = threading.Barrier(2, timeout=20)
-    lock_and_wait = loader._Checker._stored_histories
+    lock_and_wait = validate.stored_histories
 
-    def stored_histories(self, projects):
-        histories = lock_and_wait(self, projects)
+    def stored_histories(session, projects):
+        histories = lock_and_wait(session, projects)
         both_locked.wait()  # each load holds its lock before the other inserts
         return histories
 
-    monkeypatch.setattr(loader._Checker, "_stored_histories", stored_histories)
+    monkeypatch.setattr(validate, "stored_histories", stored_histories)
     outcomes = {}
 
     def run(name, funded, reading_for):

@@ -110,7 +110,7 @@ def test_staff_add_and_edit_a_project(world):
 
 @pytest.mark.parametrize("fields, message", [
     (dict(slug="Bad Slug", name="X"), "lower-case letters"),
-    (dict(slug="b", name=""), "needs a name"),
+    (dict(slug="b", name=""), "column 'name': is empty; it is required"),
     (dict(slug="b", name="X", website="javascript:alert(1)"), "http:// or https://"),
     (dict(slug="b", name="X", contact_email="nobody"), "not an email address"),
     (dict(slug="b", name="X", funding_amount="1.000,50", funding_currency="EUR"), "is not an amount"),

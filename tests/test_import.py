@@ -217,3 +217,36 @@ def test_a_programme_sheet_with_a_text_date_is_refused_with_a_sentence(tiny):
     book.save(buffer)
     with pytest.raises(LoadError, match="cannot be read as the dashboard's programme sheets"):
         import_files(tiny, [("book.xlsx", buffer.getvalue())], Options(), actor=LOADER)
+
+
+def test_the_import_page_previews_each_upload_once_until_the_data_change(tiny):
+    """The page reruns on every click; its preview (a dry-run write transaction) is made once per files, options
+    and data version, and kept in the session state (here a plain dict)."""
+    from sqlalchemy import event
+
+    from impact.store.queries import data_version
+    from impact.ui.data import Source, import_preview
+    transactions = []
+    event.listen(tiny, "begin", lambda conn: transactions.append(1))
+    files, memo = [("projects.csv", PROJECTS.encode())], {}
+
+    def preview(files, options=Options()):
+        source = Source(tiny, data_version(tiny))  # as the page's guard reads it
+        transactions.clear()
+        summary = import_preview(source, files, options, LOADER, memo)
+        return summary.projects, len(transactions) > 0
+
+    assert preview(files) == (1, True)  # a dry run
+    assert preview(files) == (1, False)  # the page's rerun: kept
+    assert preview(files, Options(encoding="utf-8")) == (1, True)  # other options: made again
+    bad = [("projects.csv", b"programme,slug,name\nnowhere,x,X\n")]
+    for _rerun in range(2):
+        source = Source(tiny, data_version(tiny))
+        transactions.clear()
+        with pytest.raises(LoadError, match="unknown programme 'nowhere'"):
+            import_preview(source, bad, Options(), LOADER, memo)
+    assert not transactions  # the refusal is kept too
+    assert preview(files) == (1, True)
+    import_files(tiny, files, Options(), actor=LOADER)  # the data change: the same files preview again
+    assert preview(files) == (0, True)
+    assert rows(tiny)[0] == 1  # previews write nothing

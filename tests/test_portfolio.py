@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from impact.formats.export import csv_bytes, excel_bytes, neutralise
+from impact.formats.cells import csv_bytes, excel_bytes, neutralise
 from impact.store.compare import comparison
 from impact.store.models import Project, StatusEvent
 from impact.store.portfolio import portfolio, select_projects

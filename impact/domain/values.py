@@ -25,6 +25,7 @@ def boolean(text: str) -> Optional[bool]:
 
 BIGGEST_WHOLE_NUMBER = 2**63 - 1  # what a database BIGINT holds: reach figures, programme figures, row ids
 BIGGEST_DAYS = 2**31 - 1  # what an INTEGER holds: a programme's silent_after_days
+SILENT_AFTER_DAYS = 90  # a programme's silence threshold when it does not give one
 AMOUNT_LIMIT = Decimal(10) ** 12  # a NUMERIC(14, 2) funding amount stays below this
 _CENT = Decimal("0.01")
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, literal, select
 from impact.domain.access import Actor, check_may_export
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER
-from impact.formats.export import csv_bytes, spreadsheet_safe
+from impact.formats.cells import csv_bytes, spreadsheet_safe
 from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
 

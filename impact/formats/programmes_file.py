@@ -5,38 +5,51 @@ import datetime as dt
 import tomllib
 from typing import Any
 
-from impact.domain.problems import Problem, too_long
-from impact.domain.values import BIGGEST_DAYS, BIGGEST_WHOLE_NUMBER, COUNTRY, whole
+from sqlalchemy.orm import InstrumentedAttribute
+
+from impact.domain import fields
+from impact.domain.fields import FieldError
+from impact.domain.problems import Problem
+from impact.domain.values import BIGGEST_WHOLE_NUMBER, COUNTRY, SILENT_AFTER_DAYS, whole
 from impact.i18n import _, format_number
+from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure
 
 FILE = "programmes.toml"
-# For each kind of table: its text keys, with the longest text the database holds (None: any) and whether required.
-TEXT: dict[str, dict[str, tuple[int | None, bool]]] = {
-    "programme": {"slug": (80, True), "name": (200, True), "country": (2, False), "description": (None, False),
-                  "illustrative_note": (None, False)},
-    "figure": {"key": (60, True), "label": (200, True), "source": (None, True), "note": (None, False)},
-    "challenge": {"slug": (80, True), "name": (300, True)},
-    "metric": {"slug": (80, True), "label": (200, True), "unit": (80, True)},
+# For each kind of table: its text keys, with the database column they go to and whether they are required.
+TEXT: dict[str, dict[str, tuple[InstrumentedAttribute, bool]]] = {
+    "programme": {"slug": (Programme.slug, True), "name": (Programme.name, True), "country": (Programme.country, False),
+                  "description": (Programme.description, False),
+                  "illustrative_note": (Programme.illustrative_note, False)},
+    "figure": {"key": (ProgrammeFigure.key, True), "label": (ProgrammeFigure.label, True),
+               "source": (ProgrammeFigure.source, True), "note": (ProgrammeFigure.note, False)},
+    "challenge": {"slug": (Challenge.slug, True), "name": (Challenge.name, True)},
+    "metric": {"slug": (Metric.slug, True), "label": (Metric.label, True), "unit": (Metric.unit, True)},
 }
 KEY_OF = {"figure": "key", "challenge": "slug", "metric": "slug"}  # unique within a programme
 
 
-def read_programmes(text: str, existing: set[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
+def read_programmes(text: str) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The programmes of a programmes.toml text, or the problems that stop it from being loaded."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return [], [Problem(FILE, None, None, _("is not valid TOML ({error}).", error=exc))]
-    problems: list[Problem] = []
     programmes = data.get("programme", [])
     if not _tables(programmes):
         return [], [Problem(FILE, None, "programme", _("write each programme as a [[programme]] table."))]
-    seen: set[str] = set()
+    return check_programmes(FILE, programmes)
+
+
+def check_programmes(file: str, programmes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The programmes of a file (programmes.toml, or a workbook's programme sheets) if every one is right, else the
+    problems, each named by `file` and the programme's number."""
+    problems: list[Problem] = []
+    seen: set[Any] = set()
     for number, programme in enumerate(programmes, start=1):
-        where = _("{file}, programme {number}", file=FILE, number=number)
+        where = _("{file}, programme {number}", file=file, number=number)
         problems += check_programme(where, programme)
         slug = programme.get("slug")
-        if slug in existing or slug in seen:
+        if slug in seen:
             problems.append(Problem(where, None, "slug", _("programme '{slug}' already exists; give a new slug.",
                                                           slug=slug)))
         seen.add(slug)
@@ -73,13 +86,19 @@ def _tables(value: Any) -> bool:
 
 def _check_table(where: str, kind: str, table: dict[str, Any]) -> list[Problem]:
     problems = []
-    for key, (longest, required) in TEXT[kind].items():
+    for key, (column, required) in TEXT[kind].items():
         value = table.get(key, "")
         if not isinstance(value, str) or (required and not value.strip()):
             problems.append(Problem(where, None, key, _("must be text in quotes; it is required.") if required
                                     else _("must be text in quotes.")))
-        elif longest and len(value) > longest:
-            problems.append(Problem(where, None, key, too_long(longest)))
+            continue
+        try:
+            if (kind, key) == ("programme", "slug"):
+                fields.programme_slug(value)
+            else:
+                fields.text(value, column)
+        except FieldError as exc:
+            problems.append(Problem(where, None, key, str(exc)))
     return problems
 
 
@@ -96,7 +115,8 @@ def _check_programme(where: str, programme: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(where, None, "country", _("must be a two-letter country code such as DE.")))
     if not isinstance(programme.get("public", False), bool):
         problems.append(Problem(where, None, "public", _("must be true or false (no quotes).")))
-    if whole(programme.get("silent_after_days", 90), least=1, most=BIGGEST_DAYS) is None:
-        problems.append(Problem(where, None, "silent_after_days", _("must be a whole number of days from 1 to "
-                                                                    "{most}.", most=format_number(BIGGEST_DAYS))))
+    try:
+        fields.silent_after_days(programme.get("silent_after_days", SILENT_AFTER_DAYS))
+    except FieldError as exc:
+        problems.append(Problem(where, None, "silent_after_days", str(exc)))
     return problems

@@ -1,9 +1,10 @@
-"""Spreadsheets as people have them, turned into the project's data folder: CSV or Excel, UTF-8 (with or without
-BOM) or Windows-1252, `;` or `,`, decimal commas, day-first dates, and Devpost "Projects" exports.
+"""Spreadsheets as people have them, read into an import's typed rows: CSV or Excel, UTF-8 (with or without BOM) or
+Windows-1252, `;` or `,`, decimal commas, day-first dates, and Devpost "Projects" exports.
 
 `read_files` recognises each table by its file or sheet name, else by its header, converts cells to the documented
-formats (dates 2021-04-23, amounts 47500.00, whole numbers 1500), and returns the tables as the CSV files
-`impact.formats.loader` checks and writes. Problems found here are reported with the user's own file name and row.
+formats (dates 2021-04-23, amounts 47500.00, whole numbers 1500), and hands the tables to impact.formats.rows, the
+same parser a data folder's files go through; `import_files` then checks and writes them as one load
+(impact.formats.loader.load_rows). Every problem is reported with the user's own file name and row.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import datetime as dt
 import io
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -20,31 +20,33 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import openpyxl
-import tomli_w
 from sqlalchemy import Engine, select
 
 from impact.domain.access import Actor, check_staff
 from impact.domain.lifecycle import Status
 from impact.domain.problems import LoadError, Problem
+from impact.formats.cells import restore
 from impact.formats.dataset import PROGRAMME_PARTS
-from impact.formats.export import restore
-from impact.formats.loader import (
+from impact.formats.loader import LoadSummary, load_rows
+from impact.formats.programmes_file import check_programmes
+from impact.formats.rows import (
     EVENT_COLUMNS,
-    PROGRAMMES_FILE,
+    EVENTS_FILE,
     PROJECT_COLUMNS,
+    PROJECTS_FILE,
     READING_COLUMNS,
-    LoadSummary,
-    load_folder,
+    READINGS_FILE,
+    Rows,
 )
 from impact.i18n import _, ngettext
 from impact.store.models import Challenge, Programme
 
 MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
-TABLES = {"projects.csv": PROJECT_COLUMNS, "status_events.csv": EVENT_COLUMNS, "reach_readings.csv": READING_COLUMNS}
-NAMES = {"projects.csv": ("projects", "projekte", "projets"),
-         "status_events.csv": ("status_events", "status", "statuses", "events"),
-         "reach_readings.csv": ("reach_readings", "reach", "readings", "reichweite", "portee")}
+TABLES = {PROJECTS_FILE: PROJECT_COLUMNS, EVENTS_FILE: EVENT_COLUMNS, READINGS_FILE: READING_COLUMNS}
+NAMES = {PROJECTS_FILE: ("projects", "projekte", "projets"),
+         EVENTS_FILE: ("status_events", "status", "statuses", "events"),
+         READINGS_FILE: ("reach_readings", "reach", "readings", "reichweite", "portee")}
 DATE_COLUMNS = ("effective_date", "as_of")
 # An exported workbook's programme sheets, by the part of a programme each holds.
 PROGRAMME_SHEETS = ("programmes", "figures", "challenges", "metrics")
@@ -69,27 +71,19 @@ class Options:
 
 
 @dataclass
-class Converted:
-    """The data folder's CSV texts by file name, and where each came from (for problems)."""
+class _Read:
+    """The typed rows of the files, and an exported workbook's programme sheets until all files are read."""
 
-    files: dict[str, str] = field(default_factory=dict)
-    origin: dict[str, str] = field(default_factory=dict)
-    programme_sheets: dict[str, list[dict]] = field(default_factory=dict)  # an exported workbook's programmes
-
-    def write(self, folder: Path) -> None:
-        for name, text in self.files.items():
-            (folder / name).write_text(text, encoding="utf-8")
-
-    def explain(self, error: LoadError) -> LoadError:
-        """The loader's problems with the user's file names instead of the folder's."""
-        return LoadError([Problem(self.origin.get(p.file, p.file), p.row, p.column, p.message)
-                          for p in error.problems])
+    rows: Rows = field(default_factory=Rows)
+    programme_sheets: dict[str, list[dict]] = field(default_factory=dict)
+    programme_origin: str = ""
 
 
-def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> Converted:
-    """Every table in these files (name, content), converted; LoadError lists what cannot be read."""
+def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> Rows:
+    """Every table in these files (name, content), read into typed rows; LoadError lists what cannot be read. The
+    rows' own problems (a cell that is not a date ...) are in the rows, for the load to report with the rest."""
     problems: list[Problem] = []
-    out = Converted()
+    out = _Read()
     for name, content in files:
         if len(content) > MAX_BYTES:
             problems.append(Problem(name, None, None, _("is larger than {mb} MB; split it, or raise IMPORT_MAX_BYTES.",
@@ -107,13 +101,13 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
             where = _("{file}, sheet {sheet}", file=name, sheet=sheet) if sheet else name
             problems += _add_table(out, where, Path(sheet or name).stem, rows, options)
     if out.programme_sheets:
-        problems += _programmes_file(out)
+        problems += _programmes(out)
     if problems:
         raise LoadError(problems)
-    if not out.files:
+    if not out.rows.files:
         raise LoadError([Problem(", ".join(n for n, _c in files) or _("the upload"), None, None,
                                  _("holds no table of projects, status events or reach readings."))])
-    return out
+    return out.rows
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
@@ -181,7 +175,7 @@ def _delimiter(text: str) -> str:
 # --- converting ---------------------------------------------------------------------------------------------------
 
 
-def _add_table(out: Converted, where: str, stem: str, rows: list[list[str]], options: Options) -> list[Problem]:
+def _add_table(out: _Read, where: str, stem: str, rows: list[list[str]], options: Options) -> list[Problem]:
     if len(rows) - 1 > MAX_ROWS:
         return [Problem(where, None, None, ngettext("has more than {n} row; split it, or raise IMPORT_MAX_ROWS.",
                                                     "has more than {n} rows; split it, or raise IMPORT_MAX_ROWS.",
@@ -192,7 +186,7 @@ def _add_table(out: Converted, where: str, stem: str, rows: list[list[str]], opt
     if kind in PROGRAMME_SHEETS:
         out.programme_sheets[kind] = [dict(zip(lowered, (restore(cell) for cell in row))) for row in rows[1:]
                                       if any(row)]
-        out.origin[PROGRAMMES_FILE] = where
+        out.programme_origin = where
         return []
     if all(h in lowered for h in DEVPOST_HEADERS):
         return _devpost(out, where, lowered, rows[1:], options)
@@ -201,12 +195,12 @@ def _add_table(out: Converted, where: str, stem: str, rows: list[list[str]], opt
         return [Problem(where, 1, None, _("is not a table of projects, status events or reach readings: name it (or "
                                           "its sheet) projects, status_events or reach_readings, or give it the "
                                           "columns the README lists."))]
-    if table in out.files:
+    if table in out.rows.files:
         return [Problem(where, None, None, _("holds a second table of {table}; give each table once.",
                                              table=Path(table).stem))]
-    body = [[_convert(column, cell, options) for column, cell in zip(lowered, row)] for row in rows[1:]]
-    out.files[table] = _csv_text([lowered, *body])
-    out.origin[table] = where
+    out.rows.add_table(table, where, lowered, ((number, [_convert(column, cell, options)
+                                                          for column, cell in zip(lowered, row)])
+                                                for number, row in enumerate(rows[1:], start=2)))
     return []
 
 
@@ -237,7 +231,7 @@ def _convert(column: str, cell: str, options: Options) -> str:
 
 def _date(cell: str, day_first: Optional[bool]) -> str:
     """23/04/2021, 23.04.2021 (day first) or 04/23/2021 (day_first=False) as 2021-04-23; anything else as given,
-    for the loader to refuse with its row."""
+    for impact.formats.rows to refuse with its row."""
     if _ISO.match(cell):
         return cell[:10]
     match = _DAY_FIRST.fullmatch(cell.split(" ")[0])
@@ -263,7 +257,7 @@ def _amount(cell: str) -> str:
     return cell
 
 
-def _devpost(out: Converted, where: str, header: list[str], rows: list[list[str]], options: Options) -> list[Problem]:
+def _devpost(out: _Read, where: str, header: list[str], rows: list[list[str]], options: Options) -> list[Problem]:
     """A Devpost "Projects" export: one project per submission, and an idea event on the day it was created."""
     if not options.programme:
         return [Problem(where, None, None, _("is a Devpost export; choose the programme its projects join."))]
@@ -273,8 +267,10 @@ def _devpost(out: Converted, where: str, header: list[str], rows: list[list[str]
         index = column.get(name)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    projects = [["programme", "slug", "name", "challenge", "website", "source", "contact_email"]]
-    events, seen, problems = [["project", "status", "effective_date", "note"]], set(), []
+    projects: list[tuple[int, list[str]]] = []
+    events: list[tuple[int, list[str]]] = []
+    seen: set[str] = set()
+    problems = []
     for number, row in enumerate(rows, start=2):
         title = get(row, "project title")
         if not title:
@@ -291,54 +287,53 @@ def _devpost(out: Converted, where: str, header: list[str], rows: list[list[str]
             slug += "-2"
         seen.add(slug)
         links = re.findall(r"https?://\S+", get(row, '"try it out" links') or get(row, "try it out links"))
-        projects.append([options.programme, slug, name, challenge, links[0] if links else "",
-                         get(row, "submission url"), get(row, "submitter email")])
+        projects.append((number, [options.programme, slug, name, challenge, links[0] if links else "",
+                                  get(row, "submission url"), get(row, "submitter email")]))
         created = _date(get(row, "project created at"), options.day_first)
         if _ISO.fullmatch(created):
-            events.append([slug, Status.IDEA, created, _("Submitted on Devpost.")])
-    out.files["projects.csv"] = _csv_text(projects)
-    out.origin["projects.csv"] = where
-    if len(events) > 1:
-        out.files["status_events.csv"] = _csv_text(events)
-        out.origin["status_events.csv"] = where
+            events.append((number, [slug, Status.IDEA, created, _("Submitted on Devpost.")]))
+    out.rows.add_table(PROJECTS_FILE, where, ["programme", "slug", "name", "challenge", "website", "source",
+                                              "contact_email"], projects)
+    if events:
+        out.rows.add_table(EVENTS_FILE, where, ["project", "status", "effective_date", "note"], events)
     return problems
 
 
 def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Options, actor: Actor,
                  dry_run: bool = False, progress: Callable[[str], None] = lambda stage: None,
                  recorded_by: Optional[str] = None) -> LoadSummary:
-    """Read the files, then check and write them as one load (see impact.formats.loader): all of it or nothing; with
-    `dry_run`, only say what it would do. Staff only (NotAllowed for anyone else, before a file is read)."""
+    """Read the files, then check and write them as one load (impact.formats.loader.load_rows): all of it or
+    nothing; with `dry_run`, only say what it would do. Staff only (NotAllowed for anyone else, before a file is
+    read)."""
     check_staff(actor)
     if options.programme:
         with engine.connect() as conn:
             options = replace(options, challenges=frozenset(conn.scalars(
                 select(Challenge.slug).join(Programme).where(Programme.slug == options.programme))))
     progress("reading")
-    converted = read_files(files, options)
-    with tempfile.TemporaryDirectory() as folder:
-        converted.write(Path(folder))
-        try:
-            return load_folder(engine, Path(folder), actor, dry_run=dry_run,
-                               subject=", ".join(name for name, _content in files), progress=progress,
-                               recorded_by=recorded_by)
-        except LoadError as exc:
-            raise converted.explain(exc) from None
+    rows = read_files(files, options)
+    return load_rows(engine, rows, actor, subject=", ".join(name for name, _content in files), dry_run=dry_run,
+                     progress=progress, recorded_by=recorded_by)
 
 
-def _programmes_file(out: Converted) -> list[Problem]:
-    """programmes.toml from an exported workbook's programmes, figures, challenges and metrics sheets."""
+def _programmes(out: _Read) -> list[Problem]:
+    """The programmes of an exported workbook's programmes, figures, challenges and metrics sheets."""
     try:
-        return _programme_tables(out)
+        tables = _programme_tables(out.programme_sheets)
     except (ValueError, OverflowError) as exc:  # a date or number (say 1e400) the file format cannot take
-        return [Problem(out.origin[PROGRAMMES_FILE], None, None, _(
+        return [Problem(out.programme_origin, None, None, _(
             "cannot be read as the dashboard's programme sheets ({reason}); dates are written 2021-04-23 and "
             "figures as whole numbers.", reason=exc))]
+    if not tables:
+        return [Problem(out.programme_origin, None, None,
+                        _("has figures, challenges or metrics but no programmes sheet."))]
+    out.rows.add_programmes(out.programme_origin, check_programmes(out.programme_origin, tables))
+    return []
 
 
-def _programme_tables(out: Converted) -> list[Problem]:
+def _programme_tables(sheets: dict[str, list[dict]]) -> list[dict]:
     tables = []
-    for row in out.programme_sheets.get("programmes", []):
+    for row in sheets.get("programmes", []):
         table = {k: v for k, v in row.items() if v != "" and k in PROGRAMME_COLUMNS}
         for key in ("starts_on", "ends_on"):
             if key in table:
@@ -348,25 +343,12 @@ def _programme_tables(out: Converted) -> list[Problem]:
             table["silent_after_days"] = int(float(table["silent_after_days"]))
         for kind, columns in PROGRAMME_PARTS.items():
             table[kind] = [{c: (int(float(r[c])) if c == "value" and r.get(c) not in ("", None) else r.get(c, ""))
-                            for c in columns} for r in out.programme_sheets.get(PROGRAMME_SHEETS_OF[kind], [])
+                            for c in columns} for r in sheets.get(PROGRAMME_SHEETS_OF[kind], [])
                            if r.get("programme") == table.get("slug")]
         tables.append(table)
-    if not tables:
-        return [Problem(out.origin[PROGRAMMES_FILE], None, None,
-                        _("has figures, challenges or metrics but no programmes sheet."))]
-    try:
-        out.files[PROGRAMMES_FILE] = tomli_w.dumps({"programme": tables})
-    except (TypeError, ValueError) as exc:
-        return [Problem(out.origin[PROGRAMMES_FILE], None, None, _("cannot be read ({reason}).", reason=exc))]
-    return []
+    return tables
 
 
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120] or "project"
-
-
-def _csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()

@@ -15,8 +15,10 @@ from typing import Optional, TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from impact.domain import fields
 from impact.domain.access import Actor, check_may_submit, check_staff, check_still_holds, review_state_for
 from impact.domain.entries import live_history
+from impact.domain.fields import FieldError
 from impact.domain.lifecycle import (
     FUNDED_OR_LATER,
     STATUSES,
@@ -26,6 +28,7 @@ from impact.domain.lifecycle import (
     check_history,
     note_required,
 )
+from impact.domain.problems import Problem
 from impact.domain.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.store import increments
@@ -267,10 +270,10 @@ def _text(text: str) -> str:
 
 
 def _url(url: str) -> str:
-    url = (url or "").strip()
-    if url and not url.lower().startswith(("http://", "https://")):
-        raise CommandError(_("The evidence link must start with http:// or https://."))
-    return url
+    try:
+        return fields.link((url or "").strip())
+    except FieldError as exc:
+        raise CommandError(str(Problem(_("The evidence link"), None, None, str(exc)))) from None
 
 
 # --- the record and the audit entry --------------------------------------------------------------------------------

@@ -7,16 +7,17 @@ be added and renamed, and removed only while nothing refers to them; a project k
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
+from impact.domain import fields
 from impact.domain.access import Actor, check_may_see_contacts, check_staff, check_still_holds
+from impact.domain.fields import FieldError
 from impact.domain.problems import Problem
-from impact.domain.values import EMAIL, amount
+from impact.domain.values import SILENT_AFTER_DAYS
 from impact.formats.dataset import programme_tables
 from impact.formats.programmes_file import check_programme
 from impact.i18n import _
@@ -26,10 +27,10 @@ from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, P
 
 # Each field a programme table may hold, with its value when left out.
 PROGRAMME_FIELDS = {"name": "", "country": None, "starts_on": None, "ends_on": None, "description": "",
-                    "illustrative_note": "", "public": False, "silent_after_days": 90}
+                    "illustrative_note": "", "public": False,
+                    "silent_after_days": SILENT_AFTER_DAYS}
 PROJECT_FIELDS = ("name", "team", "summary", "website", "contact_email", "funding_amount", "funding_currency",
                   "funder")
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 
 
 def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], create: bool = False) -> None:
@@ -37,12 +38,7 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], crea
     slug is taken, so that a new programme never overwrites another)."""
     check_staff(actor)
     programme = {key: value for key, value in programme.items() if value is not None}
-    where = _("The programme")
-    problems = check_programme(where, programme)
-    if not SLUG.fullmatch(str(programme.get("slug", ""))):
-        problems.insert(0, Problem(where, None, "slug", _("must be lower-case letters, digits and dashes.")))
-    if problems:
-        raise CommandError(_("Nothing was saved; fix these and save again:") + "".join(f"\n- {p}" for p in problems))
+    _refuse(check_programme(_("The programme"), programme))
     with write_session(engine) as session, session.begin():
         check_still_holds(session, actor)
         row = session.scalar(select(Programme).where(Programme.slug == programme["slug"]).with_for_update())
@@ -123,34 +119,35 @@ def project_details(engine: Engine, actor: Actor, slug: str) -> Optional[dict]:
 # --- checks --------------------------------------------------------------------------------------------------
 
 
-def _project_values(slug: str, fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - set(PROJECT_FIELDS)
+def _project_values(slug: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The project's fields as stored, each read by its parser in impact.domain.fields (as the files' are)."""
+    unknown = set(given) - set(PROJECT_FIELDS)
     if unknown:
         raise CommandError(_("A project has no field {fields}.", fields=", ".join(sorted(unknown))))
-    values = {field: (fields.get(field) or "") for field in PROJECT_FIELDS}
+    values = {field: (given.get(field) or "") for field in PROJECT_FIELDS}
     values = {field: value.strip() if isinstance(value, str) else value for field, value in values.items()}
-    if not SLUG.fullmatch(slug or ""):
-        raise CommandError(_("A project's link name (slug) is lower-case letters, digits and dashes, at most 120."))
-    if not values["name"] or len(values["name"]) > 300:
-        raise CommandError(_("A project needs a name of at most 300 characters."))
-    if values["website"] and not values["website"].lower().startswith(("http://", "https://")):
-        raise CommandError(_("The website must start with http:// or https://."))
-    if values["contact_email"] and not EMAIL.fullmatch(values["contact_email"]):
-        raise CommandError(_("“{email}” is not an email address.", email=values["contact_email"]))
-    values["funding_amount"] = _amount(values["funding_amount"], values["funding_currency"])
+    where = _("The project")
+    problems = []
+    for field, parse, value in (("slug", fields.project_slug, slug or ""),
+                                ("name", fields.project_name, values["name"]),
+                                ("website", fields.link, values["website"]),
+                                ("contact_email", fields.email, values["contact_email"])):
+        try:
+            parse(value)
+        except FieldError as exc:
+            problems.append(Problem(where, None, field, str(exc)))
+    try:
+        values["funding_amount"], values["funding_currency"] = fields.funding(values["funding_amount"],
+                                                                              values["funding_currency"])
+    except FieldError as exc:
+        problems.append(Problem(where, None, exc.column, str(exc)))
+    _refuse(problems)
     return values
 
 
-def _amount(text: Any, currency: str) -> Optional[Decimal]:
-    if text in ("", None):
-        return None
-    value = amount(text)
-    if value is None:
-        raise CommandError(_("'{text}' is not an amount; write it with a dot and no thousands separator, for "
-                             "example 47500.00.", text=text))
-    if not re.fullmatch(r"[A-Z]{3}", currency or ""):
-        raise CommandError(_("Give the currency of the amount as a three-letter code, for example EUR."))
-    return value
+def _refuse(problems: list[Problem]) -> None:
+    if problems:
+        raise CommandError(_("Nothing was saved; fix these and save again:") + "".join(f"\n- {p}" for p in problems))
 
 
 def _replace(session: Session, model, programme_id: int, key: str, tables: list[dict], used_by) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from impact.domain.lifecycle import REVIEW_STATES, STATUSES, ReviewState
+from impact.domain.values import SILENT_AFTER_DAYS
 
 ACCOUNT_ROLES: tuple[str, ...] = ("staff", "funder")
 
@@ -74,7 +75,8 @@ class Programme(Base):
     # Shown to visitors who are not signed in (approved figures only); nothing is public by default.
     public: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A project with no approved update for this many days counts as silent.
-    silent_after_days: Mapped[int] = mapped_column(default=90, server_default=text("90"))
+    silent_after_days: Mapped[int] = mapped_column(default=SILENT_AFTER_DAYS,
+                                                   server_default=text(str(SILENT_AFTER_DAYS)))
 
     figures: Mapped[list[ProgrammeFigure]] = relationship(back_populates="programme")
     challenges: Mapped[list[Challenge]] = relationship(back_populates="programme")

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, and_, case, func, literal, select, union_all
 
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, Status
+from impact.domain.values import SILENT_AFTER_DAYS
 from impact.i18n import N_, _
 from impact.store.db import read_frame
 from impact.store.models import (
@@ -62,7 +63,7 @@ class ProgrammeInfo:
     description: str
     illustrative_note: str
     public: bool = False
-    silent_after_days: int = 90
+    silent_after_days: int = SILENT_AFTER_DAYS
     figures: tuple[Figure, ...] = field(default=())
     project_count: int = 0
     illustrative_project_count: int = 0

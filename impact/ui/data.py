@@ -9,10 +9,11 @@ calls. `shared_engine` makes the process's one engine per database, for the page
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Literal, Optional, Sequence
+from typing import Any, Callable, Literal, MutableMapping, Optional, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,9 +21,10 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from impact.domain.access import Actor
+from impact.domain.problems import LoadError
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.dataset import Dataset
-from impact.formats.loader import LoadSummary
+from impact.formats.write import LoadSummary
 from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, survival
 from impact.store.db import make_engine
 from impact.store.project import ProjectInfo
@@ -236,3 +238,34 @@ def figure(_build: Callable[..., go.Figure], name: str, lang: str, args: tuple) 
     building a figure costs plotly far more than sending a built one. Nothing changes a figure after it is built
     (st.plotly_chart sends a copy)."""
     return _build(*args)
+
+
+PREVIEW = "import_preview"  # the session state's latest import preview: (its key, the summary or the refusal)
+
+
+def import_fingerprint(files: Sequence[tuple[str, bytes]], options: spreadsheets.Options) -> str:
+    """The uploaded files (names and contents) and the options they are read with, as one digest."""
+    digest = hashlib.sha256(repr(options).encode())
+    for name, content in files:
+        digest.update(hashlib.sha256(name.encode()).digest() + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def import_preview(source: Source, files: Sequence[tuple[str, bytes]], options: spreadsheets.Options, actor: Actor,
+                   memo: Optional[MutableMapping] = None) -> LoadSummary:
+    """What importing these files would do: a dry run, made once for these files, options, visitor and data version
+    and kept in `memo` (the visitor's session state), so that the page's reruns (every click on it) do not each run
+    a write transaction to roll back. Raises the LoadError that refuses the files (kept too), or NotAllowed (never
+    kept)."""
+    memo = st.session_state if memo is None else memo
+    key = (import_fingerprint(files, options), source.cache_key(), actor)
+    kept = memo.get(PREVIEW)
+    if kept is None or kept[0] != key:
+        try:
+            result: LoadSummary | LoadError = source.import_files(files, options, actor, dry_run=True)
+        except LoadError as exc:
+            result = exc
+        kept = memo[PREVIEW] = (key, result)
+    if isinstance(kept[1], LoadError):
+        raise kept[1]
+    return kept[1]

@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 import streamlit as st
 
-WEB = ("http://", "https://")
+from impact.domain.fields import WEB, is_link
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -37,7 +37,7 @@ def bold(text: str) -> str:
 
 def is_web_link(url: str) -> bool:
     """Whether a link from the data may be offered to click: http(s) only, never javascript: or data:."""
-    return url.lower().startswith(WEB)
+    return is_link(url)
 
 
 def web_links(urls: pd.Series) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Tables as files people open in spreadsheets: CSV and Excel, safe from formula injection."""
+"""Spreadsheet-safe cells: tables as files people open in spreadsheets (CSV and Excel), safe from formula injection."""
 from __future__ import annotations
 
 import io

@@ -1,0 +1,274 @@
+"""The import's third stage: typed rows (impact.formats.rows) checked against what the database holds.
+
+Each part has one job: which programmes and projects are known (`Known`); programmes new, unchanged or refused;
+projects new, updated or unchanged; status events against each project's stored history (`histories`, which locks
+those projects' rows); readings already recorded skipped. The result is a `Batch` for impact.formats.write, or a
+LoadError naming every problem. Runs inside the load's transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, cast
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from impact.domain.entries import counting, sort_key
+from impact.domain.lifecycle import TransitionError, check_history
+from impact.domain.problems import LoadError, Problem
+from impact.domain.values import SILENT_AFTER_DAYS, aware
+from impact.formats.dataset import programme_tables
+from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
+from impact.formats.rows import (
+    EVENTS_FILE,
+    PROJECTS_FILE,
+    READINGS_FILE,
+    UPDATABLE,
+    EntryRow,
+    EventRow,
+    ProjectRow,
+    ReadingRow,
+    Rows,
+)
+from impact.i18n import _
+from impact.store.models import Challenge, Metric, Programme, Project, ReachReading, StatusEvent, utcnow
+
+
+@dataclass
+class Batch:
+    """What the rows add and change, checked and ready to write."""
+
+    programmes: list[dict] = field(default_factory=list)
+    projects: list[ProjectRow] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)  # stored projects' changed details, with "id" and "programme"
+    events: list[EventRow] = field(default_factory=list)
+    readings: list[ReadingRow] = field(default_factory=list)
+    unchanged: int = 0  # rows already in the database, skipped
+
+
+@dataclass
+class Known:
+    """The natural keys known so far: the database's, then those the rows add."""
+
+    challenges: dict[str, set[str]]  # by programme
+    metrics: dict[str, set[str]]
+    projects: dict[str, str]  # project -> its programme
+    stored: set[str]  # projects in the database before this load
+
+    @classmethod
+    def read(cls, session: Session) -> Known:
+        challenges: dict[str, set[str]] = {}
+        metrics: dict[str, set[str]] = {}
+        for programme in session.scalars(select(Programme)):
+            challenges[programme.slug] = {c.slug for c in programme.challenges}
+            metrics[programme.slug] = {m.slug for m in programme.metrics}
+        projects = dict(session.execute(
+            select(Project.slug, Programme.slug).join(Programme, Programme.id == Project.programme_id)).all())
+        return cls(challenges, metrics, projects, set(projects))
+
+
+def validate(session: Session, rows: Rows, recorded_by: str) -> Batch:
+    """The batch the rows make, or LoadError with every problem (the rows' own included)."""
+    known = Known.read(session)
+    batch = Batch()
+    _programmes(session, rows, known, batch)
+    _projects(session, rows, known, batch)
+    now = utcnow()  # when rows that do not say when they were recorded were recorded
+    batch.events = [_filled(e, now, recorded_by) for e in _known_projects(rows, EVENTS_FILE, rows.events, known)]
+    _histories(session, rows, batch)
+    batch.readings = [_filled(r, now, recorded_by) for r in _readings(rows, known)]
+    _skip_stored_readings(session, batch, known.stored)
+    problems = rows.all_problems()
+    if problems:
+        raise LoadError(problems)
+    return batch
+
+
+def _programmes(session: Session, rows: Rows, known: Known, batch: Batch) -> None:
+    """New programmes are added; one loaded before is skipped if the same, refused if changed."""
+    stored = {t["slug"]: t for t in programme_tables(session.connection(), select(Programme.id).where(
+        Programme.slug.in_([p["slug"] for p in rows.programmes])))}
+    for number, programme in enumerate(rows.programmes, start=1):
+        if programme["slug"] in stored:
+            if as_stored(programme) == stored[programme["slug"]]:
+                batch.unchanged += 1
+            else:
+                where = _("{file}, programme {number}", file=rows.files[PROGRAMMES_FILE], number=number)
+                rows.problems[PROGRAMMES_FILE].append(Problem(where, None, "slug", _(
+                    "programme '{slug}' already exists and differs from this one; change it on the Programmes page, "
+                    "or give this one a new slug.", slug=programme["slug"])))
+            continue
+        batch.programmes.append(programme)
+        known.challenges[programme["slug"]] = {c["slug"] for c in programme.get("challenge", [])}
+        known.metrics[programme["slug"]] = {m["slug"] for m in programme.get("metric", [])}
+
+
+def as_stored(programme: dict) -> dict:
+    """A programme table as the database would hold it, defaults filled in (to compare with a stored one)."""
+    table = {"description": "", "illustrative_note": "", "public": False,
+             "silent_after_days": SILENT_AFTER_DAYS} | programme
+    table["figure"] = [{"note": ""} | f for f in programme.get("figure", [])]
+    for kind in ("figure", "challenge", "metric"):
+        table[kind] = [dict(sorted(t.items())) for t in table.get(kind, [])]
+    return {k: v for k, v in table.items() if v is not None}
+
+
+def _projects(session: Session, rows: Rows, known: Known, batch: Batch) -> None:
+    """Each project row names a known programme and challenge, once; a stored project keeps its programme, and the
+    details that differ update it."""
+    in_file: set[str] = set()
+    stored_details: dict[str, tuple[int, dict]] = {}
+    for project in rows.projects:
+        slug, programme, row = project.slug, project.programme, project.row
+        if programme not in known.challenges:
+            rows.problem(PROJECTS_FILE, row, "programme", _("unknown programme '{programme}'; define it in {file} "
+                                                            "first.", programme=programme, file=PROGRAMMES_FILE))
+            continue
+        if slug in in_file:
+            rows.problem(PROJECTS_FILE, row, "slug", _("project '{slug}' already exists; give each project its own "
+                                                       "slug.", slug=slug))
+            continue
+        in_file.add(slug)
+        if slug in known.stored and known.projects[slug] != programme:
+            rows.problem(PROJECTS_FILE, row, "programme", _("project '{slug}' belongs to programme '{other}'; a "
+                                                            "project keeps its programme.", slug=slug,
+                                                            other=known.projects[slug]))
+            continue
+        challenge = project.details.get("challenge", "")
+        if challenge and challenge not in known.challenges[programme]:
+            rows.problem(PROJECTS_FILE, row, "challenge", _("programme '{programme}' has no challenge "
+                                                            "'{challenge}'.", programme=programme,
+                                                            challenge=challenge))
+            continue
+        if slug in known.stored:
+            stored_details = stored_details or _stored_details(session)
+            _update(stored_details[slug], project, batch)
+        else:
+            known.projects[slug] = programme
+            batch.projects.append(project)
+
+
+def _stored_details(session: Session) -> dict[str, tuple[int, dict]]:
+    """Every stored project's id and UPDATABLE details by slug, in one query."""
+    names = [c for c in UPDATABLE if c != "challenge"]
+    found = session.execute(select(Project.slug, Project.id, func.coalesce(Challenge.slug, ""),
+                                   *(getattr(Project, c) for c in names))
+                            .outerjoin(Challenge, Challenge.id == Project.challenge_id)).all()
+    return {slug: (pid, {"challenge": challenge, **dict(zip(names, values))})
+            for slug, pid, challenge, *values in found}
+
+
+def _update(stored: tuple[int, dict], project: ProjectRow, batch: Batch) -> None:
+    """A stored project named again: the details the file gives that differ update it; else it is unchanged. A
+    file without funding columns leaves the funding as it is."""
+    project_id, current = stored
+    changed = {column: value for column, value in project.details.items() if value != current[column]}
+    if changed:
+        batch.updates.append({"id": project_id, "programme": project.programme, **changed})
+    else:
+        batch.unchanged += 1
+
+
+def _known_projects(rows: Rows, table: str, entries: Iterable[EntryRow], known: Known) -> Iterable:
+    for entry in entries:
+        if entry.project in known.projects:
+            yield entry
+        else:
+            rows.problem(table, entry.row, "project", _("unknown project '{project}'; add it to {file}.",
+                                                        project=entry.project, file=PROJECTS_FILE))
+
+
+def _filled(entry, now: dt.datetime, recorded_by: str):
+    """The entry with when and by whom it was recorded, where its row did not say."""
+    if entry.recorded_at is None:
+        entry.recorded_at = now
+    if not entry.recorded_by:
+        entry.recorded_by = recorded_by
+    return entry
+
+
+def _histories(session: Session, rows: Rows, batch: Batch) -> None:
+    """Each project's status events, stored and new, follow the lifecycle; those already stored are skipped."""
+    histories: dict[str, list[EventRow]] = defaultdict(list)
+    for event in batch.events:
+        histories[event.project].append(event)
+    stored = stored_histories(session, list(histories))
+    skipped: set[int] = set()
+    for project, events in histories.items():
+        known = {(e.status, e.effective_date) for e in stored[project]}
+        new = [e for e in events if (e.status, e.effective_date) not in known]
+        skipped |= {id(e) for e in events if (e.status, e.effective_date) in known}
+        _check_history(rows, project, stored[project] + new)
+    if skipped:  # already recorded: loading a file again adds nothing
+        batch.events = [e for e in batch.events if id(e) not in skipped]
+        batch.unchanged += len(skipped)
+
+
+def stored_histories(session: Session, projects: list[str]) -> dict[str, list[EventRow]]:
+    """The counting history of these projects, their rows locked until the load commits (PostgreSQL), so that
+    two loads cannot both add a change to the same project, each checked against the history without the other."""
+    # NO KEY UPDATE: readings that other loads insert for these projects still pass their foreign-key checks;
+    # locking in id order keeps two loads from waiting on each other.
+    session.execute(select(Project.id).where(Project.slug.in_(projects)).order_by(Project.id)
+                    .with_for_update(key_share=True)).all()
+    e = StatusEvent
+    found = session.execute(
+        select(Project.slug, e.id, e.status, e.effective_date, e.recorded_at, e.note)
+        .join(Project, Project.id == e.project_id)
+        .where(Project.slug.in_(projects), counting(e))
+    ).all()
+    stored: dict[str, list[EventRow]] = defaultdict(list)
+    for slug, event_id, status, day, recorded_at, note in found:
+        stored[slug].append(_StoredEvent(row=0, project=slug, recorded_at=aware(recorded_at), recorded_by="",
+                                         note=note, evidence_url="", status=status, effective_date=day, id=event_id))
+    return stored
+
+
+@dataclass(slots=True, kw_only=True)
+class _StoredEvent(EventRow):
+    id: int
+
+
+def _check_history(rows: Rows, project: str, history: list[EventRow]) -> None:
+    # The file's events stand after the stored ones of the same date and time, in file order
+    # (impact.domain.entries).
+    history.sort(key=lambda e: sort_key(e.effective_date, cast(dt.datetime, e.recorded_at),  # filled in by now
+                                        getattr(e, "id", None)))
+    try:
+        check_history([(event.status, event.note) for event in history])
+    except TransitionError as exc:
+        event = history[exc.position]
+        rows.problem(EVENTS_FILE, event.row or None, "status", _("{error} (project '{project}', {date}).", error=exc,
+                                                                 project=project, date=event.effective_date))
+
+
+def _readings(rows: Rows, known: Known) -> Iterable[ReadingRow]:
+    """Readings of known projects, of metrics their programme has."""
+    for reading in _known_projects(rows, READINGS_FILE, rows.readings, known):
+        programme = known.projects[reading.project]
+        if reading.metric in known.metrics[programme]:
+            yield reading
+        else:
+            rows.problem(READINGS_FILE, reading.row, "metric", _(
+                "programme '{programme}' has no metric '{metric}'; use one of {known}.", programme=programme,
+                metric=reading.metric, known=", ".join(sorted(known.metrics[programme]))))
+
+
+def _skip_stored_readings(session: Session, batch: Batch, stored: set[str]) -> None:
+    """Readings already recorded (same project, metric, date and value) are not added again."""
+    stored_projects = {r.project for r in batch.readings} & stored
+    if not stored_projects:
+        return
+    r = ReachReading
+    stmt = (select(Project.slug, Metric.slug, r.as_of, r.value).join(Project, Project.id == r.project_id)
+            .join(Metric, Metric.id == r.metric_id)
+            .where(Project.slug.in_(stored_projects), r.counted_increment.is_not(None)))  # those that count
+    dates = {x.as_of for x in batch.readings}
+    if len(dates) <= 1_000:  # a later file holds a few dates: read only the stored readings of those
+        stmt = stmt.where(r.as_of.in_(dates))
+    known = set(session.execute(stmt).all())
+    kept = [x for x in batch.readings if (x.project, x.metric, x.as_of, x.value) not in known]
+    batch.unchanged += len(batch.readings) - len(kept)
+    batch.readings = kept

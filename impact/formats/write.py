@@ -1,0 +1,91 @@
+"""The import's last stage: a checked batch (impact.formats.validate) inserted and updated in bulk, inside the load's
+transaction, approved on entry; the reach increments are counted as they go in (impact.store.increments)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from impact.domain.lifecycle import ReviewState
+from impact.domain.values import SILENT_AFTER_DAYS
+from impact.formats.rows import EntryRow
+from impact.formats.validate import Batch
+from impact.store import increments
+from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
+
+# A new project's details that its file leaves out.
+DETAILS = {"team": "", "summary": "", "website": "", "source": "", "illustrative": False, "contact_email": "",
+           "funding_amount": None, "funding_currency": "", "funder": ""}
+
+
+@dataclass
+class LoadSummary:
+    """What a load added (programmes, projects, status events, reach readings), changed (updated projects) and
+    found already there (unchanged rows, skipped)."""
+
+    programmes: int = 0
+    projects: int = 0
+    status_events: int = 0
+    reach_readings: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.programmes + self.projects + self.status_events + self.reach_readings + self.updated
+
+
+def write(session: Session, batch: Batch) -> LoadSummary:
+    for prog in batch.programmes:
+        programme = Programme(
+            slug=prog["slug"], name=prog["name"], country=prog.get("country"), starts_on=prog.get("starts_on"),
+            ends_on=prog.get("ends_on"), description=prog.get("description", ""),
+            illustrative_note=prog.get("illustrative_note", ""), public=prog.get("public", False),
+            silent_after_days=prog.get("silent_after_days", SILENT_AFTER_DAYS),
+        )
+        programme.figures = [ProgrammeFigure(key=f["key"], label=f["label"], value=f["value"], source=f["source"],
+                                             note=f.get("note", "")) for f in prog.get("figure", [])]
+        programme.challenges = [Challenge(slug=c["slug"], name=c["name"]) for c in prog.get("challenge", [])]
+        programme.metrics = [Metric(slug=m["slug"], label=m["label"], unit=m["unit"]) for m in prog.get("metric", [])]
+        session.add(programme)
+    session.flush()
+
+    programme_ids = dict(session.execute(select(Programme.slug, Programme.id)).all())
+    challenge_ids = {(p, c): i for p, c, i in session.execute(
+        select(Programme.slug, Challenge.slug, Challenge.id).join(Programme, Programme.id == Challenge.programme_id))}
+    metric_ids = {(p, m): i for p, m, i in session.execute(
+        select(Programme.slug, Metric.slug, Metric.id).join(Programme, Programme.id == Metric.programme_id))}
+    if batch.projects:
+        session.execute(insert(Project.__table__), [{
+            "slug": p.slug, "programme_id": programme_ids[p.programme],
+            "challenge_id": challenge_ids.get((p.programme, p.details.get("challenge", ""))),
+            **DETAILS, **{column: value for column, value in p.details.items() if column != "challenge"},
+        } for p in batch.projects])
+    projects = {slug: (pid, prog) for slug, pid, prog in session.execute(
+        select(Project.slug, Project.id, Programme.slug).join(Programme, Programme.id == Project.programme_id))}
+
+    def history(entry: EntryRow, **fields) -> dict:
+        return {"project_id": projects[entry.project][0], "recorded_at": entry.recorded_at,
+                "recorded_by": entry.recorded_by, "note": entry.note, "evidence_url": entry.evidence_url,
+                "review_state": ReviewState.APPROVED, **fields}
+
+    if batch.events:
+        session.execute(insert(StatusEvent.__table__), [
+            history(e, status=e.status, effective_date=e.effective_date) for e in batch.events])
+    if batch.readings:
+        readings = [history(r, metric_id=metric_ids[(projects[r.project][1], r.metric)], as_of=r.as_of,
+                            value=r.value, counted_increment=None) for r in batch.readings]
+        new = {projects[p.slug][0] for p in batch.projects}
+        increments.fresh([r for r in readings if r["project_id"] in new])
+        session.execute(insert(ReachReading.__table__), readings)
+    for update in batch.updates:
+        changes = {k: v for k, v in update.items() if k not in ("id", "programme", "challenge")}
+        if "challenge" in update:
+            changes["challenge_id"] = challenge_ids.get((update["programme"], update["challenge"]))
+        session.execute(Project.__table__.update().where(Project.id == update["id"])
+                        .values(**changes, revision=Project.revision + 1))
+    if batch.readings:
+        increments.recount(session, {r["project_id"] for r in readings} - new)  # last: it takes turns (see there)
+    return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings),
+                       len(batch.updates), batch.unchanged)
