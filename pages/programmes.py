@@ -11,8 +11,8 @@ from impact.ui.page import guard_page, label_of, plain
 from impact.ui.writes import done_notice, run_write
 
 NEW = ""  # the pickers' entry for something new
-TABLES = {"figure": ["key", "label", "value", "source", "note"], "challenge": ["slug", "name"],
-          "metric": ["slug", "label", "unit"]}
+TABLES = {"figure": ["key", "label", "value", "source", "note", "label_de", "label_fr"], "challenge": ["slug", "name"],
+          "metric": ["slug", "label", "unit", "definition", "label_de", "label_fr", "definition_de", "definition_fr"]}
 
 source, actor = guard_page("programmes")
 programmes = source.programmes()
@@ -63,6 +63,16 @@ with programme_tab:
                                     value=current.get("illustrative_note", ""))
         public = st.toggle(_("Public: visitors who are not signed in see its overview and reach"),
                            value=current.get("public", False))
+        with st.expander(_("In German and French (shown to visitors in that language; empty: the English text)")):
+            left, right = st.columns(2)
+            translated = {
+                "name_de": left.text_input(_("Name in German"), value=current.get("name_de", "")),
+                "name_fr": right.text_input(_("Name in French"), value=current.get("name_fr", "")),
+                "description_de": left.text_area(_("Description in German"), value=current.get("description_de", "")),
+                "description_fr": right.text_area(_("Description in French"), value=current.get("description_fr", "")),
+            }
+            st.caption(_("Figure labels and metric names and definitions take their German and French versions in "
+                         "the tables below (columns ending in _de and _fr)."))
         edited = {}
         for kind, label in (("figure", _("Headline figures (participants, ideas_submitted …), each with its source")),
                             ("challenge", _("Challenges")), ("metric", _("Reach metrics"))):
@@ -73,7 +83,7 @@ with programme_tab:
             run_write(source, editing.save_programme, _("Programme saved."), actor, create=not slug, programme={
                 "slug": new_slug.strip(), "name": name, "country": country.strip().upper() or None,
                 "starts_on": starts_on, "ends_on": ends_on, "description": description,
-                "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent),
+                "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent), **translated,
                 **{kind: rows(frame, kind) for kind, frame in edited.items()}})
 
 with project_tab:

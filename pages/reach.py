@@ -38,8 +38,9 @@ if latest.empty:
 reported = metrics[metrics["slug"].isin(latest["metric"])]
 labels = dict(zip(reported["slug"], reported["label"]))
 units = dict(zip(reported["slug"], reported["unit"]))
+definitions = dict(zip(reported["slug"], reported["definition"]))
 for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[reported["slug"]].itertuples()):
-    column.metric(labels[row.Index], format_number(row.value))
+    column.metric(labels[row.Index], format_number(row.value), help=plain(definitions[row.Index]) or None)
     column.caption(ngettext("{n} project reporting", "{n} projects reporting", row.projects))
 
 # Radio buttons rather than a segmented control: its selected segment's text failed WCAG contrast in the dark theme.
@@ -47,6 +48,8 @@ for column, row in zip(st.columns(len(latest)), latest.set_index("metric").loc[r
 most_reported = latest.set_index("metric").loc[list(labels), "projects"].argmax()
 metric = st.radio(_("Metric"), list(labels), format_func=labels.get, horizontal=True, key="metric",
                   index=int(most_reported))
+st.caption(_("What is counted: {definition}", definition=plain(definitions[metric])) if definitions[metric] else
+           _("No definition was given for this metric; staff add one on the Programmes page."))
 totals = source.reach_totals(programme.id, as_of, pending)
 plot(charts.reach_figure, totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
      units[metric])

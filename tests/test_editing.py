@@ -154,3 +154,38 @@ def test_a_new_programme_or_project_never_overwrites_one_with_the_same_slug(worl
         editing.save_project(world, STAFF, "tiny", "a", name="Another A", create=True)
     assert info(world, "tiny").name == "Tiny hackathon"
     assert editing.project_details(world, STAFF, "a")["name"] == "Project A"
+
+
+def test_programme_texts_in_the_visitors_language_where_given(world):
+    """German and French versions of a programme's name and description, figure labels and metric names and
+    definitions: saved with the programme, read in the visitor's language, English where none is given."""
+    from impact.i18n import set_language
+    from impact.store.queries import metrics
+
+    table = editing.programme_table(world, "tiny")
+    table |= {"name_de": "Winziger Hackathon", "description_fr": "Un tout petit hackathon"}
+    table["figure"][0] |= {"label_de": "Teilnehmende"}
+    table["metric"][0] |= {"definition": "Anyone who used it once.", "label_fr": "Personnes atteintes",
+                           "definition_fr": "Toute personne l'ayant utilisé une fois."}
+    editing.save_programme(world, STAFF, table)
+    try:
+        set_language("de")
+        programme = info(world, "tiny")
+        assert (programme.name, programme.description) == ("Winziger Hackathon", "")
+        assert programme.figure("participants").label == "Teilnehmende"
+        assert metrics(world, programme.id).iloc[0][["label", "definition"]].tolist() == [
+            "People reached", "Anyone who used it once."]  # no German given: the English
+        set_language("fr")
+        assert info(world, "tiny").name == "Tiny hackathon" and info(world, "tiny").description == \
+            "Un tout petit hackathon"
+        assert metrics(world, programme.id).iloc[0][["label", "definition"]].tolist() == [
+            "Personnes atteintes", "Toute personne l'ayant utilisé une fois."]
+    finally:
+        set_language("en")
+    # Kept as given, and only where given: the programme reads back the same, and a cleared text is gone.
+    again = editing.programme_table(world, "tiny")
+    assert again["name_de"] == "Winziger Hackathon" and "name_fr" not in again
+    assert again["metric"][0]["label_fr"] == "Personnes atteintes" and "label_de" not in again["metric"][0]
+    del again["metric"][0]["label_fr"]
+    editing.save_programme(world, STAFF, again)
+    assert "label_fr" not in editing.programme_table(world, "tiny")["metric"][0]

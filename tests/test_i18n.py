@@ -195,3 +195,19 @@ def test_the_portfolio_counts_its_projects_in_the_language(demo_db, language, ca
     at.toggle(key="portfolio_funded_only").set_value(False).run()  # the ideas too
     assert not at.exception
     assert caption in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("language, label, definition, title", [
+    ("de", "Erreichte Menschen", "Was gezählt wird: Menschen, die ein Angebot des Projekts mindestens einmal genutzt "
+     "haben, wie vom Team gemeldet \\(laufende Summe\\)\\.", "Der Hackathon der Bundesregierung"),
+    ("fr", "Personnes atteintes", "Ce qui est compté : Personnes ayant utilisé au moins une fois le service d’un "
+     "projet, selon son équipe \\(total cumulé\\)\\.", "Le hackathon fédéral allemand"),
+])
+def test_programme_texts_and_metrics_speak_the_visitors_language(demo_db, language, label, definition, title):
+    """The demo programme gives German and French names and definitions for its metrics, and its description."""
+    at = run("pages/reach.py", lang=language, programme="wirvsvirus-2020")
+    assert not at.exception
+    assert label in [m.label for m in at.metric]
+    assert definition in [c.value for c in at.caption]
+    overview = run("pages/overview.py", lang=language, programme="wirvsvirus-2020")
+    assert overview.caption[0].value.startswith(title)

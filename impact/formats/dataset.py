@@ -29,8 +29,14 @@ PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", 
                    "contact_email", "funding_amount", "funding_currency", "funder"]
 HISTORY_COLUMNS = ["recorded_at", "recorded_by", "note", "evidence_url"]
 # What a programme holds besides its own fields, with their columns.
-PROGRAMME_PARTS = {"figure": ("key", "label", "value", "source", "note"), "challenge": ("slug", "name"),
-                   "metric": ("slug", "label", "unit")}
+PROGRAMME_PARTS = {"figure": ("key", "label", "value", "source", "note", "label_de", "label_fr"),
+                   "challenge": ("slug", "name"),
+                   "metric": ("slug", "label", "unit", "definition", "label_de", "label_fr", "definition_de",
+                              "definition_fr")}
+# A programme's texts in other languages than English (empty: shown in English), and the parts' optional texts:
+# written only where given.
+PROGRAMME_TRANSLATIONS = ("name_de", "name_fr", "description_de", "description_fr")
+OPTIONAL_TEXTS = {"label_de", "label_fr", "definition", "definition_de", "definition_fr"}
 # The ten fields every 360Giving grant record needs (360giving.org standard, "Required fields").
 GRANT_COLUMNS = ["Identifier", "Title", "Description", "Currency", "Amount Awarded", "Award Date",
                  "Funding Org:Identifier", "Funding Org:Name", "Recipient Org:Identifier", "Recipient Org:Name"]
@@ -121,11 +127,13 @@ def programme_tables(conn, chosen) -> list[dict]:
         table = {"slug": row.slug, "name": row.name, "description": row.description,
                  "illustrative_note": row.illustrative_note, "public": row.public,
                  "silent_after_days": row.silent_after_days}
+        table |= {key: getattr(row, key) for key in PROGRAMME_TRANSLATIONS if getattr(row, key)}
         table |= {k: v for k, v in (("country", row.country), ("starts_on", row.starts_on),
                                     ("ends_on", row.ends_on)) if v is not None}
         for kind, model in (("figure", ProgrammeFigure), ("challenge", Challenge), ("metric", Metric)):
             columns = PROGRAMME_PARTS[kind]
-            table[kind] = [dict(sorted(zip(columns, values))) for values in conn.execute(
+            table[kind] = [dict(sorted((c, v) for c, v in zip(columns, values) if v != "" or c not in OPTIONAL_TEXTS))
+                           for values in conn.execute(
                 select(*(getattr(model, c) for c in columns)).where(model.programme_id == row.id)
                 .order_by(model.id))]
         tables.append(table)

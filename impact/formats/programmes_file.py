@@ -19,11 +19,18 @@ FILE = "programmes.toml"
 TEXT: dict[str, dict[str, tuple[InstrumentedAttribute, bool]]] = {
     "programme": {"slug": (Programme.slug, True), "name": (Programme.name, True), "country": (Programme.country, False),
                   "description": (Programme.description, False),
-                  "illustrative_note": (Programme.illustrative_note, False)},
+                  "illustrative_note": (Programme.illustrative_note, False),
+                  "name_de": (Programme.name_de, False), "name_fr": (Programme.name_fr, False),
+                  "description_de": (Programme.description_de, False),
+                  "description_fr": (Programme.description_fr, False)},
     "figure": {"key": (ProgrammeFigure.key, True), "label": (ProgrammeFigure.label, True),
-               "source": (ProgrammeFigure.source, True), "note": (ProgrammeFigure.note, False)},
+               "source": (ProgrammeFigure.source, True), "note": (ProgrammeFigure.note, False),
+               "label_de": (ProgrammeFigure.label_de, False), "label_fr": (ProgrammeFigure.label_fr, False)},
     "challenge": {"slug": (Challenge.slug, True), "name": (Challenge.name, True)},
-    "metric": {"slug": (Metric.slug, True), "label": (Metric.label, True), "unit": (Metric.unit, True)},
+    "metric": {"slug": (Metric.slug, True), "label": (Metric.label, True), "unit": (Metric.unit, True),
+               "definition": (Metric.definition, False), "label_de": (Metric.label_de, False),
+               "label_fr": (Metric.label_fr, False), "definition_de": (Metric.definition_de, False),
+               "definition_fr": (Metric.definition_fr, False)},
 }
 KEY_OF = {"figure": "key", "challenge": "slug", "metric": "slug"}  # unique within a programme
 

@@ -26,7 +26,7 @@ from impact.domain.access import Actor, check_staff
 from impact.domain.lifecycle import Status
 from impact.domain.problems import LoadError, Problem
 from impact.formats.cells import restore
-from impact.formats.dataset import PROGRAMME_PARTS
+from impact.formats.dataset import OPTIONAL_TEXTS, PROGRAMME_PARTS, PROGRAMME_TRANSLATIONS
 from impact.formats.loader import LoadSummary, load_rows
 from impact.formats.programmes_file import check_programmes
 from impact.formats.rows import (
@@ -52,7 +52,7 @@ DATE_COLUMNS = ("effective_date", "as_of")
 PROGRAMME_SHEETS = ("programmes", "figures", "challenges", "metrics")
 PROGRAMME_SHEETS_OF = {"figure": "figures", "challenge": "challenges", "metric": "metrics"}
 PROGRAMME_COLUMNS = ("slug", "name", "country", "starts_on", "ends_on", "description", "illustrative_note", "public",
-                     "silent_after_days")
+                     "silent_after_days", *PROGRAMME_TRANSLATIONS)
 DEVPOST_HEADERS = ("project title", "submission url")
 _DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -343,7 +343,8 @@ def _programme_tables(sheets: dict[str, list[dict]]) -> list[dict]:
             table["silent_after_days"] = int(float(table["silent_after_days"]))
         for kind, columns in PROGRAMME_PARTS.items():
             table[kind] = [{c: (int(float(r[c])) if c == "value" and r.get(c) not in ("", None) else r.get(c, ""))
-                            for c in columns} for r in sheets.get(PROGRAMME_SHEETS_OF[kind], [])
+                            for c in columns if r.get(c, "") != "" or c not in OPTIONAL_TEXTS}
+                           for r in sheets.get(PROGRAMME_SHEETS_OF[kind], [])
                            if r.get("programme") == table.get("slug")]
         tables.append(table)
     return tables

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from impact.domain.lifecycle import ReviewState
 from impact.domain.values import SILENT_AFTER_DAYS
+from impact.formats.dataset import OPTIONAL_TEXTS, PROGRAMME_TRANSLATIONS
 from impact.formats.rows import EntryRow
 from impact.formats.validate import Batch
 from impact.store import increments
@@ -36,6 +37,11 @@ class LoadSummary:
         return self.programmes + self.projects + self.status_events + self.reach_readings + self.updated
 
 
+def _optional(part: dict) -> dict:
+    """A figure's or metric's optional texts (definitions, translations) that it gives."""
+    return {key: value for key, value in part.items() if key in OPTIONAL_TEXTS}
+
+
 def write(session: Session, batch: Batch) -> LoadSummary:
     for prog in batch.programmes:
         programme = Programme(
@@ -43,11 +49,13 @@ def write(session: Session, batch: Batch) -> LoadSummary:
             ends_on=prog.get("ends_on"), description=prog.get("description", ""),
             illustrative_note=prog.get("illustrative_note", ""), public=prog.get("public", False),
             silent_after_days=prog.get("silent_after_days", SILENT_AFTER_DAYS),
+            **{key: prog.get(key, "") for key in PROGRAMME_TRANSLATIONS},
         )
         programme.figures = [ProgrammeFigure(key=f["key"], label=f["label"], value=f["value"], source=f["source"],
-                                             note=f.get("note", "")) for f in prog.get("figure", [])]
+                                             note=f.get("note", ""), **_optional(f)) for f in prog.get("figure", [])]
         programme.challenges = [Challenge(slug=c["slug"], name=c["name"]) for c in prog.get("challenge", [])]
-        programme.metrics = [Metric(slug=m["slug"], label=m["label"], unit=m["unit"]) for m in prog.get("metric", [])]
+        programme.metrics = [Metric(slug=m["slug"], label=m["label"], unit=m["unit"], **_optional(m))
+                             for m in prog.get("metric", [])]
         session.add(programme)
     session.flush()
 

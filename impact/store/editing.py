@@ -18,7 +18,7 @@ from impact.domain.access import Actor, check_may_see_contacts, check_staff, che
 from impact.domain.fields import FieldError
 from impact.domain.problems import Problem
 from impact.domain.values import SILENT_AFTER_DAYS
-from impact.formats.dataset import programme_tables
+from impact.formats.dataset import OPTIONAL_TEXTS, programme_tables
 from impact.formats.programmes_file import check_programme
 from impact.i18n import _
 from impact.store.commands import CommandError, audit
@@ -27,8 +27,8 @@ from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, P
 
 # Each field a programme table may hold, with its value when left out.
 PROGRAMME_FIELDS = {"name": "", "country": None, "starts_on": None, "ends_on": None, "description": "",
-                    "illustrative_note": "", "public": False,
-                    "silent_after_days": SILENT_AFTER_DAYS}
+                    "illustrative_note": "", "public": False, "silent_after_days": SILENT_AFTER_DAYS,
+                    "name_de": "", "name_fr": "", "description_de": "", "description_fr": ""}
 PROJECT_FIELDS = ("name", "team", "summary", "website", "contact_email", "funding_amount", "funding_currency",
                   "funder")
 
@@ -160,7 +160,7 @@ def _replace(session: Session, model, programme_id: int, key: str, tables: list[
         if row is None:
             row = model(programme_id=programme_id)
             session.add(row)
-        for column, value in table.items():
+        for column, value in ({c: "" for c in OPTIONAL_TEXTS} | table).items():
             if column in model.__table__.c and column not in ("id", "programme_id"):
                 setattr(row, column, value)
     for name, row in existing.items():

@@ -70,6 +70,11 @@ class Programme(Base):
     starts_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     ends_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
+    # The name and description in German and French, shown to visitors in that language where given.
+    name_de: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    name_fr: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    description_de: Mapped[str] = mapped_column(Text, default="", server_default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Said plainly in the UI: the programme's records are partly invented (demo data).
     illustrative_note: Mapped[str] = mapped_column(Text, default="")
     # Shown to visitors who are not signed in (approved figures only); nothing is public by default.
@@ -93,6 +98,8 @@ class ProgrammeFigure(Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
     key: Mapped[str] = mapped_column(String(60))
     label: Mapped[str] = mapped_column(String(200))
+    label_de: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    label_fr: Mapped[str] = mapped_column(String(200), default="", server_default="")
     value: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -125,6 +132,12 @@ class Metric(Base):
     slug: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(80))
+    # What exactly is counted (who counts as reached, how often), shown beside the figures.
+    definition: Mapped[str] = mapped_column(Text, default="", server_default="")
+    label_de: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    label_fr: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    definition_de: Mapped[str] = mapped_column(Text, default="", server_default="")
+    definition_fr: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     programme: Mapped[Programme] = relationship(back_populates="metrics")
 

@@ -15,7 +15,7 @@ from impact.domain.entries import counting, order, superseded
 from impact.domain.lifecycle import ReviewState
 from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, Project, ReachReading, StatusEvent
-from impact.store.queries import carry_forward, status_at
+from impact.store.queries import carry_forward, metrics, status_at
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,12 @@ def project_reach(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFra
     )
     stmt = (select(ranked.c.metric, ranked.c.label, ranked.c.unit, ranked.c.as_of, ranked.c.value, ranked.c.note)
             .where(ranked.c.rn == 1).order_by(ranked.c.metric, ranked.c.as_of))
-    return carry_forward(read_frame(engine, stmt, ["metric", "label", "unit", "as_of", "value", "note"]), ["metric"],
+    readings = read_frame(engine, stmt, ["metric", "label", "unit", "as_of", "value", "note"])
+    with engine.connect() as conn:
+        programme_id = conn.scalar(select(Project.programme_id).where(Project.id == project_id))
+    known = metrics(engine, programme_id) if programme_id is not None else None  # labels in the visitor's language
+    labels = dict(zip(known["slug"], known["label"])) if known is not None else {}
+    return carry_forward(readings.assign(label=readings["metric"].map(labels).fillna(readings["label"])), ["metric"],
                          as_of)
 
 

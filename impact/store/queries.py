@@ -20,7 +20,7 @@ from sqlalchemy import Engine, and_, case, func, literal, select, union_all
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, Status
 from impact.domain.values import SILENT_AFTER_DAYS
-from impact.i18n import N_, _
+from impact.i18n import N_, _, language
 from impact.store.db import read_frame
 from impact.store.models import (
     AuditEntry,
@@ -36,6 +36,13 @@ from impact.store.models import (
 PARTICIPANTS = "participants"
 IDEAS_SUBMITTED = "ideas_submitted"
 NO_CHALLENGE = N_("(no challenge)")
+
+
+def in_language(row, field: str) -> str:
+    """A text the data give in English with optional German and French versions (`name`, `name_de`, `name_fr`): the
+    version in the current language where given, else the English one."""
+    lang = language()
+    return (getattr(row, f"{field}_{lang}", "") if lang != "en" else "") or getattr(row, field)
 
 
 def no_challenge(name: str) -> str:
@@ -79,10 +86,12 @@ def data_version(engine: Engine) -> int:
 
 
 def programmes(engine: Engine) -> pd.DataFrame:
-    """All programmes by name: id, slug, name, starts_on, public."""
-    stmt = select(Programme.id, Programme.slug, Programme.name, Programme.starts_on, Programme.public).order_by(
-        Programme.name, Programme.slug)
-    return read_frame(engine, stmt)
+    """All programmes by name (in the current language where given): id, slug, name, starts_on, public."""
+    stmt = select(Programme.id, Programme.slug, Programme.name, Programme.name_de, Programme.name_fr,
+                  Programme.starts_on, Programme.public).order_by(Programme.name, Programme.slug)
+    frame = read_frame(engine, stmt)
+    frame["name"] = [in_language(row, "name") for row in frame.itertuples()]
+    return frame[["id", "slug", "name", "starts_on", "public"]]
 
 
 def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
@@ -102,15 +111,15 @@ def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
     return ProgrammeInfo(
         id=row.id,
         slug=row.slug,
-        name=row.name,
+        name=in_language(row, "name"),
         country=row.country,
         starts_on=row.starts_on,
         ends_on=row.ends_on,
-        description=row.description,
+        description=in_language(row, "description"),
         illustrative_note=row.illustrative_note,
         public=row.public,
         silent_after_days=row.silent_after_days,
-        figures=tuple(Figure(f.key, f.label, f.value, f.source, f.note) for f in figures),
+        figures=tuple(Figure(f.key, in_language(f, "label"), f.value, f.source, f.note) for f in figures),
         project_count=counts[0],
         illustrative_project_count=counts[1],
     )
@@ -251,11 +260,15 @@ def funded_status_at(engine: Engine, programme_id: int, as_of: dt.date, pending:
 
 
 def metrics(engine: Engine, programme_id: int) -> pd.DataFrame:
-    """The programme's reach metrics: slug, label, unit."""
-    stmt = select(Metric.slug, Metric.label, Metric.unit).where(Metric.programme_id == programme_id).order_by(
-        Metric.id
-    )
-    return read_frame(engine, stmt, ["slug", "label", "unit"])
+    """The programme's reach metrics: slug, label, unit, definition (label and definition in the current language
+    where given)."""
+    m = Metric
+    stmt = (select(m.slug, m.label, m.unit, m.definition, m.label_de, m.label_fr, m.definition_de, m.definition_fr)
+            .where(m.programme_id == programme_id).order_by(m.id))
+    frame = read_frame(engine, stmt)
+    frame["label"] = [in_language(row, "label") for row in frame.itertuples()]
+    frame["definition"] = [in_language(row, "definition") for row in frame.itertuples()]
+    return frame[["slug", "label", "unit", "definition"]]
 
 
 def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None, pending: bool = False):

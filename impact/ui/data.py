@@ -25,6 +25,7 @@ from impact.domain.problems import LoadError
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.dataset import Dataset
 from impact.formats.write import LoadSummary
+from impact.i18n import language
 from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, survival
 from impact.store.db import make_engine
 from impact.store.project import ProjectInfo
@@ -68,8 +69,10 @@ class Source:
         engine = shared_engine(url)
         return cls(engine, queries.data_version(engine))
 
-    def cache_key(self) -> tuple[str, int]:
-        return self.engine.url.render_as_string(hide_password=False), self.version
+    def cache_key(self) -> tuple[str, int, str]:
+        """What a cached read depends on besides its arguments: the database, its data version, and the language
+        (programme texts and metric names come in the visitor's language where the data give one)."""
+        return self.engine.url.render_as_string(hide_password=False), self.version, language()
 
     # --- programmes, the funnel and reach (impact.store.queries) ---------------------------------------------
 
