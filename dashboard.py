@@ -4,7 +4,7 @@ import streamlit as st
 from impact.domain.access import may_open
 from impact.i18n import _, format_number
 from impact.ui.language import apply_language, language_picker
-from impact.ui.page import visitor
+from impact.ui.page import close_sidebar_after_a_pick, visitor
 from impact.ui.session import account_sidebar
 
 apply_language()
@@ -51,4 +51,5 @@ st.sidebar.caption(_("Hackathon impact dashboard: what became of the projects bo
 language_picker()
 if source is not None:
     account_sidebar(source, actor)
+close_sidebar_after_a_pick()
 navigation.run()

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from impact.domain.access import command_line
-from impact.store import admin
+from impact.store import admin, auth, commands
+from impact.store.db import make_engine
 from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
 from tests.servers import sign_in, streamlit_server
 
@@ -158,3 +159,79 @@ def import_after_preview(page, server, projects, broken):
     page.get_by_role("button", name="Import", exact=True).click()
     imported = "Imported: 1 project added, 0 updated, 0 status events and 0 reach readings added."
     expect(page.get_by_text(imported)).to_be_visible()
+
+
+PHONE = {"width": 390, "height": 844}  # an iPhone 12 to 15, upright
+
+
+def open_the_menu(page: Page) -> None:
+    """On a phone the sidebar starts closed, behind the button at the top left."""
+    sidebar = page.get_by_test_id("stSidebar")
+    if sidebar.get_attribute("data-collapsed") == "true":
+        page.get_by_test_id("stExpandSidebarButton").click()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+
+
+def expect_the_menu_closed(page: Page) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    expect(sidebar).not_to_be_in_viewport()
+
+
+def test_on_a_phone_the_sidebar_closes_after_a_pick_and_stays_open_on_a_desktop(server, browser, page):
+    # A phone browser asking for the desktop site, a narrow window: Streamlit itself closes the menu after a pick
+    # only for a phone's user agent, and this browser's is a desktop one (impact/ui/static/sidebar.js).
+    phone = browser.new_context(viewport=PHONE).new_page()
+    phone.goto(f"{server}/overview?programme=wirvsvirus-2020")
+    expect(phone.get_by_test_id("stMetricValue").first).to_have_text("28,000")
+    expect_the_menu_closed(phone)
+    open_the_menu(phone)
+    screenshot(phone, "phone-menu")
+    phone.get_by_test_id("stSidebarNav").get_by_role("link", name="Reach").click()
+    expect(phone.get_by_role("heading", name="Reach of #WirVsVirus 2020")).to_be_visible()
+    expect_the_menu_closed(phone)
+    expect(phone.get_by_role("radio", name="People reached")).to_be_checked()
+    phone.get_by_test_id("stRadio").get_by_text("Pupils", exact=True).click()  # the page is usable, not under the menu
+    expect(phone.get_by_role("radio", name="Pupils")).to_be_checked()
+    screenshot(phone, "phone-reach")
+    phone.reload()  # and it stays closed: Streamlit keeps the sidebar's state in the browser
+    expect(phone.get_by_role("heading", name="Reach of #WirVsVirus 2020")).to_be_visible()
+    expect_the_menu_closed(phone)
+    phone.context.close()
+
+    page.goto(f"{server}/overview?programme=wirvsvirus-2020")  # 1400 px: the sidebar lies beside the page
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reach").click()
+    expect(page.get_by_role("heading", name="Reach of #WirVsVirus 2020")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
+    expect(page.get_by_test_id("stSidebarNav")).to_be_in_viewport()
+
+
+def test_on_a_phone_staff_review_an_entry(server, demo_url, accounts, browser):
+    engine = make_engine(demo_url)
+    team = auth.sign_in_with_key(engine, accounts)
+    note = "Phone review: 40 schools in Hamburg this month."
+    commands.record_update(engine, team, team.project_id, note)
+    engine.dispose()
+
+    staff = browser.new_context(viewport=PHONE).new_page()
+    staff.goto(f"{server}/overview")
+    open_the_menu(staff)
+    sign_in(staff)
+    open_the_menu(staff)
+    staff.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(r"Review queue")).click()
+    expect(staff.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect_the_menu_closed(staff)
+    entry = staff.get_by_test_id("stMain").get_by_test_id("stVerticalBlock").filter(
+        has=staff.get_by_text(note, exact=True)).filter(has=staff.get_by_role("button", name="Approve")).last
+    field = entry.get_by_role("textbox", name="Note to the team (needed to return)")
+    field.scroll_into_view_if_needed()
+    send_back = entry.get_by_role("button", name="Return to the team")
+    for part in (field, entry.get_by_role("button", name="Approve"), send_back):
+        box = part.bounding_box()
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"]  # nothing cut off
+    field.fill("Which schools? Please add a link.")
+    screenshot(staff, "review-phone")
+    send_back.click()  # a click the open menu would have caught
+    expect(staff.get_by_text("Returned to the team.")).to_be_visible()
+    expect(staff.get_by_text(note, exact=True)).to_have_count(0)
+    staff.context.close()

@@ -39,9 +39,11 @@ from impact.ui.data import Source, shared_engine
 from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
 from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
+from impact.ui.web import SIDEBAR_SCRIPT_PATH
 
 EARLIEST_DATE = dt.date(1990, 1, 1)
 CHOSEN_PROGRAMME = "chosen_programme"  # the date picker's lower bound; civic hackathons are younger
+SIDEBAR_SCRIPT_KEY = "sidebar_script"  # the hidden container of impact/ui/static/sidebar.js
 log = logging.getLogger("impact")
 
 
@@ -62,6 +64,17 @@ def visitor() -> tuple[Optional[Source], Actor]:
         return source, current_actor(source.engine)
     except (DatabaseUnavailable, SQLAlchemyError):
         return None, PUBLIC
+
+
+def close_sidebar_after_a_pick() -> None:
+    """On a phone the open sidebar lies over the page, and Streamlit closes it after a pick in the page menu only
+    when the browser's user agent names a phone; impact/ui/static/sidebar.js closes it wherever it covers the page.
+    It is loaded from this site (the Content-Security-Policy allows no other script) inside a hidden container, so
+    that the sidebar keeps its spacing."""
+    with st.sidebar.container(key=SIDEBAR_SCRIPT_KEY):
+        st.html(f'<script src="{SIDEBAR_SCRIPT_PATH}"></script>', unsafe_allow_javascript=True)
+    hidden = f".st-key-{SIDEBAR_SCRIPT_KEY}"  # and the wrapper Streamlit puts around a container, which has a gap
+    st.html(f'<style>{hidden}, [data-testid="stLayoutWrapper"]:has(> {hidden}) {{display: none}}</style>')
 
 
 def guard_page(page: str) -> tuple[Source, Actor]:

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +31,8 @@ from impact.ui.data import shared_engine
 
 START_PATH = "/session/start"  # ?ticket=...&next=/page: trade a sign-in's one-time ticket for the cookie
 END_PATH = "/session/end"  # ?next=/page: sign out and drop the cookie
+SIDEBAR_SCRIPT_PATH = "/ui/sidebar.js"  # closes the sidebar after a pick where it lies over the page (a phone)
+SIDEBAR_SCRIPT = Path(__file__).parent / "static" / "sidebar.js"
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
@@ -84,8 +86,13 @@ async def end_session(request: Request) -> Response:
     return response
 
 
+async def sidebar_script(request: Request) -> Response:
+    """The page's one script of ours (see impact/ui/static/sidebar.js), from this site as the policy asks."""
+    return FileResponse(SIDEBAR_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
 def routes() -> list[Route]:
-    return [Route(START_PATH, start_session), Route(END_PATH, end_session)]
+    return [Route(START_PATH, start_session), Route(END_PATH, end_session), Route(SIDEBAR_SCRIPT_PATH, sidebar_script)]
 
 
 class KeyLinks:
