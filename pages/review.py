@@ -22,20 +22,22 @@ st.caption(_("Waiting for review: {n}, oldest first. Approved entries count on e
              "entry goes back to its team with your note.", n=format_number(len(queue))))
 
 
-def describe(kind: str, what: str, value) -> str:
+def describe(kind: str, what: str, value) -> tuple[str, str]:
+    """The label and the value of a submitted entry: a reading names its metric in the label, so that the number
+    itself stays whole on a phone's narrow column."""
     if kind == "status":
-        return status_label(what)
+        return _("Submitted"), status_label(what)
     if kind == "reading":
-        return f"{plain(what)}: {format_number(value)}"
-    return _("Update")
+        return _("Submitted: {metric}", metric=plain(what)), format_number(value)
+    return _("Submitted"), _("Update")
 
 
 for entry in queue.head(SHOWN).itertuples():
     with st.container(border=True):
         st.markdown(f"**[{plain(entry.project)}](project?project={quote(entry.slug)})** · {plain(entry.programme)}")
         submitted, before = st.columns(2)
-        submitted.metric(_("Submitted"), describe(entry.kind, entry.what, entry.value),
-                         help=_("Recorded by {who}", who=entry.recorded_by))
+        label, value = describe(entry.kind, entry.what, entry.value)
+        submitted.metric(label, value, help=_("Recorded by {who}", who=entry.recorded_by))
         submitted.caption(format_date(entry.effective))
         if entry.kind != "update":
             previous = entry.previous

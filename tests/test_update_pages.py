@@ -249,5 +249,6 @@ def test_the_queue_shows_a_first_reading_with_nothing_before_it(world):
     commands.record_reach_reading(engine, team, team.project_id, "pupils", dt.date(2020, 5, 1), 12)
     at = run("pages/review.py")
     assert not at.exception
-    assert [m.value for m in at.metric] == ["Pupils: 12", "none"]
+    # The metric in the label, the number whole in the value (so that a phone's narrow column does not cut it).
+    assert [(m.label, m.value) for m in at.metric] == [("Submitted: Pupils", "12"), ("Approved before", "none")]
     assert not at.warning  # not flagged as lower
