@@ -7,6 +7,7 @@ from impact.i18n import _
 from impact.store import admin
 from impact.ui.language import date_format
 from impact.ui.page import bold, guard_page, label_of, plain
+from impact.ui.tables import show_table
 from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("people")
@@ -20,9 +21,9 @@ accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
 
 with accounts_tab:
     accounts = source.accounts(actor)
-    st.dataframe(accounts, hide_index=True, width="stretch", column_config={
+    show_table(accounts, dates=("created_at",), width="stretch", column_config={
         "email": _("Email"), "role": _("Role"), "disabled": _("Disabled"), "programmes": _("Programmes (funders)"),
-        "created_at": st.column_config.DatetimeColumn(_("Created"), format=date_format()), "created_by": _("By")})
+        "created_at": _("Created"), "created_by": _("By")})
     add, change = st.columns(2, gap="large")
     with add.form("add_account", clear_on_submit=True):
         st.markdown(bold(_("Add an account")))
@@ -79,7 +80,6 @@ with keys_tab:
         if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
             run_write(source, admin.revoke_key, _("Key revoked; it no longer opens the update page."), actor,
                       key_id=int(key_id))
-    st.dataframe(keys, hide_index=True, width="stretch", column_config={
-        "id": _("No."), "project": _("Project"), "hint": _("Key starts"),
-        "created_at": st.column_config.DatetimeColumn(_("Issued"), format=date_format()), "created_by": _("By"),
-        "expires_on": st.column_config.DateColumn(_("Expires")), "state": _("State")})
+    show_table(keys, dates=("created_at", "expires_on"), width="stretch", column_config={
+        "id": _("No."), "project": _("Project"), "hint": _("Key starts"), "created_at": _("Issued"),
+        "created_by": _("By"), "expires_on": _("Expires"), "state": _("State")})
