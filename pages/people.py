@@ -3,16 +3,22 @@ import datetime as dt
 
 import streamlit as st
 
-from impact.i18n import _
+from impact.i18n import N_, _
 from impact.store import admin
 from impact.ui.language import date_format
 from impact.ui.page import bold, guard_page, label_of, plain
+from impact.ui.session import ROLE_LABELS
 from impact.ui.tables import show_table
 from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("people")
 programmes = source.programmes()
 programme_names = dict(zip(programmes["slug"], programmes["name"]))
+KEY_STATES = {"active": N_("active"), "expired": N_("expired"), "revoked": N_("revoked")}
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS[role])
 
 
 st.title(_("Accounts and keys"))
@@ -21,14 +27,15 @@ accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
 
 with accounts_tab:
     accounts = source.accounts(actor)
-    show_table(accounts, dates=("created_at",), width="stretch", column_config={
-        "email": _("Email"), "role": _("Role"), "disabled": _("Disabled"), "programmes": _("Programmes (funders)"),
-        "created_at": _("Created"), "created_by": _("By")})
+    show_table(accounts.assign(role=accounts["role"].map(role_label)), dates=("created_at",), width="stretch",
+               column_config={"email": _("Email"), "role": _("Role"), "disabled": _("Disabled"),
+                              "programmes": _("Programmes (funders)"), "created_at": _("Created"),
+                              "created_by": _("By")})
     add, change = st.columns(2, gap="large")
     with add.form("add_account", clear_on_submit=True):
         st.markdown(bold(_("Add an account")))
         email = st.text_input(_("Email"), key="new_email")
-        role = st.radio(_("Role"), ["funder", "staff"], horizontal=True, key="new_role")
+        role = st.radio(_("Role"), ["funder", "staff"], format_func=role_label, horizontal=True, key="new_role")
         granted = st.multiselect(_("Programmes a funder reads"), list(programme_names),
                                  format_func=label_of(programme_names), key="new_programmes")
         password = st.text_input(_("First password (at least 12 characters)"), type="password", key="new_password",
@@ -80,6 +87,8 @@ with keys_tab:
         if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
             run_write(source, admin.revoke_key, _("Key revoked; it no longer opens the update page."), actor,
                       key_id=int(key_id))
-    show_table(keys, dates=("created_at", "expires_on"), width="stretch", column_config={
-        "id": _("No."), "project": _("Project"), "hint": _("Key starts"), "created_at": _("Issued"),
-        "created_by": _("By"), "expires_on": _("Expires"), "state": _("State")})
+    show_table(keys.assign(state=keys["state"].map(lambda state: _(KEY_STATES[state]))),
+               dates=("created_at", "expires_on"), width="stretch",
+               column_config={"id": _("No."), "project": _("Project"), "hint": _("Key starts"),
+                              "created_at": _("Issued"), "created_by": _("By"), "expires_on": _("Expires"),
+                              "state": _("State")})

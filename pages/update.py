@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from impact.domain.access import STAFF, TEAM
-from impact.domain.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note, status_label
+from impact.domain.lifecycle import (
+    STATUSES,
+    ReviewState,
+    Status,
+    TransitionError,
+    check_note,
+    review_label,
+    status_label,
+)
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
 from impact.ui.language import date_format
@@ -197,6 +205,7 @@ show_table(
     entries.assign(
         what=[status_label(w) if k == "status" else w for k, w in zip(entries["kind"], entries["what"])],
         evidence_url=web_links(entries["evidence_url"]),
+        review_state=entries["review_state"].map(review_label),
     )[["what", "value", "effective", "note", "evidence_url", "review_state", "review_note", "recorded_by",
        "recorded_at", "superseded"]],
     numbers=("value",), dates=("effective",), datetimes=("recorded_at",), width="stretch",

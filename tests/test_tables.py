@@ -165,3 +165,19 @@ def test_reach_tables_in_the_language(reached, language, totals, per_project):
     latest = shown(at, 1)  # the breakdown as a table: each project's latest reading
     assert sorted(zip(latest["group"], latest["value"])) == sorted(per_project)
     every_cell_reads(at)
+
+
+@pytest.mark.parametrize("language, first, approved", [
+    ("de", ["Registrations", "30.000", "12.07.2021", "30.07.2021, 15:00"], "freigegeben"),
+    ("fr", ["Registrations", f"30{NNBSP}000", "12/07/2021", "30/07/2021 15:00"], "validé"),
+])
+def test_everything_recorded_for_a_project_in_the_language(demo_db, language, first, approved):
+    # data/demo: Corona School's latest reading, 30,000 registrations on 12 July 2021, recorded 30 July 15:00 UTC;
+    # its status events have no value. Every demo entry is approved.
+    at = run("pages/update.py", lang=language, project="corona-school")
+    assert not at.exception
+    cells = shown(at)
+    assert list(cells[["what", "value", "effective", "recorded_at"]].iloc[0]) == first
+    assert set(cells["review_state"]) == {approved}
+    assert set(cells[cells["what"].isin(["Idee", "Idée"])]["value"]) == {"—"}
+    every_cell_reads(at)
