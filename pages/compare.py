@@ -21,7 +21,7 @@ if len(everything) < 2:
     st.stop()
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=list(names), format_func=label_of(names),
-                        key="compare_programmes")
+                        key="compare_programmes", placeholder=_("Pick programmes"))
 if len(chosen) < 2:
     st.info(_("Pick at least two programmes to compare."), icon=":material/info:")
     st.stop()

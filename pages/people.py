@@ -37,7 +37,8 @@ with accounts_tab:
         email = st.text_input(_("Email"), key="new_email")
         role = st.radio(_("Role"), ["funder", "staff"], format_func=role_label, horizontal=True, key="new_role")
         granted = st.multiselect(_("Programmes a funder reads"), list(programme_names),
-                                 format_func=label_of(programme_names), key="new_programmes")
+                                 format_func=label_of(programme_names), key="new_programmes",
+                                 placeholder=_("Pick programmes"))
         password = st.text_input(_("First password (at least 12 characters)"), type="password", key="new_password",
                                  help=_("Leave empty for an account that signs in only with your organisation's "
                                         "identity provider."))
@@ -48,7 +49,8 @@ with accounts_tab:
         st.markdown(bold(_("Change an account")))
         email = st.selectbox(_("Account"), list(accounts["email"]), key="change_email")
         granted = st.multiselect(_("Programmes (funders)"), list(programme_names),
-                                 format_func=label_of(programme_names), key="change_programmes")
+                                 format_func=label_of(programme_names), key="change_programmes",
+                                 placeholder=_("Pick programmes"))
         disable, enable, grant = st.columns(3)
         if disable.form_submit_button(_("Disable"), icon=":material/block:"):
             run_write(source, admin.set_account_disabled, _("Account disabled."), actor, email=email, disabled=True)
