@@ -10,6 +10,7 @@ from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_number, ngettext
 from impact.ui import data
 from impact.ui.page import bold, guard_page
+from impact.ui.tables import show_table
 
 source, actor = guard_page("files")
 programmes = source.programmes()
@@ -46,9 +47,9 @@ with import_tab:
         except LoadError as exc:
             st.error(_("These files cannot be imported as they are; fix the rows below and upload them again. "
                        "Nothing was written."), icon=":material/error:")
-            st.dataframe(pd.DataFrame([vars(p) for p in exc.problems]), hide_index=True, width="stretch",
-                         column_config={"file": _("File"), "row": _("Row"), "column": _("Column"),
-                                        "message": _("What to fix")})
+            show_table(pd.DataFrame([vars(p) for p in exc.problems]), numbers=("row",), width="stretch",
+                       column_config={"file": _("File"), "row": _("Row"), "column": _("Column"),
+                                      "message": _("What to fix")})
         else:
             st.markdown(bold(_("The import would")))
             cells = st.columns(5)

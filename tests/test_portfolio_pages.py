@@ -1,9 +1,8 @@
 """The portfolio, project, comparison and survival pages with AppTest on the demo data."""
-import pyarrow as pa
 import pytest
 
 from impact.domain.access import FUNDER, Actor
-from tests.apptest import chart_texts, metrics, run
+from tests.apptest import chart_texts, metrics, run, shown
 
 
 @pytest.fixture
@@ -13,11 +12,6 @@ def demo_db(demo_url, monkeypatch):
 
 def table(at, index=0):
     return at.dataframe[index].value
-
-
-def shown(at, index=0):
-    """The table as the visitor reads it: every cell's text."""
-    return pa.ipc.open_stream(at.dataframe[index].proto.arrow_data.styler.display_values).read_pandas()
 
 
 def test_portfolio_lists_every_project_and_filters(demo_db):
