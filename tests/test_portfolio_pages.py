@@ -85,7 +85,13 @@ def test_text_from_users_is_shown_as_text(tmp_path, monkeypatch, engine):
     load(engine, tmp_path / "x", programmes__toml=TINY_PROGRAMME, projects__csv=(
         'programme,slug,name,summary,website\n'
         'tiny,x,X,"<img src=x onerror=alert(1)> ![tracker](http://evil.example/t.png) [click](javascript:alert(1))",'
-        'javascript:alert(1)\n'))
+        'https://example.org\n'))
+    # Imports and forms refuse such a website now; one stored before that rule must still not become a link.
+    from sqlalchemy import update
+
+    from impact.store.models import Project
+    with engine.begin() as conn:
+        conn.execute(update(Project).where(Project.slug == "x").values(website="javascript:alert(1)"))
     monkeypatch.setenv("DATABASE_URL", url_of(engine))
     at = run("pages/project.py", project="x")
     assert not at.exception
