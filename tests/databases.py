@@ -17,6 +17,8 @@ from impact.store.schema import ensure_schema
 
 BACKENDS = ("sqlite", "postgresql")
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# One prefix per test process (each pytest-xdist worker is one): its databases are PREFIX_<n> and PREFIX_template,
+# and it drops only those, never another process's (impact_test_12 must not take impact_test_123's along).
 PREFIX = f"impact_test_{os.getpid()}"
 
 
@@ -47,7 +49,8 @@ class PostgresServer:
 
     def drop_all(self) -> None:
         with self.admin.connect() as conn:
-            names = conn.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": PREFIX + "%"})
+            names = conn.scalars(text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
+                                 {"p": PREFIX + "_"})
             for name in list(names):
                 self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
