@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from impact.store.db import first_line, make_engine
@@ -58,8 +59,9 @@ class PostgresServer:
         return self.url(name)
 
     def recycle(self, url: str) -> None:
-        """Empty a database that create() made at the newest schema and keep it for the next create(): every row
-        gone and every id sequence back at 1, as in a new one. One that a test took off the newest schema (a
+        """Empty a database that create() made at the newest schema and keep it, under a new name, for the next
+        create(): every row gone and every id sequence back at 1, as in a new one, and an address never seen
+        before (the app caches engines and reads per address). One that a test took off the newest schema (a
         downgrade, another revision, a table more or less) is dropped instead."""
         name = make_url(url).database
         with self.admin.connect() as conn:  # a connection the test left open would hold its locks
@@ -74,12 +76,14 @@ class PostgresServer:
                 if conn.scalar(text("SELECT version_num FROM alembic_version")) != self.head:
                     raise LookupError(name)
                 conn.exec_driver_sql(self._emptying(conn))
-        except LookupError:
+            engine.dispose()
+            renamed = next(self.names)
+            self._execute(f'ALTER DATABASE "{name}" RENAME TO "{renamed}"')
+        except (LookupError, SQLAlchemyError):  # off the schema, or still in use by a session ending
             engine.dispose()
             self.drop(url)
             return
-        engine.dispose()
-        self.spare.append(name)
+        self.spare.append(renamed)
 
     def _emptying(self, conn: Connection) -> str:
         """One batch of SQL that deletes every row, children first, and sets every sequence back to 1."""
