@@ -38,11 +38,12 @@ REFERENCES = {name: fields.longest(column) for name, column in (
     ("programme", Programme.slug), ("challenge", Challenge.slug), ("project", Project.slug), ("metric", Metric.slug),
     ("recorded_by", StatusEvent.recorded_by))}
 # The project details a file may give, and change on a stored project.
-UPDATABLE = ("name", "challenge", "team", "summary", "website", "source", "illustrative", "contact_email",
-             "funding_amount", "funding_currency", "funder")
+UPDATABLE = ("name", "challenge", "team", "summary", "website", "repository", "source", "illustrative",
+             "contact_email", "funding_amount", "funding_currency", "funder")
 # Each project detail's parser; funding_amount and funding_currency are read together.
 PROJECT_FIELDS: dict[str, Callable[[str], Any]] = {
-    "slug": fields.project_slug, "name": fields.project_name, "website": fields.link, "contact_email": fields.email,
+    "slug": fields.project_slug, "name": fields.project_name, "website": fields.link, "repository": fields.repository,
+    "contact_email": fields.email,
     "illustrative": lambda text: _illustrative(text),
 }
 
