@@ -418,3 +418,40 @@ def test_the_command_checks_one_programme_or_project(engine, tmp_path, site, mon
 def test_the_models_match_the_migrations(engine):
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
+
+
+# --- the pages ----------------------------------------------------------------------------------------------------
+
+
+def test_staff_see_contradictions_and_check_a_project_from_its_page(engine, tmp_path, site, silent_port,
+                                                                      monkeypatch):
+    from tests.apptest import run as run_page
+
+    url = f"http://127.0.0.1:{silent_port}/"
+    world(engine, tmp_path, [("down", url, "", "launched"), ("fine", f"{site.base}/ok", "", "launched")])
+    with engine.connect() as conn:
+        down = conn.scalar(select(Project.id).where(Project.slug == "down"))
+    store.record(engine, STAFF, [(down, Checked("website", url, checked_at=at(35), detail="timeout"))], "test")
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
+    monkeypatch.setenv("SIGNALS_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("SIGNALS_HOST_INTERVAL", "0")
+    monkeypatch.setenv("SIGNALS_TIMEOUT", "0.3")
+    monkeypatch.setenv("SIGNALS_RETRIES", "0")
+    page = run_page("pages/signals.py", programme="tiny")
+    assert not page.exception
+    (table,) = page.dataframe
+    assert list(table.value["name"]) == ["Down"]
+    staff_page = run_page("pages/project.py", project="fine")
+    assert "Not checked yet." in [info.value for info in staff_page.info]
+    next(button for button in staff_page.button if button.label == "Check now").click().run()
+    assert [s.http_status for s in signals_of(engine, "fine")] == [200]
+    assert any("answers" in md.value and "HTTP 200" in md.value for md in staff_page.markdown)
+    funder = Actor(FUNDER, "funder@example.org", programme_ids=frozenset({1}))
+    shown = run_page("pages/project.py", actor=funder, project="down")
+    assert not shown.exception
+    assert any("Checked automatically" in caption.value for caption in shown.caption)
+    assert [w.value for w in shown.warning if "Reported live" in w.value] == []  # contradictions: staff only
+    assert "Check now" not in [button.label for button in shown.button]
+    assert [w.value for w in run_page("pages/project.py", project="down").warning
+            if "Reported live" in w.value] == [
+        f"Reported live, but the website has been down since {at(35).date().isoformat()} (35 days)."]
