@@ -23,6 +23,7 @@ PAGES = [  # page (its file under pages/ and its name in impact.domain.access.PA
     ("review", _("Review queue ({n} waiting)", n=format_number(waiting)) if waiting else _("Review queue"),
      ":material/fact_check:"),
     ("silent", _("Silent projects"), ":material/notifications_paused:"),
+    ("signals", _("Contradictions"), ":material/report:"),
     ("files", _("Import and export"), ":material/swap_vert:"),
     ("programmes", _("Programmes and projects"), ":material/edit_document:"),
     ("people", _("Accounts and keys"), ":material/manage_accounts:"),

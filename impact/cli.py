@@ -19,7 +19,7 @@ from impact.domain.values import date
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.cells import csv_bytes, excel_bytes
 from impact.formats.loader import LoadError, load_folder
-from impact.i18n import _, best_language, ngettext, set_language
+from impact.i18n import _, best_language, format_number, ngettext, set_language
 from impact.store import admin
 from impact.store.auth import MIN_PASSWORD_LENGTH
 from impact.store.backup import BackupError, backup, restore
@@ -110,6 +110,10 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--expires", type=_day, help="last day the key works (YYYY-MM-DD)")
     key.add_parser("revoke", help="revoke a key by its number (see `key list`)").add_argument("id", type=int)
     key.add_parser("list", help="list the keys issued")
+    check = commands.add_parser("check", help="check the projects' websites and repositories (liveness signals)")
+    check.add_argument("--programme", help="only this programme's projects")
+    check.add_argument("--project", help="only this project")
+    check.add_argument("--concurrency", type=int, help="projects checked at once (default: SIGNALS_CONCURRENCY, 16)")
     return parser
 
 
@@ -293,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             _accounts(engine, args)
         elif args.command == "key":
             _keys(engine, args)
+        elif args.command == "check":
+            _check(engine, args)
     except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError) as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -301,6 +307,25 @@ def main(argv: list[str] | None = None) -> int:
                 reason=exc.strerror or exc), file=sys.stderr)
         return 1
     return 0
+
+
+def _check(engine, args) -> None:
+    import dataclasses
+
+    from impact.signals import run
+    from impact.signals.settings import CheckSettings
+
+    settings = CheckSettings.from_settings()
+    if args.concurrency is not None:
+        settings = dataclasses.replace(settings, concurrency=max(1, args.concurrency))
+    with tqdm(desc=_("Checking"), unit=_("project"), file=sys.stderr, disable=None) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+        summary = run.check(engine, _actor(), args.programme, args.project, settings, progress)
+    print(ngettext("Checked {n} project: {checks}, {up} answering.", "Checked {n} projects: {checks}, {up} answering.",
+                   summary.projects, checks=ngettext("{n} check", "{n} checks", summary.checks),
+                   up=format_number(summary.up)))
 
 
 def _db(engine, args) -> int:

@@ -110,14 +110,16 @@ with project_tab:
                                    index=list(challenge_names).index(current.get("challenge", "")))
         team = right.text_input(_("Team"), value=current.get("team", ""))
         website = left.text_input(_("Website (http or https)"), value=current.get("website", ""))
-        email = right.text_input(_("Contact email (staff only)"), value=current.get("contact_email", ""))
+        repository = right.text_input(_("Source repository (https, http or git://)"),
+                                      value=current.get("repository", ""))
+        email = left.text_input(_("Contact email (staff only)"), value=current.get("contact_email", ""))
+        funder = right.text_input(_("Funder"), value=current.get("funder", ""))
         amount = left.text_input(_("Funding amount"), value=str(current.get("funding_amount") or ""),
                                  placeholder="47500.00")
         currency = right.text_input(_("Currency"), value=current.get("funding_currency", ""), placeholder="EUR")
-        funder = st.text_input(_("Funder"), value=current.get("funder", ""))
         summary = st.text_area(_("Summary"), value=current.get("summary", ""))
         if st.form_submit_button(_("Save project"), icon=":material/save:", type="primary"):
             run_write(source, editing.save_project, _("Project {name} saved.", name=plain(name)), actor,
                       programme_slug=programme_slug, slug=new_slug.strip(), create=not slug, challenge=challenge,
-                      name=name, team=team, website=website, contact_email=email, funding_amount=amount,
-                      funding_currency=currency.strip().upper(), funder=funder, summary=summary)
+                      name=name, team=team, website=website, repository=repository, contact_email=email,
+                      funding_amount=amount, funding_currency=currency.strip().upper(), funder=funder, summary=summary)

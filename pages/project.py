@@ -1,11 +1,16 @@
 """One project: summary, team, funding, its status history and its reach, by a shareable link ?project=<slug>."""
+import datetime as dt
 from typing import Literal
 
+import pandas as pd
 import streamlit as st
 
+from impact.domain.access import may_open, may_see_signals
 from impact.domain.lifecycle import Status, status_label
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number
+from impact.signals import run as signal_checks
+from impact.signals.text import detail
 from impact.ui.page import (
     bold,
     chart_data,
@@ -19,6 +24,7 @@ from impact.ui.page import (
     web_links,
 )
 from impact.ui.tables import show_table
+from impact.ui.writes import run_write
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -50,6 +56,8 @@ with left:
         show_text(project.team)
     if is_web_link(project.website):
         st.link_button(_("Website"), project.website, icon=":material/open_in_new:")
+    if is_web_link(project.repository):
+        st.link_button(_("Source repository"), project.repository, icon=":material/code:")
 with right:
     if project.funding_amount is not None:
         st.metric(_("Funding"), f"{format_number(project.funding_amount)} {project.funding_currency}")
@@ -105,3 +113,56 @@ for index, (_metric, readings) in enumerate(reach.groupby("metric", sort=False))
     plot(charts.reach_figure, readings, readings["label"].iloc[0], readings["unit"].iloc[0],
          container=columns[index % 2])
     chart_data(readings, {"as_of": _("Date"), "value": readings["label"].iloc[0]}, columns[index % 2])
+
+# Automatic signals: staff always, funders once the project has an approved status; said to be automatic.
+if (project.website or project.repository) and may_see_signals(actor, status is not None):
+    st.subheader(_("Automatic signals"))
+    st.caption(_("Checked automatically by the dashboard (its website and source repository), not reported by "
+                 "the team."))
+    today = dt.date.today()
+    if may_open(actor, "signals"):
+        for contradiction in source.project_contradictions(project.id, today):
+            st.warning(contradiction.sentence(today), icon=":material/report:")
+        if st.button(_("Check now"), icon=":material/network_check:"):
+            run_write(source, signal_checks.check_project, _("Checked {name}.", name=plain(project.name)), actor,
+                      slug=project.slug)
+    checks = source.signal_history(project.id)
+    if checks.empty:
+        st.info(_("Not checked yet."), icon=":material/info:")
+    else:
+        for kind, label in (("website", _("Website")), ("repository", _("Source repository"))):
+            latest = checks[checks["kind"] == kind].head(1)
+            for check in latest.itertuples():
+                when = format_date(check.checked_at.date())
+                if kind == "website":
+                    if check.ok and not check.parked:
+                        said = _("answers (HTTP {status}, {ms} ms)", status=check.http_status,
+                                 ms=format_number(check.response_ms))
+                    elif check.parked:
+                        said = _("shows a parked or expired domain")
+                    else:
+                        said = _("does not answer: {why}", why=detail(check.detail))
+                    if check.tls_valid is False:
+                        said += " · " + _("its TLS certificate is not valid")
+                    if pd.notna(check.tls_expires_at):
+                        said += " · " + _("certificate valid until {date}",
+                                          date=format_date(check.tls_expires_at.date()))
+                else:
+                    said = (_("latest commit on {date}", date=format_date(check.last_commit_at.date()))
+                            if check.ok else _("not read: {why}", why=detail(check.detail)))
+                st.markdown(f"{bold(label)}: {plain(said)} ({_('checked on {date}', date=when)})")
+        with st.expander(_("Every check")):
+            st.dataframe(
+                checks.assign(detail=[detail(code) for code in checks["detail"]]),
+                hide_index=True, width="stretch",
+                column_config={
+                    "kind": _("What"), "url": _("Address"),
+                    "checked_at": st.column_config.DatetimeColumn(_("Checked"), format="YYYY-MM-DD HH:mm"),
+                    "ok": _("Answered"), "http_status": _("HTTP status"), "final_url": _("Final address"),
+                    "tls_valid": _("TLS valid"),
+                    "tls_expires_at": st.column_config.DatetimeColumn(_("TLS expires"), format="YYYY-MM-DD"),
+                    "response_ms": _("Response (ms)"), "parked": _("Parked domain"),
+                    "last_commit_at": st.column_config.DatetimeColumn(_("Latest commit"), format="YYYY-MM-DD"),
+                    "detail": _("Detail"),
+                },
+            )

@@ -67,6 +67,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "people": (STAFF,),
     "programmes": (STAFF,),
     "files": (STAFF,),
+    "signals": (STAFF,),
 }
 
 
@@ -129,6 +130,12 @@ def check_may_submit(actor: Actor, project_id: int) -> None:
     if actor.role == TEAM:
         raise NotAllowed(_("Your update key is for another project; it cannot change this one."))
     raise NotAllowed(_("Only the project's team (with its update key) and programme staff may change a project."))
+
+
+def may_see_signals(actor: Actor, approved: bool) -> bool:
+    """A project's automatic signals: staff always; funders (who read the project's programme) once the project has
+    an approved status. Contradictions between signals and reports are for staff only (may_open "signals")."""
+    return actor.role == STAFF or (actor.role == FUNDER and approved)
 
 
 def check_staff(actor: Actor) -> None:

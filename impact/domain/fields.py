@@ -100,6 +100,17 @@ def link(value: str) -> str:
     return value
 
 
+REPOSITORY = ("https://", "http://", "git://")
+
+
+def repository(value: str) -> str:
+    """A project's public source repository: empty, or an https, http or git:// address (never ssh, file or a
+    local path: the check reads it from the server, impact.signals)."""
+    if value and not value.lower().startswith(REPOSITORY):
+        raise FieldError(_("must start with https://, http:// or git://."))
+    return value
+
+
 def email(value: str) -> str:
     """A contact email address, or empty."""
     if value and not EMAIL.fullmatch(value):

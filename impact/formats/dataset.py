@@ -25,8 +25,8 @@ from impact.formats.cells import csv_bytes, spreadsheet_safe
 from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
 
-PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "source", "illustrative",
-                   "contact_email", "funding_amount", "funding_currency", "funder"]
+PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "repository", "source",
+                   "illustrative", "contact_email", "funding_amount", "funding_currency", "funder"]
 HISTORY_COLUMNS = ["recorded_at", "recorded_by", "note", "evidence_url"]
 # What a programme holds besides its own fields, with their columns.
 PROGRAMME_PARTS = {"figure": ("key", "label", "value", "source", "note", "label_de", "label_fr"),
@@ -98,8 +98,8 @@ def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str
     e, r = StatusEvent, ReachReading
     projects = read_frame(engine, select(
         Programme.slug, Project.slug, Project.name, func.coalesce(Challenge.slug, literal("")), Project.team,
-        Project.summary, Project.website, Project.source, Project.illustrative, Project.contact_email,
-        Project.funding_amount, Project.funding_currency, Project.funder)
+        Project.summary, Project.website, Project.repository, Project.source, Project.illustrative,
+        Project.contact_email, Project.funding_amount, Project.funding_currency, Project.funder)
         .join(Programme, Programme.id == Project.programme_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)
         .where(Project.id.in_(mine)).order_by(Project.id), PROJECT_COLUMNS)

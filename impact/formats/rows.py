@@ -39,8 +39,8 @@ REFERENCES = {name: fields.longest(column) for name, column in (
     ("programme", Programme.slug), ("challenge", Challenge.slug), ("project", Project.slug), ("metric", Metric.slug),
     ("recorded_by", StatusEvent.recorded_by))}
 # The project details a file may give, and change on a stored project.
-UPDATABLE = ("name", "challenge", "team", "summary", "website", "source", "illustrative", "contact_email",
-             "funding_amount", "funding_currency", "funder")
+UPDATABLE = ("name", "challenge", "team", "summary", "website", "repository", "source", "illustrative",
+             "contact_email", "funding_amount", "funding_currency", "funder")
 # The second byte of a two-byte UTF-8 character, as Windows-1252 (or Latin-1) shows it.
 _CONTINUATION = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0))
 # What a text cell must not hold: control characters (but tab and line breaks), the replacement character that a
@@ -49,7 +49,8 @@ _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\u00c2\u00c3][" +
                       + "]|\u00e2\u20ac[" + re.escape(_CONTINUATION) + "]")
 # Each project detail's parser; funding_amount and funding_currency are read together.
 PROJECT_FIELDS: dict[str, Callable[[str], Any]] = {
-    "slug": fields.project_slug, "name": fields.project_name, "website": fields.link, "contact_email": fields.email,
+    "slug": fields.project_slug, "name": fields.project_name, "website": fields.link, "repository": fields.repository,
+    "contact_email": fields.email,
     "illustrative": lambda text: _illustrative(text),
 }
 

@@ -16,8 +16,8 @@ from impact.store import increments
 from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
 
 # A new project's details that its file leaves out.
-DETAILS = {"team": "", "summary": "", "website": "", "source": "", "illustrative": False, "contact_email": "",
-           "funding_amount": None, "funding_currency": "", "funder": ""}
+DETAILS = {"team": "", "summary": "", "website": "", "repository": "", "source": "", "illustrative": False,
+           "contact_email": "", "funding_amount": None, "funding_currency": "", "funder": ""}
 
 
 @dataclass

@@ -29,8 +29,8 @@ from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, P
 PROGRAMME_FIELDS = {"name": "", "country": None, "starts_on": None, "ends_on": None, "description": "",
                     "illustrative_note": "", "public": False, "silent_after_days": SILENT_AFTER_DAYS,
                     "name_de": "", "name_fr": "", "description_de": "", "description_fr": ""}
-PROJECT_FIELDS = ("name", "team", "summary", "website", "contact_email", "funding_amount", "funding_currency",
-                  "funder")
+PROJECT_FIELDS = ("name", "team", "summary", "website", "repository", "contact_email", "funding_amount",
+                  "funding_currency", "funder")
 
 
 def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], create: bool = False) -> None:
@@ -131,6 +131,7 @@ def _project_values(slug: str, given: dict[str, Any]) -> dict[str, Any]:
     for field, parse, value in (("slug", fields.project_slug, slug or ""),
                                 ("name", fields.project_name, values["name"]),
                                 ("website", fields.link, values["website"]),
+                                ("repository", fields.repository, values["repository"]),
                                 ("contact_email", fields.email, values["contact_email"])):
         try:
             parse(value)

@@ -155,6 +155,8 @@ class Project(Base):
     team: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(Text, default="")
+    # The project's public source repository (https, http or git), whose latest commit is a liveness signal.
+    repository: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(Text, default="")
     illustrative: Mapped[bool] = mapped_column(default=False)
     contact_email: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -245,6 +247,37 @@ class ProjectNote(_HistoryEntry, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+
+
+SIGNAL_KINDS: tuple[str, ...] = ("website", "repository")
+
+
+class Signal(Base):
+    """One automatic check of a project's website or repository, kept with its time (impact.signals): a signal has a
+    history ("down since 3 March"). Append-only, like the reported history it is set beside."""
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SIGNAL_KINDS), name="kind"),
+        Index("ix_signals_project_kind_checked", "project_id", "kind", "checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The website answered (any HTTP status), or the repository's latest commit was read.
+    ok: Mapped[bool] = mapped_column(default=False)
+    http_status: Mapped[Optional[int]] = mapped_column(Integer)
+    final_url: Mapped[str] = mapped_column(Text, default="")
+    tls_valid: Mapped[Optional[bool]] = mapped_column()
+    tls_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    response_ms: Mapped[Optional[int]] = mapped_column(Integer)
+    parked: Mapped[bool] = mapped_column(default=False)
+    last_commit_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    # Why it failed ("refused: a private address", "timed out"), or the repository's default branch.
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class Account(Base):

@@ -29,6 +29,7 @@ class ProjectInfo:
     team: str
     summary: str
     website: str
+    repository: str
     source: str
     illustrative: bool
     funding_amount: Optional[float]
@@ -41,7 +42,7 @@ def project_info(engine: Engine, slug: str | int) -> Optional[ProjectInfo]:
     stmt = (
         select(Project.id, Project.slug, Project.name, Programme.slug.label("programme_slug"),
                Programme.name.label("programme"), Challenge.name.label("challenge"), Project.team, Project.summary,
-               Project.website, Project.source, Project.illustrative, Project.funding_amount,
+               Project.website, Project.repository, Project.source, Project.illustrative, Project.funding_amount,
                Project.funding_currency, Project.funder)
         .join(Programme, Programme.id == Project.programme_id)
         .outerjoin(Challenge, Challenge.id == Project.challenge_id)

@@ -18,15 +18,17 @@ from typing import Any, Callable, Literal, MutableMapping, Optional, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from impact.domain.access import Actor
 from impact.domain.problems import LoadError
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.dataset import Dataset
 from impact.i18n import language
-from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, survival
+from impact.signals.contradictions import Contradiction
+from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, signals, survival
 from impact.store.db import make_engine
+from impact.store.models import Project
 from impact.store.project import ProjectInfo
 from impact.store.queries import ProgrammeInfo
 from impact.store.schema import ensure_schema
@@ -139,6 +141,21 @@ class Source:
     @cached
     def project_reach(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
         return project.project_reach(self.engine, project_id, as_of)
+
+    # --- liveness signals (impact.store.signals) ---------------------------------------------------------------
+
+    @cached
+    def signal_history(self, project_id: int) -> pd.DataFrame:
+        return signals.history(self.engine, project_id)
+
+    @cached
+    def project_contradictions(self, project_id: int, today: dt.date) -> list[Contradiction]:
+        return signals.project_contradictions(self.engine, project_id, today)
+
+    @cached
+    def contradictions(self, programme_ids: tuple[int, ...], today: dt.date) -> pd.DataFrame:
+        return signals.contradiction_frame(self.engine, select(Project.id).where(
+            Project.programme_id.in_(programme_ids)), today)
 
     @cached
     def comparison(self, programmes: tuple[ProgrammeInfo, ...], as_of: dt.date) -> pd.DataFrame:
