@@ -20,6 +20,8 @@ from impact.formats import dataset, report, spreadsheets
 from impact.formats.cells import csv_bytes, excel_bytes
 from impact.formats.loader import LoadError, load_folder
 from impact.i18n import _, best_language, ngettext, set_language
+from impact.mail import cli as mail_cli
+from impact.mail.smtp import MailNotConfigured
 from impact.store import admin
 from impact.store.auth import MIN_PASSWORD_LENGTH
 from impact.store.backup import BackupError, backup, restore
@@ -103,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--expires", type=_day, help="last day the key works (YYYY-MM-DD)")
     key.add_parser("revoke", help="revoke a key by its number (see `key list`)").add_argument("id", type=int)
     key.add_parser("list", help="list the keys issued")
+    mail_cli.add_commands(commands)
     return parser
 
 
@@ -276,7 +279,10 @@ def main(argv: list[str] | None = None) -> int:
             _accounts(engine, args)
         elif args.command == "key":
             _keys(engine, args)
-    except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError) as exc:
+        elif args.command in ("remind", "digest", "mail"):
+            return mail_cli.run(engine, args, _actor())
+    except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError,
+            MailNotConfigured) as exc:
         print(exc, file=sys.stderr)
         return 1
     except OSError as exc:  # a file or folder that cannot be read or written

@@ -85,7 +85,9 @@ async def end_session(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route(START_PATH, start_session), Route(END_PATH, end_session)]
+    from impact.mail import web as mail_web  # the links in emails (it uses this module's helpers)
+
+    return [Route(START_PATH, start_session), Route(END_PATH, end_session), *mail_web.routes()]
 
 
 class KeyLinks:
@@ -190,7 +192,9 @@ class SecurityHeaders:
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(SecurityHeaders), Middleware(KeyLinks)]
+    from impact.mail.web import MailLinks
+
+    return [Middleware(SecurityHeaders), Middleware(KeyLinks), Middleware(MailLinks)]
 
 
 # --- starting it --------------------------------------------------------------------------------------------------
