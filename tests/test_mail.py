@@ -386,3 +386,20 @@ def test_settings_missing_or_wrong_are_one_sentence(world, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "SMTP_PORT is “lots”" in err and "Traceback" not in err
     assert messages(world) == []  # a run refused at the start records nothing
+
+
+def test_staff_send_from_the_silent_page_after_a_preview(world, smtp):
+    from tests.apptest import run
+
+    at = run("pages/silent.py", programme="fr")
+    assert not at.exception
+    at.multiselect(key="silent_mail_projects").set_value(["quiet", "mute"]).run()
+    at.button(key="silent_mail_preview").click().run()
+    preview = at.dataframe[-1].value
+    assert preview[["project", "address", "what"]].values.tolist() == [  # by name, as the portfolio
+        ["Mute", "", "no contact address"], ["Quiet <b>&", "team@quiet.example", "send"]]
+    assert smtp.received == []  # the preview sends nothing
+    at.button(key="silent_mail_send").click().run()
+    assert not at.exception
+    assert [m["To"] for m in smtp.received] == ["team@quiet.example"]
+    assert "The reminders were sent" in at.success[0].value

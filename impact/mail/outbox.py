@@ -502,3 +502,16 @@ def clear_failure(engine: Engine, actor: Actor, address: str) -> None:
         before = {"failed_at": row.failed_at.isoformat(), "failure": row.failure}
         row.failed_at, row.failure = None, ""
         audit(session, actor, "mail contact", f"contact {row.address}", before, {"failed_at": None})
+
+
+def send_reminders(engine: Engine, actor: Actor, programme: str, projects: Sequence[str]) -> list[Delivered]:
+    """Staff's "send" on the Silent page: record the chosen projects' reminders (the same rules as `remind`), then
+    deliver what waits. CommandError, saying what to set, where mail is not configured."""
+    from impact.mail.smtp import MailNotConfigured, smtp_settings
+
+    try:
+        settings = smtp_settings()
+    except MailNotConfigured as exc:
+        raise CommandError(str(exc)) from None
+    plan_reminders(engine, actor, programme, projects=projects)
+    return deliver(engine, settings)
