@@ -20,6 +20,8 @@ from impact.formats import dataset, report, spreadsheets
 from impact.formats.cells import csv_bytes, excel_bytes
 from impact.formats.loader import LoadError, load_folder
 from impact.i18n import _, best_language, format_number, ngettext, set_language
+from impact.mail import cli as mail_cli
+from impact.mail.smtp import MailNotConfigured
 from impact.store import admin
 from impact.store.auth import MIN_PASSWORD_LENGTH
 from impact.store.backup import BackupError, backup, restore
@@ -114,6 +116,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--programme", help="only this programme's projects")
     check.add_argument("--project", help="only this project")
     check.add_argument("--concurrency", type=int, help="projects checked at once (default: SIGNALS_CONCURRENCY, 16)")
+    mail_cli.add_commands(commands)
     return parser
 
 
@@ -299,7 +302,10 @@ def main(argv: list[str] | None = None) -> int:
             _keys(engine, args)
         elif args.command == "check":
             _check(engine, args)
-    except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError) as exc:
+        elif args.command in ("remind", "digest", "mail"):
+            return mail_cli.run(engine, args, _actor())
+    except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError,
+            MailNotConfigured) as exc:
         print(exc, file=sys.stderr)
         return 1
     except OSError as exc:  # a file or folder that cannot be read or written

@@ -1,20 +1,25 @@
-"""Silent projects (staff): no approved update for N days, with contact emails and a reminder draft."""
+"""Silent projects (staff): no approved update for N days, with contact emails, a reminder draft, and reminders
+sent by email after a preview."""
 import urllib.parse
 
+import pandas as pd
 import streamlit as st
 
 from impact.domain.lifecycle import FUNDED_OR_LATER, status_label
 from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_date, format_number, ngettext
+from impact.mail import outbox
 from impact.store.portfolio import select_projects
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
 from impact.ui.tables import show_table
+from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("silent")
 programme = choose_programme(source, actor)
 as_of = choose_as_of(programme)
 
 st.title(_("Silent projects"))
+done_notice()
 left, right = st.columns([3, 2], vertical_alignment="bottom")
 days = left.number_input(_("No approved update for more than (days)"), min_value=0, max_value=36_500, step=30,
                        value=programme.silent_after_days, key="silent_days",
@@ -56,3 +61,40 @@ show_table(
 st.download_button(_("Download as CSV"), lambda: csv_bytes(silent[["project", "slug", "status", "last_update",
                                                                      "days_silent", "contact_email"]]),
                    file_name=f"silent-{programme.slug}-{as_of}.csv", mime="text/csv", icon=":material/download:")
+
+# --- reminders by email (impact.mail): a preview, then send ---------------------------------------------------------
+st.subheader(_("Remind by email"))
+sent_before = source.reminders_of(actor, programme.id)
+if len(sent_before):
+    st.caption(ngettext("{n} project of this programme was reminded by email; the latest on {date}.",
+                        "{n} projects of this programme were reminded by email; the latest on {date}.",
+                        len(sent_before),
+                        date=format_date(pd.to_datetime(sent_before["last_reminded"], utc=True).max().date())))
+names = dict(zip(silent["slug"], silent["project"]))
+chosen = st.multiselect(_("Projects to remind"), options=list(silent["slug"]),
+                        format_func=lambda slug: names.get(slug, slug), key="silent_mail_projects",
+                        help=_("Each gets one email per contact with a one-time sign-in link to its update page. A "
+                               "project reminded within the last 14 days is skipped."))
+if st.button(_("Preview"), key="silent_mail_preview", disabled=not chosen):
+    st.session_state["silent_mail_plan"] = (tuple(chosen), source.reminder_preview(actor, programme.slug,
+                                                                                   tuple(chosen)))
+planned = st.session_state.get("silent_mail_plan")
+if planned and planned[0] == tuple(chosen):
+    lines = planned[1]
+    st.dataframe(pd.DataFrame([{"project": line.project, "address": line.address, "language": line.language,
+                                "what": _("send") if line.send else line.reason} for line in lines],
+                              columns=["project", "address", "language", "what"]),
+                 hide_index=True, width="stretch",
+                 column_config={"project": _("Project"), "address": _("Contact"), "language": _("Language"),
+                                "what": _("What happens")})
+    to_send = sum(line.send for line in lines)
+    if st.button(ngettext("Send {n} email", "Send {n} emails", to_send), type="primary", disabled=not to_send,
+                 key="silent_mail_send"):
+        st.session_state.pop("silent_mail_plan", None)
+        run_write(source, outbox.send_reminders, _("The reminders were sent; failures are listed below."), actor,
+                  programme.slug, tuple(chosen))
+failures = source.mail_failures(actor)
+if len(failures):
+    st.caption(_("Addresses mail could not reach, that opted out, or whose email may not have gone out:"))
+    st.dataframe(failures, hide_index=True, width="stretch",
+                 column_config={"address": _("Contact"), "what": _("What"), "when": _("When"), "why": _("Why")})

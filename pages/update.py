@@ -26,11 +26,15 @@ from impact.ui.writes import DONE, done_notice
 source, actor = guard_page("update")
 
 # A link with the key (…/update?key=…) is traded for a session by impact.ui.web before this page runs; a refused one
-# comes back as ?refused=key or ?refused=locked.
+# comes back as ?refused=key or ?refused=locked; a used or expired one-time link from an email (impact.mail.web) as
+# ?refused=link.
 refused = st.query_params.pop("refused", None) if not actor.signed_in else None
 if refused == "locked":
     st.error(_("Too many wrong attempts from your address: opening a project with a key is locked for up to 15 "
                "minutes. Try again then, or ask programme staff."), icon=":material/lock:")
+elif refused == "link":
+    st.error(_("That sign-in link was already used or has expired: each link in an email works once. Use your "
+               "team's update key, or wait for the next email."), icon=":material/link_off:")
 elif refused:
     st.error(_("That update key is not valid: it may be mistyped, revoked or expired. Ask programme staff for a new "
                "one."), icon=":material/key_off:")

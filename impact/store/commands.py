@@ -198,7 +198,19 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
         project.revision += 1
         after = {"review_state": entry.review_state, "review_note": note}
         audit(session, actor, f"review {kind}", f"project {project.slug}", before | {"entry": entry.id}, after)
+        from impact.mail.outbox import queue_decision  # (it uses this module's audit)
+
+        queue_decision(session, actor, project, kind, entry.id, _entry_what(session, entry), approve, note)
         return Recorded(kind, entry.id, entry.review_state, entry.review_state, None, project.revision)
+
+
+def _entry_what(session: Session, entry: Entry) -> str:
+    """What the team entered, as their email names it: the status, the metric's label, or the update's text."""
+    if isinstance(entry, StatusEvent):
+        return entry.status
+    if isinstance(entry, ReachReading):
+        return session.scalar(select(Metric.label).where(Metric.id == entry.metric_id)) or ""
+    return entry.note
 
 
 # --- checks ------------------------------------------------------------------------------------------------------

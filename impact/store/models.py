@@ -360,3 +360,83 @@ class AuditEntry(Base):
     subject: Mapped[str] = mapped_column(Text)
     before: Mapped[Optional[str]] = mapped_column(Text)
     after: Mapped[Optional[str]] = mapped_column(Text)
+
+
+# --- mail (impact.mail) -----------------------------------------------------------------------------------------
+
+MAIL_KINDS: tuple[str, ...] = ("reminder", "approved", "returned", "digest")
+MAIL_STATES: tuple[str, ...] = ("pending", "sending", "sent", "failed", "uncertain")
+
+
+class MailProgramme(Base):
+    """A programme's mail: the language its emails are written in, and which kinds are sent (all by default: a
+    programme without a row sends every kind, in the language of its country)."""
+
+    __tablename__ = "mail_programmes"
+    __table_args__ = (CheckConstraint(_in("language", ("en", "fr", "de")), name="language"),)
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2))
+    reminders: Mapped[bool] = mapped_column(default=True)
+    decisions: Mapped[bool] = mapped_column(default=True)
+    digest: Mapped[bool] = mapped_column(default=True)
+
+
+class MailContact(Base):
+    """What is known about an address mail goes to: its language (None: the programme's), whether it opted out (by
+    the link in every email, whose token this row keeps), and a permanent delivery failure, shown to staff."""
+
+    __tablename__ = "mail_contacts"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-case
+    language: Mapped[Optional[str]] = mapped_column(String(2))
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
+    opted_out_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    failure: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class MailMessage(Base):
+    """Every email, from the moment it is decided (pending) to its end: sent, failed (refused for good), or
+    uncertain (a run died while handing it to the server: never sent again). `dedupe` names the message so that
+    deciding it twice is impossible."""
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MAIL_KINDS), name="kind"),
+        CheckConstraint(_in("state", MAIL_STATES), name="state"),
+        Index("ix_mail_messages_state", "state", "next_attempt_at"),
+        Index("ix_mail_messages_project_kind", "project_id", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("projects.id"))
+    address: Mapped[str] = mapped_column(String(320))
+    dedupe: Mapped[str] = mapped_column(String(400), unique=True)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON: what the template needs (the entry, the note)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class MailLink(Base):
+    """A one-time sign-in link sent by email: only the SHA-256 of its token is kept. Used once (`used_at`), it
+    starts a team session on a short key made for it (`key_id`); it expires unused at `expires_at`."""
+
+    __tablename__ = "mail_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    message_id: Mapped[Optional[int]] = mapped_column(ForeignKey("mail_messages.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[Optional[int]] = mapped_column(ForeignKey("update_keys.id"))

@@ -25,6 +25,7 @@ from impact.domain.problems import LoadError
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.dataset import Dataset
 from impact.i18n import language
+from impact.mail import outbox
 from impact.signals.contradictions import Contradiction
 from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, signals, survival
 from impact.store.db import make_engine
@@ -190,6 +191,18 @@ class Source:
     @cached
     def contacts(self, actor: Actor, programme_id: int) -> pd.DataFrame:
         return history.contacts(self.engine, actor, programme_id)
+
+    def reminder_preview(self, actor: Actor, programme: str, projects: tuple[str, ...]) -> list[outbox.Planned]:
+        """Not cached: who would get a reminder now (a dry run of impact.mail.outbox.plan_reminders)."""
+        return outbox.plan_reminders(self.engine, actor, programme, projects=projects, dry_run=True)
+
+    def reminders_of(self, actor: Actor, programme_id: int) -> pd.DataFrame:
+        """Not cached: sending mail writes no audit entry, so the data version does not follow it."""
+        return outbox.reminders_of(self.engine, actor, programme_id)
+
+    def mail_failures(self, actor: Actor) -> pd.DataFrame:
+        """Not cached, as `reminders_of`."""
+        return outbox.failures(self.engine, actor)
 
     @cached
     def audit_actions(self, actor: Actor) -> list[str]:

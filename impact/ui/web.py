@@ -92,7 +92,10 @@ async def sidebar_script(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    return [Route(START_PATH, start_session), Route(END_PATH, end_session), Route(SIDEBAR_SCRIPT_PATH, sidebar_script)]
+    from impact.mail import web as mail_web  # the links in emails (it uses this module's helpers)
+
+    return [Route(START_PATH, start_session), Route(END_PATH, end_session), Route(SIDEBAR_SCRIPT_PATH, sidebar_script),
+            *mail_web.routes()]
 
 
 class KeyLinks:
@@ -197,7 +200,9 @@ class SecurityHeaders:
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(SecurityHeaders), Middleware(KeyLinks)]
+    from impact.mail.web import MailLinks
+
+    return [Middleware(SecurityHeaders), Middleware(KeyLinks), Middleware(MailLinks)]
 
 
 # --- starting it --------------------------------------------------------------------------------------------------
