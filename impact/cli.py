@@ -188,7 +188,7 @@ def _export(engine, args) -> None:
         raise CommandError(_("{path} already exists; name a new file or an empty folder.", path=path))
     if args.command == "grants":
         grants = dataset.grants_360(engine, _actor(), args.prefix, args.funder_id, args.funder_name, args.programme)
-        path.write_bytes(excel_bytes(grants, "grants") if path.suffix == ".xlsx" else csv_bytes(grants))
+        path.write_bytes(excel_bytes(grants, "grants") if path.suffix == ".xlsx" else csv_bytes(grants, bom=False))
         print(ngettext("Wrote {n} grant to {path}.", "Wrote {n} grants to {path}.", len(grants), path=path))
         return
     data = dataset.dataset(engine, _actor(), args.programme)
