@@ -20,7 +20,7 @@ from impact.formats import dataset, report, spreadsheets
 from impact.formats.cells import csv_bytes, excel_bytes
 from impact.formats.loader import LoadError, load_folder
 from impact.i18n import _, best_language, ngettext, set_language
-from impact.store import admin
+from impact.store import admin, tokens
 from impact.store.auth import MIN_PASSWORD_LENGTH
 from impact.store.backup import BackupError, backup, restore
 from impact.store.commands import CommandError
@@ -103,6 +103,13 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--expires", type=_day, help="last day the key works (YYYY-MM-DD)")
     key.add_parser("revoke", help="revoke a key by its number (see `key list`)").add_argument("id", type=int)
     key.add_parser("list", help="list the keys issued")
+    token = commands.add_parser("token", help="API tokens of staff and funder accounts").add_subparsers(
+        dest="token_command", required=True)
+    issue_token = token.add_parser("issue", help="issue an API token for an account; prints it once")
+    issue_token.add_argument("--email", required=True)
+    issue_token.add_argument("--expires", type=_day, help="YYYY-MM-DD (default: in 90 days; at most a year ahead)")
+    token.add_parser("revoke", help="revoke a token by its number (see `token list`)").add_argument("id", type=int)
+    token.add_parser("list", help="list the tokens issued")
     return parser
 
 
@@ -237,6 +244,20 @@ def _keys(engine, args) -> None:
         print(admin.update_keys(engine, actor).to_string(index=False))
 
 
+def _tokens(engine, args) -> None:
+    actor = _actor()
+    if args.token_command == "issue":
+        issued = tokens.issue_token(engine, actor, args.email, args.expires)
+        print(_("API token for {email}, valid until {day} (shown only this once; send it as the header "
+                "`Authorization: Bearer <token>`):", email=issued.email, day=issued.expires_on.isoformat()))
+        print(issued.token)
+    elif args.token_command == "revoke":
+        tokens.revoke_token(engine, actor, args.id)
+        print(_("API token {id} is revoked.", id=args.id))
+    else:
+        print(tokens.api_tokens(engine, actor).to_string(index=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     set_language(best_language(os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")))
     args, rest = parser().parse_known_args(argv)
@@ -276,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             _accounts(engine, args)
         elif args.command == "key":
             _keys(engine, args)
+        elif args.command == "token":
+            _tokens(engine, args)
     except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError) as exc:
         print(exc, file=sys.stderr)
         return 1
