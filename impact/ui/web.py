@@ -21,7 +21,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impact.settings import ROOT, listed
@@ -84,8 +84,11 @@ async def end_session(request: Request) -> Response:
     return response
 
 
-def routes() -> list[Route]:
-    return [Route(START_PATH, start_session), Route(END_PATH, end_session)]
+def routes() -> list[BaseRoute]:
+    """The session routes, and the read API under /api/v1/ (impact.api)."""
+    from impact.api import routes as api  # it asks this module for the client's address
+
+    return [Route(START_PATH, start_session), Route(END_PATH, end_session), *api.routes()]
 
 
 class KeyLinks:
