@@ -33,7 +33,7 @@ from impact.domain.access import PUBLIC, Actor, may_download_report, may_open, m
 from impact.domain.values import aware, date
 from impact.formats.cells import csv_bytes
 from impact.formats.dataset import grant_records, grants_package
-from impact.i18n import _
+from impact.i18n import _, ngettext
 from impact.settings import setting
 from impact.store import auth, tokens
 from impact.store.db import DatabaseUnavailable, database_url
@@ -265,7 +265,8 @@ def _answer(request: Request, endpoint: Callable[..., Answer], as_csv: Optional[
         _limit = limits.RateLimit(limits.per_minute())
     wait = _limit.wait(client)
     if wait:
-        raise ApiError(429, _("Too many requests from your address; try again in {n} seconds.", n=wait),
+        raise ApiError(429, ngettext("Too many requests from your address; try again in {n} second.",
+                                     "Too many requests from your address; try again in {n} seconds.", wait),
                        {"Retry-After": str(wait)})
     if as_csv is None:
         as_csv = _wants_csv(request.headers.get("accept", ""))
