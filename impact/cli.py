@@ -22,7 +22,7 @@ from impact.formats.loader import LoadError, load_folder
 from impact.i18n import _, best_language, format_number, ngettext, set_language
 from impact.mail import cli as mail_cli
 from impact.mail.smtp import MailNotConfigured
-from impact.store import admin
+from impact.store import admin, tokens
 from impact.store.auth import MIN_PASSWORD_LENGTH
 from impact.store.backup import BackupError, backup, restore
 from impact.store.commands import CommandError
@@ -117,6 +117,13 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--project", help="only this project")
     check.add_argument("--concurrency", type=int, help="projects checked at once (default: SIGNALS_CONCURRENCY, 16)")
     mail_cli.add_commands(commands)
+    token = commands.add_parser("token", help="API tokens of staff and funder accounts").add_subparsers(
+        dest="token_command", required=True)
+    issue_token = token.add_parser("issue", help="issue an API token for an account; prints it once")
+    issue_token.add_argument("--email", required=True)
+    issue_token.add_argument("--expires", type=_day, help="YYYY-MM-DD (default: in 90 days; at most a year ahead)")
+    token.add_parser("revoke", help="revoke a token by its number (see `token list`)").add_argument("id", type=int)
+    token.add_parser("list", help="list the tokens issued")
     return parser
 
 
@@ -210,7 +217,7 @@ def _export(engine, args) -> None:
         raise CommandError(_("{path} already exists; name a new file or an empty folder.", path=path))
     if args.command == "grants":
         grants = dataset.grants_360(engine, _actor(), args.prefix, args.funder_id, args.funder_name, args.programme)
-        path.write_bytes(excel_bytes(grants, "grants") if path.suffix == ".xlsx" else csv_bytes(grants))
+        path.write_bytes(excel_bytes(grants, "grants") if path.suffix == ".xlsx" else csv_bytes(grants, bom=False))
         print(ngettext("Wrote {n} grant to {path}.", "Wrote {n} grants to {path}.", len(grants), path=path))
         return
     data = dataset.dataset(engine, _actor(), args.programme)
@@ -261,6 +268,20 @@ def _keys(engine, args) -> None:
         print(admin.update_keys(engine, actor).to_string(index=False))
 
 
+def _tokens(engine, args) -> None:
+    actor = _actor()
+    if args.token_command == "issue":
+        issued = tokens.issue_token(engine, actor, args.email, args.expires)
+        print(_("API token for {email}, valid until {day} (shown only this once; send it as the header "
+                "`Authorization: Bearer <token>`):", email=issued.email, day=issued.expires_on.isoformat()))
+        print(issued.token)
+    elif args.token_command == "revoke":
+        tokens.revoke_token(engine, actor, args.id)
+        print(_("API token {id} is revoked.", id=args.id))
+    else:
+        print(tokens.api_tokens(engine, actor).to_string(index=False))
+
+
 def main(argv: list[str] | None = None) -> int:
     set_language(best_language(os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")))
     args, rest = parser().parse_known_args(argv)
@@ -304,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             _check(engine, args)
         elif args.command in ("remind", "digest", "mail"):
             return mail_cli.run(engine, args, _actor())
+        elif args.command == "token":
+            _tokens(engine, args)
     except (DatabaseUnavailable, LoadError, BackupError, CommandError, NotAllowed, report.ReportError,
             MailNotConfigured) as exc:
         print(exc, file=sys.stderr)

@@ -28,9 +28,10 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].map(neutralise) for c in text_columns})
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte order mark, so that Excel opens accents right."""
-    return spreadsheet_safe(frame).to_csv(index=False).encode("utf-8-sig")
+def csv_bytes(frame: pd.DataFrame, bom: bool = True) -> bytes:
+    """UTF-8 with a byte order mark, so that Excel opens accents right; without one (`bom=False`) for files that
+    tools read, such as 360Giving's, whose first header a mark would otherwise hide."""
+    return spreadsheet_safe(frame).to_csv(index=False).encode("utf-8-sig" if bom else "utf-8")
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:

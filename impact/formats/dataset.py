@@ -148,6 +148,13 @@ def grants_360(engine: Engine, actor: Actor, prefix: str, funder_id: str, funder
     The funding organisation is the publisher (`funder_id`, an org-id such as GB-CHC-1234567, and `funder_name`).
     A grant's date is the day the project was first recorded as funded. Staff only."""
     check_may_export(actor)
+    return grant_records(engine, prefix, funder_id, funder_name, programme_slugs)
+
+
+def grant_records(engine: Engine, prefix: str, funder_id: str, funder_name: str,
+                  programme_slugs: Optional[Sequence[str]] = None) -> pd.DataFrame:
+    """The grant records of `grants_360`, for a caller that has asked the access rules itself (impact.api reads one
+    programme's, for those who may read its report)."""
     e = StatusEvent
     funded_on = (select(e.project_id, func.min(e.effective_date).label("funded_on"))
                  .where(e.status.in_(FUNDED_OR_LATER), counting(e)).group_by(e.project_id).subquery())
@@ -173,3 +180,19 @@ def grants_360(engine: Engine, actor: Actor, prefix: str, funder_id: str, funder
         "Recipient Org:Name": rows["team"].where(rows["team"] != "", rows["name"]),
     }, columns=GRANT_COLUMNS)
 
+
+
+def grants_package(grants: pd.DataFrame, title: str, issued: str) -> dict:
+    """The grant records (GRANT_COLUMNS) as a 360Giving JSON data package: {"grants": [...]} with the standard's
+    property names (its titles, as in the CSV, are these properties' titles), plus the package's metadata."""
+    records = [{
+        "id": row["Identifier"],
+        "title": row["Title"],
+        "description": row["Description"],
+        "currency": row["Currency"],
+        "amountAwarded": row["Amount Awarded"],
+        "awardDate": row["Award Date"],
+        "fundingOrganization": [{"id": row["Funding Org:Identifier"], "name": row["Funding Org:Name"]}],
+        "recipientOrganization": [{"id": row["Recipient Org:Identifier"], "name": row["Recipient Org:Name"]}],
+    } for row in grants.to_dict("records")]
+    return {"version": "1.4", "title": title, "issued": issued, "grants": records}

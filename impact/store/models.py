@@ -319,6 +319,22 @@ class UpdateKey(Base):
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
 
 
+class ApiToken(Base):
+    """A staff member's or funder's token for the read API (impact.api): it reads what the account may read, until
+    it expires or is revoked. Only its SHA-256 is kept: the token itself is shown once, when issued."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(12))  # the token's first characters, to tell tokens apart in lists
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
 class SignInFailure(Base):
     """Recent wrong passwords or keys, per account and per client, shared by every replica."""
 

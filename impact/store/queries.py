@@ -85,6 +85,14 @@ def data_version(engine: Engine) -> int:
         return conn.execute(select(func.coalesce(func.max(AuditEntry.id), 0))).scalar_one()  # an aggregate: one row
 
 
+def last_change(engine: Engine) -> tuple[int, Optional[dt.datetime]]:
+    """The data version (as `data_version`) and when that write was made (None for a database without any): what
+    the API's ETag and Last-Modified say."""
+    with engine.connect() as conn:
+        row = conn.execute(select(AuditEntry.id, AuditEntry.at).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (row.id, row.at) if row else (0, None)
+
+
 def programmes(engine: Engine) -> pd.DataFrame:
     """All programmes by name (in the current language where given): id, slug, name, starts_on, public."""
     stmt = select(Programme.id, Programme.slug, Programme.name, Programme.name_de, Programme.name_fr,

@@ -21,7 +21,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impact.settings import ROOT, listed
@@ -91,11 +91,13 @@ async def sidebar_script(request: Request) -> Response:
     return FileResponse(SIDEBAR_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
-def routes() -> list[Route]:
+def routes() -> list[BaseRoute]:
+    """The session routes, the links in emails (impact.mail) and the read API under /api/v1/ (impact.api)."""
+    from impact.api import routes as api  # it asks this module for the client's address
     from impact.mail import web as mail_web  # the links in emails (it uses this module's helpers)
 
     return [Route(START_PATH, start_session), Route(END_PATH, end_session), Route(SIDEBAR_SCRIPT_PATH, sidebar_script),
-            *mail_web.routes()]
+            *mail_web.routes(), *api.routes()]
 
 
 class KeyLinks:
