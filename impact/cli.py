@@ -30,6 +30,7 @@ from impact.store.queries import data_version, programme_info
 from impact.store.schema import current_revision, ensure_schema, head_revision, known_revision, upgrade
 
 DEMO_FOLDER = ROOT / "data" / "demo"
+IMPORTED = (".csv", ".txt", ".tsv", ".xlsx", ".ods", ".toml", ".zip")  # the files of a folder `import` reads
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8501, help="default: 8501")
     demo = commands.add_parser("demo", help="load the demo programmes into an empty database")
     demo.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if data are already there")
-    load = commands.add_parser("load", help="load a data folder (see the README's 'Data formats')")
+    load = commands.add_parser("load", help="load a data folder, or the .zip of one (see the README's 'Data "
+                                           "formats')")
     load.add_argument("folder", type=Path)
     load.add_argument("--recorded-by", "--actor", dest="recorded_by", metavar="NAME",
                       help="who recorded the rows that do not say (default: cli:<you>); the audit log names cli:<you>")
@@ -52,20 +54,25 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("current", help="show the schema revision of the database and the one this version needs")
     db.add_parser("backup", help="write a backup of the database to FILE").add_argument("file", type=Path)
     db.add_parser("restore", help="restore FILE into an empty database").add_argument("file", type=Path)
-    imports = commands.add_parser("import", help="import spreadsheets (CSV or .xlsx: projects, status events, reach "
-                                                 "readings, or a Devpost export), all or nothing")
-    imports.add_argument("files", type=Path, nargs="+")
+    imports = commands.add_parser("import", help="import spreadsheets (CSV, .xlsx or .ods: projects, status events, "
+                                                 "reach readings, or a Devpost export; or an export of the dashboard: "
+                                                 "its folder, .zip, workbook or programmes.toml), all or nothing")
+    imports.add_argument("files", type=Path, nargs="+", help="files, or folders of them")
     imports.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     imports.add_argument("--programme", help="the programme a Devpost export's projects join")
-    imports.add_argument("--encoding", choices=["utf-8", "cp1252"], help="default: detected")
-    imports.add_argument("--delimiter", choices=[";", ","], help="default: detected")
-    imports.add_argument("--dates", choices=["day-first", "month-first"], help="how 03/04/2021 reads (default: "
-                                                                               "day first unless it cannot be)")
+    imports.add_argument("--encoding", choices=["utf-8", "utf-16", "cp1252"], help="default: detected")
+    imports.add_argument("--delimiter", choices=[";", ",", "tab"], help="default: detected")
+    imports.add_argument("--dates", choices=["day-first", "month-first"],
+                         help="how 03/04/2021 reads (default: decided per column from its dates, a number above 12 "
+                              "settling it; a column that nothing settles is refused until you choose)")
+    imports.add_argument("--drafts", action="store_true", help="import a Devpost export's drafts too")
+    imports.add_argument("--challenge-column", metavar="COLUMN",
+                         help="the Devpost column that holds the challenge number (default: the project's title)")
     imports.add_argument("--recorded-by", "--actor", dest="recorded_by", metavar="NAME",
                          help="who recorded the rows that do not say (default: cli:<you>); the audit log names "
                               "cli:<you>")
-    export = commands.add_parser("export", help="export the data set: a folder `load` takes back, a .zip of it, or "
-                                                "an .xlsx workbook")
+    export = commands.add_parser("export", help="export the data set: a folder `load` takes back, a .zip of it, an "
+                                                ".xlsx workbook or an .ods spreadsheet")
     export.add_argument("path", type=Path)
     export.add_argument("--programme", action="append", default=[], help="only this programme (repeatable)")
     grants = commands.add_parser("grants", help="funded projects as a 360Giving grants file (.csv or .xlsx)")
@@ -143,14 +150,22 @@ def _password(args) -> str:
 def _import(engine, args) -> None:
     files = []
     for path in args.files:
-        if not path.is_file():
+        if path.is_dir():  # an exported folder: its files
+            files += [(f"{path.name}/{p.name}", p.read_bytes()) for p in sorted(path.iterdir())
+                      if p.suffix.lower() in IMPORTED and p.is_file()]
+        elif path.is_file():
+            files.append((path.name, path.read_bytes()))
+        else:
             raise CommandError(_("{path} is not a file.", path=path))
-        files.append((path.name, path.read_bytes()))
-    options = spreadsheets.Options(encoding=args.encoding, delimiter=args.delimiter, programme=args.programme,
+    delimiter = "\t" if args.delimiter == "tab" else args.delimiter
+    options = spreadsheets.Options(encoding=args.encoding, delimiter=delimiter, programme=args.programme,
+                                   drafts=args.drafts, challenge_column=args.challenge_column,
                                    day_first=None if args.dates is None else args.dates == "day-first")
     with stages(_("Importing"), ("reading", "checking", "writing")) as step:
         summary = spreadsheets.import_files(engine, files, options, _actor(), dry_run=args.dry_run, progress=step,
                                             recorded_by=args.recorded_by)
+    for note in summary.notes:
+        print(note)
     print((_("Dry run, nothing written. It would add:") if args.dry_run else _("Added:")) + " " +
           _("{programmes}, {projects}, {events}, {readings}; {updated}, {unchanged}.",
             **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings),
@@ -194,6 +209,8 @@ def _export(engine, args) -> None:
     data = dataset.dataset(engine, _actor(), args.programme)
     if path.suffix == ".xlsx":
         path.write_bytes(data.workbook_bytes())
+    elif path.suffix == ".ods":
+        path.write_bytes(data.workbook_bytes("odf"))
     elif path.suffix == ".zip":
         path.write_bytes(data.zip_bytes())
     else:

@@ -1,5 +1,6 @@
-"""Every user-facing string goes through `_()` (or `ngettext()` where it holds a count); numbers, percentages and
-dates through the format functions here, the one home of formatting: pages, charts and the report all use them.
+"""Every user-facing string goes through `_()` (or `ngettext()` where it holds a count); numbers, percentages,
+dates and times through the format functions here, the one home of formatting: pages, tables, charts and the report
+all use them.
 
 English is the source language. The translations live in gettext catalogues a translator edits without reading
 Python: impact/locale/<language>/LC_MESSAGES/impact.po (read with Babel and served by gettext, plural rules
@@ -20,6 +21,7 @@ from typing import Optional
 
 from babel import Locale
 from babel.dates import format_date as babel_date
+from babel.dates import format_datetime as babel_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -145,6 +147,15 @@ def format_money(amount: float, currency: str, decimals: int = 0) -> str:
 
 def format_date(day: dt.date) -> str:
     return babel_date(day, date_pattern(), locale=locale())
+
+
+def format_datetime(moment: dt.datetime, seconds: bool = False) -> str:
+    """A moment in UTC as the language writes it: its date (format_date's) and the time of day in CLDR's short
+    pattern, or medium with `seconds` (2021-04-23, 3:04 p.m. / 23/04/2021 15:04 / 23.04.2021, 15:04). A naive
+    moment is taken to be in UTC, as SQLite gives back the UTC moments the store writes."""
+    time = locale().time_formats["medium" if seconds else "short"].pattern
+    pattern = locale().datetime_formats["short"].format(time, date_pattern())  # "{1}, {0}": {1} date, {0} time
+    return babel_datetime(moment, pattern, tzinfo=dt.timezone.utc, locale=locale())
 
 
 def plotly_date_format() -> str:

@@ -4,6 +4,7 @@ import streamlit as st
 from impact.i18n import _, format_number, ngettext
 from impact.ui.language import date_format
 from impact.ui.page import guard_page
+from impact.ui.tables import show_table
 
 LIMIT = 1000
 
@@ -22,10 +23,10 @@ entries = source.audit_log(actor, actor_text, action_name or "", subject_text, s
 st.caption(ngettext("{n} entry shown (at most {limit}; narrow the filters to see older ones).",
                     "{n} entries shown (at most {limit}; narrow the filters to see older ones).", len(entries),
                     limit=format_number(LIMIT)))
-st.dataframe(
-    entries, hide_index=True, width="stretch",
+show_table(
+    entries, datetimes=("at",), seconds=True, width="stretch",
     column_config={
-        "id": _("No."), "at": st.column_config.DatetimeColumn(_("When"), format="YYYY-MM-DD HH:mm:ss"),
+        "id": _("No."), "at": _("When (UTC)"),
         "actor": _("Who"), "action": _("Action"), "subject": _("About"), "before": _("Before"), "after": _("After"),
     },
 )

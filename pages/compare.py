@@ -4,6 +4,7 @@ import streamlit as st
 from impact.formats import charts
 from impact.i18n import _, format_date
 from impact.ui.page import choose_as_of, choose_programme, guard_page, label_of, plot, readable_programmes
+from impact.ui.tables import show_table
 
 source, actor = guard_page("compare")
 programme = choose_programme(source, actor)
@@ -20,7 +21,7 @@ if len(everything) < 2:
     st.stop()
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=list(names), format_func=label_of(names),
-                        key="compare_programmes")
+                        key="compare_programmes", placeholder=_("Pick programmes"))
 if len(chosen) < 2:
     st.info(_("Pick at least two programmes to compare."), icon=":material/info:")
     st.stop()
@@ -30,18 +31,13 @@ table = source.comparison(programmes, as_of)
 plot(charts.comparison_rates_figure, table)
 
 st.subheader(_("In numbers"))
-st.dataframe(
-    table, hide_index=True, width="stretch",
+show_table(
+    table, numbers=("participants", "ideas", "funded", "launched", "alive"),
+    percents=("funded_per_idea", "launched_per_funded", "alive_share"), width="stretch",
     column_config={
-        "programme": _("Programme"),
-        "participants": st.column_config.NumberColumn(_("Participants"), format="localized"),
-        "ideas": st.column_config.NumberColumn(_("Ideas"), format="localized"),
-        "funded": st.column_config.NumberColumn(_("Funded"), format="localized"),
-        "launched": st.column_config.NumberColumn(_("Launched"), format="localized"),
-        "alive": st.column_config.NumberColumn(_("Funded, still alive"), format="localized"),
-        "funded_per_idea": st.column_config.NumberColumn(_("Funded per idea"), format="percent"),
-        "launched_per_funded": st.column_config.NumberColumn(_("Launched per funded"), format="percent"),
-        "alive_share": st.column_config.NumberColumn(_("Funded still alive"), format="percent"),
+        "programme": _("Programme"), "participants": _("Participants"), "ideas": _("Ideas"), "funded": _("Funded"),
+        "launched": _("Launched"), "alive": _("Funded, still alive"), "funded_per_idea": _("Funded per idea"),
+        "launched_per_funded": _("Launched per funded"), "alive_share": _("Funded still alive"),
     },
 )
 if any(p.illustrative_project_count for p in programmes):

@@ -1,6 +1,7 @@
 """Overview: the funnel from participants to launched projects, and what became of the funded ones."""
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from impact.domain.access import may_download_report
@@ -19,6 +20,7 @@ from impact.ui.page import (
     plain,
     plot,
 )
+from impact.ui.tables import show_table
 
 source, actor = guard_page("overview")
 programme = choose_programme(source, actor)
@@ -55,19 +57,16 @@ challenges = challenges.assign(challenge=challenges["challenge"].map(no_challeng
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
     plot(charts.challenge_funnel_figure, challenges)
     with st.expander(_("Funnel per challenge as a table")):
-        st.dataframe(
-            challenges.rename(columns={"challenge": _("Challenge"), "ideas": _("Ideas"), "funded": _("Funded"),
-                                       "launched": _("Launched")}),
-            hide_index=True, width="stretch",
-        )
+        show_table(challenges[["challenge", "ideas", "funded", "launched"]], numbers=("ideas", "funded", "launched"),
+                   width="stretch", column_config={"challenge": _("Challenge"), "ideas": _("Ideas"),
+                                                   "funded": _("Funded"), "launched": _("Launched")})
 
 if programme.figures:
     st.subheader(_("Published figures and their sources"))
-    st.dataframe(
-        [{_("Figure"): f.label, _("Value"): format_number(f.value), _("Source"): f.source, _("Note"): f.note}
-         for f in programme.figures],
-        hide_index=True, width="stretch",
-    )
+    figures = pd.DataFrame([{"figure": f.label, "value": f.value, "source": f.source, "note": f.note or None}
+                            for f in programme.figures])
+    show_table(figures, numbers=("value",), width="stretch", column_config={
+        "figure": _("Figure"), "value": _("Value"), "source": _("Source"), "note": _("Note")})
 
 if may_download_report(actor):
     st.subheader(_("Report for funders"))

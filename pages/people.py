@@ -3,15 +3,22 @@ import datetime as dt
 
 import streamlit as st
 
-from impact.i18n import _
+from impact.i18n import N_, _
 from impact.store import admin
 from impact.ui.language import date_format
 from impact.ui.page import bold, guard_page, label_of, plain
+from impact.ui.session import ROLE_LABELS
+from impact.ui.tables import show_table
 from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("people")
 programmes = source.programmes()
 programme_names = dict(zip(programmes["slug"], programmes["name"]))
+KEY_STATES = {"active": N_("active"), "expired": N_("expired"), "revoked": N_("revoked")}
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS[role])
 
 
 st.title(_("Accounts and keys"))
@@ -20,16 +27,18 @@ accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
 
 with accounts_tab:
     accounts = source.accounts(actor)
-    st.dataframe(accounts, hide_index=True, width="stretch", column_config={
-        "email": _("Email"), "role": _("Role"), "disabled": _("Disabled"), "programmes": _("Programmes (funders)"),
-        "created_at": st.column_config.DatetimeColumn(_("Created"), format=date_format()), "created_by": _("By")})
+    show_table(accounts.assign(role=accounts["role"].map(role_label)), dates=("created_at",), width="stretch",
+               column_config={"email": _("Email"), "role": _("Role"), "disabled": _("Disabled"),
+                              "programmes": _("Programmes (funders)"), "created_at": _("Created"),
+                              "created_by": _("By")})
     add, change = st.columns(2, gap="large")
     with add.form("add_account", clear_on_submit=True):
         st.markdown(bold(_("Add an account")))
         email = st.text_input(_("Email"), key="new_email")
-        role = st.radio(_("Role"), ["funder", "staff"], horizontal=True, key="new_role")
+        role = st.radio(_("Role"), ["funder", "staff"], format_func=role_label, horizontal=True, key="new_role")
         granted = st.multiselect(_("Programmes a funder reads"), list(programme_names),
-                                 format_func=label_of(programme_names), key="new_programmes")
+                                 format_func=label_of(programme_names), key="new_programmes",
+                                 placeholder=_("Pick programmes"))
         password = st.text_input(_("First password (at least 12 characters)"), type="password", key="new_password",
                                  help=_("Leave empty for an account that signs in only with your organisation's "
                                         "identity provider."))
@@ -40,7 +49,8 @@ with accounts_tab:
         st.markdown(bold(_("Change an account")))
         email = st.selectbox(_("Account"), list(accounts["email"]), key="change_email")
         granted = st.multiselect(_("Programmes (funders)"), list(programme_names),
-                                 format_func=label_of(programme_names), key="change_programmes")
+                                 format_func=label_of(programme_names), key="change_programmes",
+                                 placeholder=_("Pick programmes"))
         disable, enable, grant = st.columns(3)
         if disable.form_submit_button(_("Disable"), icon=":material/block:"):
             run_write(source, admin.set_account_disabled, _("Account disabled."), actor, email=email, disabled=True)
@@ -79,7 +89,8 @@ with keys_tab:
         if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=active.empty):
             run_write(source, admin.revoke_key, _("Key revoked; it no longer opens the update page."), actor,
                       key_id=int(key_id))
-    st.dataframe(keys, hide_index=True, width="stretch", column_config={
-        "id": _("No."), "project": _("Project"), "hint": _("Key starts"),
-        "created_at": st.column_config.DatetimeColumn(_("Issued"), format=date_format()), "created_by": _("By"),
-        "expires_on": st.column_config.DateColumn(_("Expires")), "state": _("State")})
+    show_table(keys.assign(state=keys["state"].map(lambda state: _(KEY_STATES[state]))),
+               dates=("created_at", "expires_on"), width="stretch",
+               column_config={"id": _("No."), "project": _("Project"), "hint": _("Key starts"),
+                              "created_at": _("Issued"), "created_by": _("By"), "expires_on": _("Expires"),
+                              "state": _("State")})

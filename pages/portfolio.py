@@ -30,7 +30,7 @@ illustrative_notice(programme)
 everything = readable_programmes(source, actor)
 names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=label_of(names),
-                        key="portfolio_programmes") or [programme.slug]
+                        key="portfolio_programmes", placeholder=_("Pick programmes")) or [programme.slug]
 ids = tuple(source.programme_info(slug).id for slug in chosen)
 table = source.portfolio(ids, as_of)
 

@@ -18,6 +18,7 @@ from impact.ui.page import (
     show_text,
     web_links,
 )
+from impact.ui.tables import show_table
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -62,15 +63,14 @@ history = source.timeline(project.id)
 if history.empty:
     st.info(_("No status has been recorded for this project yet."), icon=":material/info:")
 else:
-    st.dataframe(
+    show_table(
         history.assign(status=[status_label(s) + (" " + _("(superseded)") if old else "")
                                for s, old in zip(history["status"], history["superseded"])],
                        evidence_url=web_links(history["evidence_url"]))
         .drop(columns=["superseded"]),
-        hide_index=True, width="stretch",
+        dates=("effective_date",), datetimes=("recorded_at",), width="stretch",
         column_config={
-            "status": _("Status"), "effective_date": st.column_config.DateColumn(_("From")),
-            "recorded_at": st.column_config.DatetimeColumn(_("Recorded"), format="YYYY-MM-DD HH:mm"),
+            "status": _("Status"), "effective_date": _("From"), "recorded_at": _("Recorded (UTC)"),
             "recorded_by": _("Recorded by"), "note": _("Note"),
             "evidence_url": st.column_config.LinkColumn(_("Evidence")),
         },

@@ -13,6 +13,7 @@ from impact.ui.page import (
     plain,
     plot,
 )
+from impact.ui.tables import show_table
 
 TOP_GROUPS = 10
 
@@ -65,6 +66,5 @@ if groups["group"].nunique() == TOP_GROUPS:
     st.caption(_("Showing the {n} with the highest reach on {as_of}.", n=TOP_GROUPS, as_of=format_date(as_of)))
 with st.expander(_("These figures as a table")):
     latest_by_group = groups.groupby("group", sort=False)["value"].last().reset_index()
-    st.dataframe(latest_by_group.rename(columns={"group": _("Project") if by == "project" else _("Challenge"),
-                                                 "value": labels[metric]}),
-                 hide_index=True, width="stretch")
+    show_table(latest_by_group, numbers=("value",), width="stretch", column_config={
+        "group": _("Project") if by == "project" else _("Challenge"), "value": labels[metric]})

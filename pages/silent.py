@@ -8,6 +8,7 @@ from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.store.portfolio import select_projects
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
+from impact.ui.tables import show_table
 
 source, actor = guard_page("silent")
 programme = choose_programme(source, actor)
@@ -43,12 +44,12 @@ def reminder(email: str, project: str) -> str | None:
 
 view = silent.assign(remind=[reminder(e, p) for e, p in zip(silent["contact_email"].fillna(""), silent["project"])],
                      status=silent["status"].map(lambda s: status_label(s) if isinstance(s, str) else None))
-st.dataframe(
+show_table(
     view[["project", "status", "last_update", "days_silent", "contact_email", "remind"]],
-    hide_index=True, width="stretch",
+    numbers=("days_silent",), dates=("last_update",), width="stretch",
     column_config={
-        "project": _("Project"), "status": _("Status"), "last_update": st.column_config.DateColumn(_("Last update")),
-        "days_silent": st.column_config.NumberColumn(_("Days silent")), "contact_email": _("Contact"),
+        "project": _("Project"), "status": _("Status"), "last_update": _("Last update"),
+        "days_silent": _("Days silent"), "contact_email": _("Contact"),
         "remind": st.column_config.LinkColumn(_("Reminder"), display_text=_("write")),
     },
 )

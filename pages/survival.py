@@ -5,6 +5,7 @@ from impact.formats import charts
 from impact.i18n import _, format_date, format_number, format_percent, ngettext
 from impact.store.survival import survival_curve
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain, plot
+from impact.ui.tables import show_table
 
 source, actor = guard_page("survival")
 programme = choose_programme(source, actor)
@@ -41,14 +42,11 @@ else:
 plot(charts.survival_figure, curve, container=right)
 
 with st.expander(_("The funded projects as a table")):
-    st.dataframe(
-        lifetimes, hide_index=True, width="stretch",
+    show_table(
+        lifetimes, numbers=("days_to_launch", "months_observed"), decimals={"months_observed": 1},
+        dates=("funded_on", "launched_on", "ended_on"), width="stretch",
         column_config={
-            "project": _("Project"), "funded_on": st.column_config.DateColumn(_("Funded")),
-            "launched_on": st.column_config.DateColumn(_("Launched")),
-            "ended_on": st.column_config.DateColumn(_("Ended")),
-            "days_to_launch": _("Days to launch"),
-            "months_observed": st.column_config.NumberColumn(_("Months followed"), format="%.1f"),
-            "ended": _("Ended"),
+            "project": _("Project"), "funded_on": _("Funded"), "launched_on": _("Launched"), "ended_on": _("Ended"),
+            "days_to_launch": _("Days to launch"), "months_observed": _("Months followed"), "ended": _("Ended"),
         },
     )

@@ -6,12 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from impact.domain.access import STAFF, TEAM
-from impact.domain.lifecycle import STATUSES, ReviewState, Status, TransitionError, check_note, status_label
+from impact.domain.lifecycle import (
+    STATUSES,
+    ReviewState,
+    Status,
+    TransitionError,
+    check_note,
+    review_label,
+    status_label,
+)
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
 from impact.ui.session import sign_in_with_key
+from impact.ui.tables import show_table
 from impact.ui.writes import DONE, done_notice
 
 source, actor = guard_page("update")
@@ -192,19 +201,19 @@ st.subheader(_("Everything recorded for this project"))
 returned = entries[entries["review_state"] == ReviewState.RETURNED]
 for entry in returned.head(5).itertuples():
     st.warning(_("Returned by programme staff: {note}", note=plain(entry.review_note)), icon=":material/undo:")
-st.dataframe(
+show_table(
     entries.assign(
         what=[status_label(w) if k == "status" else w for k, w in zip(entries["kind"], entries["what"])],
         evidence_url=web_links(entries["evidence_url"]),
+        review_state=entries["review_state"].map(review_label),
     )[["what", "value", "effective", "note", "evidence_url", "review_state", "review_note", "recorded_by",
        "recorded_at", "superseded"]],
-    hide_index=True, width="stretch",
+    numbers=("value",), dates=("effective",), datetimes=("recorded_at",), width="stretch",
     column_config={
-        "what": _("What"), "value": st.column_config.NumberColumn(_("Value"), format="localized"),
-        "effective": st.column_config.DateColumn(_("Date")), "note": _("Note"),
+        "what": _("What"), "value": _("Value"), "effective": _("Date"), "note": _("Note"),
         "evidence_url": st.column_config.LinkColumn(_("Evidence")), "review_state": _("Review"),
         "review_note": _("Staff note"), "recorded_by": _("Recorded by"),
-        "recorded_at": st.column_config.DatetimeColumn(_("Recorded"), format="YYYY-MM-DD HH:mm"),
+        "recorded_at": _("Recorded (UTC)"),
         "superseded": st.column_config.CheckboxColumn(_("Corrected later")),
     },
 )

@@ -1,6 +1,8 @@
 """Running a page with Streamlit's AppTest, and reading what it shows."""
 import json
 
+import pandas as pd
+import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 from impact.domain.access import Actor
@@ -33,3 +35,8 @@ def chart_texts(at: AppTest) -> list[str]:
         for trace in json.loads(chart.proto.spec)["data"]:
             texts += trace.get("text") or trace.get("node", {}).get("label") or []
     return texts
+
+
+def shown(at: AppTest, index: int = 0) -> pd.DataFrame:
+    """The page's `index`th table as the visitor reads it: every cell's text (what impact.ui.tables wrote)."""
+    return pa.ipc.open_stream(at.dataframe[index].proto.arrow_data.styler.display_values).read_pandas()

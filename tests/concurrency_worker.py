@@ -1,10 +1,10 @@
-"""One writer process of tests/test_concurrency.py: `python -m tests.concurrency_worker URL WORKER START_AT N
-loads|updates` prints the outcome of each of its N writes as JSON."""
+"""One writer process of tests/test_concurrency.py: `python -m tests.concurrency_worker URL WORKER N loads|updates`
+gets ready (connected, signed in), prints `ready`, waits for a line on its standard input (the start, given to
+every worker at the same moment), then prints the outcome of each of its N writes as JSON."""
 import datetime as dt
 import json
 import sys
 import tempfile
-import time
 import traceback
 from pathlib import Path
 
@@ -19,7 +19,12 @@ from impact.store.models import Project
 from tests.conftest import write_folder
 
 
-def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
+def wait_for_the_start() -> None:
+    print("ready", flush=True)
+    sys.stdin.readline()
+
+
+def writer(url: str, worker: int, loads: int) -> list[str]:
     """Load readings for this worker's own project, and try to fund the shared project: outcomes, one per load.
 
     All workers start at the same moment, so that their first loads race for the shared project."""
@@ -27,7 +32,7 @@ def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
     with engine.connect():
         pass  # connected before the start, so that the race is not decided by who connects first
     outcomes = []
-    time.sleep(max(0.0, start_at - time.time()))
+    wait_for_the_start()
     with tempfile.TemporaryDirectory() as folder:
         for n in range(loads):
             files = {"reach_readings__csv": f"project,metric,as_of,value\np{worker},people,2020-01-{n + 1:02d},{n}\n"}
@@ -45,7 +50,7 @@ def writer(url: str, worker: int, start_at: float, loads: int) -> list[str]:
     return outcomes
 
 
-def updater(url: str, worker: int, start_at: float, updates: int) -> list[str]:
+def updater(url: str, worker: int, updates: int) -> list[str]:
     """Submit readings for the shared project as its team, each on the revision just read (as a form would), so
     that racing submissions are refused as stale: outcomes, one per submission."""
     engine = make_engine(url)
@@ -54,7 +59,7 @@ def updater(url: str, worker: int, start_at: float, updates: int) -> list[str]:
     # Each worker's team signs in with a key of its own, issued before the start.
     team = auth.sign_in_with_key(engine, admin.issue_key(engine, command_line(f"worker {worker}"), "shared").key)
     outcomes = []
-    time.sleep(max(0.0, start_at - time.time()))
+    wait_for_the_start()
     for n in range(updates):
         seen = commands.project_revision(engine, project_id)
         try:
@@ -70,6 +75,6 @@ def updater(url: str, worker: int, start_at: float, updates: int) -> list[str]:
 
 
 if __name__ == "__main__":
-    url, worker, start_at, count = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-    job = updater if sys.argv[5] == "updates" else writer
-    print(json.dumps(job(url, worker, start_at, count)))
+    url, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    job = updater if sys.argv[4] == "updates" else writer
+    print(json.dumps(job(url, worker, count)))

@@ -15,7 +15,7 @@ from impact.formats.loader import load_folder
 from impact.store.db import make_engine
 from impact.store.queries import ProgrammeInfo, programme_info
 from impact.store.schema import ensure_schema
-from tests.databases import BACKENDS, postgres_server, sqlite_url
+from tests.databases import BACKENDS, postgres_server, sqlite_copy, sqlite_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
@@ -71,19 +71,29 @@ def empty_url(request, tmp_path: Path) -> str:
     server.drop(url)
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory) -> Path:
+    """A SQLite database file at the newest schema, made once (by the migrations) for the tests to copy."""
+    folder = tmp_path_factory.mktemp("schema")
+    engine = make_engine(sqlite_url(folder))
+    ensure_schema(engine)
+    engine.dispose()
+    return folder / "test.sqlite3"
+
+
 @pytest.fixture(params=BACKENDS)
 def engine(request, tmp_path: Path) -> Engine:
-    """A new database at the newest schema, on each engine in turn."""
+    """A new database at the newest schema, on each engine in turn: nothing a test wrote is in the next one's."""
     if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
+        url = sqlite_copy(request.getfixturevalue("sqlite_schema"), tmp_path)
     else:
         url = request.getfixturevalue("postgres").create()
     engine = make_engine(url)
-    ensure_schema(engine)
+    ensure_schema(engine)  # checks the revision, as in every process the app starts
     yield engine
     engine.dispose()
     if request.param == "postgresql":
-        request.getfixturevalue("postgres").drop(url)
+        request.getfixturevalue("postgres").recycle(url)
 
 
 def url_of(engine: Engine) -> str:

@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -17,17 +16,21 @@ from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of, write_folder
 WORKERS = 4
 LOADS_PER_WORKER = 5
 TIMEOUT_S = 120
-START_DELAY_S = 8  # time for the worker processes to start and connect
 
 
 def run_workers(engine, job: str) -> list[str]:
-    """WORKERS processes of tests/concurrency_worker.py doing `job`, started at the same moment: every outcome."""
-    start_at = time.time() + START_DELAY_S
+    """WORKERS processes of tests/concurrency_worker.py doing `job`, started at the same moment once every one is
+    ready (connected): every outcome."""
     workers = [subprocess.Popen([sys.executable, "-m", "tests.concurrency_worker", url_of(engine), str(w),
-                                 str(start_at), str(LOADS_PER_WORKER), job], cwd=ROOT, stdout=subprocess.PIPE,
-                                text=True) for w in range(WORKERS)]
+                                 str(LOADS_PER_WORKER), job], cwd=ROOT, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True) for w in range(WORKERS)]
     outcomes = []
     try:
+        for worker in workers:
+            assert worker.stdout.readline() == "ready\n"  # (a worker that failed to get ready has ended: "")
+        for worker in workers:  # the start, to all of them at once
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
         for worker in workers:
             output, _ = worker.communicate(timeout=TIMEOUT_S)
             assert worker.returncode == 0

@@ -140,7 +140,7 @@ def test_a_devpost_export_needs_a_programme(tiny):
 
 BROKEN = [
     ("empty file", "projects.csv", b"", "projects.csv: is empty."),
-    ("binary garbage", "projects.csv", bytes(range(256)) * 4, "is not a text file (CSV) or an Excel workbook"),
+    ("binary garbage", "projects.csv", bytes(range(256)) * 4, "is not a text file (CSV), an Excel workbook"),
     ("fake workbook", "projects.xlsx", b"PK\x03\x04 not really a zip", "cannot be opened as an Excel workbook"),
     ("unknown table", "notes.csv", b"when,what\n2021-01-01,hello\n", "notes.csv, row 1: is not a table of projects"),
     ("missing columns", "projects.csv", b"programme,slug\ntiny,a\n", "lacks the column name"),

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tests.servers import free_port, streamlit_server
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def provider():
     users = [oidc_provider_mock.User(sub="ada", claims={"email": "staff@example.org"}),
              oidc_provider_mock.User(sub="eve", claims={"email": "stranger@example.org"})]
@@ -15,10 +15,11 @@ def provider():
         yield f"http://127.0.0.1:{server.server_port}"
 
 
-@pytest.fixture
-def server(demo_url, accounts, provider, tmp_path):
+@pytest.fixture(scope="module")
+def server(demo_url, accounts, provider, tmp_path_factory):
+    """One server for both people signing in (each in a browser context of their own)."""
     port = free_port()
-    secrets = tmp_path / "secrets.toml"
+    secrets = tmp_path_factory.mktemp("oidc") / "secrets.toml"
     secrets.write_text(f"""
 [auth]
 redirect_uri = "http://127.0.0.1:{port}/oauth2callback"

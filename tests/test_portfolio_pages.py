@@ -1,9 +1,8 @@
 """The portfolio, project, comparison and survival pages with AppTest on the demo data."""
-import pyarrow as pa
 import pytest
 
 from impact.domain.access import FUNDER, Actor
-from tests.apptest import chart_texts, metrics, run
+from tests.apptest import chart_texts, metrics, run, shown
 
 
 @pytest.fixture
@@ -13,11 +12,6 @@ def demo_db(demo_url, monkeypatch):
 
 def table(at, index=0):
     return at.dataframe[index].value
-
-
-def shown(at, index=0):
-    """The table as the visitor reads it: every cell's text."""
-    return pa.ipc.open_stream(at.dataframe[index].proto.arrow_data.styler.display_values).read_pandas()
 
 
 def test_portfolio_lists_every_project_and_filters(demo_db):
@@ -91,7 +85,13 @@ def test_text_from_users_is_shown_as_text(tmp_path, monkeypatch, engine):
     load(engine, tmp_path / "x", programmes__toml=TINY_PROGRAMME, projects__csv=(
         'programme,slug,name,summary,website\n'
         'tiny,x,X,"<img src=x onerror=alert(1)> ![tracker](http://evil.example/t.png) [click](javascript:alert(1))",'
-        'javascript:alert(1)\n'))
+        'https://example.org\n'))
+    # Imports and forms refuse such a website now; one stored before that rule must still not become a link.
+    from sqlalchemy import update
+
+    from impact.store.models import Project
+    with engine.begin() as conn:
+        conn.execute(update(Project).where(Project.slug == "x").values(website="javascript:alert(1)"))
     monkeypatch.setenv("DATABASE_URL", url_of(engine))
     at = run("pages/project.py", project="x")
     assert not at.exception

@@ -39,7 +39,8 @@ def test_a_team_records_a_reach_figure_and_sees_it_waiting_for_review(world):
     assert at.success[0].value == f"People reached: 120 as of {dt.date.today().isoformat()}: waiting for staff review."
     assert at.metric[0].value == "Funded, not started"  # a reading leaves the status as it was
     history = at.dataframe[0].value
-    assert list(history[["what", "value", "review_state"]].iloc[0]) == ["People reached", 120, "pending"]
+    assert list(history[["what", "value", "review_state"]].iloc[0]) == ["People reached", 120,
+                                                                         "waiting for staff review"]
 
 
 def test_a_refused_submission_says_why_and_records_nothing(world):

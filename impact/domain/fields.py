@@ -23,6 +23,8 @@ from impact.store.models import Programme, Project
 WEB = ("http://", "https://")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# Control characters but tab and line breaks: no one types them, and PostgreSQL refuses NUL in text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FieldError(ValueError):
@@ -40,10 +42,18 @@ def longest(column: InstrumentedAttribute) -> Optional[int]:
 
 
 def fits(value: str, most: Optional[int]) -> str:
-    """Text of at most `most` characters (None: any)."""
+    """Text of at most `most` characters (None: any), without control characters but tab and line breaks."""
     if most is not None and len(value) > most:
         raise FieldError(too_long(most))
+    found = _CONTROL.search(value)
+    if found:
+        raise FieldError(control_character(found.group()))
     return value
+
+
+def control_character(character: str) -> str:
+    """What is wrong with a text holding this control character, said after its place."""
+    return _("holds a control character (code {code}); remove it and save or import again.", code=ord(character))
 
 
 def text(value: str, column: InstrumentedAttribute) -> str:

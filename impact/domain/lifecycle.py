@@ -41,6 +41,13 @@ STATUS_LABELS: dict[str, str] = {
     Status.DISCONTINUED: N_("Discontinued"),
 }
 
+# What pages call each review state (translated when shown: `review_label`).
+REVIEW_LABELS: dict[str, str] = {
+    ReviewState.PENDING: N_("waiting for staff review"),
+    ReviewState.APPROVED: N_("approved"),
+    ReviewState.RETURNED: N_("returned to the team"),
+}
+
 _NEXT: dict[str, tuple[Status, ...]] = {
     Status.IDEA: (Status.FUNDED, Status.DISCONTINUED),
     Status.FUNDED: (Status.IN_DEVELOPMENT, Status.LAUNCHED, Status.DISCONTINUED),
@@ -60,6 +67,11 @@ class TransitionError(ValueError):
 def status_label(status: str) -> str:
     """A status as the visitor reads it, in the current language ("launched" is "Live")."""
     return _(STATUS_LABELS[status])
+
+
+def review_label(state: str) -> str:
+    """A review state as the visitor reads it, in the current language."""
+    return _(REVIEW_LABELS[state])
 
 
 def allowed_next(current: Optional[str], funded_before: bool = False) -> tuple[Status, ...]:

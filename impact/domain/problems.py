@@ -28,8 +28,9 @@ class Problem:
 class LoadError(ValueError):
     """The files were rejected; `problems` says every place to fix. Nothing was written."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], ask_dates: bool = False):
         self.problems = problems
+        self.ask_dates = ask_dates  # whether choosing the order of day and month would answer a problem
         shown = "\n".join(f"- {p}" for p in problems[:SHOWN])
         more = "\n- " + _("... and {n} more", n=format_number(len(problems) - SHOWN)) if len(problems) > SHOWN else ""
         super().__init__(ngettext("Nothing was loaded; {n} problem to fix, then load again:",

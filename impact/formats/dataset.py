@@ -70,15 +70,16 @@ class Dataset:
                 archive.writestr(name, content)
         return buffer.getvalue()
 
-    def workbook_bytes(self) -> bytes:
+    def workbook_bytes(self, engine: str = "openpyxl") -> bytes:
         """One sheet per table: programmes one row each, their figures, challenges and metrics on sheets of their
-        own (with the programme's slug), then projects, status events and reach readings. The import reads it."""
+        own (with the programme's slug), then projects, status events and reach readings: an Excel workbook, or
+        with `engine="odf"` an OpenDocument spreadsheet (.ods). The import reads both."""
         programmes = pd.DataFrame([{k: v for k, v in p.items() if not isinstance(v, list)} for p in self.programmes])
         parts = {kind: pd.DataFrame([{"programme": p["slug"], **t} for p in self.programmes for t in p.get(kind, [])],
                                     columns=["programme", *PROGRAMME_PARTS[kind]])
                  for kind in PROGRAMME_PARTS}
         buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        with pd.ExcelWriter(buffer, engine=engine) as writer:
             for sheet, frame in (("programmes", programmes), ("figures", parts["figure"]),
                                  ("challenges", parts["challenge"]), ("metrics", parts["metric"]),
                                  ("projects", self.projects), ("status_events", self.status_events),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -41,7 +42,8 @@ FILES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE)
 def load_folder(engine: Engine, folder: Path, actor: Actor, dry_run: bool = False,
                 subject: Optional[str] = None, progress: Callable[[str], None] = lambda stage: None,
                 recorded_by: Optional[str] = None) -> LoadSummary:
-    """Check every file in `folder`, then write it all in one transaction; raise LoadError and write nothing.
+    """Check every file in `folder` (or in the .zip of one), then write it all in one transaction; raise LoadError
+    and write nothing.
 
     Only staff load (NotAllowed for anyone else). Rows already in the database are skipped (loading the same folder
     twice changes nothing the second time); a project row whose details differ from the stored project updates it.
@@ -50,30 +52,34 @@ def load_folder(engine: Engine, folder: Path, actor: Actor, dry_run: bool = Fals
     as it starts ("checking", "writing")."""
     check_staff(actor)
     folder = Path(folder)
-    if not folder.is_dir():
-        raise LoadError([Problem(str(folder), None, None, _("is not a folder; give the folder that holds the files."))])
-    if not any((folder / name).exists() for name in FILES):
-        found = ", ".join(sorted(p.name for p in folder.iterdir())[:10]) or _("nothing")
+    if folder.is_file() and zipfile.is_zipfile(folder):  # the exported data set's .zip
+        with zipfile.ZipFile(folder) as archive:
+            files = {Path(n).name: archive.read(n) for n in archive.namelist() if Path(n).name in FILES}
+    elif folder.is_dir():
+        files = {name: (folder / name).read_bytes() for name in FILES if (folder / name).is_file()}
+    else:
+        raise LoadError([Problem(str(folder), None, None, _(
+            "is not a folder or a .zip; give the folder that holds the files, or the .zip of them."))])
+    if not files:
+        found = (", ".join(sorted(p.name for p in folder.iterdir())[:10]) if folder.is_dir() else "") or _("nothing")
         raise LoadError([Problem(str(folder), None, None, _(
             "holds none of {expected}; it holds {found}. Name the files exactly so.",
             expected=", ".join(FILES), found=found))])
     progress("checking")
-    return load_rows(engine, read_folder(folder), actor, dry_run=dry_run, subject=subject or str(folder),
+    return load_rows(engine, read_folder(files), actor, dry_run=dry_run, subject=subject or str(folder),
                      progress=progress, recorded_by=recorded_by)
 
 
-def read_folder(folder: Path) -> Rows:
-    """The typed rows of a data folder's files, and what is wrong with them."""
+def read_folder(files: dict[str, bytes]) -> Rows:
+    """The typed rows of a data folder's files (by name), and what is wrong with them."""
     rows = Rows()
-    path = folder / PROGRAMMES_FILE
-    if path.exists():
-        text = _text(rows, path, _("is not UTF-8 text; save it as UTF-8."))
+    if PROGRAMMES_FILE in files:
+        text = _text(rows, PROGRAMMES_FILE, files[PROGRAMMES_FILE], _("is not UTF-8 text; save it as UTF-8."))
         if text is not None:
             rows.add_programmes(PROGRAMMES_FILE, read_programmes(text))
     for name in (PROJECTS_FILE, EVENTS_FILE, READINGS_FILE):
-        path = folder / name
-        if path.exists():
-            text = _text(rows, path, _("is not UTF-8 text; save it as CSV UTF-8."))
+        if name in files:
+            text = _text(rows, name, files[name], _("is not UTF-8 text; save it as CSV UTF-8."))
             if text is not None:
                 reader = csv.reader(io.StringIO(text, newline=""))
                 try:
@@ -85,22 +91,24 @@ def read_folder(folder: Path) -> Rows:
     return rows
 
 
-def _text(rows: Rows, path: Path, not_utf8: str) -> Optional[str]:
+def _text(rows: Rows, name: str, content: bytes, not_utf8: str) -> Optional[str]:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        rows.problem(path.name, None, None, not_utf8)
+        rows.problem(name, None, None, not_utf8)
         return None
 
 
 def _records(rows: Rows, name: str, reader) -> Iterable[tuple[int, list[str]]]:
-    """Each CSV record with its line number (blank lines count as rows, as a spreadsheet numbers them); a record
-    that cannot be read ends the file with a problem."""
+    """Each CSV record with its row number as a spreadsheet shows it: the header is row 1, a blank line is a row,
+    and a cell of several lines (in quotes) is still one row. A record that cannot be read ends the file with a
+    problem."""
+    number = 1
     try:
-        for cells in reader:
-            yield reader.line_num, cells
+        for number, cells in enumerate(reader, start=2):
+            yield number, cells
     except csv.Error as exc:
-        rows.problem(name, reader.line_num, None, _("cannot be read as CSV ({error}).", error=exc))
+        rows.problem(name, number + 1, None, _("cannot be read as CSV ({error}).", error=exc))
 
 
 def load_rows(engine: Engine, rows: Rows, actor: Actor, subject: str, dry_run: bool = False,

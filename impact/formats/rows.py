@@ -10,6 +10,7 @@ The file formats are documented in the README ("Data formats").
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional
@@ -40,6 +41,12 @@ REFERENCES = {name: fields.longest(column) for name, column in (
 # The project details a file may give, and change on a stored project.
 UPDATABLE = ("name", "challenge", "team", "summary", "website", "source", "illustrative", "contact_email",
              "funding_amount", "funding_currency", "funder")
+# The second byte of a two-byte UTF-8 character, as Windows-1252 (or Latin-1) shows it.
+_CONTINUATION = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0))
+# What a text cell must not hold: control characters (but tab and line breaks), the replacement character that a
+# wrong encoding leaves, and UTF-8 read as Windows-1252 ("Ã©" for "é", "â€™" for "’").
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\u00c2\u00c3][" + re.escape(_CONTINUATION)
+                      + "]|\u00e2\u20ac[" + re.escape(_CONTINUATION) + "]")
 # Each project detail's parser; funding_amount and funding_currency are read together.
 PROJECT_FIELDS: dict[str, Callable[[str], Any]] = {
     "slug": fields.project_slug, "name": fields.project_name, "website": fields.link, "contact_email": fields.email,
@@ -90,6 +97,8 @@ class Rows:
     readings: list[ReadingRow] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # each table's file, as the user named it
     problems: defaultdict[str, list[Problem]] = field(default_factory=lambda: defaultdict(list))  # by table
+    notes: list[str] = field(default_factory=list)  # how the reader read the files (a date order and why ...)
+    columns: list[str] = field(default_factory=list)  # a Devpost export's columns, to pick its challenge from
 
     def problem(self, table: str, row: Optional[int], column: Optional[str], message: str) -> None:
         self.problems[table].append(Problem(self.files.get(table, table), row, column, message))
@@ -130,10 +139,22 @@ class Rows:
             if len(line) > len(header):
                 self.problem(table, row, None, _("has more cells than the header has columns."))
                 continue
+            if _SUSPECT.search("".join(line)) and not self._plain(table, row, header, line):
+                continue
             values = dict(zip(header, [restore(cell) if cell[:1] == "'" else cell for cell in map(str.strip, line)]))
             values.update({column: "" for column in header[len(line):]})
             if self._fits(table, row, values, required, references):
                 read(row, values)
+
+    def _plain(self, table: str, row: int, header: list[str], line: list[str]) -> bool:
+        """Whether every cell of the row is text as people write it; notes each one that is not."""
+        right = True
+        for column, cell in zip(header, line):
+            message = suspect(cell)
+            if message:
+                self.problem(table, row, column, message)
+                right = False
+        return right
 
     def _fits(self, table: str, row: int, values: dict[str, str], required: tuple[str, ...],
               references: list[tuple[str, Optional[int]]]) -> bool:
@@ -200,6 +221,19 @@ class Rows:
         entry = self._entry(READINGS_FILE, row, values, {"as_of": _date, "value": _value, "metric": str})
         if entry is not None:
             self.readings.append(ReadingRow(**entry))
+
+
+def suspect(text: str) -> Optional[str]:
+    """What is wrong with a text cell that holds a control character, the replacement character or typical
+    mojibake, said after its place; None when it holds none."""
+    found = _SUSPECT.search(text)
+    if found is None:
+        return None
+    if found.group() == "\ufffd" or len(found.group()) > 1:
+        return _("holds '{text}', text read in the wrong encoding; save the file as UTF-8 (or choose its encoding) "
+                 "and import it again.", text=text if len(text) <= 40 else
+                 "…" + text[max(0, found.start() - 15):found.end() + 15] + "…")
+    return fields.control_character(found.group())
 
 
 # --- the cells only files have (the forms pick these from lists and calendars) -----------------------------------

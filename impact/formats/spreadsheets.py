@@ -1,5 +1,7 @@
-"""Spreadsheets as people have them, read into an import's typed rows: CSV or Excel, UTF-8 (with or without BOM) or
-Windows-1252, `;` or `,`, decimal commas, day-first dates, and Devpost "Projects" exports.
+"""Spreadsheets as people have them, read into an import's typed rows: CSV, Excel or OpenDocument, UTF-8 (with or
+without BOM), UTF-16 or Windows-1252 (detected), `;`, `,` or tabs, decimal commas, day-first or month-first dates
+(decided per column, never per cell), Devpost "Projects" exports, and everything the dashboard exports (its folder's
+files, the .zip of them, the workbook, programmes.toml).
 
 `read_files` recognises each table by its file or sheet name, else by its header, converts cells to the documented
 formats (dates 2021-04-23, amounts 47500.00, whole numbers 1500), and hands the tables to impact.formats.rows, the
@@ -8,6 +10,7 @@ same parser a data folder's files go through; `import_files` then checks and wri
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -19,7 +22,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
+import charset_normalizer
 import openpyxl
+import pandas as pd
 from sqlalchemy import Engine, select
 
 from impact.domain.access import Actor, check_staff
@@ -28,7 +33,7 @@ from impact.domain.problems import LoadError, Problem
 from impact.formats.cells import restore
 from impact.formats.dataset import OPTIONAL_TEXTS, PROGRAMME_PARTS, PROGRAMME_TRANSLATIONS
 from impact.formats.loader import LoadSummary, load_rows
-from impact.formats.programmes_file import check_programmes
+from impact.formats.programmes_file import check_programmes, read_programmes
 from impact.formats.rows import (
     EVENT_COLUMNS,
     EVENTS_FILE,
@@ -54,20 +59,40 @@ PROGRAMME_SHEETS_OF = {"figure": "figures", "challenge": "challenges", "metric":
 PROGRAMME_COLUMNS = ("slug", "name", "country", "starts_on", "ends_on", "description", "illustrative_note", "public",
                      "silent_after_days", *PROGRAMME_TRANSLATIONS)
 DEVPOST_HEADERS = ("project title", "submission url")
+DEVPOST_DRAFT = "draft"
+DEVPOST_HIDDEN = "submitted (hidden)"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+ENCODINGS = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
 _DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DEVPOST_TITLE = re.compile(r"\d+_(\d{3})_[^_]+_(.+)")
+# A Devpost title's challenge number: `1_036_d_Grenzkontrollen – X`, `0024_Krankenhäuser_Corina`, `08_PANDOA`.
+_DEVPOST_TITLE = re.compile(r"(?:\d+_)?(\d+)_(.+)")
+# A whole number with group separators, a zero fraction, or both: 1 500, 1.500, 850,0, 1.234,0, 1,234.00.
+_WHOLE = re.compile(r"(?P<whole>\d{1,3}(?:(?P<group>[\s.,'\u00a0\u202f])\d{3})(?:(?P=group)\d{3})*|\d+)"
+                    r"(?:(?P<point>[.,])(?P<fraction>\d+))?")
 
 
 @dataclass
 class Options:
     """How to read the files; None lets the reader detect it."""
 
-    encoding: Optional[str] = None  # "utf-8" or "cp1252"
-    delimiter: Optional[str] = None  # ";" or ","
+    encoding: Optional[str] = None  # "utf-8", "utf-16" or "cp1252"
+    delimiter: Optional[str] = None  # ";", "," or a tab
     day_first: Optional[bool] = None  # 23/04/2021 (True) or 04/23/2021 (False); ISO dates are always read
     programme: Optional[str] = None  # the programme a Devpost export's projects join
     challenges: frozenset[str] = frozenset()  # that programme's challenge slugs (a Devpost title's prefix)
+    drafts: bool = False  # a Devpost export's drafts are imported too
+    challenge_column: Optional[str] = None  # a Devpost column that holds the challenge number (default: the title)
+
+
+@dataclass
+class ImportSummary(LoadSummary):
+    """What an import did or would do, how its files were read (`notes`), the first rows of each table as they are
+    stored (`shown`), and a Devpost export's columns, to pick the challenge number from (`columns`)."""
+
+    notes: list[str] = field(default_factory=list)
+    shown: dict[str, pd.DataFrame] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,9 +106,12 @@ class _Read:
 
 def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> Rows:
     """Every table in these files (name, content), read into typed rows; LoadError lists what cannot be read. The
-    rows' own problems (a cell that is not a date ...) are in the rows, for the load to report with the rest."""
+    rows' own problems (a cell that is not a date ...) are in the rows, for the load to report with the rest; how
+    the files were read (encodings, date orders) is in the rows' notes."""
     problems: list[Problem] = []
     out = _Read()
+    ask_dates = False
+    files = list(files)  # a .zip's files join the list
     for name, content in files:
         if len(content) > MAX_BYTES:
             problems.append(Problem(name, None, None, _("is larger than {mb} MB; split it, or raise IMPORT_MAX_BYTES.",
@@ -93,17 +121,27 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
             problems.append(Problem(name, None, None, _("is empty.")))
             continue
         try:
-            sheets = _xlsx_sheets(name, content) if _is_xlsx(content) else [(None, _csv_rows(name, content, options))]
+            members = _archive(name, content)
+            if members is not None:  # the dashboard's exported .zip: its files, read as if given one by one
+                files += members
+                continue
+            if name.lower().endswith(".toml"):
+                out.rows.add_programmes(name, _programmes_file(name, content))
+                continue
+            sheets = (_xlsx_sheets(name, content) if _is_xlsx(content) else _ods_sheets(name, content)
+                      if _is_ods(content) else [(None, _csv_rows(name, content, options, out.rows.notes))])
         except LoadError as exc:
             problems += exc.problems
             continue
         for sheet, rows in sheets:
             where = _("{file}, sheet {sheet}", file=name, sheet=sheet) if sheet else name
-            problems += _add_table(out, where, Path(sheet or name).stem, rows, options)
+            found = _add_table(out, where, Path(sheet or name).stem, rows, options)
+            ask_dates |= any(p.message.endswith(_dates_question()) for p in found)
+            problems += found
     if out.programme_sheets:
         problems += _programmes(out)
     if problems:
-        raise LoadError(problems)
+        raise LoadError(problems, ask_dates=ask_dates)
     if not out.rows.files:
         raise LoadError([Problem(", ".join(n for n, _c in files) or _("the upload"), None, None,
                                  _("holds no table of projects, status events or reach readings."))])
@@ -114,7 +152,43 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
 
 
 def _is_xlsx(content: bytes) -> bool:
-    return content[:4] == b"PK\x03\x04"
+    return content[:4] == b"PK\x03\x04" and not _is_ods(content)
+
+
+def _is_ods(content: bytes) -> bool:
+    """An OpenDocument spreadsheet: a zip whose first member, `mimetype`, says so."""
+    return content[:4] == b"PK\x03\x04" and content[30:38] == b"mimetype" and ODS_MIMETYPE in content[38:120]
+
+
+def _archive(name: str, content: bytes) -> Optional[list[tuple[str, bytes]]]:
+    """The files of a .zip (such as the dashboard's exported data set), named `archive.zip/file`; None when the
+    content is not a plain zip (an Excel or OpenDocument workbook is one too)."""
+    if content[:4] != b"PK\x03\x04" or _is_ods(content):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")
+                     and not Path(n).name.startswith(".")]
+            if "[Content_Types].xml" in names:  # an Excel workbook
+                return None
+            if sum(archive.getinfo(n).file_size for n in names) > MAX_BYTES:
+                raise LoadError([Problem(name, None, None, _(
+                    "is larger than {mb} MB unpacked; split it, or raise IMPORT_MAX_BYTES.",
+                    mb=MAX_BYTES // (1024 * 1024)))])
+            return [(f"{name}/{n}", archive.read(n)) for n in names]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise LoadError([Problem(name, None, None, _("cannot be opened as an Excel workbook ({reason}).",
+                                                     reason=exc))]) from None
+
+
+def _programmes_file(name: str, content: bytes) -> tuple[list[dict], list[Problem]]:
+    """A programmes.toml (UTF-8, as the dashboard exports it), its problems named by this file."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [Problem(name, None, None, _("is not UTF-8 text; save it as UTF-8."))]
+    programmes, problems = read_programmes(text)
+    return programmes, [replace(p, file=p.file.replace("programmes.toml", name, 1)) for p in problems]
 
 
 def _xlsx_sheets(name: str, content: bytes) -> list[tuple[str, list[list[str]]]]:
@@ -123,18 +197,34 @@ def _xlsx_sheets(name: str, content: bytes) -> list[tuple[str, list[list[str]]]]
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise LoadError([Problem(name, None, None, _("cannot be opened as an Excel workbook ({reason}).",
                                                      reason=exc))]) from None
-    sheets = []
-    for sheet in book.worksheets:
-        rows = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    return _trimmed([(sheet.title, [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)])
+                     for sheet in book.worksheets])
+
+
+def _ods_sheets(name: str, content: bytes) -> list[tuple[str, list[list[str]]]]:
+    """An OpenDocument spreadsheet (LibreOffice's .ods), read by pandas (with odfpy)."""
+    try:
+        frames = pd.read_excel(io.BytesIO(content), sheet_name=None, header=None, dtype=object, engine="odf")
+    except Exception as exc:  # odfpy raises what its XML parser raises
+        raise LoadError([Problem(name, None, None, _("cannot be opened as an OpenDocument spreadsheet ({reason}).",
+                                                     reason=exc))]) from None
+    return _trimmed([(str(sheet), [[_cell(value) for value in row] for row in frame.itertuples(index=False)])
+                     for sheet, frame in frames.items()])
+
+
+def _trimmed(sheets: list[tuple[str, list[list[str]]]]) -> list[tuple[str, list[list[str]]]]:
+    """The sheets that hold something, without their empty rows at the end."""
+    out = []
+    for title, rows in sheets:
         while rows and not any(rows[-1]):
             rows.pop()
         if rows:
-            sheets.append((sheet.title, rows))
-    return sheets
+            out.append((title, rows))
+    return out
 
 
 def _cell(value: object) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # NaN: an empty cell
         return ""
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
@@ -145,10 +235,11 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _csv_rows(name: str, content: bytes, options: Options) -> list[list[str]]:
-    if b"\x00" in content[:4096]:
-        raise LoadError([Problem(name, None, None, _("is not a text file (CSV) or an Excel workbook."))])
-    text = _decode(content, options.encoding)
+def _csv_rows(name: str, content: bytes, options: Options, notes: list[str]) -> list[list[str]]:
+    if b"\x00" in content[:4096] and content[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        raise LoadError([Problem(name, None, None, _("is not a text file (CSV), an Excel workbook or an "
+                                                     "OpenDocument spreadsheet."))])
+    text = _decode(name, content, options.encoding, notes)
     delimiter = options.delimiter or _delimiter(text)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -156,20 +247,34 @@ def _csv_rows(name: str, content: bytes, options: Options) -> list[list[str]]:
         raise LoadError([Problem(name, None, None, _("cannot be read as CSV ({error}).", error=exc))]) from None
 
 
-def _decode(content: bytes, encoding: Optional[str]) -> str:
-    """UTF-8 (a BOM is dropped) where it decodes, else Windows-1252 (which also reads Latin-1 text)."""
+def _decode(name: str, content: bytes, encoding: Optional[str], notes: list[str]) -> str:
+    """The text of a CSV file: in the encoding chosen, else UTF-8 (a BOM is dropped), UTF-16 with its BOM, else as
+    charset-normalizer detects it (Windows-1252 where that reads the same). Bytes the encoding cannot read become
+    the replacement character, which impact.formats.rows refuses with its row and column: never a silent guess."""
     if encoding:
-        return content.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding,
-                              errors="replace")
+        codec = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig"}.get(encoding.lower().replace("_", "-"), encoding)
+        return content.decode(codec, errors="replace")
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        notes.append(_("{file}: read as UTF-16.", file=name))
+        return content.decode("utf-16", errors="replace")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
+        pass
+    best = charset_normalizer.from_bytes(content).best()
+    codec = best.encoding if best is not None else "cp1252"
+    text = content.decode(codec, errors="replace")
+    with contextlib.suppress(UnicodeDecodeError):
+        if content.decode("cp1252") == text:
+            codec = "cp1252"
+    notes.append(_("{file}: read as {encoding} (it is not UTF-8); if its letters look wrong in the preview, choose "
+                   "its encoding.", file=name, encoding=ENCODINGS.get(codec, codec)))
+    return text
 
 
 def _delimiter(text: str) -> str:
     header = text.splitlines()[0] if text else ""
-    return ";" if header.count(";") > header.count(",") else ","
+    return max((",", ";", "\t"), key=header.count)  # "," where none is more frequent
 
 
 # --- converting ---------------------------------------------------------------------------------------------------
@@ -189,7 +294,7 @@ def _add_table(out: _Read, where: str, stem: str, rows: list[list[str]], options
         out.programme_origin = where
         return []
     if all(h in lowered for h in DEVPOST_HEADERS):
-        return _devpost(out, where, lowered, rows[1:], options)
+        return _devpost(out, where, header, rows[1:], options)
     table = _table_of(stem, lowered)
     if table is None:
         return [Problem(where, 1, None, _("is not a table of projects, status events or reach readings: name it (or "
@@ -198,7 +303,16 @@ def _add_table(out: _Read, where: str, stem: str, rows: list[list[str]], options
     if table in out.rows.files:
         return [Problem(where, None, None, _("holds a second table of {table}; give each table once.",
                                              table=Path(table).stem))]
-    out.rows.add_table(table, where, lowered, ((number, [_convert(column, cell, options)
+    problems, orders = [], {}
+    for column in DATE_COLUMNS:
+        if column in lowered:
+            index = lowered.index(column)
+            cells = [(number, row[index]) for number, row in enumerate(rows[1:], start=2) if index < len(row)]
+            orders[column], found = _date_order(out.rows.notes, where, column, cells, options.day_first)
+            problems += found
+    if problems:
+        return problems
+    out.rows.add_table(table, where, lowered, ((number, [_convert(column, cell, orders.get(column, True))
                                                           for column, cell in zip(lowered, row)])
                                                 for number, row in enumerate(rows[1:], start=2)))
     return []
@@ -217,34 +331,95 @@ def _table_of(stem: str, header: list[str]) -> Optional[str]:
     return None
 
 
-def _convert(column: str, cell: str, options: Options) -> str:
+def _convert(column: str, cell: str, day_first: bool) -> str:
     cell = cell.strip()
     if column in DATE_COLUMNS:
-        return _date(cell, options.day_first)
+        return _date(cell, day_first)
     if column == "value":
-        return re.sub(r"[\s.,'\u00a0\u202f]", "", cell) if re.fullmatch(r"\d{1,3}([\s.,'\u00a0\u202f]\d{3})+", cell) \
-            else cell
+        return _whole(cell)
     if column == "funding_amount":
         return _amount(cell)
     return cell
 
 
-def _date(cell: str, day_first: Optional[bool]) -> str:
-    """23/04/2021, 23.04.2021 (day first) or 04/23/2021 (day_first=False) as 2021-04-23; anything else as given,
-    for impact.formats.rows to refuse with its row."""
+def _dates_question() -> str:
+    return _("choose whether the day or the month comes first (on the Import page, or with `--dates day-first` or "
+             "`--dates month-first`).")
+
+
+def _date_order(notes: list[str], where: str, column: str, cells: list[tuple[int, str]], chosen: Optional[bool],
+                default: Optional[str] = None) -> tuple[bool, list[Problem]]:
+    """Whether a column's dates such as 03/04/2021 are read day first, decided from all its values (a number above
+    12 in either place settles it), by the user's choice, or else by `default` (the reason a kind of file is read
+    month first); a note says which order and why. A problem when its values disagree, or when nothing settles it.
+    """
+    day_only: Optional[tuple[int, str]] = None
+    month_only: Optional[tuple[int, str]] = None
+    undecided = False
+    for row, cell in cells:
+        match = _DAY_FIRST.fullmatch(cell.strip().split(" ")[0])
+        if not match:
+            continue
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second:
+            day_only = day_only or (row, cell.strip())
+        elif second > 12 >= first:
+            month_only = month_only or (row, cell.strip())
+        elif first != second:
+            undecided = True
+    if not (day_only or month_only or undecided):
+        return chosen is not False, []  # no date there reads two ways
+    if chosen is not None:
+        notes.append(_("{file}, column '{column}': dates read {order}, as chosen.", file=where, column=column,
+                       order=_order(chosen)))
+        return chosen, []
+    if day_only and month_only:
+        return True, [Problem(where, month_only[0], column, _(
+            "'{month}' can only be month first, but '{day}' in row {row} can only be day first; write the dates of a "
+            "column one way (or as 2021-04-23).", month=month_only[1], day=day_only[1], row=day_only[0]))]
+    if day_only or month_only:
+        row, cell = day_only or month_only  # type: ignore[misc]
+        notes.append(_("{file}, column '{column}': dates read {order}, because '{cell}' in row {row} can only be "
+                       "read so.", file=where, column=column, order=_order(bool(day_only)), cell=cell, row=row))
+        return bool(day_only), []
+    if default:
+        notes.append(_("{file}, column '{column}': dates read month first, because {reason}", file=where,
+                       column=column, reason=default))
+        return False, []
+    return True, [Problem(where, None, column, _(
+        "no date here has a day above 12, so 03/04/2021 could be 3 April or 4 March; ") + _dates_question())]
+
+
+def _order(day_first: bool) -> str:
+    return _("day first (03/04/2021 is 3 April)") if day_first else _("month first (03/04/2021 is 4 March)")
+
+
+def _date(cell: str, day_first: bool) -> str:
+    """23/04/2021 or 23.04.2021 (day first) or 04/23/2021 (month first) as 2021-04-23; anything else as given, for
+    impact.formats.rows to refuse with its row."""
     if _ISO.match(cell):
         return cell[:10]
     match = _DAY_FIRST.fullmatch(cell.split(" ")[0])
     if not match:
         return cell
     first, second, year = (int(g) for g in match.groups())
-    if day_first is None:
-        day_first = not (second > 12 >= first)  # 04/23/2021 can only be month first
     day, month = (first, second) if day_first else (second, first)
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
         return cell
+
+
+def _whole(cell: str) -> str:
+    """1 500, 1.500, 850,0, 1 234,00, 1.234,0 or 1,234.00 as 1500, 850, 1234; anything else (850,5) as given, for
+    impact.formats.rows to refuse with its row."""
+    match = _WHOLE.fullmatch(cell)
+    if not match or match.group("point") == match.group("group"):
+        return cell
+    fraction = match.group("fraction")
+    if fraction is not None and (fraction.strip("0") or (match.group("group") is None and len(fraction) == 3)):
+        return cell  # 850,5 has a fraction; 1,500 (no zero to drop) is read below as thousands
+    return re.sub(r"\D", "", match.group("whole"))
 
 
 def _amount(cell: str) -> str:
@@ -258,50 +433,92 @@ def _amount(cell: str) -> str:
 
 
 def _devpost(out: _Read, where: str, header: list[str], rows: list[list[str]], options: Options) -> list[Problem]:
-    """A Devpost "Projects" export: one project per submission, and an idea event on the day it was created."""
+    """A Devpost "Projects" export, as Devpost writes it: one project per submission (drafts skipped unless asked
+    for), an idea event on the day it was created (Devpost writes dates month first), the challenge by its number
+    in the title (or in a column the user picks)."""
+    out.rows.columns = [h for h in header if h]
     if not options.programme:
         return [Problem(where, None, None, _("is a Devpost export; choose the programme its projects join."))]
-    column = {name: header.index(name) for name in header}
+    lowered = [h.lower() for h in header]
+    column = {name: index for index, name in reversed(list(enumerate(lowered)))}
+    problems: list[Problem] = []
+    if options.challenge_column and options.challenge_column.lower() not in column:
+        return [Problem(where, 1, options.challenge_column, _("is not a column of this file; pick another."))]
 
     def get(row: list[str], name: str) -> str:
         index = column.get(name)
         return row[index].strip() if index is not None and index < len(row) else ""
 
+    created = [(number, get(row, "project created at")) for number, row in enumerate(rows, start=2)]
+    day_first, found = _date_order(out.rows.notes, where, "Project Created At", created, options.day_first,
+                                   default=_("Devpost writes dates month first."))
+    if found:
+        return found
+    members = [i for i, h in enumerate(lowered) if re.fullmatch(r"team member \d+ (first name|last name|email)", h)]
     projects: list[tuple[int, list[str]]] = []
     events: list[tuple[int, list[str]]] = []
     seen: set[str] = set()
-    problems = []
+    drafts = 0
     for number, row in enumerate(rows, start=2):
         title = get(row, "project title")
         if not title:
             if any(cell.strip() for cell in row):
                 problems.append(Problem(where, number, "Project Title", _("is empty; every project needs a title.")))
             continue
-        challenge, name = "", title
+        status = get(row, "project status").lower()
+        if status == DEVPOST_DRAFT and not options.drafts:
+            drafts += 1
+            continue
+        name, number_text = title, ""
         match = _DEVPOST_TITLE.fullmatch(title)
         if match:
-            name = match.group(2).replace("_", " ")
-            challenge = match.group(1) if match.group(1) in options.challenges else ""
+            number_text, rest = match.groups()
+            name = (rest.split("_", 1)[1] if "_" in rest else rest).replace("_", " ").strip() or title
+        if options.challenge_column:
+            number_text = "".join(re.findall(r"\d+", get(row, options.challenge_column.lower()))[:1])
+        challenge = _challenge(number_text, options.challenges)
         slug = _slug(name)
         while slug in seen:
             slug += "-2"
         seen.add(slug)
-        links = re.findall(r"https?://\S+", get(row, '"try it out" links') or get(row, "try it out links"))
-        projects.append((number, [options.programme, slug, name, challenge, links[0] if links else "",
-                                  get(row, "submission url"), get(row, "submitter email")]))
-        created = _date(get(row, "project created at"), options.day_first)
-        if _ISO.fullmatch(created):
-            events.append((number, [slug, Status.IDEA, created, _("Submitted on Devpost.")]))
-    out.rows.add_table(PROJECTS_FILE, where, ["programme", "slug", "name", "challenge", "website", "source",
-                                              "contact_email"], projects)
+        links = re.findall(r"https?://[^\s,]+", get(row, '"try it out" links') or get(row, "try it out links"))
+        team = "; ".join(filter(None, (" ".join(filter(None, (row[i].strip() for i in members[k:k + 3]
+                                                               if i < len(row))))
+                                       for k in range(0, len(members), 3))))
+        projects.append((number, [options.programme, slug, name, challenge, get(row, "about the project"),
+                                  links[0] if links else "", get(row, "submission url"),
+                                  get(row, "submitter email"), team]))
+        created_on = _date(get(row, "project created at"), day_first)
+        if _ISO.fullmatch(created_on):
+            note = _("Submitted on Devpost, hidden from its gallery.") if status == DEVPOST_HIDDEN else \
+                _("Submitted on Devpost.")
+            events.append((number, [slug, Status.IDEA, created_on, note]))
+    if drafts:
+        out.rows.notes.append(ngettext(
+            "{file}: {n} draft skipped (Devpost's Project Status 'Draft'); choose to include drafts to import it.",
+            "{file}: {n} drafts skipped (Devpost's Project Status 'Draft'); choose to include drafts to import them.",
+            drafts, file=where))
+    out.rows.add_table(PROJECTS_FILE, where, ["programme", "slug", "name", "challenge", "summary", "website",
+                                              "source", "contact_email", "team"], projects)
     if events:
         out.rows.add_table(EVENTS_FILE, where, ["project", "status", "effective_date", "note"], events)
     return problems
 
 
+def _challenge(number: str, challenges: frozenset[str]) -> str:
+    """The programme's challenge of this number whatever its padding or prefix (024, 24, c24 ...); "" if none."""
+    if not number:
+        return ""
+    for slug in sorted(challenges):
+        digits = re.fullmatch(r"\D*(\d+)", slug)
+        if digits and int(digits.group(1)) == int(number):
+            return slug
+    return ""
+
+
 def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Options, actor: Actor,
                  dry_run: bool = False, progress: Callable[[str], None] = lambda stage: None,
-                 recorded_by: Optional[str] = None) -> LoadSummary:
+                 recorded_by: Optional[str] = None) -> ImportSummary:
     """Read the files, then check and write them as one load (impact.formats.loader.load_rows): all of it or
     nothing; with `dry_run`, only say what it would do. Staff only (NotAllowed for anyone else, before a file is
     read)."""
@@ -312,8 +529,28 @@ def import_files(engine: Engine, files: list[tuple[str, bytes]], options: Option
                 select(Challenge.slug).join(Programme).where(Programme.slug == options.programme))))
     progress("reading")
     rows = read_files(files, options)
-    return load_rows(engine, rows, actor, subject=", ".join(name for name, _content in files), dry_run=dry_run,
-                     progress=progress, recorded_by=recorded_by)
+    summary = load_rows(engine, rows, actor, subject=", ".join(name for name, _content in files), dry_run=dry_run,
+                        progress=progress, recorded_by=recorded_by)
+    return ImportSummary(**vars(summary), notes=rows.notes, shown=shown(rows), columns=rows.columns)
+
+
+SHOWN_ROWS = 5
+
+
+def shown(rows: Rows, most: int = SHOWN_ROWS) -> dict[str, pd.DataFrame]:
+    """The first rows of each table as they will be stored (dates and numbers as read), by table."""
+    tables = {}
+    if rows.projects:
+        tables[PROJECTS_FILE] = pd.DataFrame([{"programme": p.programme, "slug": p.slug, **p.details}
+                                              for p in rows.projects[:most]])
+    if rows.events:
+        tables[EVENTS_FILE] = pd.DataFrame([{"project": e.project, "status": e.status,
+                                             "effective_date": e.effective_date, "note": e.note}
+                                            for e in rows.events[:most]])
+    if rows.readings:
+        tables[READINGS_FILE] = pd.DataFrame([{"project": r.project, "metric": r.metric, "as_of": r.as_of,
+                                               "value": r.value} for r in rows.readings[:most]])
+    return tables
 
 
 def _programmes(out: _Read) -> list[Problem]:

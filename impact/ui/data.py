@@ -24,7 +24,6 @@ from impact.domain.access import Actor
 from impact.domain.problems import LoadError
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.dataset import Dataset
-from impact.formats.write import LoadSummary
 from impact.i18n import language
 from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, survival
 from impact.store.db import make_engine
@@ -218,7 +217,7 @@ class Source:
         return report.report_html_in(language_code, self.engine, actor, programme, as_of, since, paper)
 
     def import_files(self, files: Sequence[tuple[str, bytes]], options: spreadsheets.Options, actor: Actor,
-                     dry_run: bool = False) -> LoadSummary:
+                     dry_run: bool = False) -> spreadsheets.ImportSummary:
         return spreadsheets.import_files(self.engine, list(files), options, actor, dry_run=dry_run)
 
     # --- writes ----------------------------------------------------------------------------------------------
@@ -255,7 +254,7 @@ def import_fingerprint(files: Sequence[tuple[str, bytes]], options: spreadsheets
 
 
 def import_preview(source: Source, files: Sequence[tuple[str, bytes]], options: spreadsheets.Options, actor: Actor,
-                   memo: Optional[MutableMapping] = None) -> LoadSummary:
+                   memo: Optional[MutableMapping] = None) -> spreadsheets.ImportSummary:
     """What importing these files would do: a dry run, made once for these files, options, visitor and data version
     and kept in `memo` (the visitor's session state), so that the page's reruns (every click on it) do not each run
     a write transaction to roll back. Raises the LoadError that refuses the files (kept too), or NotAllowed (never
@@ -265,7 +264,7 @@ def import_preview(source: Source, files: Sequence[tuple[str, bytes]], options: 
     kept = memo.get(PREVIEW)
     if kept is None or kept[0] != key:
         try:
-            result: LoadSummary | LoadError = source.import_files(files, options, actor, dry_run=True)
+            result: spreadsheets.ImportSummary | LoadError = source.import_files(files, options, actor, dry_run=True)
         except LoadError as exc:
             result = exc
         kept = memo[PREVIEW] = (key, result)

@@ -38,6 +38,7 @@ from impact.ui import data
 from impact.ui.data import Source, shared_engine
 from impact.ui.language import apply_language, date_format
 from impact.ui.session import current_actor
+from impact.ui.tables import kinds, show_table
 from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
 from impact.ui.web import SIDEBAR_SCRIPT_PATH
 
@@ -210,7 +211,8 @@ def plot(build: Callable[..., go.Figure], *args, container=st) -> None:
 def chart_data(frame: pd.DataFrame, columns: dict[str, str], container=st) -> None:
     """A chart's data as a table under it (its text alternative): `columns` maps the frame's columns to labels."""
     with container.expander(_("The data of this chart")):
-        st.dataframe(frame[list(columns)].rename(columns=columns), hide_index=True, width="stretch")
+        table = frame[list(columns)]
+        show_table(table, *kinds(table), width="stretch", column_config=columns)
 
 
 def illustrative_notice(programme: ProgrammeInfo) -> None:

@@ -1,49 +1,122 @@
-"""Tables as the visitor's language writes them: numbers and dates formatted per language, "—" where a cell is
-empty, and clicking a column header still sorts by the values underneath.
+"""Tables as the visitor's language writes them: numbers, percentages, dates and times formatted per language, "—"
+where a cell is empty, and clicking a column header still sorts by the values underneath.
 
-Streamlit's data grid draws an empty cell as "None" whatever a Styler says, so an empty number or date is given a
-stand-in value that sorts where an empty cell belongs (before every real one) and is shown as "—".
+Streamlit's data grid draws an empty cell as "None" whatever a Styler says, so an empty number, date or time is
+given a stand-in value that sorts where an empty cell belongs (before every real one) and is shown as "—"; an empty
+text ("" too) is "—" itself, and an empty link is "" (the grid draws a null link as "None" too) shown as "—". Once a
+Styler gives a column its display values, a NumberColumn's or DateColumn's `format` changes nothing: label formatted
+columns with st.column_config.Column (or a plain string), links with st.column_config.LinkColumn. The grid shows a
+link's display values only where its LinkColumn has no `display_text`, so show_table writes that text itself.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from impact.i18n import format_date, format_number
+from impact.i18n import format_date, format_datetime, format_number, format_percent
 
 EMPTY = "—"
-_NO_NUMBER = -1  # counts and reach are never negative
+_NO_NUMBER = -1  # counts, reach and shares are never negative
 _NO_DATE = dt.date.min
+_NO_TIME = dt.datetime.min
 
 
-def styled(frame: pd.DataFrame, numbers: Iterable[str] = (), dates: Iterable[str] = ()) -> Styler:
-    """`frame` ready for st.dataframe: `numbers` and `dates` formatted for the current language, every other empty
-    cell "—"."""
-    numbers, dates = list(numbers), list(dates)
+def styled(frame: pd.DataFrame, numbers: Iterable[str] = (), dates: Iterable[str] = (),
+           datetimes: Iterable[str] = (), percents: Iterable[str] = (), decimals: Mapping[str, int] | None = None,
+           seconds: bool = False, links: Mapping[str, str | None] | None = None) -> Styler:
+    """`frame` ready for st.dataframe, every cell written for the current language: `numbers` (whole, or with up to
+    `decimals[column]` places), `percents` (shares such as 0.231: 23.1%), `dates`, and `datetimes` (in UTC, to the
+    minute or to the `seconds`); `links` (each shown as its text, or as itself where its text is None); every other
+    empty cell "—". True and False stay as they are (the grid's ticks)."""
+    numbers, dates, datetimes, percents = list(numbers), list(dates), list(datetimes), list(percents)
+    places, links = dict(decimals or {}), dict(links or {})
     shown = frame.copy()
-    for column in numbers:
+    for column in numbers + percents:
         shown[column] = shown[column].astype("Float64").fillna(_NO_NUMBER)
     for column in dates:
         shown[column] = [_NO_DATE if pd.isna(day) else pd.Timestamp(day).date() for day in shown[column]]
-    others = [c for c in shown.columns if c not in numbers and c not in dates]
-    shown[others] = shown[others].astype(object).where(shown[others].notna(), EMPTY)
-    return shown.style.format(
-        {**{c: _number for c in numbers}, **{c: _date for c in dates}})
+    for column in datetimes:
+        shown[column] = [_NO_TIME if pd.isna(moment) else _utc(moment) for moment in shown[column]]
+    for column in links:
+        shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
+    kept = set(numbers + dates + datetimes + percents) | set(links)
+    for column in shown.columns:
+        empty = shown[column].isna() | (shown[column].astype(object) == "")
+        if column not in kept and empty.any():
+            shown[column] = shown[column].astype(object).where(~empty, EMPTY)
+    formats: dict[Any, Any] = {c: _number(places.get(c, 0)) for c in numbers}
+    formats |= {c: _percent for c in percents}
+    formats |= {c: _date for c in dates}
+    formats |= {c: _moment(seconds) for c in datetimes}
+    formats |= {c: _link(text) for c, text in links.items()}
+    return shown.style.format(formats)
 
 
-def _number(value: float) -> str:
-    return EMPTY if value == _NO_NUMBER else format_number(value)
+def _utc(moment: Any) -> dt.datetime:
+    """A moment as a naive datetime in UTC (a naive one is taken to be in UTC already)."""
+    stamp = pd.Timestamp(moment)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def _number(places: int):
+    return lambda value: EMPTY if value == _NO_NUMBER else format_number(value, places)
+
+
+def _percent(share: float) -> str:
+    return EMPTY if share == _NO_NUMBER else format_percent(share)
 
 
 def _date(day: dt.date) -> str:
     return EMPTY if day == _NO_DATE else format_date(day)
 
 
-def show_table(frame: pd.DataFrame, numbers: Iterable[str] = (), dates: Iterable[str] = (), container=st,
-               **options) -> None:
-    """st.dataframe of `styled(frame, numbers, dates)`, without the index; `options` go to st.dataframe."""
-    container.dataframe(styled(frame, numbers, dates), hide_index=True, **options)
+def _moment(seconds: bool):
+    return lambda moment: EMPTY if moment == _NO_TIME else format_datetime(moment, seconds)
+
+
+def _link(text: str | None):
+    return lambda link: EMPTY if link == "" else text or link
+
+
+def show_table(frame: pd.DataFrame, numbers: Iterable[str] = (), dates: Iterable[str] = (),
+               datetimes: Iterable[str] = (), percents: Iterable[str] = (), decimals: Mapping[str, int] | None = None,
+               seconds: bool = False, container=st, **options) -> None:
+    """st.dataframe of `styled(frame, ...)`, without the index; `options` go to st.dataframe. The link columns are
+    those its `column_config` makes LinkColumns; their `display_text` is written by the Styler instead."""
+    config = dict(options.get("column_config") or {})
+    links = {}
+    for column, kind in config.items():
+        if isinstance(kind, dict) and kind.get("type_config", {}).get("type") == "link":
+            links[column] = kind["type_config"].get("display_text")
+            config[column] = {**kind, "type_config": {**kind["type_config"], "display_text": None}}
+    if config:
+        options["column_config"] = config
+    container.dataframe(styled(frame, numbers, dates, datetimes, percents, decimals, seconds, links), hide_index=True,
+                        **options)
+
+
+def kinds(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """Which of the frame's columns hold numbers, which dates and which times, for a table whose columns are not
+    known in advance (a chart's data): show_table(frame, *kinds(frame))."""
+    numbers: list[str] = []
+    dates: list[str] = []
+    datetimes: list[str] = []
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            numbers.append(column)
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            moments = values.dropna()
+            (dates if (moments == moments.dt.normalize()).all() else datetimes).append(column)
+        elif len(values.dropna()) and all(isinstance(v, dt.date) for v in values.dropna()):
+            moments = values.dropna()
+            (datetimes if any(isinstance(v, dt.datetime) for v in moments) else dates).append(column)
+    return numbers, dates, datetimes

@@ -110,8 +110,9 @@ def test_every_response_carries_the_security_headers(world):
         assert "X-Frame-Options" not in answer.headers
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(demo_url, accounts):
+    """One server on the demo database for the tests below (each in browser contexts of its own)."""
     with streamlit_server(demo_url) as base:
         yield base
 
