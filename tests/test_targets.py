@@ -134,3 +134,49 @@ def test_milestones_planned_done_and_overdue(world):
         ("Pilot with ten schools", "done"), ("App in the stores", "done"), ("1,000 schools", "planned")]
     with pytest.raises(CommandError, match="in the future"):
         commands.record_milestone(world, STAFF, a, "Next", D("2021-06-01"), done_on=D("2021-10-01"), today=today)
+
+
+def test_the_project_page_shows_plan_against_actual_and_staff_set_a_target(world, monkeypatch):
+    from tests.apptest import run
+    from tests.conftest import url_of
+
+    monkeypatch.setenv("DATABASE_URL", url_of(world))
+    a = project_id(world)
+    commands.set_target(world, STAFF, a, "people", D("2021-12-31"), 10_000, D("2021-01-01"), 1_000,
+                        set_on=D("2021-01-01"))
+    commands.record_milestone(world, STAFF, a, "App in the stores", D("2021-06-01"), today=D("2021-09-01"))
+    at = run("pages/project.py", project="a", as_of="2021-07-01")
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["People reached"] == "50.0% of target"  # 5,000 of 10,000
+    assert ":orange-badge[:material/schedule: Behind]" in [m.value for m in at.markdown]  # below 5,475
+    assert any("App in the stores" in m.value and "overdue: planned for 2021-06-01" in m.value for m in at.markdown)
+    figure = [c for c in at.get("plotly_chart") if "Target" in c.proto.spec][0]
+    assert '"y":[1000,10000]' in figure.proto.spec.replace(" ", "")  # the line from the baseline to the target
+    # Staff set a second target for pupils through the form: 70 of 140 on 1 July.
+    form = [s for s in at.selectbox if s.label == "Metric"][0]
+    form.set_value("pupils")
+    [n for n in at.number_input if n.label == "Target value"][0].set_value(140)
+    dates = {d.label: d for d in at.date_input}
+    dates["By"].set_value(D("2021-12-31"))
+    dates["Baseline date"].set_value(D("2021-01-01"))
+    dates["Agreed on (empty: today)"].set_value(D("2021-01-01"))  # entered now, agreed then
+    at.button(key="FormSubmitter:set_target-Set the target").click().run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Pupils"] == "50.0% of target"
+
+
+def test_the_report_counts_targets_met_on_track_and_behind(world):
+    from impact.formats import report
+    from tests.conftest import info
+
+    a = project_id(world)
+    commands.set_target(world, STAFF, a, "people", D("2021-12-31"), 10_000, D("2021-01-01"), 1_000,
+                        set_on=D("2021-01-01"))
+    commands.set_target(world, STAFF, a, "pupils", D("2021-06-30"), 50, D("2021-01-01"), set_on=D("2021-01-01"))
+    document = report.report_html(world, STAFF, info(world, "tiny"), D("2021-07-01"))
+    text = " ".join(document.split("Plan against actual</h2>", 1)[1].split())
+    # People: 5,000 of 10,000 and behind the line (5,475); pupils: 70 of 50 (due 30 June, the last target), met.
+    assert text.startswith("<p>1 target met, 0 on track, 1 behind.")
+    assert "<td>Project A</td><td>People reached</td><td class=\"n\">5,000</td><td class=\"n\">10,000</td>" \
+           "<td>2021-12-31</td><td class=\"n\">50.0%</td><td>behind</td>" in document.replace("\n", "")

@@ -74,3 +74,19 @@ def project_milestones(engine: Engine, project_id: int, as_of: dt.date) -> pd.Da
     overdue = frame["planned_on"].map(lambda day: pd.Timestamp(day).date() < as_of) & ~done
     frame["state"] = ["done" if d else "overdue" if o else "planned" for d, o in zip(done, overdue)]
     return frame
+
+
+def programme_progress(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """`project_progress` of every project of the programme with a target standing at `as_of`, with the project's
+    name in a first column `project` and its `state`: met (the target's value reached), on_track or behind."""
+    with engine.connect() as conn:
+        projects = conn.execute(
+            select(Project.id, Project.name).where(Project.programme_id == programme_id, Project.id.in_(
+                select(Target.project_id).where(Target.review_state == ReviewState.APPROVED)))
+            .order_by(Project.name)).all()
+    parts = [project_progress(engine, project_id, as_of).assign(project=name) for project_id, name in projects]
+    frame = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
+        not p.empty for p in parts) else pd.DataFrame(columns=[*PROGRESS_COLUMNS, "project"])
+    frame["state"] = ["met" if actual >= target else "on_track" if on_track else "behind"
+                      for actual, target, on_track in zip(frame["actual"], frame["target"], frame["on_track"])]
+    return frame[["project", *PROGRESS_COLUMNS, "state"]]
