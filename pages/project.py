@@ -5,12 +5,14 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from impact.domain.access import may_open, may_see_signals
+from impact.domain.access import STAFF, may_open, may_see_signals
 from impact.domain.lifecycle import Status, status_label
 from impact.formats import charts
-from impact.i18n import _, format_date, format_number
+from impact.i18n import _, format_date, format_number, format_percent
 from impact.signals import run as signal_checks
 from impact.signals.text import detail
+from impact.store import commands
+from impact.ui.language import date_format
 from impact.ui.page import (
     bold,
     chart_data,
@@ -18,13 +20,14 @@ from impact.ui.page import (
     choose_project,
     guard_page,
     is_web_link,
+    label_of,
     plain,
     plot,
     show_text,
     web_links,
 )
 from impact.ui.tables import show_table
-from impact.ui.writes import run_write
+from impact.ui.writes import done_notice, run_write
 
 source, actor = guard_page("project")
 project = choose_project(source, actor)
@@ -32,6 +35,7 @@ programme = source.programme_info(project.programme_slug)
 as_of = choose_as_of(programme)
 
 st.title(plain(project.name))
+done_notice()
 st.caption(_("{programme} · {challenge}", programme=plain(project.programme),
              challenge=plain(project.challenge) if project.challenge else _("no challenge")))
 BadgeColour = Literal["gray", "violet", "blue", "green", "red"]
@@ -102,6 +106,78 @@ with st.container(border=True, height=min(90 + 70 * len(feed), 420)) if len(feed
         if entry.evidence_url and is_web_link(entry.evidence_url):
             st.link_button(_("Evidence"), entry.evidence_url, icon=":material/open_in_new:")
 
+st.subheader(_("Plan against actual"))
+progress = source.project_progress(project.id, as_of)
+milestones = source.project_milestones(project.id, as_of)
+if progress.empty and milestones.empty:
+    st.info(_("No target or milestone was set for this project by {as_of}.", as_of=format_date(as_of)),
+            icon=":material/flag:")
+for column, row in zip(st.columns(max(len(progress), 1)), progress.itertuples()):
+    share = _("{share} of target", share=format_percent(row.share)) if pd.notna(row.share) else "—"
+    column.metric(plain(row.label), share, help=_("{actual} of {target} {unit} by {due}", actual=format_number(
+        row.actual), target=format_number(row.target), unit=plain(row.unit), due=format_date(row.due_on)))
+    column.badge(_("On track") if row.on_track else _("Behind"), color="green" if row.on_track else "orange",
+                 icon=":material/check:" if row.on_track else ":material/schedule:")
+if not progress.empty:
+    st.caption(_("On track means the figure on {as_of} is at least the straight line from the target's baseline to "
+                 "its value on its due date; % of target is the figure over the next target's value.",
+                 as_of=format_date(as_of)))
+if not milestones.empty:
+    st.markdown(bold(_("Milestones")))
+    for milestone in milestones.itertuples():
+        if milestone.state == "done":
+            when = _("done on {day}", day=format_date(milestone.done_on))
+        elif milestone.state == "overdue":
+            when = _("overdue: planned for {day}", day=format_date(milestone.planned_on))
+        else:
+            when = _("planned for {day}", day=format_date(milestone.planned_on))
+        icon = {"done": ":green[:material/check_circle:]", "overdue": ":orange[:material/schedule:]",
+                "planned": ":gray[:material/radio_button_unchecked:]"}[milestone.state]
+        st.markdown(f"{icon} {bold(plain(milestone.title))} · {when}")
+        if milestone.evidence_url and is_web_link(milestone.evidence_url):
+            st.link_button(_("Evidence"), milestone.evidence_url, icon=":material/open_in_new:")
+
+if actor.role == STAFF:
+    metrics = source.metrics(programme.id)
+    labels = dict(zip(metrics["slug"], metrics["label"]))
+    with st.expander(_("Set a target or a milestone (staff)")):
+        with st.form("set_target", clear_on_submit=True):
+            st.markdown(bold(_("A target")))
+            left, right = st.columns(2)
+            metric = left.selectbox(_("Metric"), list(labels), format_func=label_of(labels), index=None,
+                                    placeholder=_("Pick a metric"))
+            value = right.number_input(_("Target value"), min_value=0, step=100, value=None)
+            due_on = left.date_input(_("By"), value=None, format=date_format())
+            baseline_value = right.number_input(_("Baseline value"), min_value=0, step=100, value=0)
+            baseline_on = left.date_input(_("Baseline date"), value=None, format=date_format())
+            note = right.text_input(_("Note (needed when a target changes)"))
+            set_on = left.date_input(_("Agreed on (empty: today)"), value=None, format=date_format(),
+                                     help=_("The day the target took effect: charts at earlier dates show the target "
+                                            "that stood then."))
+            if st.form_submit_button(_("Set the target"), icon=":material/flag:"):
+                if metric is None or value is None or due_on is None or baseline_on is None:
+                    st.error(_("Pick a metric and give the target's value and date and the baseline's date."),
+                             icon=":material/error:")
+                else:
+                    run_write(source, commands.set_target, _("Target set."), actor, project.id, metric, due_on,
+                              int(value), baseline_on, int(baseline_value), note, set_on)
+        with st.form("add_milestone", clear_on_submit=True):
+            st.markdown(bold(_("A milestone")))
+            left, right = st.columns(2)
+            title = left.text_input(_("Milestone"))
+            planned_on = right.date_input(_("Planned for"), value=None, format=date_format())
+            done_on = left.date_input(_("Done on (empty: not yet)"), value=None, format=date_format())
+            evidence = right.text_input(_("Evidence link (http or https)"))
+            replaces = st.selectbox(_("Replaces (to mark a milestone done or move it)"),
+                                    [None, *milestones["id"]], index=None,
+                                    format_func=lambda i: dict(zip(milestones["id"], milestones["title"])).get(i, ""))
+            if st.form_submit_button(_("Record the milestone"), icon=":material/event:"):
+                if not title.strip() or planned_on is None:
+                    st.error(_("Name the milestone and give its planned date."), icon=":material/error:")
+                else:
+                    run_write(source, commands.record_milestone, _("Milestone recorded."), actor, project.id, title,
+                              planned_on, done_on, evidence, supersedes_id=None if replaces is None else int(replaces))
+
 st.subheader(_("Reach"))
 reach = source.project_reach(project.id, as_of)
 if reach.empty:
@@ -110,7 +186,9 @@ if reach.empty:
 for index, (_metric, readings) in enumerate(reach.groupby("metric", sort=False)):
     if index % 2 == 0:
         columns = st.columns(2, gap="large")
-    plot(charts.reach_figure, readings, readings["label"].iloc[0], readings["unit"].iloc[0],
+    planned = progress[progress["metric"] == _metric]
+    plan = None if planned.empty else tuple(planned.iloc[0][["baseline_on", "baseline_value", "due_on", "target"]])
+    plot(charts.reach_figure, readings, readings["label"].iloc[0], readings["unit"].iloc[0], None, plan,
          container=columns[index % 2])
     chart_data(readings, {"as_of": _("Date"), "value": readings["label"].iloc[0]}, columns[index % 2])
 

@@ -175,7 +175,8 @@ def challenge_funnel_figure(challenges: pd.DataFrame) -> go.Figure:
                               dtick=1, tickformat=",d", title=_("Projects (logarithmic scale)"), gridcolor=GRID))
 
 
-def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None = None) -> go.Figure:
+def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None = None,
+                 plan: tuple | None = None) -> go.Figure:
     """Cumulative reach as steps (a reading holds until the next), one line per group if `group` is given.
 
     `series` has as_of, value and reading (False on the carried-forward end point), as `impact.store.queries` gives.
@@ -202,11 +203,19 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
             traces.append(dict(type="scatter", x=readings["as_of"], y=readings["value"], mode="markers",
                                legendgroup=name, showlegend=False, marker=dict(color=colour, size=7),
                                hovertemplate=hover))
+    if plan is not None:  # the target: a straight line from the baseline to the target's value on its due date
+        baseline_on, baseline_value, due_on, value = plan
+        traces.append(dict(type="scatter", x=[baseline_on, due_on], y=[baseline_value, value], mode="lines+markers",
+                           name=_("Target"), line=dict(color=GREY, width=2, dash="dash"),
+                           marker=dict(symbol="diamond", size=9, color=GREY),
+                           hovertemplate=_("Target") + " %{x|" + plotly_date_format() + "}: %{y:,}<extra></extra>"))
     xaxis: dict = dict(title=None, tickformat=plotly_date_format(), gridcolor=GRID)
     annotations = []
     readings = series[series["reading"]]
     if len(readings) and not series["reading"].all():
         first, last, end = readings["as_of"].min(), readings["as_of"].max(), series["as_of"].max()
+        if plan is not None:  # the target's line stays in view
+            first, last = min(first, pd.Timestamp(plan[0])), max(last, pd.Timestamp(plan[2]))
         margin = max((last - first) * 0.05, pd.Timedelta(days=15))
         if end - last > margin * 2:
             xaxis["range"] = [first - margin, last + margin]
@@ -214,7 +223,7 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
             xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom", showarrow=False,
             text=_inert(_("Dotted: the last reading carried forward to {as_of}",
                           as_of=format_date(end.date())))))
-    return _figure(traces, title, 420 if group is None else 520, showlegend=group is not None,
+    return _figure(traces, title, 420 if group is None else 520, showlegend=group is not None or plan is not None,
                    legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
                    annotations=annotations,
                    yaxis=dict(title=unit, rangemode="tozero", separatethousands=True, gridcolor=GRID),

@@ -51,6 +51,7 @@ from impact.store.queries import (
     reach_latest,
     reach_totals,
 )
+from impact.store.targets import programme_progress
 
 TOP = 5
 PDF_TIMEOUT_S = 120
@@ -123,6 +124,7 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
                                  [[status_label(r.status), format_number(r.projects)]
                                   for r in statuses.itertuples()], numeric=(1,))},
         reach=_reach(engine, programme, as_of, chart),
+        plan=_plan(engine, programme, as_of),
         launches=_launches(engine, programme, as_of),
         methodology=_methodology(engine, programme, as_of))
 
@@ -227,6 +229,28 @@ def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Char
             "table": Table([_("Metric"), _("Total"), _("Projects reporting")],
                            [[known.loc[r.metric, "label"], format_number(r.value), format_number(r.projects)]
                             for r in latest.itertuples()], numeric=(1, 2))}
+
+
+def _plan(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
+    """Targets met, on track and behind: each project's figure against its next target."""
+    progress = programme_progress(engine, programme.id, as_of)
+    states = {"met": _("met"), "on_track": _("on track"), "behind": _("behind")}
+    if progress.empty:
+        return {"heading": _("Plan against actual"), "empty": _("No project had a target on {as_of}.",
+                                                                as_of=format_date(as_of))}
+    counts = progress["state"].value_counts()
+    return {"heading": _("Plan against actual"),
+            "summary": _("{met}, {on_track}, {behind}.",
+                         met=ngettext("{n} target met", "{n} targets met", int(counts.get("met", 0))),
+                         on_track=ngettext("{n} on track", "{n} on track", int(counts.get("on_track", 0))),
+                         behind=ngettext("{n} behind", "{n} behind", int(counts.get("behind", 0)))),
+            "explained": _("On track: the figure is at least the straight line from the target's baseline to its "
+                           "value on its due date. % of target: the figure over the next target's value."),
+            "table": Table([_("Project"), _("Metric"), _("Figure"), _("Target"), _("By"), _("% of target"),
+                            _("State")],
+                           [[r.project, r.label, format_number(r.actual), format_number(r.target),
+                             format_date(r.due_on), format_percent(r.share) if pd.notna(r.share) else "—",
+                             states[r.state]] for r in progress.itertuples()], numeric=(2, 3, 5))}
 
 
 def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:

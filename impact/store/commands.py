@@ -33,12 +33,23 @@ from impact.domain.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.store import increments
 from impact.store.db import write_session
-from impact.store.models import AuditEntry, Metric, Project, ProjectNote, ReachReading, StatusEvent, utcnow
+from impact.store.models import (
+    AuditEntry,
+    Metric,
+    Milestone,
+    Project,
+    ProjectNote,
+    ReachReading,
+    StatusEvent,
+    Target,
+    utcnow,
+)
 
 MAX_NOTE_LENGTH = 5000
-Entry = StatusEvent | ReachReading | ProjectNote  # what staff review
+Entry = StatusEvent | ReachReading | ProjectNote | Target | Milestone  # what staff review
 EntryT = TypeVar("EntryT", bound=Entry)
-KINDS: dict[str, type[Entry]] = {"status": StatusEvent, "reading": ReachReading, "update": ProjectNote}
+KINDS: dict[str, type[Entry]] = {"status": StatusEvent, "reading": ReachReading, "update": ProjectNote,
+                                 "target": Target, "milestone": Milestone}
 
 
 class CommandError(ValueError):
@@ -211,6 +222,78 @@ def _entry_what(session: Session, entry: Entry) -> str:
     if isinstance(entry, ReachReading):
         return session.scalar(select(Metric.label).where(Metric.id == entry.metric_id)) or ""
     return entry.note
+
+
+# --- the plan: targets and milestones --------------------------------------------------------------------------
+
+
+def set_target(engine: Engine, actor: Actor, project_id: int, metric: str, due_on: dt.date, value: int,
+               baseline_on: dt.date, baseline_value: int = 0, note: str = "", set_on: Optional[dt.date] = None,
+               seen_revision: Optional[int] = None) -> Recorded:
+    """Plan `value` of `metric` by `due_on`, from `baseline_value` on `baseline_on`, standing from `set_on` (today).
+    Staff set targets; a team proposes its own, reviewed like its figures. Changing the target for a due date is a
+    new entry and needs a note saying why (impact.domain.targets)."""
+    note = _text(note)
+    set_on = set_on or dt.date.today()
+    if whole(value) is None or whole(baseline_value) is None:
+        raise CommandError(_("A target and its baseline are whole numbers of 0 or more, at most {most}.",
+                             most=format_number(BIGGEST_WHOLE_NUMBER)))
+    if baseline_on >= due_on:
+        raise CommandError(_("The baseline's date ({baseline}) must come before the target's ({due}).",
+                             baseline=format_date(baseline_on), due=format_date(due_on)))
+    with write_session(engine) as session, session.begin():
+        project = _project(session, actor, project_id, seen_revision)
+        metric_row = session.scalar(select(Metric).where(Metric.programme_id == project.programme_id,
+                                                         Metric.slug == metric))
+        if metric_row is None:
+            raise CommandError(_("This project's programme has no metric '{metric}'.", metric=metric))
+        earlier = session.scalar(select(Target.id).where(
+            Target.project_id == project.id, Target.metric_id == metric_row.id, Target.due_on == due_on,
+            Target.review_state != ReviewState.RETURNED).limit(1))
+        if earlier is not None and not note:
+            raise CommandError(_("A target for {metric} by {due} exists already; say in the note why it changes "
+                                 "(the earlier one is kept in the history).", metric=metric_row.label,
+                                 due=format_date(due_on)))
+        target = Target(project_id=project.id, metric_id=metric_row.id, set_on=set_on, due_on=due_on, value=value,
+                        baseline_on=baseline_on, baseline_value=baseline_value, note=note,
+                        recorded_by=actor.name, recorded_at=utcnow(), review_state=review_state_for(actor))
+        session.add(target)
+        session.flush()
+        project.revision += 1
+        audit(session, actor, "target set", f"project {project.slug}", None,
+              {"metric": metric, "due_on": due_on.isoformat(), "value": value, "baseline_on": baseline_on.isoformat(),
+               "baseline_value": baseline_value, "set_on": set_on.isoformat(), "note": note})
+        return Recorded("target", target.id, target.review_state, metric_row.label, due_on, project.revision, value)
+
+
+def record_milestone(engine: Engine, actor: Actor, project_id: int, title: str, planned_on: dt.date,
+                     done_on: Optional[dt.date] = None, evidence_url: str = "", note: str = "",
+                     supersedes_id: Optional[int] = None, seen_revision: Optional[int] = None,
+                     today: Optional[dt.date] = None) -> Recorded:
+    """A milestone the project plans, or (with `supersedes_id`) a change to one: done on a date, moved, renamed."""
+    note, evidence_url, title = _text(note), _url(evidence_url), (title or "").strip()
+    if not title or len(title) > 200:
+        raise CommandError(_("Name the milestone in at most 200 characters."))
+    if done_on is not None:
+        _not_in_future(done_on, today, _("The milestone's done date"))
+    with write_session(engine) as session, session.begin():
+        project = _project(session, actor, project_id, seen_revision, today)
+        if supersedes_id is not None:
+            replaced = session.get(Milestone, supersedes_id) if row_id(supersedes_id) else None
+            if replaced is None or replaced.project_id != project.id:
+                raise CommandError(_("There is no such milestone of this project to change."))
+        milestone = Milestone(project_id=project.id, title=title, planned_on=planned_on, done_on=done_on,
+                              evidence_url=evidence_url, note=note, supersedes_id=supersedes_id,
+                              recorded_by=actor.name, recorded_at=utcnow(), review_state=review_state_for(actor))
+        session.add(milestone)
+        session.flush()
+        project.revision += 1
+        audit(session, actor, "milestone recorded", f"project {project.slug}",
+              None if supersedes_id is None else {"milestone": supersedes_id},
+              {"title": title, "planned_on": planned_on.isoformat(),
+               "done_on": done_on.isoformat() if done_on else None, "evidence_url": evidence_url, "note": note})
+        return Recorded("milestone", milestone.id, milestone.review_state, title, done_on or planned_on,
+                        project.revision)
 
 
 # --- checks ------------------------------------------------------------------------------------------------------

@@ -280,6 +280,43 @@ class Signal(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class Target(_HistoryEntry, Base):
+    """A project's plan for one metric: `value` by `due_on`, from `baseline_value` on `baseline_on`, as it stood
+    from `set_on` (impact.domain.targets). A changed target is a new entry with a note, never an overwrite."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        CheckConstraint("value >= 0 AND baseline_value >= 0", name="values_not_negative"),
+        CheckConstraint("baseline_on < due_on", name="baseline_before_due"),
+        CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
+        Index("ix_targets_project_metric", "project_id", "metric_id", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"))
+    set_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[int] = mapped_column(BigInteger)
+    baseline_on: Mapped[dt.date] = mapped_column(Date)
+    baseline_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Milestone(_HistoryEntry, Base):
+    """A dated step a project plans (`planned_on`) and, once done, reports (`done_on`, with its evidence link). A
+    change (done, moved) is a new entry that supersedes the one before."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    planned_on: Mapped[dt.date] = mapped_column(Date)
+    done_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("milestones.id"), index=True)
+
+
 class Account(Base):
     """A staff member or funder who signs in with an email and a password (or through the OIDC provider)."""
 

@@ -27,7 +27,19 @@ from impact.formats.dataset import Dataset
 from impact.i18n import language
 from impact.mail import outbox
 from impact.signals.contradictions import Contradiction
-from impact.store import admin, commands, compare, editing, history, portfolio, project, queries, signals, survival
+from impact.store import (
+    admin,
+    commands,
+    compare,
+    editing,
+    history,
+    portfolio,
+    project,
+    queries,
+    signals,
+    survival,
+    targets,
+)
 from impact.store.db import make_engine
 from impact.store.models import Project
 from impact.store.project import ProjectInfo
@@ -138,6 +150,14 @@ class Source:
     @cached
     def project_feed(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
         return history.project_feed(self.engine, project_id, as_of)
+
+    @cached
+    def project_progress(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
+        return targets.project_progress(self.engine, project_id, as_of)
+
+    @cached
+    def project_milestones(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
+        return targets.project_milestones(self.engine, project_id, as_of)
 
     @cached
     def project_reach(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
