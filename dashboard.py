@@ -47,7 +47,7 @@ navigation = st.navigation([
     st.Page(home, title=_("Home"), default=True, visibility="hidden"),
     *(st.Page(f"pages/{name}.py", title=title, icon=icon, visibility="visible" if may_open(actor, name) else "hidden")
       for name, title, icon in PAGES),
-])
+], expanded=True)  # every page listed: no "View more" link, which Streamlit writes in English only
 st.sidebar.caption(_("Hackathon impact dashboard: what became of the projects born in a civic hackathon."))
 language_picker()
 if source is not None:
