@@ -8,7 +8,7 @@ import streamlit as st
 from impact.domain.access import STAFF, may_open, may_see_signals
 from impact.domain.lifecycle import Status, status_label
 from impact.formats import charts
-from impact.i18n import _, format_date, format_number, format_percent
+from impact.i18n import _, format_date, format_number, format_percent, ngettext
 from impact.signals import run as signal_checks
 from impact.signals.text import detail
 from impact.store import commands
@@ -92,19 +92,33 @@ st.subheader(_("Updates"))
 feed = source.project_feed(project.id, as_of)
 if feed.empty:
     st.info(_("Nothing was reported for this project by {as_of}.", as_of=format_date(as_of)), icon=":material/info:")
-# Newest first, in a box of its own height that scrolls, so that a long history does not push the reach away.
-with st.container(border=True, height=min(90 + 70 * len(feed), 420)) if len(feed) else st.empty():
-    for entry in feed.itertuples():
-        if entry.kind == "status":
-            what = _("Status: {status}", status=status_label(entry.what))
-        elif entry.kind == "reading":
-            what = _("{label}: {value}", label=entry.what, value=format_number(entry.value))
-        else:
-            what = _("Update")
-        text = f"{bold(format_date(entry.effective))} · {bold(plain(what))}"
-        st.markdown(text + (f"  \n{plain(entry.note)}" if entry.note else ""))
-        if entry.evidence_url and is_web_link(entry.evidence_url):
-            st.link_button(_("Evidence"), entry.evidence_url, icon=":material/open_in_new:")
+
+
+def show_entry(entry) -> None:
+    """One line of the feed: its date, what it says, the team's note and the evidence."""
+    if entry.kind == "status":
+        what = _("Status: {status}", status=status_label(entry.what))
+    elif entry.kind == "reading":
+        what = _("{label}: {value}", label=entry.what, value=format_number(entry.value))
+    else:
+        what = _("Update")
+    text = f"{bold(format_date(entry.effective))} · {bold(plain(what))}"
+    st.markdown(text + (f"  \n{plain(entry.note)}" if entry.note else ""))
+    if entry.evidence_url and is_web_link(entry.evidence_url):
+        st.link_button(_("Evidence"), entry.evidence_url, icon=":material/open_in_new:")
+
+
+# Newest first; the older ones fold away, so that a long history does not push the plan and the reach down (a box
+# that scrolls instead could not be scrolled from the keyboard).
+NEWEST = 5
+if len(feed):
+    with st.container(border=True):
+        for entry in feed.head(NEWEST).itertuples():
+            show_entry(entry)
+        if len(feed) > NEWEST:
+            with st.expander(ngettext("{n} older entry", "{n} older entries", len(feed) - NEWEST)):
+                for entry in feed.iloc[NEWEST:].itertuples():
+                    show_entry(entry)
 
 st.subheader(_("Plan against actual"))
 progress = source.project_progress(project.id, as_of)

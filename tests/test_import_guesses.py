@@ -333,3 +333,16 @@ def test_devpost_dates_that_read_both_ways_are_read_month_first(devpost):
     assert summary.notes == ["export.csv, column 'Project Created At': dates read month first, because Devpost "
                              "writes dates month first."]
     assert dataset(devpost, LOADER).status_events["effective_date"].tolist() == [dt.date(2020, 3, 4)]
+
+
+@pytest.mark.parametrize("text", ["tiny;projet-ete;Projet été;47 500,50;EUR", "tiny;koeln;Schüler in Köln;850,0;EUR"])
+def test_a_short_windows_1252_file_is_read_as_windows_1252(text):
+    """A detector guesses wrong on a line or two (it read 'Projet été;' as Korean, 'Schüler' as DOS Latin-1); the
+    encoding Excel writes in Germany and France comes first."""
+    from impact.formats.spreadsheets import Options, _csv_rows
+
+    notes: list[str] = []
+    content = ("programme;slug;name;funding_amount;funding_currency\n" + text + "\n").encode("cp1252")
+    assert _csv_rows("projets.csv", content, Options(), notes)[1] == text.split(";")
+    assert notes == ["projets.csv: read as Windows-1252 (it is not UTF-8); if its letters look wrong in the preview, "
+                     "choose its encoding."]

@@ -10,7 +10,6 @@ same parser a data folder's files go through; `import_files` then checks and wri
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
@@ -248,9 +247,10 @@ def _csv_rows(name: str, content: bytes, options: Options, notes: list[str]) -> 
 
 
 def _decode(name: str, content: bytes, encoding: Optional[str], notes: list[str]) -> str:
-    """The text of a CSV file: in the encoding chosen, else UTF-8 (a BOM is dropped), UTF-16 with its BOM, else as
-    charset-normalizer detects it (Windows-1252 where that reads the same). Bytes the encoding cannot read become
-    the replacement character, which impact.formats.rows refuses with its row and column: never a silent guess."""
+    """The text of a CSV file: in the encoding chosen, else UTF-8 (a BOM is dropped), UTF-16 with its BOM, else
+    Windows-1252 where every byte reads in it, else as charset-normalizer detects it. The note names the encoding
+    and the preview shows the rows as read, so a wrong one is seen before anything is written; bytes the encoding
+    cannot read become the replacement character, which impact.formats.rows refuses with its row and column."""
     if encoding:
         codec = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig"}.get(encoding.lower().replace("_", "-"), encoding)
         return content.decode(codec, errors="replace")
@@ -261,12 +261,12 @@ def _decode(name: str, content: bytes, encoding: Optional[str], notes: list[str]
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(content).best()
-    codec = best.encoding if best is not None else "cp1252"
-    text = content.decode(codec, errors="replace")
-    with contextlib.suppress(UnicodeDecodeError):
-        if content.decode("cp1252") == text:
-            codec = "cp1252"
+    try:  # what Excel on Windows writes in Germany and France; a detector guesses wrong on a few short lines
+        text, codec = content.decode("cp1252"), "cp1252"  # (it took "Projet été;" for Korean johab, "ü" for cp850)
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(content).best()
+        codec = best.encoding if best is not None else "cp1252"
+        text = content.decode(codec, errors="replace")
     notes.append(_("{file}: read as {encoding} (it is not UTF-8); if its letters look wrong in the preview, choose "
                    "its encoding.", file=name, encoding=ENCODINGS.get(codec, codec)))
     return text
