@@ -98,3 +98,19 @@ if len(failures):
     st.caption(_("Addresses mail could not reach, that opted out, or whose email may not have gone out:"))
     st.dataframe(failures, hide_index=True, width="stretch",
                  column_config={"address": _("Contact"), "what": _("What"), "when": _("When"), "why": _("Why")})
+
+overdue = source.overdue_milestones(programme.id, as_of)
+st.subheader(_("Overdue milestones"))
+if overdue.empty:
+    st.caption(_("No milestone of {programme} was overdue on {as_of}.", programme=plain(programme.name),
+                 as_of=format_date(as_of)))
+else:
+    st.caption(ngettext("{n} milestone planned before {as_of} was not done by then, the longest overdue first.",
+                        "{n} milestones planned before {as_of} were not done by then, the longest overdue first.",
+                        len(overdue), as_of=format_date(as_of)))
+    show_table(overdue.assign(link="project?project=" + overdue["slug"].map(urllib.parse.quote))
+               [["link", "project", "title", "planned_on", "days_overdue"]],
+               numbers=("days_overdue",), dates=("planned_on",), width="stretch",
+               column_config={"link": st.column_config.LinkColumn(_("Page"), display_text=_("open"), width=50),
+                              "project": _("Project"), "title": _("Milestone"), "planned_on": _("Planned for"),
+                              "days_overdue": _("Days overdue")})

@@ -180,3 +180,21 @@ def test_the_report_counts_targets_met_on_track_and_behind(world):
     assert text.startswith("<p>1 target met, 0 on track, 1 behind.")
     assert "<td>Project A</td><td>People reached</td><td class=\"n\">5,000</td><td class=\"n\">10,000</td>" \
            "<td>2021-12-31</td><td class=\"n\">50.0%</td><td>behind</td>" in document.replace("\n", "")
+
+
+def test_staff_see_the_overdue_milestones_on_the_silent_page(world, monkeypatch):
+    from tests.apptest import run, shown
+    from tests.conftest import url_of
+
+    monkeypatch.setenv("DATABASE_URL", url_of(world))
+    a = project_id(world)
+    today = D("2021-09-01")
+    commands.record_milestone(world, STAFF, a, "App in the stores", D("2021-06-01"), today=today)
+    commands.record_milestone(world, STAFF, a, "Pilot", D("2021-03-01"), done_on=D("2021-02-20"), today=today)
+    commands.record_milestone(world, STAFF, a, "1,000 schools", D("2021-12-01"), today=today)
+    at = run("pages/silent.py", programme="tiny", as_of="2021-09-01")
+    assert not at.exception
+    table = shown(at, len(at.dataframe) - 1)
+    # Only the app is overdue: planned for 1 June, not done by 1 September, 30 + 31 + 31 = 92 days.
+    assert list(zip(table["title"], table["planned_on"], table["days_overdue"])) == [
+        ("App in the stores", "2021-06-01", "92")]

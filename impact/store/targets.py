@@ -90,3 +90,17 @@ def programme_progress(engine: Engine, programme_id: int, as_of: dt.date) -> pd.
     frame["state"] = ["met" if actual >= target else "on_track" if on_track else "behind"
                       for actual, target, on_track in zip(frame["actual"], frame["target"], frame["on_track"])]
     return frame[["project", *PROGRESS_COLUMNS, "state"]]
+
+
+def overdue_milestones(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+    """The programme's milestones overdue at `as_of` (planned before it, not done by it, as they stand), the longest
+    overdue first: slug, project, title, planned_on, days_overdue."""
+    m = Milestone
+    stmt = (select(Project.slug, Project.name, m.title, m.planned_on)
+            .join(Project, Project.id == m.project_id)
+            .where(Project.programme_id == programme_id, counting(m), m.planned_on < as_of,
+                   (m.done_on.is_(None)) | (m.done_on > as_of))
+            .order_by(m.planned_on, Project.name))
+    frame = read_frame(engine, stmt, ["slug", "project", "title", "planned_on"])
+    frame["days_overdue"] = [(as_of - pd.Timestamp(day).date()).days for day in frame["planned_on"]]
+    return frame

@@ -160,6 +160,10 @@ class Source:
         return targets.project_milestones(self.engine, project_id, as_of)
 
     @cached
+    def overdue_milestones(self, programme_id: int, as_of: dt.date) -> pd.DataFrame:
+        return targets.overdue_milestones(self.engine, programme_id, as_of)
+
+    @cached
     def project_reach(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
         return project.project_reach(self.engine, project_id, as_of)
 
