@@ -211,3 +211,11 @@ def test_programme_texts_and_metrics_speak_the_visitors_language(demo_db, langua
     assert definition in [c.value for c in at.caption]
     overview = run("pages/overview.py", lang=language, programme="wirvsvirus-2020")
     assert overview.caption[0].value.startswith(title)
+
+
+def test_the_project_feed_names_metrics_in_the_visitors_language(demo_db):
+    at = run("pages/project.py", lang="de", project="corona-school", as_of="2021-04-30")
+    assert not at.exception
+    feed = [m.value.split("  \n")[0] for m in at.markdown if m.value.startswith("**30.04.2021**")]
+    assert feed == ["**30.04.2021** · **Schüler\\:innen\\: 20\\.000**",  # markdown-escaped, as any data
+                    "**30.04.2021** · **Ehrenamtliche Tutor\\:innen\\: 14\\.000**"]

@@ -13,6 +13,7 @@ from impact.domain.entries import counting, order, superseded
 from impact.domain.lifecycle import ReviewState
 from impact.store.db import read_frame
 from impact.store.models import AuditEntry, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
+from impact.store.queries import metrics
 
 ENTRY_COLUMNS = ["kind", "id", "project_id", "what", "metric", "value", "effective", "recorded_at", "recorded_by",
                  "note", "evidence_url", "review_state", "review_note", "supersedes_id", "superseded"]
@@ -60,6 +61,13 @@ def project_feed(engine: Engine, project_id: int, as_of: dt.date, limit: int = 3
                     and_(n.project_id == project_id, n.review_state == ReviewState.APPROVED,
                          n.recorded_at < day_after)).subquery()
     frame = _dated(read_frame(engine, select(stmt), ENTRY_COLUMNS))
+    with engine.connect() as conn:
+        programme_id = conn.scalar(select(Project.programme_id).where(Project.id == project_id))
+    if programme_id is not None:  # a reading names its metric in the visitor's language, where the data give one
+        known = metrics(engine, programme_id)
+        labels = dict(zip(known["slug"], known["label"]))
+        readings = frame["kind"] == "reading"
+        frame.loc[readings, "what"] = frame.loc[readings, "metric"].map(labels).fillna(frame.loc[readings, "what"])
     return frame.sort_values(["effective", "recorded_at"], ascending=False, kind="stable").head(limit)
 
 
