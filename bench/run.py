@@ -1,20 +1,23 @@
 """Benchmark at portfolio scale: `python bench/run.py` (bench/README.md says what it measures and what it found).
 
 Generates a synthetic data set (deterministic from a seed), loads it through the real import path, then measures
-the pages cold and warm beside their queries alone and a naive peer, imports beside bare inserts, chart sizes and
-peak memory, in one run on one database (DATABASE_URL, or a new SQLite file). It writes one table of ratios to
-bench/results/ (latest.md and a dated copy).
+the pages cold and warm beside their queries alone and a naive peer, imports beside bare inserts, a liveness check
+of 1,000 projects' websites on a local server, chart sizes and peak memory, in one run on one database
+(DATABASE_URL, or a new SQLite file). It writes one table of ratios to bench/results/ (latest.md and a dated copy).
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
+import dataclasses
 import datetime as dt
 import os
 import random
 import resource
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -25,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import bindparam, insert, select, text, update  # noqa: E402
 from streamlit import config, logger  # noqa: E402
 
 config.set_option("logger.level", "error")  # AppTest outside a server warns on every run (loggers to come)
@@ -41,6 +44,7 @@ from impact.store.models import Project, ReachReading, StatusEvent  # noqa: E402
 from impact.store.portfolio import portfolio  # noqa: E402
 from impact.store.project import project_info, project_reach, timeline  # noqa: E402
 from impact.store.schema import ensure_schema  # noqa: E402
+from impact.store.signals import contradiction_frame  # noqa: E402
 from impact.store.survival import funded_lifetimes, survival_curve  # noqa: E402
 from impact.ui.session import ACTOR  # noqa: E402
 
@@ -176,6 +180,126 @@ def bare_insert_seconds(url: str, folder: Path) -> tuple[float, int]:
     return elapsed, len(events) + len(readings)
 
 
+# --- liveness signals -----------------------------------------------------------------------------------
+
+
+SIGNAL_PROJECTS = 1_000  # projects whose websites the check visits (--signals)
+SIGNAL_HOSTS = 250  # their websites' hosts, 127.0.0.1 to 127.0.0.250: four projects a host at 1,000
+SIGNAL_BOUND = 120.0  # seconds: a check still running then is stopped, and the run says so
+SIGNAL_TARGET = 30.0  # seconds for the check; the pacing alone (4 requests a host, 1 s apart) takes 3
+
+
+async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A website as teams have them: /ok-N answers, /moved-N redirects to /ok-N, /missing-N is a 404, /parked-N a
+    parked domain's page."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        path = head.split(b" ", 2)[1].decode("ascii", errors="replace")
+        kind, _, number = path.strip("/").partition("-")
+        status, extra, body = "200 OK", "", b"<html><h1>Our project</h1><p>Welcome.</p></html>"
+        if kind == "moved":
+            status, extra, body = "301 Moved Permanently", f"Location: /ok-{number}\r\n", b""
+        elif kind == "missing":
+            status, body = "404 Not Found", b"<h1>Not found</h1>"
+        elif kind == "parked":
+            body = b"<html><h1>This domain is for sale</h1><p>Buy this domain today.</p></html>"
+        writer.write(f"HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {len(body)}\r\n{extra}"
+                     "Connection: close\r\n\r\n".encode() + body)
+        await writer.drain()
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, IndexError):
+        pass
+    finally:
+        writer.close()
+
+
+class Websites:
+    """That server, on one port of each of `hosts` loopback addresses (127.0.0.1, 127.0.0.2, ...), in a thread of
+    its own. Where only 127.0.0.1 can be bound (macOS), on that one: `hosts` says how many it got."""
+
+    def __init__(self, hosts: int):
+        self.loop = asyncio.new_event_loop()
+        self.servers: list[asyncio.Server] = []
+        self.port = 0
+        started = threading.Event()
+        threading.Thread(target=self._serve, args=(hosts, started), daemon=True).start()
+        if not started.wait(30) or not self.servers:
+            raise RuntimeError("the benchmark's website server did not start")
+        self.hosts = len(self.servers)
+
+    def _serve(self, hosts: int, started: threading.Event) -> None:
+        async def listen() -> None:
+            first = await asyncio.start_server(_answer, "127.0.0.1", 0)
+            self.servers.append(first)
+            self.port = first.sockets[0].getsockname()[1]
+            for n in range(2, hosts + 1):
+                try:
+                    self.servers.append(await asyncio.start_server(_answer, f"127.0.0.{n}", self.port))
+                except OSError:  # not every system routes all of 127.0.0.0/8 to the loopback interface
+                    break
+
+        try:
+            self.loop.run_until_complete(listen())
+        finally:
+            started.set()
+        self.loop.run_forever()
+
+    @staticmethod
+    def kind(n: int) -> str:
+        """The nth project's website: one in 20 parked, one in 10 missing (404), one in 10 moved, the rest fine."""
+        return "parked" if n % 20 == 0 else "missing" if n % 10 == 5 else "moved" if n % 10 == 3 else "ok"
+
+    def website(self, n: int) -> str:
+        return f"http://127.0.0.{1 + n % self.hosts}:{self.port}/{self.kind(n)}-{n}"
+
+    def close(self) -> None:
+        async def stop() -> None:
+            for server in self.servers:
+                server.close()
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+class TooSlow(Exception):
+    pass
+
+
+def timed_signals(url: str, projects: int) -> tuple[int, int, int, int, float, bool]:
+    """Give the first `projects` projects a website on the local server, check them as `python -m impact check`
+    does on a server (its settings: 16 projects at once, one request per host per second, 10 s timeouts, retries),
+    with SIGNALS_ALLOW naming the loopback network, and store their signals. Returns the projects checked, the
+    hosts, the checks, those answering, the seconds, and whether it finished within SIGNAL_BOUND."""
+    from impact.signals import run
+    from impact.signals.settings import CheckSettings
+
+    engine = make_engine(url)
+    server = Websites(SIGNAL_HOSTS)
+    try:
+        with writing(engine).begin() as conn:
+            slugs = conn.scalars(select(Project.slug).order_by(Project.slug).limit(projects)).all()
+            conn.execute(update(Project).where(Project.slug == bindparam("s")).values(website=bindparam("w")),
+                         [{"s": slug, "w": server.website(n)} for n, slug in enumerate(slugs)])
+        os.environ["SIGNALS_ALLOW"] = "127.0.0.0/8"
+        settings = CheckSettings.from_settings()
+        if server.hosts == 1:  # one host only: one request a second would make it a 17-minute run
+            settings = dataclasses.replace(settings, host_interval=0.0)
+        checked = [0]
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            checked[0] = done
+            if time.perf_counter() - started > SIGNAL_BOUND:
+                raise TooSlow()
+
+        try:
+            summary = run.check(engine, BENCH_STAFF, settings=settings, progress=progress)
+        except TooSlow:
+            return checked[0], server.hosts, checked[0], 0, time.perf_counter() - started, False
+        return (summary.projects, server.hosts, summary.checks, summary.up, time.perf_counter() - started, True)
+    finally:
+        server.close()
+        engine.dispose()
+
+
 # --- pages, their limit and their naive peer ------------------------------------------------------------
 
 
@@ -193,7 +317,9 @@ def pages(engine, programme: str, project: str) -> dict[str, tuple[str, dict, Ca
             queries.reach_reporting(engine, info.id, AS_OF), queries.reach_totals(engine, info.id, AS_OF),
             queries.reach_by(engine, info.id, AS_OF, first_metric, "project"))),
         "portfolio": ("pages/portfolio.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
-            portfolio(engine, [info.id], AS_OF))),
+            portfolio(engine, [info.id], AS_OF),  # and, for staff, the contradictions of today
+            contradiction_frame(engine, select(Project.id).where(Project.programme_id == info.id),
+                                dt.date.today()))),
         "project": ("pages/project.py", {"project": project, "as_of": str(AS_OF)}, lambda: (
             timeline(engine, project_id), project_reach(engine, project_id, AS_OF))),
         "compare": ("pages/compare.py", {"programme": programme, "as_of": str(AS_OF)}, lambda: (
@@ -301,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--signals", type=int, default=SIGNAL_PROJECTS,
+                        help="projects whose websites the liveness check visits on a local server (0: none)")
     args = parser.parse_args(argv)
     scale = SCALES[args.scale]
     with tempfile.TemporaryDirectory() as scratch:
@@ -325,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
             bare_s, bare_rows = child.submit(bare_insert_seconds, url, folder).result()
             top_up_summary, top_up_s = child.submit(timed_load, url, top_up).result()
             top_up_bare_s, top_up_bare_rows = child.submit(bare_insert_seconds, url, top_up).result()
+            signal_projects = max(0, min(args.signals, scale["projects"]))
+            # Before the pages, which then read its signals (the portfolio's contradictions).
+            signals = child.submit(timed_signals, url, signal_projects).result() if signal_projects else None
         naive_s = {}
         for name in PAGES:
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
@@ -358,15 +489,32 @@ def main(argv: list[str] | None = None) -> int:
         top_up_share = (top_up_rows / top_up_s) / (top_up_bare_rows / top_up_bare_s)
         missed += (["import/bare"] * (import_share < 0.5) + ["top-up import/bare"] * (top_up_share < 0.5)
                    + ["peak memory"] * (peak_mib >= 1024))
+        signal_lines = []
+        if signals is not None:
+            checked, hosts, checks, up, signal_s, finished = signals
+            answering = sum(Websites.kind(n) in ("ok", "moved") for n in range(signal_projects))
+            pacing = "one request per host per second" if hosts > 1 else "per-host pacing off (one host)"
+            signal_lines = [
+                "", "| liveness check (`python -m impact check`) | projects | hosts | checks | answering (expected) | "
+                "s | projects/s |", "|---|---|---|---|---|---|---|",
+                f"| websites on a local server (SIGNALS_ALLOW=127.0.0.0/8; 16 at once, {pacing}) | {checked:,} | "
+                f"{hosts} | {checks:,} | {up:,} ({answering:,}) | {signal_s:.1f} | {checked / signal_s:,.0f} |"]
+            if not finished:
+                signal_lines.append(f"The check was stopped after {SIGNAL_BOUND:.0f} s, {checked:,} of "
+                                    f"{signal_projects:,} projects checked.")
+            missed += (["liveness check time"] * (not finished or signal_s > SIGNAL_TARGET * signal_projects / 1000)
+                       + ["liveness check answers"] * (finished and up != answering))
         lines += ["", "| import | rows | rows/s | bare executemany rows/s | import/bare |", "|---|---|---|---|---|",
                   f"| status events and readings | {rows:,} | {rows / import_s:,.0f} | {bare_rows / bare_s:,.0f} | "
                   f"{import_share:.0%} |",
                   f"| a top-up: a reading per metric for every 10th project | {top_up_rows:,} | "
                   f"{top_up_rows / top_up_s:,.0f} | {top_up_bare_rows / top_up_bare_s:,.0f} | {top_up_share:.0%} |",
+                  *signal_lines,
                   "", f"Peak memory of the process that ran the pages (a server's share): {peak_mib:,.0f} MiB.",
                   "",
                   "Targets at the default scale: cold/limit <= 1.5x; naive/cold >= 10x; warm/cold <= 5%; "
-                  "charts <= 500 KB; import/bare >= 50%; peak memory < 1024 MiB.",
+                  "charts <= 500 KB; import/bare >= 50%; peak memory < 1024 MiB; a liveness check of 1,000 "
+                  f"projects within {SIGNAL_TARGET:.0f} s.",
                   f"Missed in this run: {', '.join(missed)}." if missed else "Every target met in this run."]
         engine.dispose()
     report = "\n".join(lines) + "\n"

@@ -1,12 +1,15 @@
-"""Portfolio: every project in one table, with its status, reach and how long it has been silent."""
+"""Portfolio: every project in one table, with its status, reach and how long it has been silent; for staff, where
+its automatic signals contradict the status reported today."""
+import datetime as dt
 from urllib.parse import quote
 
 import streamlit as st
 
+from impact.domain.access import may_open
 from impact.domain.lifecycle import STATUSES, status_label
 from impact.formats.cells import csv_bytes, excel_bytes
 from impact.i18n import _, format_date, format_number, ngettext
-from impact.store.portfolio import select_projects
+from impact.store.portfolio import select_projects, with_signals
 from impact.store.queries import no_challenge
 from impact.ui.page import (
     choose_as_of,
@@ -33,9 +36,16 @@ chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], 
                         key="portfolio_programmes", placeholder=_("Pick programmes")) or [programme.slug]
 ids = tuple(source.programme_info(slug).id for slug in chosen)
 table = source.portfolio(ids, as_of)
+# Contradictions are for staff (as on the project page): read for the chosen programmes at once.
+staff = may_open(actor, "signals")
+if staff:
+    table = with_signals(table, source.contradictions(ids, dt.date.today()))
 
 funded_only = st.toggle(_("Only funded projects"), value=True, key="portfolio_funded_only",
                         help=_("Turn off to see the ideas that were never funded as well."))
+contradicted_only = staff and st.toggle(
+    _("Only contradictions"), key="portfolio_contradictions_only",
+    help=_("Only the projects whose automatic signals (website, repository) contradict the status reported today."))
 left, middle, right = st.columns(3)
 statuses = left.multiselect(_("Status"), list(STATUSES), format_func=status_label, key="portfolio_status",
                             placeholder=_("All statuses"))
@@ -46,7 +56,8 @@ silent_days = right.number_input(_("Silent for more than (days)"), min_value=0, 
                                  value=programme.silent_after_days, key="portfolio_silent_days",
                                  disabled=not silent_only)
 
-shown = select_projects(table, statuses, challenges, silent_days if silent_only else None, funded_only)
+shown = select_projects(table, statuses, challenges, silent_days if silent_only else None, funded_only,
+                        contradicted_only)
 # Longest without an update first: the projects staff should ask about (never heard from at all on top).
 shown = shown.sort_values("days_silent", ascending=False, na_position="first", kind="stable")
 
@@ -59,6 +70,8 @@ view = shown.assign(
 # What fits on a laptop's screen; the downloads below carry every column (team, date of the reach reading ...).
 columns = ["link", "project", "challenge", "status", "status_since", "reach", "reach_metric", "last_update",
            "days_silent"]
+if staff:
+    columns.insert(columns.index("status_since") + 1, "signals")
 if len(chosen) > 1:
     columns.insert(2, "programme")
 show_table(
@@ -71,6 +84,9 @@ show_table(
         "challenge": st.column_config.Column(_("Challenge"), width=150),
         "status": st.column_config.Column(_("Status"), width=110),
         "status_since": st.column_config.Column(_("Since"), width=90),
+        "signals": st.column_config.Column(
+            _("Signals"), width=200,
+            help=_("Where the automatic signals contradict the status reported today (not at the date shown).")),
         "reach": st.column_config.Column(_("Latest reach"), width=90),
         "reach_metric": st.column_config.Column(_("Metric"), width=90),
         "last_update": st.column_config.Column(_("Last update"), width=90),

@@ -15,4 +15,9 @@ def test_the_benchmark_runs_at_a_small_scale(empty_url, tmp_path):
     for page in ("overview", "reach", "portfolio", "project", "compare", "survival"):
         assert f"| {page} |" in report
     assert "| status events and readings |" in report
+    # The liveness check of all 500 projects' websites on the local server: one in 20 parked (25), one in 10 a 404
+    # (50), the other 425 answering (those redirected included), every signal stored before the pages ran.
+    (check,) = [line for line in report.splitlines() if line.startswith("| websites on a local server")]
+    assert "| 500 | 250 | 500 | 425 (425) |" in check
+    assert "liveness check answers" not in report.split("Missed in this run:")[-1]  # no timing asserted
     assert len(list(tmp_path.glob("*-small.md"))) == 1

@@ -455,3 +455,35 @@ def test_staff_see_contradictions_and_check_a_project_from_its_page(engine, tmp_
     assert [w.value for w in run_page("pages/project.py", project="down").warning
             if "Reported live" in w.value] == [
         f"Reported live, but the website has been down since {at(35).date().isoformat()} (35 days)."]
+
+
+def test_staff_see_contradictions_on_the_portfolio_and_funders_do_not(engine, tmp_path, monkeypatch):
+    from tests.apptest import run as run_page
+    from tests.apptest import shown
+
+    world(engine, tmp_path, [("down", "https://down.example/", "", "launched"),
+                             ("fine", "https://fine.example/", "", "launched")])
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(Project.slug, Project.id)).all())
+    store.record(engine, STAFF, [
+        (ids["down"], Checked("website", "https://down.example/", checked_at=at(50), ok=True, http_status=200)),
+        (ids["down"], Checked("website", "https://down.example/", checked_at=at(33), detail="timeout")),
+        (ids["down"], Checked("website", "https://down.example/", checked_at=at(1), http_status=503)),
+        (ids["fine"], Checked("website", "https://fine.example/", checked_at=at(1), ok=True, http_status=200)),
+    ], "test")
+    monkeypatch.setenv("DATABASE_URL", url_of(engine))
+    page = run_page("pages/portfolio.py", programme="tiny")
+    assert not page.exception
+    cells = shown(page).set_index("project")
+    # Down since the first failed check after the last answer: 33 days ago, 30 or more while reported live.
+    assert cells.loc["Down", "signals"] == f"Live, website down since {at(33).date().isoformat()}"
+    assert cells.loc["Fine", "signals"] == "—"
+    page.toggle(key="portfolio_contradictions_only").set_value(True).run()
+    assert not page.exception
+    assert list(page.dataframe[0].value["project"]) == ["Down"]
+    funder = Actor(FUNDER, "funder@example.org", programme_ids=frozenset({1}))
+    seen = run_page("pages/portfolio.py", actor=funder, programme="tiny")
+    assert not seen.exception
+    assert sorted(seen.dataframe[0].value["project"]) == ["Down", "Fine"]
+    assert "signals" not in seen.dataframe[0].value.columns
+    assert "portfolio_contradictions_only" not in [toggle.key for toggle in seen.toggle]

@@ -35,6 +35,14 @@ class Contradiction:
     code: str  # "launched-down", "development-quiet", "discontinued-active"
     since: dt.date
 
+    def short(self) -> str:
+        """A few words for a table's cell (the portfolio's "Signals")."""
+        if self.code == "launched-down":
+            return _("Live, website down since {date}", date=format_date(self.since))
+        if self.code == "development-quiet":
+            return _("In development, no commit since {date}", date=format_date(self.since))
+        return _("Discontinued, active on {date}", date=format_date(self.since))
+
     def sentence(self, today: dt.date) -> str:
         days = (today - self.since).days
         if self.code == "launched-down":

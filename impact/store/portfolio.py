@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, exists, func, literal, select
 
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, ReviewState
+from impact.signals.contradictions import Contradiction
 from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, Project, ProjectNote, ReachReading, StatusEvent
 from impact.store.queries import NO_CHALLENGE, status_at
@@ -88,12 +89,26 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     return frame.drop(columns=["project_id"]).astype({"reach": "Int64", "funded": bool})
 
 
+def with_signals(table: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio table with a column "signals": each project's contradictions (`found`, a frame of
+    impact.store.signals.contradiction_frame: slug, code, since) in a few words, joined by "; ", None where there is
+    none. For staff only (impact.domain.access: contradictions are `may_open(actor, "signals")`)."""
+    words: dict[str, list[str]] = {}
+    for slug, code, since in zip(found["slug"], found["code"], found["since"]):
+        words.setdefault(slug, []).append(Contradiction(code, since).short())
+    return table.assign(signals=table["slug"].map(lambda slug: "; ".join(words[slug]) if slug in words else None))
+
+
 def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),
-                    silent_for_more_than: Optional[int] = None, funded_only: bool = False) -> pd.DataFrame:
+                    silent_for_more_than: Optional[int] = None, funded_only: bool = False,
+                    contradicted_only: bool = False) -> pd.DataFrame:
     """The rows of a portfolio table with one of these statuses and challenges (all where none is given), if asked
-    only those funded by then, and if asked those silent for more than that many days (a project with nothing
-    recorded yet counts as silent)."""
+    only those funded by then, if asked those silent for more than that many days (a project with nothing
+    recorded yet counts as silent), and if asked only those whose signals contradict their reported status (the
+    column of `with_signals`; none where the table has no such column)."""
     keep = pd.Series(True, index=table.index)
+    if contradicted_only:
+        keep &= table["signals"].notna() if "signals" in table.columns else False
     if funded_only:
         keep &= table["funded"]
     if statuses:
