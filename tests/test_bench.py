@@ -15,4 +15,5 @@ def test_the_benchmark_runs_at_a_small_scale(empty_url, tmp_path):
     for page in ("overview", "reach", "portfolio", "project", "compare", "survival"):
         assert f"| {page} |" in report
     assert "| status events and readings |" in report
+    assert "| API funnel |" in report and "| API reach |" in report  # the read API beside its pages
     assert len(list(tmp_path.glob("*-small.md"))) == 1
