@@ -1,9 +1,10 @@
 """Benchmark at portfolio scale: `python bench/run.py` (bench/README.md says what it measures and what it found).
 
 Generates a synthetic data set (deterministic from a seed), loads it through the real import path, then measures
-the pages cold and warm beside their queries alone and a naive peer, imports beside bare inserts, a liveness check
-of 1,000 projects' websites on a local server, chart sizes and peak memory, in one run on one database
-(DATABASE_URL, or a new SQLite file). It writes one table of ratios to bench/results/ (latest.md and a dated copy).
+the pages cold and warm beside their queries alone and a naive peer, the read API's funnel and reach answers beside
+the pages that show them, imports beside bare inserts, a liveness check of 1,000 projects' websites on a local
+server, chart sizes and peak memory, in one run on one database (DATABASE_URL, or a new SQLite file). It writes
+tables of ratios to bench/results/ (latest.md and a dated copy).
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ SCALES = {
 AS_OF = dt.date(2026, 6, 30)
 RESULTS = ROOT / "bench" / "results"
 PAGES = ("overview", "reach", "portfolio", "project", "compare", "survival", "silent", "review")
+API_ANSWERS = {"funnel": "overview", "reach": "reach"}  # a read API answer, and the page that shows its figures
 BENCH_STAFF = Actor(STAFF, "bench")
 
 
@@ -368,6 +370,37 @@ def naive(engine, page: str, programme: str, project: str) -> object:
     return wide.T.groupby(level="metric_id").sum().T
 
 
+def api_seconds(engine, programme: str, repeat: int) -> dict[str, tuple[float, float]]:
+    """For each of API_ANSWERS at AS_OF: the read API's answer time, read with a staff member's token (the whole
+    request: rate limit, token, data version and ETag, the queries, the JSON, handled in this process by Starlette's
+    test client, without the network; each address asked once before it is timed, as a running server has), and
+    the time of the queries that answer runs, alone."""
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from impact.api.routes import routes
+    from impact.store import admin, tokens
+
+    admin.add_account(engine, BENCH_STAFF, "bench@example.org", "staff")
+    headers = {"Authorization": f"Bearer {tokens.issue_token(engine, BENCH_STAFF, 'bench@example.org').token}"}
+    info = queries.programme_info(engine, programme)
+    alone = {"funnel": lambda: queries.funnel_at(engine, info, AS_OF),
+             "reach": lambda: (queries.metrics(engine, info.id), queries.reach_totals(engine, info.id, AS_OF))}
+    timed = {}
+    with TestClient(Starlette(routes=routes())) as client:
+        for name in API_ANSWERS:
+            path = f"/api/v1/programmes/{programme}/{name}?as_of={AS_OF}"
+
+            def get(path: str = path) -> None:
+                answer = client.get(path, headers=headers)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
+
+            get()
+            timed[name] = (seconds(get, repeat), seconds(alone[name], repeat))
+    return timed
+
+
 # --- the run --------------------------------------------------------------------------------------------
 
 
@@ -468,12 +501,14 @@ def main(argv: list[str] | None = None) -> int:
                  "naive/cold | largest chart KB |", "|---|---|---|---|---|---|---|---|---|"]
         server = Server()
         missed = []
+        measured = {}
         for name, (path, params, limit) in pages(engine, "prog-0", "p000000").items():
             server.session(path, params)  # the server has run the page's code once (imports, plotly's validators)
             cold_s, at = cold_run(server, path, params, args.repeat)
             warm_s = seconds(lambda at=at: rerun(at), args.repeat)
             limit_s = seconds(limit, args.repeat)
             chart_kb = max((len(c.proto.spec) / 1024 for c in at.get("plotly_chart")), default=0)
+            measured[name] = (cold_s, warm_s, limit_s)
             lines.append(f"| {name} | {cold_s:.3f} | {warm_s:.3f} | {warm_s / cold_s:.0%} | {limit_s:.3f} | "
                          f"{cold_s / limit_s:.2f}x | {naive_s[name]:.3f} | {naive_s[name] / cold_s:.1f}x | "
                          f"{chart_kb:.0f} |")
@@ -483,6 +518,14 @@ def main(argv: list[str] | None = None) -> int:
         floor_cold, at = cold_run(server, "bench/empty_page.py", {}, args.repeat)
         floor_warm = seconds(lambda: rerun(at), args.repeat)
         lines.append(f"| (an empty page: Streamlit's own cost) | {floor_cold:.3f} | {floor_warm:.3f} | | | | | | |")
+        api_s = api_seconds(engine, "prog-0", args.repeat)
+        lines += ["", "| read API answer (staff token, no network) | API s | its queries alone s | API/its queries | "
+                  "page | page cold s | API/page cold | page warm s | API/page warm |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for name, page in API_ANSWERS.items():
+            (answer_s, alone_s), (cold_s, warm_s, _limit_s) = api_s[name], measured[page]
+            lines.append(f"| API {name} | {answer_s:.3f} | {alone_s:.3f} | {answer_s / alone_s:.2f}x | {page} | "
+                         f"{cold_s:.3f} | {answer_s / cold_s:.2f}x | {warm_s:.3f} | {answer_s / warm_s:.2f}x |")
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         import_share = (rows / import_s) / (bare_rows / bare_s)
         top_up_rows = top_up_summary.reach_readings

@@ -1,10 +1,11 @@
-"""Accounts and keys (staff): staff and funder accounts, the programmes funders read, and teams' update keys."""
+"""Accounts and keys (staff): staff and funder accounts, the programmes funders read, teams' update keys and the
+accounts' API tokens."""
 import datetime as dt
 
 import streamlit as st
 
-from impact.i18n import N_, _
-from impact.store import admin
+from impact.i18n import N_, _, format_date
+from impact.store import admin, tokens
 from impact.ui.language import date_format
 from impact.ui.page import bold, guard_page, label_of, plain
 from impact.ui.session import ROLE_LABELS
@@ -23,7 +24,7 @@ def role_label(role: str) -> str:
 
 st.title(_("Accounts and keys"))
 done_notice()
-accounts_tab, keys_tab = st.tabs([_("Accounts"), _("Team update keys")])
+accounts_tab, keys_tab, tokens_tab = st.tabs([_("Accounts"), _("Team update keys"), _("API tokens")])
 
 with accounts_tab:
     accounts = source.accounts(actor)
@@ -94,3 +95,43 @@ with keys_tab:
                column_config={"id": _("No."), "project": _("Project"), "hint": _("Key starts"),
                               "created_at": _("Issued"), "created_by": _("By"), "expires_on": _("Expires"),
                               "state": _("State")})
+
+with tokens_tab:
+    st.caption(_("A token reads the read API (/api/v1/) with what its account may read at each request, until it "
+                 "expires or is revoked; a disabled account's tokens stop too. Send it as the header "
+                 "Authorization: Bearer TOKEN."))
+    if issued_token := st.session_state.pop("issued_token", None):
+        st.success(_("The API token for {email}, valid until {day}, is below. Copy it now: it will not be shown "
+                     "again.", email=issued_token.email, day=format_date(issued_token.expires_on)),
+                   icon=":material/key:")
+        st.code(issued_token.token, language=None)
+    today = dt.date.today()
+    issue, revoke = st.columns(2, gap="large")
+    with issue.form("issue_token"):
+        st.markdown(bold(_("Issue an API token")))
+        holders = list(accounts.loc[~accounts["disabled"].astype(bool), "email"])
+        holder = st.selectbox(_("Account"), holders, key="token_account")
+        expires = st.date_input(_("Expires after"), value=today + dt.timedelta(days=tokens.DEFAULT_DAYS),
+                                min_value=today, max_value=today + dt.timedelta(days=tokens.MAX_DAYS),
+                                format=date_format(), key="token_expires",
+                                help=_("{days} days unless you pick another day; at most {most} days.",
+                                       days=tokens.DEFAULT_DAYS, most=tokens.MAX_DAYS))
+        if st.form_submit_button(_("Issue token"), icon=":material/key:", disabled=not holders):
+            run_write(source, tokens.issue_token, _("API token issued."), actor, email=holder, expires_on=expires,
+                      remember="issued_token")
+    api_tokens = source.api_tokens(actor, today)
+    usable = api_tokens[api_tokens["state"] == "active"]
+    with revoke.form("revoke_token"):
+        st.markdown(bold(_("Revoke an API token")))
+        token_labels = {t: f"{a} · {h}" for t, a, h in zip(usable["id"], usable["account"], usable["hint"])}
+        token_id = st.selectbox(_("Active token"), list(token_labels), format_func=label_of(token_labels),
+                                key="revoke_token_id")
+        if st.form_submit_button(_("Revoke"), icon=":material/key_off:", disabled=usable.empty):
+            run_write(source, tokens.revoke_token, _("API token revoked; the API refuses it now."), actor,
+                      token_id=int(token_id))
+    show_table(api_tokens.assign(state=api_tokens["state"].map(lambda state: _(KEY_STATES[state]))),
+               dates=("created_at", "expires_on"), width="stretch",
+               column_config={"id": _("No."), "account": _("Account"), "hint": _("Token starts"),
+                              "created_at": _("Issued"), "created_by": _("By"), "expires_on": _("Expires"),
+                              "state": _("State")})
+    st.caption(_("When a token was last used is not recorded."))

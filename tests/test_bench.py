@@ -20,4 +20,5 @@ def test_the_benchmark_runs_at_a_small_scale(empty_url, tmp_path):
     (check,) = [line for line in report.splitlines() if line.startswith("| websites on a local server")]
     assert "| 500 | 250 | 500 | 425 (425) |" in check
     assert "liveness check answers" not in report.split("Missed in this run:")[-1]  # no timing asserted
+    assert "| API funnel |" in report and "| API reach |" in report  # the read API beside its pages
     assert len(list(tmp_path.glob("*-small.md"))) == 1

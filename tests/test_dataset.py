@@ -1,8 +1,11 @@
 """Exporting the data set: loaded back into an empty database it gives the same data; spreadsheet cells are safe;
-funded projects as 360Giving grants with the standard's ten required fields."""
+its folder and .zip carry a Frictionless data package that the `frictionless` tool finds valid; funded projects as
+360Giving grants with the standard's ten required fields."""
 import io
 import json
+import zipfile
 
+import frictionless
 import openpyxl
 import pandas as pd
 import pytest
@@ -86,6 +89,57 @@ def test_the_workbook_cells_are_safe_from_formulas(tiny):
     assert summaries[0] == "'=HYPERLINK(\"http://evil.example\")" and book["projects"]["F2"].data_type == "s"
     notes = [row[5].value for row in book["status_events"].iter_rows(min_row=2)]
     assert "'-- funded at the second jury" in notes
+
+
+def test_the_folder_and_zip_carry_a_valid_frictionless_data_package(tiny, tmp_path):
+    data = dataset.dataset(tiny, STAFF)
+    data.write_folder(tmp_path / "export")
+    with zipfile.ZipFile(io.BytesIO(data.zip_bytes())) as archive:
+        assert sorted(archive.namelist()) == ["datapackage.json", "programmes.toml", "projects.csv",
+                                              "reach_readings.csv", "status_events.csv"]
+        archive.extractall(tmp_path / "unzipped")
+    for folder in ("export", "unzipped"):
+        report = frictionless.validate(str(tmp_path / folder / "datapackage.json"))
+        assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+        assert [task.stats["rows"] for task in report.tasks] == [2, 3, 1]  # projects, events, readings
+
+    package = json.loads((tmp_path / "export" / "datapackage.json").read_text(encoding="utf-8"))
+    assert "No licence is given" in package["description"] and "licenses" not in package
+    resources = {r["name"]: r for r in package["resources"]}
+    assert {name: r["path"] for name, r in resources.items()} == {
+        "projects": "projects.csv", "status_events": "status_events.csv", "reach_readings": "reach_readings.csv"}
+    types = {name: {f["name"]: f["type"] for f in r["schema"]["fields"]} for name, r in resources.items()}
+    assert types["reach_readings"] == {"project": "string", "metric": "string", "as_of": "date", "value": "integer",
+                                       "recorded_at": "datetime", "recorded_by": "string", "note": "string",
+                                       "evidence_url": "string"}
+    assert (types["status_events"]["effective_date"], types["projects"]["funding_amount"],
+            types["projects"]["illustrative"]) == ("date", "number", "boolean")
+    for name, resource in resources.items():  # the fields are the file's columns, in order
+        header = (tmp_path / "export" / resource["path"]).read_text(encoding="utf-8-sig").splitlines()[0]
+        assert [f["name"] for f in resource["schema"]["fields"]] == header.split(","), name
+    assert resources["projects"]["schema"]["primaryKey"] == ["slug"]
+    for name in ("status_events", "reach_readings"):
+        assert resources[name]["schema"]["foreignKeys"] == [
+            {"fields": ["project"], "reference": {"resource": "projects", "fields": ["slug"]}}]
+        assert "primaryKey" not in resources[name]["schema"]  # a project may record the same figure twice
+
+
+@pytest.mark.parametrize("file, change, error", [
+    ("reach_readings.csv", ("a,people,2020-03-31,100,", "a,people,2020-03-31,lots,"), "type-error"),
+    ("status_events.csv", ("b,idea,", "nobody,idea,"), "foreign-key"),
+    ("status_events.csv", ("b,idea,", "b,sleeping,"), "constraint-error"),
+    ("projects.csv", ("tiny,b,", "tiny,a,"), "primary-key"),
+])
+def test_the_data_package_catches_a_file_changed_after_the_export(tiny, tmp_path, file, change, error):
+    """The package's types and keys are real constraints: a hand-edited file that breaks one is reported."""
+    dataset.dataset(tiny, STAFF).write_folder(tmp_path)
+    path = tmp_path / file
+    text = path.read_text(encoding="utf-8-sig")
+    assert change[0] in text
+    path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8-sig")
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert not report.valid
+    assert error in {e[0] for e in report.flatten(["type"])}
 
 
 def test_funded_projects_as_360giving_grants(tiny):

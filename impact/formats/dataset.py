@@ -1,5 +1,6 @@
 """The whole data set out, in the project's own file formats (a folder `impact load` takes back, or one Excel
-workbook), and funded projects as a 360Giving grants file.
+workbook), and funded projects as a 360Giving grants file. The folder and its .zip carry a Frictionless
+`datapackage.json` describing their CSV files, so that generic tools read their types and keys.
 
 What is exported is the history that counts (approved entries not superseded by a correction): loaded into an empty
 database, it gives the same figures on every page. Entries waiting for review, returned or corrected stay in the
@@ -9,6 +10,7 @@ emails (impact.domain.access.check_may_export).
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from sqlalchemy import Engine, func, literal, select
 
 from impact.domain.access import Actor, check_may_export
 from impact.domain.entries import counting, order
-from impact.domain.lifecycle import FUNDED_OR_LATER
+from impact.domain.lifecycle import FUNDED_OR_LATER, STATUSES
 from impact.formats.cells import csv_bytes, spreadsheet_safe
 from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
@@ -41,6 +43,68 @@ OPTIONAL_TEXTS = {"label_de", "label_fr", "definition", "definition_de", "defini
 GRANT_COLUMNS = ["Identifier", "Title", "Description", "Currency", "Amount Awarded", "Award Date",
                  "Funding Org:Identifier", "Funding Org:Name", "Recipient Org:Identifier", "Recipient Org:Name"]
 
+# The Frictionless Table Schema of each CSV file (frictionlessdata.io, "Tabular Data Package"): its fields' types in
+# the order of its columns, then its keys. Natural keys only where they hold: a project's slug is unique across
+# programmes (and events and readings name their project by it); neither events nor readings have a natural key (a
+# project may record the same figure twice), and programmes, their challenges and metrics are in programmes.toml,
+# which is no table, so the columns naming them are plain strings.
+DATAPACKAGE = "datapackage.json"
+_TEXT = {"type": "string"}
+_HISTORY_FIELDS = {"recorded_at": {"type": "datetime", "format": "%Y-%m-%dT%H:%M:%S.%fZ"},
+                   "recorded_by": _TEXT, "note": _TEXT, "evidence_url": _TEXT}
+_PROJECT = {"fields": ["project"], "reference": {"resource": "projects", "fields": ["slug"]}}
+TABLE_SCHEMAS: dict[str, dict] = {
+    "projects": {
+        "fields": {"programme": {"type": "string", "constraints": {"required": True}},
+                   "slug": {"type": "string", "constraints": {"required": True, "unique": True}},
+                   "name": {"type": "string", "constraints": {"required": True}},
+                   "challenge": _TEXT, "team": _TEXT, "summary": _TEXT, "website": _TEXT, "repository": _TEXT,
+                   "source": _TEXT, "illustrative": {"type": "boolean", "trueValues": ["true"],
+                                                     "falseValues": ["false"]},
+                   "contact_email": _TEXT, "funding_amount": {"type": "number", "constraints": {"minimum": 0}},
+                   "funding_currency": _TEXT, "funder": _TEXT},
+        "primaryKey": ["slug"]},
+    "status_events": {
+        "fields": {"project": {"type": "string", "constraints": {"required": True}},
+                   "status": {"type": "string", "constraints": {"required": True, "enum": [str(s) for s in STATUSES]}},
+                   "effective_date": {"type": "date", "constraints": {"required": True}}, **_HISTORY_FIELDS},
+        "foreignKeys": [_PROJECT]},
+    "reach_readings": {
+        "fields": {"project": {"type": "string", "constraints": {"required": True}},
+                   "metric": {"type": "string", "constraints": {"required": True}},
+                   "as_of": {"type": "date", "constraints": {"required": True}},
+                   "value": {"type": "integer", "constraints": {"required": True, "minimum": 0}},
+                   **_HISTORY_FIELDS},
+        "foreignKeys": [_PROJECT]},
+}
+TABLE_DESCRIPTIONS = {
+    "projects": "One row per project: its programme (slug, in programmes.toml), its own slug, details and funding.",
+    "status_events": "The status history that counts (approved, not replaced by a correction), per project.",
+    "reach_readings": "The reach figures that count (approved, not replaced by a correction), per project and "
+                      "metric (slug, in programmes.toml).",
+}
+
+
+def datapackage(columns: dict[str, Sequence[str]]) -> dict:
+    """The Frictionless data package describing the CSV files (name -> their columns, in order). No licence is
+    written: the data are the publisher's, who adds one (a `licenses` entry) before publishing."""
+    resources = []
+    for name, names in columns.items():
+        table = TABLE_SCHEMAS[name]
+        schema: dict = {"fields": [{"name": c, **table["fields"][c]} for c in names], "missingValues": [""]}
+        schema |= {key: table[key] for key in ("primaryKey", "foreignKeys") if key in table}
+        resources.append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "format": "csv",
+                          "mediatype": "text/csv", "encoding": "utf-8-sig", "description": TABLE_DESCRIPTIONS[name],
+                          "schema": schema})
+    return {"profile": "tabular-data-package", "name": "hackathon-impact-data-set",
+            "title": "Hackathon impact data set",
+            "description": "Exported by the hackathon impact dashboard: programmes, their headline figures, "
+                           "challenges and reach metrics are in programmes.toml (TOML, not described here); "
+                           "projects and the history that counts are in the CSV files below, which refer to each "
+                           "other by natural keys (slugs). No licence is given: the publisher chooses one and adds "
+                           "it as `licenses` before publishing the data.",
+            "resources": resources}
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -50,12 +114,15 @@ class Dataset:
     reach_readings: pd.DataFrame
 
     def files(self) -> dict[str, bytes]:
-        """The data folder's files by name, as `impact load` reads them."""
+        """The data folder's files by name, as `impact load` reads them, and the Frictionless data package that
+        describes the CSV files (DATAPACKAGE, which `load` and the import pass over)."""
+        tables = {"projects": self.projects, "status_events": self.status_events,
+                  "reach_readings": self.reach_readings}
+        package = datapackage({name: list(frame.columns) for name, frame in tables.items()})
         return {
             "programmes.toml": tomli_w.dumps({"programme": self.programmes}).encode(),
-            "projects.csv": csv_bytes(self.projects),
-            "status_events.csv": csv_bytes(self.status_events),
-            "reach_readings.csv": csv_bytes(self.reach_readings),
+            **{f"{name}.csv": csv_bytes(frame) for name, frame in tables.items()},
+            DATAPACKAGE: (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode(),
         }
 
     def write_folder(self, folder: Path) -> None:

@@ -30,7 +30,7 @@ from impact.domain.access import Actor, check_staff
 from impact.domain.lifecycle import Status
 from impact.domain.problems import LoadError, Problem
 from impact.formats.cells import restore
-from impact.formats.dataset import OPTIONAL_TEXTS, PROGRAMME_PARTS, PROGRAMME_TRANSLATIONS
+from impact.formats.dataset import DATAPACKAGE, OPTIONAL_TEXTS, PROGRAMME_PARTS, PROGRAMME_TRANSLATIONS
 from impact.formats.loader import LoadSummary, load_rows
 from impact.formats.programmes_file import check_programmes, read_programmes
 from impact.formats.rows import (
@@ -112,6 +112,8 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
     ask_dates = False
     files = list(files)  # a .zip's files join the list
     for name, content in files:
+        if Path(name).name == DATAPACKAGE:  # the export's description of its CSV files, no table of its own
+            continue
         if len(content) > MAX_BYTES:
             problems.append(Problem(name, None, None, _("is larger than {mb} MB; split it, or raise IMPORT_MAX_BYTES.",
                                                         mb=MAX_BYTES // (1024 * 1024))))

@@ -39,6 +39,7 @@ from impact.store import (
     signals,
     survival,
     targets,
+    tokens,
 )
 from impact.store.db import make_engine
 from impact.store.models import Project
@@ -244,6 +245,10 @@ class Source:
     @cached
     def update_keys(self, actor: Actor, today: dt.date) -> pd.DataFrame:
         return admin.update_keys(self.engine, actor, today)
+
+    @cached
+    def api_tokens(self, actor: Actor, today: dt.date) -> pd.DataFrame:
+        return tokens.api_tokens(self.engine, actor, today)
 
     @cached
     def programme_table(self, slug: str) -> Optional[dict]:
