@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -246,6 +248,25 @@ def test_caching_headers_and_cors(served):
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
 
 
+STANDARD = Path(__file__).parent / "fixtures" / "threesixtygiving"  # the 360Giving schemas, see its README
+
+
+def standard_errors(package: dict) -> list[str]:
+    """What the 360Giving Data Standard's package schema (1.4.3, with its grant schema) finds wrong in `package`."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    grant = json.loads((STANDARD / "360-giving-schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((STANDARD / "360-giving-package-schema.json").read_text(encoding="utf-8"))
+    grants_ref = schema["properties"]["grants"]["items"]["$ref"]  # the package names the grant schema by address
+    # Read as JSON Schema 2020-12, which the files mean: their "$schema" misspells its address (http://, /draft/).
+    registry = Registry().with_resources([(grant["$id"], DRAFT202012.create_resource(grant)),
+                                          (grants_ref, DRAFT202012.create_resource(grant))])
+    validator = Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return [error.message for error in validator.iter_errors(package)]
+
+
 def test_grants_as_360giving(served):
     _engine, issued, api = served
     assert api.get("/api/v1/programmes/tiny/grants.json").status_code == 401
@@ -254,6 +275,11 @@ def test_grants_as_360giving(served):
         "id": "360G-test-a", "title": "A", "description": "A", "currency": "EUR", "amountAwarded": 1000.0,
         "awardDate": "2020-03-01", "fundingOrganization": [{"id": "XI-TEST-1", "name": "Test Fund"}],
         "recipientOrganization": [{"id": "360G-test-team-a", "name": "Team A"}]}]
+    assert standard_errors(package) == []  # valid by the standard's own package schema
+    broken = {**package, "grants": [{k: v for k, v in package["grants"][0].items() if k != "id"}]}
+    # Without its id a grant is neither of the schema's two kinds (to an organisation, to an individual).
+    assert [error.endswith("is not valid under any of the given schemas") for error in standard_errors(broken)] == [
+        True]
     flat = api.get("/api/v1/programmes/tiny/grants.csv", headers=bearer(issued[UNGRANTED]))
     assert flat.status_code == 200 and flat.content.startswith(b"Identifier,Title,Description,Currency,")
     assert list(csv.DictReader(io.StringIO(flat.text)))[0]["Amount Awarded"] == "1000.0"
