@@ -11,12 +11,15 @@
   window.impactSidebarClosesAfterAPick = true;
   document.addEventListener("click", (event) => {
     if (!(event.target instanceof Element) || !event.target.closest('[data-testid="stSidebarNav"] a')) return;
-    setTimeout(() => {  // after Streamlit's own handling of the click (which closes it for a phone's user agent)
+    const close = () => {
       const sidebar = document.querySelector('[data-testid="stSidebar"]');
       const page = document.querySelector('[data-testid="stMain"]');
       if (!sidebar || !page || sidebar.getAttribute("data-collapsed") !== "false") return;
       if (sidebar.getBoundingClientRect().right <= page.getBoundingClientRect().left) return;  // beside the page
       sidebar.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
-    });
+    };
+    // After Streamlit's own handling of the click (which closes it for a phone's user agent), and again while the
+    // new page renders: on a busy phone the page switch can redraw the sidebar open after the first try.
+    for (const delay of [0, 400, 1200]) setTimeout(close, delay);
   });
 })();
