@@ -247,3 +247,12 @@ def test_what_changed_between_two_dates(tiny):
     stopped = discontinued_between(tiny, programme, D("2020-03-31"), D("2020-06-30"))
     assert list(stopped[["project", "launched"]].itertuples(index=False, name=None)) == [
         ("Project A", True), ("Project C", False)]  # E stopped on 02-20, before the window
+
+
+@pytest.mark.parametrize("day", ["2020-02-16", "2020-03-10", "2020-04-01", "2020-06-30"])
+def test_the_status_breakdown_is_the_flow_summed(tiny, day):
+    """funded_status_at has a query of its own (it is asked for every programme compared); it must say what the
+    overview's flow says."""
+    programme = info(tiny, "tiny").id
+    summed = funded_outcomes_at(tiny, programme, D(day)).groupby("status", sort=False)["projects"].sum()
+    assert dict(summed) == statuses(tiny, day)
