@@ -3,19 +3,19 @@ impact.ui.web.KeyLinks) and `/mail/unsubscribe?token=…` (a page with a button;
 one-click List-Unsubscribe-Post does)."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from typing import Optional
 
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from impact.i18n import _, best_language
 from impact.mail import links
 from impact.mail.compose import in_language
 from impact.store import sessions
+from impact.ui.web import LinkDoor, database_engine
 
 UNSUBSCRIBE_PATH = "/mail/unsubscribe"
 _PAGE = Environment(autoescape=True).from_string(
@@ -25,43 +25,23 @@ _PAGE = Environment(autoescape=True).from_string(
     "<button type=\"submit\">{{ button }}</button></form>{% endif %}</body></html>")
 
 
-class MailLinks:
-    """`/update?link=…` is traded, once, for a team session, and answered with a redirect to the address without
-    the link; a used, expired or unknown link comes back as `?refused=link`."""
+class MailLinks(LinkDoor):
+    """`/update?link=…`, the one-time sign-in of an email: traded, once, for a team session; a used, expired or
+    unknown link comes back as `?refused=link`."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    param = "link"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
-                and scope["path"].rstrip("/").endswith("/update"):
-            request = Request(scope)
-            if "link" in request.query_params:
-                response = await self._exchange(request)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-    @staticmethod
-    async def _exchange(request: Request) -> Response:
-        from impact.ui.web import _engine, _redirect, _with_cookie  # the key links' own helpers
-
-        kept = [(name, value) for name, value in request.query_params.multi_items()
-                if name not in ("link", "refused")]
-        engine = _engine()
-        actor = await run_in_threadpool(links.redeem, engine, request.query_params.get("link", ""))
+    def trade(self, secret: str, client: str) -> tuple[Optional[str], Optional[str]]:
+        engine = database_engine()
+        actor = links.redeem(engine, secret)
         if actor is None:
-            kept.append(("refused", "link"))
-            return _redirect(request.url.path + f"?{urlencode(kept)}")
-        token = (await run_in_threadpool(sessions.start, engine, actor)).token
-        return _with_cookie(_redirect(request.url.path + (f"?{urlencode(kept)}" if kept else "")), request, token)
+            return None, "link"
+        return sessions.start(engine, actor).token, None
 
 
 async def unsubscribe(request: Request) -> Response:
     """GET: a page with a button (a link scanner opening the address opts no one out); POST: opt out."""
-    from impact.ui.web import _engine
-
-    engine = _engine()
+    engine = database_engine()
     lang = best_language(request.headers.get("accept-language"))
     if request.method == "POST":
         form = await request.form()

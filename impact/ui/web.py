@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlencode
 
 import streamlit
@@ -36,7 +37,7 @@ SIDEBAR_SCRIPT = Path(__file__).parent / "static" / "sidebar.js"
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
-def _engine() -> Engine:
+def database_engine() -> Engine:
     """The pages' own engine (impact.ui.data.shared_engine) for DATABASE_URL."""
     return shared_engine(database_url())
 
@@ -56,13 +57,13 @@ def local_path(target: str | None) -> str:
     return "/"
 
 
-def _with_cookie(response: Response, request: Request, token: str) -> Response:
+def with_session_cookie(response: Response, request: Request, token: str) -> Response:
     response.set_cookie(sessions.COOKIE, token, max_age=int(sessions.lifetimes().absolute.total_seconds()),
                         path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
 
 
-def _redirect(target: str) -> RedirectResponse:
+def redirect(target: str) -> RedirectResponse:
     response = RedirectResponse(target, status_code=303)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -70,17 +71,17 @@ def _redirect(target: str) -> RedirectResponse:
 
 async def start_session(request: Request) -> Response:
     """The page signed its visitor in and sent the browser here with a ticket: set the cookie, go back."""
-    response = _redirect(local_path(request.query_params.get("next")))
-    token = await run_in_threadpool(sessions.redeem, _engine(), request.query_params.get("ticket", ""))
-    return _with_cookie(response, request, token) if token else response
+    response = redirect(local_path(request.query_params.get("next")))
+    token = await run_in_threadpool(sessions.redeem, database_engine(), request.query_params.get("ticket", ""))
+    return with_session_cookie(response, request, token) if token else response
 
 
 async def end_session(request: Request) -> Response:
     """Sign out: end the cookie's session on the server and drop the cookie."""
     token = request.cookies.get(sessions.COOKIE)
     if token:
-        await run_in_threadpool(sessions.end, _engine(), token)
-    response = _redirect(local_path(request.query_params.get("next")))
+        await run_in_threadpool(sessions.end, database_engine(), token)
+    response = redirect(local_path(request.query_params.get("next")))
     response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax",
                            secure=request.url.scheme == "https")
     return response
@@ -94,16 +95,19 @@ async def sidebar_script(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     """The session routes, the links in emails (impact.mail) and the read API under /api/v1/ (impact.api)."""
     from impact.api import routes as api  # it asks this module for the client's address
-    from impact.mail import web as mail_web  # the links in emails (it uses this module's helpers)
+    from impact.mail import web as mail_web  # the links in emails (it builds on this module)
 
     return [Route(START_PATH, start_session), Route(END_PATH, end_session), Route(SIDEBAR_SCRIPT_PATH, sidebar_script),
             *mail_web.routes(), *api.routes()]
 
 
-class KeyLinks:
-    """`/update?key=...` (the link staff send a team) is traded for a team session and answered with a redirect to
-    the same address without the key, so the key never stays in the address bar, the history or a referrer.
-    A key that is refused comes back as `?refused=key` or `?refused=locked` for the page to explain."""
+class LinkDoor:
+    """A link to the update page that carries a secret, `/update?<param>=...`, traded for a team session and answered
+    with a redirect to the same address without the secret, so that it never stays in the address bar, the history
+    or a referrer. A refused one comes back as `?refused=<why>` for the page to explain. Subclasses say which
+    parameter they read and how they trade it (`trade`, run in a worker thread)."""
+
+    param = ""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -112,32 +116,43 @@ class KeyLinks:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") \
                 and scope["path"].rstrip("/").endswith("/update"):
             request = Request(scope)
-            if "key" in request.query_params:
+            if self.param in request.query_params:
                 response = await self._exchange(request)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    @staticmethod
-    async def _exchange(request: Request) -> Response:
-        key = request.query_params.get("key", "")
+    async def _exchange(self, request: Request) -> Response:
         kept = [(name, value) for name, value in request.query_params.multi_items()
-                if name not in ("key", "refused")]
-        token = None
-        if key.strip():  # an empty key is no attempt
-            try:
-                token = await run_in_threadpool(_team_session, key, client_address(request))
-            except auth.Locked:
-                kept.append(("refused", "locked"))
-            except auth.SignInError:
-                kept.append(("refused", "key"))
-        response = _redirect(request.url.path + (f"?{urlencode(kept)}" if kept else ""))
-        return _with_cookie(response, request, token) if token else response
+                if name not in (self.param, "refused")]
+        token, refused = await run_in_threadpool(self.trade, request.query_params.get(self.param, ""),
+                                                 client_address(request))
+        if refused:
+            kept.append(("refused", refused))
+        response = redirect(request.url.path + (f"?{urlencode(kept)}" if kept else ""))
+        return with_session_cookie(response, request, token) if token else response
+
+    def trade(self, secret: str, client: str) -> tuple[Optional[str], Optional[str]]:
+        """The session token the secret is worth, or why it is refused (None, None: it was no attempt)."""
+        raise NotImplementedError
 
 
-def _team_session(key: str, client: str) -> str:
-    engine = _engine()
-    return sessions.start(engine, auth.sign_in_with_key(engine, key, client)).token
+class KeyLinks(LinkDoor):
+    """`/update?key=...`: the link staff send a team. A refused key comes back as `?refused=key` or
+    `?refused=locked`."""
+
+    param = "key"
+
+    def trade(self, secret: str, client: str) -> tuple[Optional[str], Optional[str]]:
+        if not secret.strip():  # an empty key is no attempt
+            return None, None
+        engine = database_engine()
+        try:
+            return sessions.start(engine, auth.sign_in_with_key(engine, secret, client)).token, None
+        except auth.Locked:
+            return None, "locked"
+        except auth.SignInError:
+            return None, "key"
 
 
 # --- security headers ---------------------------------------------------------------------------------------------
