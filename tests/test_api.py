@@ -22,39 +22,15 @@ from impact.domain.access import command_line
 from impact.store import admin, auth, tokens
 from impact.store.models import ApiToken
 from impact.store.schema import downgrade, head_revision
-from tests.conftest import ROOT, load, url_of
+from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of
 from tests.databases import ADMIN_URL
 from tests.servers import streamlit_server
 
 CLI = command_line("tests")
 GRANTS = {"GRANTS_PREFIX": "360G-test", "GRANTS_FUNDER_ID": "XI-TEST-1", "GRANTS_FUNDER_NAME": "Test Fund"}
 
-PROGRAMMES = """
-    [[programme]]
-    slug = "tiny"
-    name = "Tiny hackathon"
-    starts_on = 2020-01-01
-    public = true
-    [[programme.figure]]
-    key = "participants"
-    label = "Participants"
-    value = 100
-    source = "the organisers"
-    [[programme.challenge]]
-    slug = "c1"
-    name = "Challenge one"
-    [[programme.challenge]]
-    slug = "c2"
-    name = "Challenge two"
-    [[programme.metric]]
-    slug = "people"
-    label = "People reached"
-    unit = "people"
-    [[programme.metric]]
-    slug = "pupils"
-    label = "Pupils"
-    unit = "pupils"
-
+# The tests' tiny programme, public, beside a private one.
+PROGRAMMES = TINY_PROGRAMME.replace("starts_on = 2020-01-01\n", "starts_on = 2020-01-01\n    public = true\n", 1) + """
     [[programme]]
     slug = "secret"
     name = "Secret programme"
