@@ -44,11 +44,13 @@ from impact.store.queries import (
     funded_outcomes_at,
     funding_at,
     funnel_at,
+    latest_reach,
     launched_between,
     metrics,
     no_challenge,
     reach_by,
     reach_latest,
+    reach_reporting,
     reach_totals,
 )
 from impact.store.targets import programme_progress
@@ -104,11 +106,15 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
     funnel = funnel_at(engine, programme, as_of)
     outcomes = funded_outcomes_at(engine, programme.id, as_of)
     statuses = outcomes.groupby("status", sort=False, as_index=False)["projects"].sum()
+    # Read once for the summary and the reach section: the metrics, and reach over time with its end (as the pages).
+    known = metrics(engine, programme.id).set_index("slug")
+    totals = reach_totals(engine, programme.id, as_of)
+    latest = latest_reach(totals, reach_reporting(engine, programme.id, as_of))
     notice = (_("Demo data, partly illustrative.") + " " + programme.illustrative_note
               if programme.illustrative_note or programme.illustrative_project_count else "")
     return TEMPLATES.get_template("report.html").render(
         lang=language(), programme=programme.name, notice=notice, paper=paper if paper in PAPERS else "A4",
-        summary=_summary(engine, programme, as_of, since, funnel, outcomes),
+        summary=_summary(engine, programme, as_of, since, funnel, outcomes, known, latest),
         title=_("{programme}: impact report as of {as_of}", programme=programme.name, as_of=format_date(as_of)),
         subtitle=_("Impact report as of {as_of}", as_of=format_date(as_of)),
         funnel={"heading": _("From ideas to launches"), "summary": charts.flow_summary(funnel, outcomes),
@@ -123,7 +129,7 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
                   "table": Table([_("Status"), _("Projects")],
                                  [[status_label(r.status), format_number(r.projects)]
                                   for r in statuses.itertuples()], numeric=(1,))},
-        reach=_reach(engine, programme, as_of, chart),
+        reach=_reach(engine, programme, as_of, chart, known, totals, latest),
         plan=_plan(engine, programme, as_of),
         launches=_launches(engine, programme, as_of),
         methodology=_methodology(engine, programme, as_of))
@@ -162,10 +168,9 @@ def report_pdf(document: str, chromium: str | None = None) -> bytes:
 
 
 def _summary(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, since: dt.date, funnel: pd.DataFrame,
-             outcomes: pd.DataFrame) -> dict:
+             outcomes: pd.DataFrame, known: pd.DataFrame, latest: pd.DataFrame) -> dict:
     """The first page: the funnel in one sentence, reach, money, what changed since `since`, highlights."""
-    known = metrics(engine, programme.id).set_index("slug")
-    now = reach_latest(engine, programme.id, as_of).set_index("metric")
+    now = latest.set_index("metric")
     before = reach_latest(engine, programme.id, since).set_index("metric")["value"]
     reach = [_("{metric}: {total}, {projects}; {gained} since {since}.", metric=known.loc[metric, "label"],
                total=format_number(row.value), since=format_date(since),
@@ -206,13 +211,11 @@ def _signed(change: int) -> str:
     return ("+" if change > 0 else "") + format_number(change)
 
 
-def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Charts) -> dict:
-    latest = reach_latest(engine, programme.id, as_of)
+def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Charts, known: pd.DataFrame,
+           totals: pd.DataFrame, latest: pd.DataFrame) -> dict:
     if latest.empty:
         return {"heading": _("Reach"), "empty": _("No reach figures were recorded by {as_of}.",
                                                    as_of=format_date(as_of))}
-    known = metrics(engine, programme.id).set_index("slug")
-    totals = reach_totals(engine, programme.id, as_of)
     per_metric = []
     for metric in latest["metric"]:
         label, unit = known.loc[metric, "label"], known.loc[metric, "unit"]
