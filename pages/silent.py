@@ -73,6 +73,7 @@ if len(sent_before):
 names = dict(zip(silent["slug"], silent["project"]))
 chosen = st.multiselect(_("Projects to remind"), options=list(silent["slug"]),
                         format_func=lambda slug: names.get(slug, slug), key="silent_mail_projects",
+                        placeholder=_("Pick projects"),
                         help=_("Each gets one email per contact with a one-time sign-in link to its update page. A "
                                "project reminded within the last 14 days is skipped."))
 if st.button(_("Preview"), key="silent_mail_preview", disabled=not chosen):
