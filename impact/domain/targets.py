@@ -9,12 +9,16 @@ an earlier date can always be shown. The rules, in plain Python so that every re
   the last target): % of target = actual at D / that target's value.
 - On track at D: the actual is at least the straight line from the baseline to that target, read at D.
 - A metric without a target has no percentage (never 0 %).
+- A target is a whole number, as is its baseline, and its baseline comes before its due date (`plan_problem`).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
+
+from impact.domain.values import BIGGEST_WHOLE_NUMBER, whole
+from impact.i18n import _, format_date, format_number
 
 
 @dataclass(frozen=True)
@@ -77,3 +81,21 @@ def progress(targets: Iterable[Target], actual: Optional[int], day: dt.date) -> 
     expected = expected_at(target, day)
     share = reached / target.value if target.value else None
     return Progress(target, reached, share, expected, reached >= expected)
+
+
+def state(actual: int, target: int, on_track: bool) -> str:
+    """How a figure stands against its target, in a word: met (the target's value reached), on_track (at least the
+    straight line) or behind."""
+    return "met" if actual >= target else "on_track" if on_track else "behind"
+
+
+def plan_problem(value: object, baseline_value: object, baseline_on: dt.date, due_on: dt.date) -> Optional[str]:
+    """What makes a target impossible, as a sentence (None: nothing). Asked by every writer of targets, the forms'
+    commands and programmes.toml alike."""
+    if whole(value) is None or whole(baseline_value) is None:
+        return _("A target and its baseline are whole numbers of 0 or more, at most {most}.",
+                 most=format_number(BIGGEST_WHOLE_NUMBER))
+    if baseline_on >= due_on:
+        return _("The baseline's date ({baseline}) must come before the target's ({due}).",
+                 baseline=format_date(baseline_on), due=format_date(due_on))
+    return None

@@ -29,14 +29,18 @@ from impact.domain.lifecycle import (
     note_required,
 )
 from impact.domain.problems import Problem
+from impact.domain.targets import plan_problem
 from impact.domain.values import BIGGEST_WHOLE_NUMBER, row_id, whole
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.store import increments
 from impact.store.db import write_session
 from impact.store.models import (
+    FUNNEL_MEASURES,
     AuditEntry,
     Metric,
     Milestone,
+    Programme,
+    ProgrammeTarget,
     Project,
     ProjectNote,
     ReachReading,
@@ -235,12 +239,7 @@ def set_target(engine: Engine, actor: Actor, project_id: int, metric: str, due_o
     new entry and needs a note saying why (impact.domain.targets)."""
     note = _text(note)
     set_on = set_on or dt.date.today()
-    if whole(value) is None or whole(baseline_value) is None:
-        raise CommandError(_("A target and its baseline are whole numbers of 0 or more, at most {most}.",
-                             most=format_number(BIGGEST_WHOLE_NUMBER)))
-    if baseline_on >= due_on:
-        raise CommandError(_("The baseline's date ({baseline}) must come before the target's ({due}).",
-                             baseline=format_date(baseline_on), due=format_date(due_on)))
+    _check_plan(value, baseline_value, baseline_on, due_on)
     with write_session(engine) as session, session.begin():
         project = _project(session, actor, project_id, seen_revision)
         metric_row = session.scalar(select(Metric).where(Metric.programme_id == project.programme_id,
@@ -264,6 +263,46 @@ def set_target(engine: Engine, actor: Actor, project_id: int, metric: str, due_o
               {"metric": metric, "due_on": due_on.isoformat(), "value": value, "baseline_on": baseline_on.isoformat(),
                "baseline_value": baseline_value, "set_on": set_on.isoformat(), "note": note})
         return Recorded("target", target.id, target.review_state, metric_row.label, due_on, project.revision, value)
+
+
+def set_programme_target(engine: Engine, actor: Actor, programme: str, measure: str, due_on: dt.date, value: int,
+                         baseline_on: dt.date, baseline_value: int = 0, note: str = "",
+                         set_on: Optional[dt.date] = None) -> Recorded:
+    """Plan the programme's (a slug) `measure` by `due_on`, from `baseline_value` on `baseline_on`, standing from
+    `set_on` (today): a metric's slug (its total reach) or a stage of its funnel, "funded" or "launched" (projects).
+    Staff only; changing the target for a due date is a new entry and needs a note saying why."""
+    check_staff(actor)
+    note = _text(note)
+    set_on = set_on or dt.date.today()
+    _check_plan(value, baseline_value, baseline_on, due_on)
+    with write_session(engine) as session, session.begin():
+        check_still_holds(session, actor)
+        row = session.scalar(select(Programme).where(Programme.slug == programme).with_for_update())
+        if row is None:
+            raise CommandError(_("There is no programme '{programme}'.", programme=programme))
+        target = ProgrammeTarget(programme_id=row.id, set_on=set_on, due_on=due_on, value=value,
+                                 baseline_on=baseline_on, baseline_value=baseline_value, note=note,
+                                 recorded_by=actor.name, recorded_at=utcnow(), review_state=ReviewState.APPROVED)
+        if measure in FUNNEL_MEASURES:
+            target.stage, label = measure, measure
+        else:
+            metric = session.scalar(select(Metric).where(Metric.programme_id == row.id, Metric.slug == measure))
+            if metric is None:
+                raise CommandError(_("Programme '{programme}' has no metric '{metric}'; name one of its metrics, or "
+                                     "funded or launched.", programme=programme, metric=measure))
+            target.metric_id, label = metric.id, metric.label
+        t = ProgrammeTarget
+        same = t.stage == target.stage if target.stage else t.metric_id == target.metric_id
+        earlier = session.scalar(select(t.id).where(t.programme_id == row.id, same, t.due_on == due_on).limit(1))
+        if earlier is not None and not note:
+            raise CommandError(_("A target for {metric} by {due} exists already; say in the note why it changes "
+                                 "(the earlier one is kept in the history).", metric=label, due=format_date(due_on)))
+        session.add(target)
+        session.flush()
+        audit(session, actor, "programme target set", f"programme {row.slug}", None,
+              {"measure": measure, "due_on": due_on.isoformat(), "value": value, "baseline_on": baseline_on.isoformat(),
+               "baseline_value": baseline_value, "set_on": set_on.isoformat(), "note": note})
+        return Recorded("programme target", target.id, target.review_state, label, due_on, 0, value)
 
 
 def record_milestone(engine: Engine, actor: Actor, project_id: int, title: str, planned_on: dt.date,
@@ -348,6 +387,12 @@ def _check_correction(session: Session, actor: Actor, model, entry_id: int, proj
         raise CommandError(_("The entry to correct is not one of this project's."))
     if not note:
         raise CommandError(_("A correction needs a note saying what was wrong with the entry it replaces."))
+
+
+def _check_plan(value: int, baseline_value: int, baseline_on: dt.date, due_on: dt.date) -> None:
+    problem = plan_problem(value, baseline_value, baseline_on, due_on)
+    if problem is not None:
+        raise CommandError(problem)
 
 
 def _not_in_future(day: dt.date, today: Optional[dt.date], what: str) -> None:

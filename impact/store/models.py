@@ -302,6 +302,36 @@ class Target(_HistoryEntry, Base):
     baseline_value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# What a programme's target counts besides its reach metrics: its funnel's stages (impact.store.queries.funnel_at).
+FUNNEL_MEASURES: tuple[str, ...] = ("funded", "launched")
+
+
+class ProgrammeTarget(_HistoryEntry, Base):
+    """A programme's plan for its total reach of one metric (`metric_id`) or for a stage of its funnel (`stage`:
+    projects funded, launched): `value` by `due_on`, from `baseline_value` on `baseline_on`, as it stood from
+    `set_on`. Set by staff; a change is a new entry with a note, as for a project's targets."""
+
+    __tablename__ = "programme_targets"
+    __table_args__ = (
+        CheckConstraint("value >= 0 AND baseline_value >= 0", name="values_not_negative"),
+        CheckConstraint("baseline_on < due_on", name="baseline_before_due"),
+        CheckConstraint(_in("review_state", REVIEW_STATES), name="review_state"),
+        CheckConstraint(f"(metric_id IS NULL AND {_in('stage', FUNNEL_MEASURES)}) OR "
+                        "(metric_id IS NOT NULL AND stage IS NULL)", name="metric_or_stage"),
+        Index("ix_programme_targets_programme", "programme_id", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
+    metric_id: Mapped[Optional[int]] = mapped_column(ForeignKey("metrics.id"), index=True)
+    stage: Mapped[Optional[str]] = mapped_column(String(20))
+    set_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[int] = mapped_column(BigInteger)
+    baseline_on: Mapped[dt.date] = mapped_column(Date)
+    baseline_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class Milestone(_HistoryEntry, Base):
     """A dated step a project plans (`planned_on`) and, once done, reports (`done_on`, with its evidence link). A
     change (done, moved) is a new entry that supersedes the one before."""

@@ -1,5 +1,5 @@
-"""Reads of the plan: a project's targets against its figures, and its milestones (the rules are
-impact.domain.targets')."""
+"""Reads of the plan: a project's targets against its figures, a programme's targets against its totals (its reach
+per metric, its funnel), and the milestones (the rules are impact.domain.targets')."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,27 +10,62 @@ from sqlalchemy import Engine, func, select
 from impact.domain.entries import counting
 from impact.domain.lifecycle import ReviewState
 from impact.domain.targets import Target as Plan
-from impact.domain.targets import progress
+from impact.domain.targets import progress, state
+from impact.i18n import N_, _
 from impact.store.db import read_frame
-from impact.store.models import Metric, Milestone, Project, ReachReading, Target
-from impact.store.queries import metrics
+from impact.store.models import FUNNEL_MEASURES, Metric, Milestone, ProgrammeTarget, Project, ReachReading, Target
+from impact.store.queries import ProgrammeInfo, funnel_at, metrics, reach_totals
 
 PROGRESS_COLUMNS = ["metric", "label", "unit", "actual", "target", "due_on", "baseline_on", "baseline_value",
                     "share", "expected", "on_track"]
 
 
+def _project_plans(engine: Engine, *where) -> dict[int, dict[str, list[Plan]]]:
+    """Every approved target entry of the projects `where` selects, by project and metric slug, in one query (which
+    one stands when is the domain's rule)."""
+    t = Target
+    stmt = (select(t.project_id, Metric.slug, t.due_on, t.value, t.baseline_on, t.baseline_value, t.set_on,
+                   t.recorded_at, t.id)
+            .join(Metric, Metric.id == t.metric_id)
+            .where(t.review_state == ReviewState.APPROVED, *where)
+            .order_by(t.project_id, Metric.id))
+    plans: dict[int, dict[str, list[Plan]]] = {}
+    with engine.connect() as conn:
+        for project_id, slug, due_on, value, baseline_on, baseline_value, set_on, recorded_at, entry_id in \
+                conn.execute(stmt):
+            plans.setdefault(project_id, {}).setdefault(slug, []).append(
+                Plan(due_on, int(value), baseline_on, int(baseline_value), set_on, (recorded_at, entry_id)))
+    return plans
+
+
+def _project_figures(engine: Engine, as_of: dt.date, *where) -> dict[tuple[int, str], int]:
+    """Each project's figure per metric slug at `as_of` (the latest counting reading, as the sum of its stored
+    increments), for the projects `where` selects, in one query."""
+    r = ReachReading
+    stmt = (select(r.project_id, Metric.slug, func.sum(r.counted_increment))
+            .join(Metric, Metric.id == r.metric_id)
+            .where(r.as_of <= as_of, r.counted_increment.is_not(None), *where)
+            .group_by(r.project_id, Metric.slug))
+    with engine.connect() as conn:
+        return {(project_id, slug): int(value) for project_id, slug, value in conn.execute(stmt)}
+
+
 def project_targets(engine: Engine, project_id: int) -> dict[str, list[Plan]]:
     """Every approved target entry of the project, by metric slug (which one stands when is the domain's rule)."""
-    t = Target
-    stmt = (select(Metric.slug, t.due_on, t.value, t.baseline_on, t.baseline_value, t.set_on, t.recorded_at, t.id)
-            .join(Metric, Metric.id == t.metric_id)
-            .where(t.project_id == project_id, t.review_state == ReviewState.APPROVED))
-    plans: dict[str, list[Plan]] = {}
-    with engine.connect() as conn:
-        for slug, due_on, value, baseline_on, baseline_value, set_on, recorded_at, entry_id in conn.execute(stmt):
-            plans.setdefault(slug, []).append(Plan(due_on, int(value), baseline_on, int(baseline_value), set_on,
-                                                   (recorded_at, entry_id)))
-    return plans
+    return _project_plans(engine, Target.project_id == project_id).get(project_id, {})
+
+
+def _progress_rows(plans: dict[str, list[Plan]], figures: dict[str, int], known: pd.DataFrame,
+                   as_of: dt.date) -> list[tuple]:
+    rows = []
+    for slug, targets in plans.items():
+        where = progress(targets, figures.get(slug), as_of)
+        if where is None:
+            continue
+        rows.append((slug, known.loc[slug, "label"], known.loc[slug, "unit"], where.actual, where.target.value,
+                     where.target.due_on, where.target.baseline_on, where.target.baseline_value, where.share,
+                     where.expected, where.on_track))
+    return rows
 
 
 def project_progress(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -39,25 +74,13 @@ def project_progress(engine: Engine, project_id: int, as_of: dt.date) -> pd.Data
     plans = project_targets(engine, project_id)
     if not plans:
         return pd.DataFrame(columns=PROGRESS_COLUMNS)
-    r = ReachReading
-    actual = dict(read_frame(engine, select(Metric.slug, func.sum(r.counted_increment))
-                             .join(Metric, Metric.id == r.metric_id)
-                             .where(r.project_id == project_id, r.as_of <= as_of, r.counted_increment.is_not(None))
-                             .group_by(Metric.slug), ["metric", "value"]).itertuples(index=False))
+    figures = _project_figures(engine, as_of, ReachReading.project_id == project_id)
     with engine.connect() as conn:
         programme_id = conn.scalar(select(Project.programme_id).where(Project.id == project_id))
     assert programme_id is not None  # it has targets
     known = metrics(engine, programme_id).set_index("slug")
-    rows = []
-    for slug, targets in plans.items():
-        figure = actual.get(slug)
-        where = progress(targets, None if figure is None else int(figure), as_of)
-        if where is None:
-            continue
-        rows.append((slug, known.loc[slug, "label"], known.loc[slug, "unit"], where.actual, where.target.value,
-                     where.target.due_on, where.target.baseline_on, where.target.baseline_value, where.share,
-                     where.expected, where.on_track))
-    return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
+    return pd.DataFrame(_progress_rows(plans, {slug: v for (_p, slug), v in figures.items()}, known, as_of),
+                        columns=PROGRESS_COLUMNS)
 
 
 def project_milestones(engine: Engine, project_id: int, as_of: dt.date) -> pd.DataFrame:
@@ -76,20 +99,108 @@ def project_milestones(engine: Engine, project_id: int, as_of: dt.date) -> pd.Da
     return frame
 
 
-def programme_progress(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
-    """`project_progress` of every project of the programme with a target standing at `as_of`, with the project's
-    name in a first column `project` and its `state`: met (the target's value reached), on_track or behind."""
+def programme_progress(engine: Engine, programme_ids: int | list[int], as_of: dt.date) -> pd.DataFrame:
+    """`project_progress` of every project of the programmes with a target standing at `as_of`, by project name,
+    with the project's name in a first column `project` and its `state`: met (the target's value reached),
+    on_track or behind (and its `slug` last). Every project's targets and figures are read at once."""
+    ids = [programme_ids] if isinstance(programme_ids, int) else list(programme_ids)
+    mine = select(Project.id).where(Project.programme_id.in_(ids))
+    plans = _project_plans(engine, Target.project_id.in_(mine))
+    columns = ["project", *PROGRESS_COLUMNS, "state", "slug"]
+    if not plans:
+        return pd.DataFrame(columns=columns)
+    figures = _project_figures(engine, as_of, ReachReading.project_id.in_(plans))
     with engine.connect() as conn:
-        projects = conn.execute(
-            select(Project.id, Project.name).where(Project.programme_id == programme_id, Project.id.in_(
-                select(Target.project_id).where(Target.review_state == ReviewState.APPROVED)))
-            .order_by(Project.name)).all()
-    parts = [project_progress(engine, project_id, as_of).assign(project=name) for project_id, name in projects]
-    frame = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
-        not p.empty for p in parts) else pd.DataFrame(columns=[*PROGRESS_COLUMNS, "project"])
-    frame["state"] = ["met" if actual >= target else "on_track" if on_track else "behind"
-                      for actual, target, on_track in zip(frame["actual"], frame["target"], frame["on_track"])]
-    return frame[["project", *PROGRESS_COLUMNS, "state"]]
+        projects = conn.execute(select(Project.id, Project.name, Project.slug, Project.programme_id)
+                                .where(Project.id.in_(plans)).order_by(Project.name, Project.slug)).all()
+    known = {programme_id: metrics(engine, programme_id).set_index("slug") for programme_id in
+             {programme_id for *_rest, programme_id in projects}}
+    by_project: dict[int, dict[str, int]] = {}
+    for (project_id, metric), value in figures.items():
+        by_project.setdefault(project_id, {})[metric] = value
+    rows = []
+    for project_id, name, slug, programme_id in projects:
+        rows += [(name, *row, slug) for row in _progress_rows(plans[project_id], by_project.get(project_id, {}),
+                                                              known[programme_id], as_of)]
+    frame = pd.DataFrame(rows, columns=["project", *PROGRESS_COLUMNS, "slug"])
+    frame["state"] = [state(actual, target, on_track) for actual, target, on_track in
+                      zip(frame["actual"], frame["target"], frame["on_track"])]
+    return frame[columns]
+
+
+# --- a programme's targets: its total reach of a metric, its funnel ------------------------------------------------
+
+STAGE_LABELS = {"funded": N_("Projects funded"), "launched": N_("Projects launched")}
+PROGRAMME_COLUMNS = ["measure", "label", "unit", "actual", "target", "due_on", "baseline_on", "baseline_value",
+                     "share", "expected", "on_track", "state"]
+
+
+def _measure(slug: object, stage: object) -> str:
+    """What a programme target counts, by name: its metric's slug, or the funnel's stage (funded, launched)."""
+    return str(stage) if stage is not None else str(slug)
+
+
+def programme_plans(engine: Engine, programme_id: int) -> dict[str, list[Plan]]:
+    """Every approved target entry of the programme, by measure (a metric's slug, "funded" or "launched"): the
+    metrics' in their order, then the funnel's."""
+    t = ProgrammeTarget
+    stmt = (select(Metric.slug, t.stage, t.due_on, t.value, t.baseline_on, t.baseline_value, t.set_on,
+                   t.recorded_at, t.id)
+            .outerjoin(Metric, Metric.id == t.metric_id)
+            .where(t.programme_id == programme_id, t.review_state == ReviewState.APPROVED)
+            .order_by(Metric.id.is_(None), Metric.id, t.stage))
+    plans: dict[str, list[Plan]] = {}
+    with engine.connect() as conn:
+        for slug, stage, due_on, value, baseline_on, baseline_value, set_on, recorded_at, entry_id in \
+                conn.execute(stmt):
+            plans.setdefault(_measure(slug, stage), []).append(
+                Plan(due_on, int(value), baseline_on, int(baseline_value), set_on, (recorded_at, entry_id)))
+    return dict(sorted(plans.items(), key=lambda item: item[0] in FUNNEL_MEASURES))  # metrics first, as ordered
+
+
+def programme_target_progress(engine: Engine, programme: ProgrammeInfo, as_of: dt.date,
+                              pending: bool = False) -> pd.DataFrame:
+    """Per measure of the programme with a target standing at `as_of`: its label and unit, the programme's figure
+    then (the total reach of the metric, as the Reach page charts it; the projects funded or launched, as the
+    funnel counts them), the next target, its baseline, share, expected, on_track and state (met, on_track, behind).
+    With `pending`, staff's preview: the figures count entries waiting for review."""
+    plans = programme_plans(engine, programme.id)
+    if not plans:
+        return pd.DataFrame(columns=PROGRAMME_COLUMNS)
+    figures: dict[str, int] = {}
+    if any(measure not in FUNNEL_MEASURES for measure in plans):
+        totals = reach_totals(engine, programme.id, as_of, pending)
+        figures |= {metric: int(value) for metric, value in totals.groupby("metric")["value"].last().items()}
+    if any(measure in FUNNEL_MEASURES for measure in plans):
+        funnel = funnel_at(engine, programme, as_of, pending)
+        figures |= {stage: int(n) for stage, n in zip(funnel["stage"], funnel["projects"]) if stage in FUNNEL_MEASURES}
+    known = metrics(engine, programme.id).set_index("slug")
+    rows = []
+    for measure, targets in plans.items():
+        where = progress(targets, figures.get(measure), as_of)
+        if where is None:
+            continue
+        label, unit = ((_(STAGE_LABELS[measure]), _("projects")) if measure in FUNNEL_MEASURES
+                       else (known.loc[measure, "label"], known.loc[measure, "unit"]))
+        rows.append((measure, label, unit, where.actual, where.target.value, where.target.due_on,
+                     where.target.baseline_on, where.target.baseline_value, where.share, where.expected,
+                     where.on_track, state(where.actual, where.target.value, where.on_track)))
+    return pd.DataFrame(rows, columns=PROGRAMME_COLUMNS)
+
+
+def programme_target_entries(engine: Engine, programme_id: int) -> pd.DataFrame:
+    """The history of the programme's targets, every entry kept: measure, due_on, value, baseline_on,
+    baseline_value, set_on, note, recorded_by, by measure, due date and when each was set."""
+    t = ProgrammeTarget
+    stmt = (select(Metric.slug, t.stage, t.due_on, t.value, t.baseline_on, t.baseline_value, t.set_on, t.note,
+                   t.recorded_by)
+            .outerjoin(Metric, Metric.id == t.metric_id)
+            .where(t.programme_id == programme_id, t.review_state == ReviewState.APPROVED)
+            .order_by(Metric.id.is_(None), Metric.id, t.stage, t.due_on, t.set_on, t.recorded_at, t.id))
+    frame = read_frame(engine, stmt, ["slug", "stage", "due_on", "value", "baseline_on", "baseline_value", "set_on",
+                                      "note", "recorded_by"])
+    frame.insert(0, "measure", [_measure(slug, stage) for slug, stage in zip(frame["slug"], frame["stage"])])
+    return frame.drop(columns=["slug", "stage"])
 
 
 def overdue_milestones(engine: Engine, programme_id: int, as_of: dt.date) -> pd.DataFrame:
