@@ -1,7 +1,9 @@
-"""Compare programmes: their funnels as conversion rates and in numbers, and how many funded projects live on."""
+"""Compare programmes: their funnels as conversion rates and in numbers, how many funded projects live on, and each
+against its own targets."""
 import streamlit as st
 
 from impact.formats import charts
+from impact.formats.plans import state_word
 from impact.i18n import _, format_date
 from impact.ui.page import choose_as_of, choose_programme, guard_page, label_of, plot, readable_programmes
 from impact.ui.tables import show_table
@@ -40,5 +42,18 @@ show_table(
         "launched_per_funded": _("Launched per funded"), "alive_share": _("Funded still alive"),
     },
 )
+st.subheader(_("Against their targets"))
+plans = source.target_comparison(programmes, as_of)
+if plans.empty:
+    st.caption(_("None of these programmes had a target on {as_of}; staff set them on the Programmes page.",
+                 as_of=format_date(as_of)))
+else:
+    st.caption(_("Each programme against its own targets as they stood on {as_of}: % of target is the figure over "
+                 "the next target's value; on track means at least the straight line from the target's baseline to "
+                 "its value on its due date.", as_of=format_date(as_of)))
+    show_table(plans.assign(state=plans["state"].map(state_word)), numbers=("actual", "target"), dates=("due_on",),
+               percents=("share",), width="stretch", column_config={
+                   "programme": _("Programme"), "label": _("Target for"), "actual": _("Figure"),
+                   "target": _("Target"), "due_on": _("By"), "share": _("% of target"), "state": _("Plan")})
 if any(p.illustrative_project_count for p in programmes):
     st.caption(_("Demo data: some of these programmes' records are illustrative (see each programme's overview)."))

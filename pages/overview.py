@@ -7,6 +7,7 @@ import streamlit as st
 from impact.domain.access import may_download_report
 from impact.domain.lifecycle import status_label
 from impact.formats import charts, report
+from impact.formats.plans import target_sentence
 from impact.i18n import N_, _, format_date, format_number, language
 from impact.store.queries import no_challenge
 from impact.ui.language import date_format
@@ -33,6 +34,8 @@ illustrative_notice(programme)
 pending = choose_pending(actor)
 
 funnel = source.funnel(programme, as_of, pending)
+# The programme's targets for its funnel (projects funded, launched), said under their stage.
+targets = source.programme_targets(programme, as_of, pending).set_index("measure", drop=False)
 # "1 in N" says a conversion the way people weigh it; said of the stage it comes from.
 RATIO_OF = {"ideas_submitted": N_("1 in {ratio} ideas funded"), "funded": N_("1 in {ratio} funded launched")}
 for column, row, previous in zip(st.columns(len(funnel)), funnel.itertuples(), [None, *funnel["stage"][:-1]]):
@@ -42,6 +45,10 @@ for column, row, previous in zip(st.columns(len(funnel)), funnel.itertuples(), [
         column.caption(_(RATIO_OF[previous], ratio=format_number(1 / row.share_of_previous, 1)))
     else:
         column.caption(_("Source: {source}", source=plain(_(row.source))))
+    if row.stage in targets.index:
+        target = targets.loc[row.stage]
+        icon = ":orange[:material/schedule:]" if target.state == "behind" else ":green[:material/check_circle:]"
+        column.markdown(f"{icon} " + plain(_("Target: {sentence}", sentence=target_sentence(target))))
 
 outcomes = source.funded_outcomes(programme.id, as_of, pending)
 plot(charts.outcome_flow_figure, funnel, outcomes)

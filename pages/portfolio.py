@@ -8,8 +8,9 @@ import streamlit as st
 from impact.domain.access import may_open
 from impact.domain.lifecycle import STATUSES, status_label
 from impact.formats.cells import csv_bytes, excel_bytes
+from impact.formats.plans import state_word
 from impact.i18n import _, format_date, format_number, ngettext
-from impact.store.portfolio import select_projects, with_signals
+from impact.store.portfolio import select_projects, with_signals, with_targets
 from impact.store.queries import no_challenge
 from impact.ui.page import (
     choose_as_of,
@@ -35,7 +36,7 @@ names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=label_of(names),
                         key="portfolio_programmes", placeholder=_("Pick programmes")) or [programme.slug]
 ids = tuple(source.programme_info(slug).id for slug in chosen)
-table = source.portfolio(ids, as_of)
+table = with_targets(source.portfolio(ids, as_of), source.targets_of_projects(ids, as_of))
 # Contradictions are for staff (as on the project page): read for the chosen programmes at once.
 staff = may_open(actor, "signals")
 if staff:
@@ -46,6 +47,9 @@ funded_only = st.toggle(_("Only funded projects"), value=True, key="portfolio_fu
 contradicted_only = staff and st.toggle(
     _("Only contradictions"), key="portfolio_contradictions_only",
     help=_("Only the projects whose automatic signals (website, repository) contradict the status reported today."))
+behind_only = st.toggle(
+    _("Only behind target"), key="portfolio_behind_only",
+    help=_("Only the projects whose figure is below the straight line from their target's baseline to its value."))
 left, middle, right = st.columns(3)
 statuses = left.multiselect(_("Status"), list(STATUSES), format_func=status_label, key="portfolio_status",
                             placeholder=_("All statuses"))
@@ -57,25 +61,28 @@ silent_days = right.number_input(_("Silent for more than (days)"), min_value=0, 
                                  disabled=not silent_only)
 
 shown = select_projects(table, statuses, challenges, silent_days if silent_only else None, funded_only,
-                        contradicted_only)
+                        contradicted_only, behind_only)
 # Longest without an update first: the projects staff should ask about (never heard from at all on top).
 shown = shown.sort_values("days_silent", ascending=False, na_position="first", kind="stable")
 
-st.caption(ngettext("{shown} of {n} project.", "{shown} of {n} projects.", len(table), shown=format_number(len(shown))))
+st.caption(ngettext("{shown} of {n} project.", "{shown} of {n} projects.", len(table), shown=format_number(len(shown)))
+           + " " + _("% of target is for the metric of the project's latest reach where it has a target for it, else "
+                     "for its first metric with a target (the downloads name it); — where it has none."))
 view = shown.assign(
     link="project?project=" + shown["slug"].map(quote),
     challenge=shown["challenge"].map(no_challenge),
     status=shown["status"].map(lambda s: status_label(s) if isinstance(s, str) else None),
+    target_state=shown["target_state"].map(lambda s: state_word(s) if isinstance(s, str) else None),
 )
 # What fits on a laptop's screen; the downloads below carry every column (team, date of the reach reading ...).
-columns = ["link", "project", "challenge", "status", "status_since", "reach", "reach_metric", "last_update",
-           "days_silent"]
+columns = ["link", "project", "challenge", "status", "status_since", "reach", "reach_metric", "target_share",
+           "target_state", "last_update", "days_silent"]
 if staff:
     columns.insert(columns.index("status_since") + 1, "signals")
 if len(chosen) > 1:
     columns.insert(2, "programme")
 show_table(
-    view[columns], numbers=("reach", "days_silent"), dates=("status_since", "last_update"),
+    view[columns], numbers=("reach", "days_silent"), dates=("status_since", "last_update"), percents=("target_share",),
     width="stretch", height=560,
     column_config={  # widths in pixels that fit a laptop's screen beside the sidebar
         "link": st.column_config.LinkColumn(_("Page"), display_text=_("open"), width=50),
@@ -89,6 +96,11 @@ show_table(
             help=_("Where the automatic signals contradict the status reported today (not at the date shown).")),
         "reach": st.column_config.Column(_("Latest reach"), width=90),
         "reach_metric": st.column_config.Column(_("Metric"), width=90),
+        "target_share": st.column_config.Column(
+            _("% of target"), width=80,
+            help=_("The project's figure over its next target's value: for the metric of its latest reach where it "
+                   "has a target for it, else for its first metric with a target; — where it has none.")),
+        "target_state": st.column_config.Column(_("Plan"), width=80),
         "last_update": st.column_config.Column(_("Last update"), width=90),
         "days_silent": st.column_config.Column(_("Days silent"), width=80),
     },

@@ -1,13 +1,18 @@
 """Programmes and projects (staff): create and edit a programme (dates, headline figures with their sources,
-challenges, reach metrics, public or not, silence threshold) and single projects."""
+challenges, reach metrics, public or not, silence threshold), single projects, and a programme's targets."""
 import pandas as pd
 import streamlit as st
 
+from impact.domain.access import Actor
 from impact.domain.values import SILENT_AFTER_DAYS, whole_number
 from impact.i18n import _
-from impact.store import editing
+from impact.store import commands, editing
+from impact.store.targets import STAGE_LABELS
+from impact.ui.data import Source
 from impact.ui.language import date_format
 from impact.ui.page import guard_page, label_of, plain
+from impact.ui.tables import show_table
+from impact.ui.text import bold
 from impact.ui.writes import done_notice, run_write
 
 NEW = ""  # the pickers' entry for something new
@@ -39,9 +44,57 @@ def rows(frame: pd.DataFrame, kind: str) -> list[dict]:
     return out
 
 
+def show_target_form(source: Source, actor: Actor, names: dict[str, str]) -> None:
+    """Staff set a programme's targets: its total reach of a metric, or its funnel (projects funded, launched); the
+    entries so far are listed below, every change kept."""
+    slug = st.selectbox(_("Programme"), list(names), format_func=label_of(names), key="target_programme")
+    programme = source.programme_info(slug)
+    assert programme is not None  # a programme just listed
+    known = source.metrics(programme.id)
+    measures = dict(zip(known["slug"], known["label"])) | {stage: _(label) for stage, label in STAGE_LABELS.items()}
+    st.caption(_("A target for the programme as a whole: the total reach of a metric (the sum the Reach page charts) "
+                 "or the number of projects funded or launched (the overview's funnel). A changed target is a new "
+                 "entry with a note saying why; pages at earlier dates show the target that stood then."))
+    with st.form(f"programme_target_{slug}", clear_on_submit=True):
+        left, right = st.columns(2)
+        measure = left.selectbox(_("Target for"), list(measures), format_func=label_of(measures), index=None,
+                                 placeholder=_("Pick a metric or a stage of the funnel"))
+        value = right.number_input(_("Target value"), min_value=0, step=1, value=None)
+        due_on = left.date_input(_("By"), value=None, format=date_format())
+        baseline_value = right.number_input(_("Baseline value"), min_value=0, step=1, value=0)
+        baseline_on = left.date_input(_("Baseline date"), value=None, format=date_format())
+        note = right.text_input(_("Note (needed when a target changes)"))
+        set_on = left.date_input(_("Agreed on (empty: today)"), value=None, format=date_format(),
+                                 help=_("The day the target took effect: pages at earlier dates show the target "
+                                        "that stood then."))
+        if st.form_submit_button(_("Set the programme target"), icon=":material/flag:", type="primary"):
+            if measure is None or value is None or due_on is None or baseline_on is None:
+                st.error(_("Pick what the target is for and give its value and date and the baseline's date."),
+                         icon=":material/error:")
+            else:
+                run_write(source, commands.set_programme_target, _("Programme target set."), actor, slug, measure,
+                          due_on, int(value), baseline_on, int(baseline_value), note, set_on)
+    entries = source.programme_target_entries(programme.id)
+    if entries.empty:
+        st.info(_("{name} has no target yet.", name=plain(programme.name)), icon=":material/flag:")
+        return
+    st.markdown(bold(_("Every target entry, the earlier ones kept")))
+    show_table(entries.assign(measure=entries["measure"].map(lambda m: measures.get(m, m))),
+               numbers=("value", "baseline_value"), dates=("due_on", "baseline_on", "set_on"), width="stretch",
+               column_config={"measure": _("Target for"), "due_on": _("By"), "value": _("Target value"),
+                              "baseline_on": _("Baseline date"), "baseline_value": _("Baseline value"),
+                              "set_on": _("Agreed on"), "note": _("Note"), "recorded_by": _("Set by")})
+
+
 st.title(_("Programmes and projects"))
 done_notice()
-programme_tab, project_tab = st.tabs([_("Programme"), _("Project")])
+programme_tab, project_tab, target_tab = st.tabs([_("Programme"), _("Project"), _("Programme targets")])
+
+with target_tab:
+    if not names:
+        st.info(_("Create a programme first."), icon=":material/info:")
+    else:
+        show_target_form(source, actor, names)
 
 with programme_tab:
     slug = st.selectbox(_("Programme"), [NEW, *names], format_func=lambda s: names.get(s) or _("A new programme"),

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from impact.formats import charts
+from impact.formats.plans import target_sentence
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.ui.page import (
     chart_data,
@@ -52,8 +53,16 @@ metric = st.radio(_("Metric"), list(labels), format_func=labels.get, horizontal=
 st.caption(_("What is counted: {definition}", definition=plain(definitions[metric])) if definitions[metric] else
            _("No definition was given for this metric; staff add one on the Programmes page."))
 totals = source.reach_totals(programme.id, as_of, pending)
+# The programme's target for this metric as it stood on the chosen day, drawn from its baseline to its value.
+planned = source.programme_targets(programme, as_of, pending).query("measure == @metric")
+plan = None if planned.empty else tuple(planned.iloc[0][["baseline_on", "baseline_value", "due_on", "target"]])
 plot(charts.reach_figure, totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
-     units[metric])
+     units[metric], None, plan)
+for target in planned.itertuples():
+    icon = ":orange[:material/schedule:]" if target.state == "behind" else ":green[:material/check_circle:]"
+    st.markdown(f"{icon} " + plain(_("Programme target: {sentence}.", sentence=target_sentence(target))))
+    st.caption(_("On track means the total on {as_of} is at least the straight line from the target's baseline to "
+                 "its value on its due date; staff set targets on the Programmes page.", as_of=format_date(as_of)))
 chart_data(totals[totals["metric"] == metric], {"as_of": _("Date"), "value": labels[metric]})
 
 by = st.radio(_("Break down by"), ["project", "challenge"], key="reach_by", horizontal=True,

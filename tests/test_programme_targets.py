@@ -133,3 +133,164 @@ def test_programme_progress_reads_every_projects_targets_at_once(world):
     # The same figures as each project's own plan.
     alone = project_progress(world, ids["a"], JULY).iloc[0]
     assert (alone["actual"], alone["share"], alone["on_track"]) == (300, 0.5, False)
+
+
+# --- programmes.toml ------------------------------------------------------------------------------------------------
+TARGETS_TOML = """
+    [[programme.target]]
+    measure = "people"
+    value = 1000
+    due_on = 2021-12-31
+    baseline_on = 2021-01-01
+    [[programme.target]]
+    measure = "launched"
+    value = 3
+    due_on = 2021-12-31
+    baseline_on = 2021-01-01
+    baseline_value = 0
+    set_on = 2020-12-15
+    note = "Agreed with the funder"
+"""
+
+
+def test_programmes_toml_carries_targets_and_a_second_load_adds_nothing(engine, tmp_path):
+    files = dict(programmes__toml=TINY_PROGRAMME + TARGETS_TOML, projects__csv=PROJECTS, status_events__csv=EVENTS,
+                 reach_readings__csv=READINGS)
+    first = load(engine, tmp_path / "one", **files)
+    assert first.programme_targets == 2
+    shown = programme_target_progress(engine, info(engine, "tiny"), JULY).set_index("measure")
+    # As set by the command: 550 of 1,000 people (on track, the line at 497.25), 1 of 3 launched (behind, at 1.49).
+    assert list(zip(shown.index, shown["actual"], shown["state"])) == [("people", 550, "on_track"),
+                                                                      ("launched", 1, "behind")]
+    assert list(programme_target_entries(engine, info(engine, "tiny").id)["set_on"].astype(str)) == [
+        "2021-01-01", "2020-12-15"]  # set_on defaults to the baseline's date
+    again = load(engine, tmp_path / "two", **files)
+    assert (again.programme_targets, again.changes) == (0, 0)
+
+
+def test_a_wrong_target_in_programmes_toml_is_named_and_nothing_loaded(engine, tmp_path):
+    from impact.domain.problems import LoadError
+
+    wrong = TARGETS_TOML.replace('measure = "people"', 'measure = "trees"').replace("value = 3", "value = -3")
+    with pytest.raises(LoadError) as refused:
+        load(engine, tmp_path / "wrong", programmes__toml=TINY_PROGRAMME + wrong, projects__csv=PROJECTS)
+    said = str(refused.value)
+    assert "programme 1, target 1" in said and "must name one of this programme's metrics" in said
+    assert "programme 1, target 2" in said and "whole numbers of 0 or more" in said
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(ProgrammeTarget)) == 0
+    # A stored target changed by a file without a note is refused as the form refuses it.
+    load(engine, tmp_path / "one", programmes__toml=TINY_PROGRAMME + TARGETS_TOML, projects__csv=PROJECTS)
+    changed = TARGETS_TOML.replace("value = 1000", "value = 1500")
+    with pytest.raises(LoadError, match="is stored already; say in the note why it changes"):
+        load(engine, tmp_path / "changed", programmes__toml=TINY_PROGRAMME + changed, projects__csv=PROJECTS)
+
+
+# --- the pages ------------------------------------------------------------------------------------------------------
+OTHER_PROGRAMME = """
+    [[programme]]
+    slug = "other"
+    name = "Other hackathon"
+    starts_on = 2020-01-01
+"""
+
+
+@pytest.fixture
+def pages(world, monkeypatch, tmp_path):
+    """The world with a second programme (to compare with), its 1,000 people and 3 launched by the end of 2021, and
+    Project A's own target of 600 people; the pages read it."""
+    from tests.conftest import url_of
+
+    load(world, tmp_path / "other", programmes__toml=OTHER_PROGRAMME)
+    thousand_people(world)
+    commands.set_programme_target(world, STAFF, "tiny", "launched", D("2021-12-31"), 3, D("2021-01-01"),
+                                  set_on=D("2021-01-01"))
+    with world.connect() as conn:
+        from impact.store.models import Project
+        a = conn.scalar(select(Project.id).where(Project.slug == "a"))
+    commands.set_target(world, STAFF, a, "people", D("2021-12-31"), 600, D("2021-01-01"), 100,
+                        set_on=D("2021-01-01"))
+    monkeypatch.setenv("DATABASE_URL", url_of(world))
+    return world
+
+
+def test_the_reach_page_draws_the_programme_target_and_says_where_it_stands(pages):
+    from tests.apptest import run
+
+    at = run("pages/reach.py", programme="tiny", as_of="2021-07-01")
+    assert not at.exception
+    said = [m.value for m in at.markdown if "Programme target" in m.value]
+    assert len(said) == 1 and "550 of 1,000 people by 2021-12-31 (55.0%), on track" in said[0].replace("\\", "")
+    chart = [c for c in at.get("plotly_chart") if "Target: 1,000 by 2021-12-31" in c.proto.spec]
+    assert chart and '"y":[0,1000]' in chart[0].proto.spec.replace(" ", "")  # baseline -> target, dashed
+    assert '"dash":"dash"' in chart[0].proto.spec.replace(" ", "")
+    # On the last day of 2020 no target stood yet: no line, no sentence.
+    before = run("pages/reach.py", programme="tiny", as_of="2020-12-31")
+    assert not before.exception and not [m for m in before.markdown if "Programme target" in m.value]
+
+
+def test_the_overview_says_the_funnel_target(pages):
+    from tests.apptest import run
+
+    at = run("pages/overview.py", programme="tiny", as_of="2021-07-01")
+    assert not at.exception
+    # 1 of 3 launched (33.3 %); the line reads 1.49 on 1 July: behind.
+    assert any("Target: 1 of 3 launched by 2021-12-31 (33.3%), behind" in m.value.replace("\\", "")
+               for m in at.markdown)
+
+
+def test_the_portfolio_shows_percent_of_target_and_keeps_only_those_behind(pages):
+    from tests.apptest import run, shown
+
+    at = run("pages/portfolio.py", programme="tiny", as_of="2021-07-01")
+    assert not at.exception
+    table = shown(at).set_index("project")
+    # Project A: 300 of 600 people (50 %), below the line at 348.6: behind. B and C have no target: "—", not 0 %.
+    assert (table.loc["Project A", "target_share"], table.loc["Project A", "target_state"]) == ("50.0%", "behind")
+    assert table.loc["Project B", "target_share"] == "—" and table.loc["Project C", "target_share"] == "—"
+    at.toggle(key="portfolio_behind_only").set_value(True).run()
+    assert not at.exception and list(shown(at)["project"]) == ["Project A"]
+
+
+def test_the_comparison_sets_each_programme_against_its_targets(pages):
+    from tests.apptest import run, shown
+
+    at = run("pages/compare.py", programme="tiny", as_of="2021-07-01")
+    assert not at.exception
+    table = shown(at, 1)
+    assert list(zip(table["programme"], table["label"], table["share"], table["state"])) == [
+        ("Tiny hackathon", "People reached", "55.0%", "on track"),
+        ("Tiny hackathon", "Projects launched", "33.3%", "behind")]
+
+
+def test_staff_set_a_programme_target_on_the_programmes_page(pages):
+    from tests.apptest import run, shown
+
+    at = run("pages/programmes.py")
+    assert not at.exception
+    [s for s in at.selectbox if s.key == "target_programme"][0].set_value("tiny").run()
+    [s for s in at.selectbox if s.label == "Target for"][0].set_value("funded")
+    [n for n in at.number_input if n.label == "Target value"][-1].set_value(5)
+    dates = {d.label: d for d in at.date_input if d.label in ("By", "Baseline date", "Agreed on (empty: today)")}
+    dates["By"].set_value(D("2021-12-31"))
+    dates["Baseline date"].set_value(D("2021-01-01"))
+    dates["Agreed on (empty: today)"].set_value(D("2021-01-01"))
+    at.button(key="FormSubmitter:programme_target_tiny-Set the programme target").click().run()
+    assert not at.exception and not at.error
+    shown_entries = shown(at, len(at.dataframe) - 1)
+    assert list(zip(shown_entries["measure"], shown_entries["value"])) == [
+        ("People reached", "1,000"), ("Projects funded", "5"), ("Projects launched", "3")]
+    # 3 of 5 funded on 1 July: 60 %, the line at 5 * 181 / 364 = 2.49: on track.
+    row = programme_target_progress(pages, info(pages, "tiny"), JULY).set_index("measure").loc["funded"]
+    assert (row["actual"], row["share"], row["state"]) == (3, 0.6, "on_track")
+
+
+def test_the_report_lists_the_programme_targets(pages):
+    from impact.formats import report
+
+    document = " ".join(report.report_html(pages, STAFF, info(pages, "tiny"), JULY).split())
+    plan = document.split("Plan against actual</h2>", 1)[1]
+    assert "<td>People reached</td><td class=\"n\">550</td><td class=\"n\">1,000</td><td>2021-12-31</td>" \
+           "<td class=\"n\">55.0%</td><td>on track</td>" in plan.replace("> <", "><")
+    assert "<td>Projects launched</td><td class=\"n\">1</td><td class=\"n\">3</td>" in plan.replace("> <", "><")
+    assert "Projects: 0 targets met, 0 on track, 1 behind." in plan

@@ -2,4 +2,4 @@
 `loader`, and spreadsheets and Devpost exports, `spreadsheets`; then `rows`, `validate`, `write`),
 `programmes.toml` (`programmes_file`), the data set exports and 360Giving (`dataset`), spreadsheet-safe cells
 (`cells`), the charts (`charts`, plotly figures without Streamlit) and the funder report (`report`, rendered from
-`templates/`)."""
+`templates/`); `plans` says plan against actual in words."""

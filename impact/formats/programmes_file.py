@@ -1,4 +1,5 @@
-"""programmes.toml: programmes with their headline figures, challenges and metrics, checked whole before use."""
+"""programmes.toml: programmes with their headline figures, challenges, metrics and targets, checked whole before
+use."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 from impact.domain import fields
 from impact.domain.fields import FieldError
 from impact.domain.problems import Problem
+from impact.domain.targets import plan_problem
 from impact.domain.values import BIGGEST_WHOLE_NUMBER, COUNTRY, SILENT_AFTER_DAYS, whole
 from impact.i18n import _, format_number
-from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure
+from impact.store.models import FUNNEL_MEASURES, Challenge, Metric, Programme, ProgrammeFigure
 
 FILE = "programmes.toml"
 # For each kind of table: its text keys, with the database column they go to and whether they are required.
@@ -84,7 +86,52 @@ def check_programme(where: str, programme: dict[str, Any]) -> list[Problem]:
             if kind == "figure" and whole(table.get("value")) is None:
                 problems.append(Problem(place, None, "value", _("must be a whole number >= 0 and at most {most} (no "
                                                                 "quotes).", most=format_number(BIGGEST_WHOLE_NUMBER))))
+    return problems + _check_targets(where, programme)
+
+
+# A programme's target: what it counts (a metric's slug, or the funnel's funded or launched), value by due_on, from
+# baseline_value (0) on baseline_on, agreed on set_on (the baseline's date), with a note (needed for a change).
+TARGET_KEYS = {"measure", "value", "due_on", "baseline_on", "baseline_value", "set_on", "note"}
+
+
+def _check_targets(where: str, programme: dict[str, Any]) -> list[Problem]:
+    """Each [[programme.target]] names a metric of the programme or a stage of its funnel, with whole numbers and
+    dates (impact.domain.targets.plan_problem); a second entry for the same due date is a change and needs a note."""
+    tables = programme.get("target", [])
+    if not _tables(tables):
+        return [Problem(where, None, "target", _("write each target as a [[programme.target]] table."))]
+    problems = []
+    metrics = {m.get("slug") for m in programme.get("metric", []) if isinstance(m, dict)}
+    seen: set[tuple] = set()
+    for index, table in enumerate(tables, start=1):
+        place = f"{where}, target {index}"
+        unknown = set(table) - TARGET_KEYS
+        if unknown:
+            problems.append(Problem(place, None, sorted(unknown)[0], _("is not a key of a target; use {keys}.",
+                                                                       keys=", ".join(sorted(TARGET_KEYS)))))
+        measure = table.get("measure")
+        if measure not in metrics and measure not in FUNNEL_MEASURES:
+            problems.append(Problem(place, None, "measure", _("must name one of this programme's metrics (its slug), "
+                                                              "or funded or launched, in quotes.")))
+        days = [table.get(key) for key in ("due_on", "baseline_on", "set_on")]
+        for key, day in zip(("due_on", "baseline_on", "set_on"), days):
+            if (day is not None or key != "set_on") and not _is_date(day):
+                problems.append(Problem(place, None, key, _("must be a date written as 2020-03-20 (no quotes).")))
+        if not isinstance(table.get("note", ""), str):
+            problems.append(Problem(place, None, "note", _("must be text in quotes.")))
+        if _is_date(days[0]) and _is_date(days[1]):
+            problem = plan_problem(table.get("value"), table.get("baseline_value", 0), days[1], days[0])
+            if problem:
+                problems.append(Problem(place, None, "value", problem))
+        if (measure, days[0]) in seen and not str(table.get("note", "")).strip():
+            problems.append(Problem(place, None, "note", _("changes an earlier target for the same date; say in the "
+                                                           "note why.")))
+        seen.add((measure, days[0]))
     return problems
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 def _tables(value: Any) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func, select
 from impact.domain.access import Actor, check_may_read_report
 from impact.domain.lifecycle import ReviewState, Status, status_label
 from impact.formats import charts
+from impact.formats.plans import share_text, state_word
 from impact.i18n import (
     _,
     format_date,
@@ -53,7 +54,7 @@ from impact.store.queries import (
     reach_reporting,
     reach_totals,
 )
-from impact.store.targets import programme_progress
+from impact.store.targets import programme_progress, programme_target_progress
 
 TOP = 5
 PDF_TIMEOUT_S = 120
@@ -235,25 +236,33 @@ def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Char
 
 
 def _plan(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
-    """Targets met, on track and behind: each project's figure against its next target."""
+    """The programme's own targets (its reach, its funnel), then each project's figure against its next target:
+    met, on track and behind."""
+    overall = programme_target_progress(engine, programme, as_of)
     progress = programme_progress(engine, programme.id, as_of)
-    states = {"met": _("met"), "on_track": _("on track"), "behind": _("behind")}
+    plan: dict = {"heading": _("Plan against actual"),
+                  "explained": _("On track: the figure is at least the straight line from the target's baseline to "
+                                 "its value on its due date. % of target: the figure over the next target's value.")}
+    if overall.empty and progress.empty:
+        return plan | {"empty": _("Neither the programme nor any project had a target on {as_of}.",
+                                  as_of=format_date(as_of))}
+    if not overall.empty:
+        plan["programme"] = Table(
+            [_("Programme target"), _("Figure"), _("Target"), _("By"), _("% of target"), _("State")],
+            [[r.label, format_number(r.actual), format_number(r.target), format_date(r.due_on), share_text(r.share),
+              state_word(r.state)] for r in overall.itertuples()], numeric=(1, 2, 4))
     if progress.empty:
-        return {"heading": _("Plan against actual"), "empty": _("No project had a target on {as_of}.",
-                                                                as_of=format_date(as_of))}
+        return plan | {"summary": _("No project had a target on {as_of}.", as_of=format_date(as_of))}
     counts = progress["state"].value_counts()
-    return {"heading": _("Plan against actual"),
-            "summary": _("{met}, {on_track}, {behind}.",
-                         met=ngettext("{n} target met", "{n} targets met", int(counts.get("met", 0))),
-                         on_track=ngettext("{n} on track", "{n} on track", int(counts.get("on_track", 0))),
-                         behind=ngettext("{n} behind", "{n} behind", int(counts.get("behind", 0)))),
-            "explained": _("On track: the figure is at least the straight line from the target's baseline to its "
-                           "value on its due date. % of target: the figure over the next target's value."),
-            "table": Table([_("Project"), _("Metric"), _("Figure"), _("Target"), _("By"), _("% of target"),
-                            _("State")],
-                           [[r.project, r.label, format_number(r.actual), format_number(r.target),
-                             format_date(r.due_on), format_percent(r.share) if pd.notna(r.share) else "—",
-                             states[r.state]] for r in progress.itertuples()], numeric=(2, 3, 5))}
+    return plan | {
+        "summary": _("Projects: {met}, {on_track}, {behind}.",
+                     met=ngettext("{n} target met", "{n} targets met", int(counts.get("met", 0))),
+                     on_track=ngettext("{n} on track", "{n} on track", int(counts.get("on_track", 0))),
+                     behind=ngettext("{n} behind", "{n} behind", int(counts.get("behind", 0)))),
+        "table": Table([_("Project"), _("Metric"), _("Figure"), _("Target"), _("By"), _("% of target"), _("State")],
+                       [[r.project, r.label, format_number(r.actual), format_number(r.target), format_date(r.due_on),
+                         share_text(r.share), state_word(r.state)] for r in progress.itertuples()],
+                       numeric=(2, 3, 5))}
 
 
 def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:

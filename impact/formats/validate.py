@@ -33,7 +33,16 @@ from impact.formats.rows import (
     Rows,
 )
 from impact.i18n import _
-from impact.store.models import Challenge, Metric, Programme, Project, ReachReading, StatusEvent, utcnow
+from impact.store.models import (
+    Challenge,
+    Metric,
+    Programme,
+    ProgrammeTarget,
+    Project,
+    ReachReading,
+    StatusEvent,
+    utcnow,
+)
 
 
 @dataclass
@@ -41,6 +50,7 @@ class Batch:
     """What the rows add and change, checked and ready to write."""
 
     programmes: list[dict] = field(default_factory=list)
+    programme_targets: list[dict] = field(default_factory=list)  # new entries, with "programme" and "recorded_by"
     projects: list[ProjectRow] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)  # stored projects' changed details, with "id" and "programme"
     events: list[EventRow] = field(default_factory=list)
@@ -74,6 +84,7 @@ def validate(session: Session, rows: Rows, recorded_by: str) -> Batch:
     known = Known.read(session)
     batch = Batch()
     _programmes(session, rows, known, batch)
+    _programme_targets(session, rows, batch, recorded_by)
     _projects(session, rows, known, batch)
     now = utcnow()  # when rows that do not say when they were recorded were recorded
     batch.events = [_filled(e, now, recorded_by) for e in _known_projects(rows, EVENTS_FILE, rows.events, known)]
@@ -105,6 +116,34 @@ def _programmes(session: Session, rows: Rows, known: Known, batch: Batch) -> Non
         known.metrics[programme["slug"]] = {m["slug"] for m in programme.get("metric", [])}
 
 
+def _programme_targets(session: Session, rows: Rows, batch: Batch, recorded_by: str) -> None:
+    """A programme's targets are history: the file's entries not stored yet are added (loading it again adds
+    nothing); one for a due date that has a stored target changes it, and needs a note saying why."""
+    t = ProgrammeTarget
+    stored = {(slug, stage or metric, due_on, value, baseline_on, baseline_value, set_on, note) for
+              slug, stage, metric, due_on, value, baseline_on, baseline_value, set_on, note in session.execute(
+        select(Programme.slug, t.stage, Metric.slug, t.due_on, t.value, t.baseline_on, t.baseline_value, t.set_on,
+               t.note).join(Programme, Programme.id == t.programme_id).outerjoin(Metric, Metric.id == t.metric_id)
+        .where(Programme.slug.in_([p["slug"] for p in rows.programmes])))}
+    dates = {entry[:3] for entry in stored}
+    for number, programme in enumerate(rows.programmes, start=1):
+        for index, target in enumerate(programme.get("target", []), start=1):
+            entry = {"baseline_value": 0, "set_on": target["baseline_on"], "note": ""} | target
+            key = (programme["slug"], entry["measure"], entry["due_on"])
+            if (*key, entry["value"], entry["baseline_on"], entry["baseline_value"], entry["set_on"],
+                    entry["note"].strip()) in stored:
+                batch.unchanged += 1
+                continue
+            if key in dates and not entry["note"].strip():
+                where = _("{file}, programme {number}", file=rows.files[PROGRAMMES_FILE], number=number)
+                rows.problems[PROGRAMMES_FILE].append(Problem(f"{where}, target {index}", None, "note", _(
+                    "a target for {measure} by {due} is stored already; say in the note why it changes.",
+                    measure=entry["measure"], due=entry["due_on"].isoformat())))
+                continue
+            batch.programme_targets.append(entry | {"programme": programme["slug"], "note": entry["note"].strip(),
+                                                    "recorded_by": recorded_by})
+
+
 def as_stored(programme: dict) -> dict:
     """A programme table as the database would hold it, defaults filled in (to compare with a stored one)."""
     table = {"description": "", "illustrative_note": "", "public": False,
@@ -112,7 +151,7 @@ def as_stored(programme: dict) -> dict:
     table["figure"] = [{"note": ""} | f for f in programme.get("figure", [])]
     for kind in ("figure", "challenge", "metric"):
         table[kind] = [dict(sorted(t.items())) for t in table.get(kind, [])]
-    return {k: v for k, v in table.items() if v is not None}
+    return {k: v for k, v in table.items() if v is not None and k != "target"}  # targets: _programme_targets
 
 
 def _projects(session: Session, rows: Rows, known: Known, batch: Batch) -> None:

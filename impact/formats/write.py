@@ -13,7 +13,18 @@ from impact.formats.dataset import OPTIONAL_TEXTS, PROGRAMME_TRANSLATIONS
 from impact.formats.rows import EntryRow
 from impact.formats.validate import Batch
 from impact.store import increments
-from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
+from impact.store.models import (
+    FUNNEL_MEASURES,
+    Challenge,
+    Metric,
+    Programme,
+    ProgrammeFigure,
+    ProgrammeTarget,
+    Project,
+    ReachReading,
+    StatusEvent,
+    utcnow,
+)
 
 # A new project's details that its file leaves out.
 DETAILS = {"team": "", "summary": "", "website": "", "repository": "", "source": "", "illustrative": False,
@@ -22,8 +33,8 @@ DETAILS = {"team": "", "summary": "", "website": "", "repository": "", "source":
 
 @dataclass
 class LoadSummary:
-    """What a load added (programmes, projects, status events, reach readings), changed (updated projects) and
-    found already there (unchanged rows, skipped)."""
+    """What a load added (programmes, projects, status events, reach readings, programme targets), changed (updated
+    projects) and found already there (unchanged rows, skipped)."""
 
     programmes: int = 0
     projects: int = 0
@@ -31,10 +42,12 @@ class LoadSummary:
     reach_readings: int = 0
     updated: int = 0
     unchanged: int = 0
+    programme_targets: int = 0
 
     @property
     def changes(self) -> int:
-        return self.programmes + self.projects + self.status_events + self.reach_readings + self.updated
+        return (self.programmes + self.projects + self.status_events + self.reach_readings + self.updated
+                + self.programme_targets)
 
 
 def _optional(part: dict) -> dict:
@@ -64,6 +77,15 @@ def write(session: Session, batch: Batch) -> LoadSummary:
         select(Programme.slug, Challenge.slug, Challenge.id).join(Programme, Programme.id == Challenge.programme_id))}
     metric_ids = {(p, m): i for p, m, i in session.execute(
         select(Programme.slug, Metric.slug, Metric.id).join(Programme, Programme.id == Metric.programme_id))}
+    if batch.programme_targets:
+        now = utcnow()
+        session.execute(insert(ProgrammeTarget.__table__), [{
+            "programme_id": programme_ids[t["programme"]], "stage": t["measure"] if t["measure"] in FUNNEL_MEASURES
+            else None, "metric_id": None if t["measure"] in FUNNEL_MEASURES else metric_ids[(t["programme"],
+                                                                                            t["measure"])],
+            "set_on": t["set_on"], "due_on": t["due_on"], "value": t["value"], "baseline_on": t["baseline_on"],
+            "baseline_value": t["baseline_value"], "note": t["note"], "evidence_url": "", "recorded_at": now,
+            "recorded_by": t["recorded_by"], "review_state": ReviewState.APPROVED} for t in batch.programme_targets])
     if batch.projects:
         session.execute(insert(Project.__table__), [{
             "slug": p.slug, "programme_id": programme_ids[p.programme],
@@ -96,4 +118,4 @@ def write(session: Session, batch: Batch) -> LoadSummary:
     if batch.readings:
         increments.recount(session, {r["project_id"] for r in readings} - new)  # last: it takes turns (see there)
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings),
-                       len(batch.updates), batch.unchanged)
+                       len(batch.updates), batch.unchanged, len(batch.programme_targets))

@@ -1,4 +1,5 @@
-"""Programmes side by side: each one's funnel as conversion rates, and how many of its funded projects live on."""
+"""Programmes side by side: each one's funnel as conversion rates, how many of its funded projects live on, and
+where each stands against its own targets."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ from sqlalchemy import Engine
 
 from impact.domain.lifecycle import FUNDED_OR_LATER
 from impact.store.queries import ProgrammeInfo, funded_status_at, funnel_at
+from impact.store.targets import programme_target_progress
 
 
 def comparison(engine: Engine, programmes: list[ProgrammeInfo], as_of: dt.date) -> pd.DataFrame:
@@ -32,3 +34,13 @@ def comparison(engine: Engine, programmes: list[ProgrammeInfo], as_of: dt.date) 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (part / whole.where(whole > 0)).astype("float64")
+
+
+def target_comparison(engine: Engine, programmes: list[ProgrammeInfo], as_of: dt.date) -> pd.DataFrame:
+    """Per programme and target standing at `as_of` (impact.store.targets.programme_target_progress): programme,
+    label, actual, target, due_on, share, state; programmes without a target have no row."""
+    columns = ["programme", "label", "actual", "target", "due_on", "share", "state"]
+    parts = [programme_target_progress(engine, programme, as_of).assign(programme=programme.name)
+             for programme in programmes]
+    parts = [part[columns] for part in parts if not part.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

@@ -35,7 +35,8 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     """One row per project of these programmes as of `as_of`.
 
     Columns: slug, project, programme, challenge, team, funded (whether it was funded by then), status,
-    status_since, reach, reach_metric, reach_as_of, last_update, days_silent. Status and reach are None for a
+    status_since, reach, reach_metric (its label), reach_metric_slug, reach_as_of, last_update, days_silent. Status
+    and reach are None for a
     project with nothing dated by then, last update and days silent for one with nothing recorded by then.
     """
     e, r = StatusEvent, ReachReading
@@ -51,7 +52,7 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
         .subquery("series")
     )
     reading = (
-        select(r.project_id, r.value, Metric.label.label("metric"), r.as_of,
+        select(r.project_id, r.value, Metric.label.label("metric"), Metric.slug.label("metric_slug"), r.as_of,
                func.row_number().over(partition_by=r.project_id, order_by=order(r, latest_first=True)).label("rn"))
         .join(series, and_(series.c.project_id == r.project_id, series.c.metric_id == r.metric_id,
                            series.c.latest == r.as_of))
@@ -79,7 +80,8 @@ def portfolio(engine: Engine, programme_ids: list[int], as_of: dt.date) -> pd.Da
     for part in (
         select(status.c.project_id, status.c.status, status.c.since.label("status_since")),
         select(reading.c.project_id, reading.c.value.label("reach"), reading.c.metric.label("reach_metric"),
-               reading.c.as_of.label("reach_as_of")).where(reading.c.rn == 1),
+               reading.c.metric_slug.label("reach_metric_slug"), reading.c.as_of.label("reach_as_of"))
+        .where(reading.c.rn == 1),
     ):
         frame = frame.merge(read_frame(engine, part), on="project_id", how="left")
     last = [column.key for column in last_of]
@@ -99,14 +101,38 @@ def with_signals(table: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     return table.assign(signals=table["slug"].map(lambda slug: "; ".join(words[slug]) if slug in words else None))
 
 
+def with_targets(table: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio table with each project's plan against actual (`progress`, a frame of
+    impact.store.targets.programme_progress): target_share (% of target), target_state (met, on_track, behind) and
+    target_metric (the metric's label). The metric is the one of the project's latest reach where a target of it
+    stands, else the project's first metric with a target; None where no target stands (never 0 %)."""
+    parts = {slug: part for slug, part in progress.groupby("slug", sort=False)}
+    chosen = []
+    for slug, metric in zip(table["slug"], table["reach_metric_slug"]):
+        part = parts.get(slug)
+        if part is None:
+            chosen.append((None, None, None))
+            continue
+        same = part[part["metric"] == metric]
+        row = (same if len(same) else part).iloc[0]
+        chosen.append((row["share"], row["state"], row["label"]))
+    shares, states, labels = zip(*chosen) if chosen else ((), (), ())
+    return table.assign(target_share=pd.Series(shares, index=table.index, dtype="float64"),
+                        target_state=pd.Series(states, index=table.index, dtype="object"),
+                        target_metric=pd.Series(labels, index=table.index, dtype="object"))
+
+
 def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),
                     silent_for_more_than: Optional[int] = None, funded_only: bool = False,
-                    contradicted_only: bool = False) -> pd.DataFrame:
+                    contradicted_only: bool = False, behind_only: bool = False) -> pd.DataFrame:
     """The rows of a portfolio table with one of these statuses and challenges (all where none is given), if asked
     only those funded by then, if asked those silent for more than that many days (a project with nothing
     recorded yet counts as silent), and if asked only those whose signals contradict their reported status (the
-    column of `with_signals`; none where the table has no such column)."""
+    column of `with_signals`; none where the table has no such column), and if asked only those behind their target
+    (the column of `with_targets`)."""
     keep = pd.Series(True, index=table.index)
+    if behind_only:
+        keep &= table["target_state"].eq("behind") if "target_state" in table.columns else False
     if contradicted_only:
         keep &= table["signals"].notna() if "signals" in table.columns else False
     if funded_only:

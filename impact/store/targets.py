@@ -47,7 +47,7 @@ def _project_figures(engine: Engine, as_of: dt.date, *where) -> dict[tuple[int, 
             .where(r.as_of <= as_of, r.counted_increment.is_not(None), *where)
             .group_by(r.project_id, Metric.slug))
     with engine.connect() as conn:
-        return {(project_id, slug): int(value) for project_id, slug, value in conn.execute(stmt)}
+        return {(project_id, slug): int(value or 0) for project_id, slug, value in conn.execute(stmt)}
 
 
 def project_targets(engine: Engine, project_id: int) -> dict[str, list[Plan]]:
@@ -137,7 +137,7 @@ PROGRAMME_COLUMNS = ["measure", "label", "unit", "actual", "target", "due_on", "
 
 def _measure(slug: object, stage: object) -> str:
     """What a programme target counts, by name: its metric's slug, or the funnel's stage (funded, launched)."""
-    return str(stage) if stage is not None else str(slug)
+    return str(stage) if isinstance(stage, str) else str(slug)
 
 
 def programme_plans(engine: Engine, programme_id: int) -> dict[str, list[Plan]]:

@@ -165,6 +165,18 @@ class Source:
         return targets.overdue_milestones(self.engine, programme_id, as_of)
 
     @cached
+    def targets_of_projects(self, programme_ids: tuple[int, ...], as_of: dt.date) -> pd.DataFrame:
+        return targets.programme_progress(self.engine, list(programme_ids), as_of)
+
+    @cached
+    def programme_targets(self, programme: ProgrammeInfo, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
+        return targets.programme_target_progress(self.engine, programme, as_of, pending)
+
+    @cached
+    def programme_target_entries(self, programme_id: int) -> pd.DataFrame:
+        return targets.programme_target_entries(self.engine, programme_id)
+
+    @cached
     def project_reach(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
         return project.project_reach(self.engine, project_id, as_of)
 
@@ -186,6 +198,10 @@ class Source:
     @cached
     def comparison(self, programmes: tuple[ProgrammeInfo, ...], as_of: dt.date) -> pd.DataFrame:
         return compare.comparison(self.engine, list(programmes), as_of)
+
+    @cached
+    def target_comparison(self, programmes: tuple[ProgrammeInfo, ...], as_of: dt.date) -> pd.DataFrame:
+        return compare.target_comparison(self.engine, list(programmes), as_of)
 
     @cached
     def funded_lifetimes(self, programme_id: int, as_of: dt.date) -> pd.DataFrame:
