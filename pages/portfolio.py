@@ -65,9 +65,7 @@ shown = select_projects(table, statuses, challenges, silent_days if silent_only 
 # Longest without an update first: the projects staff should ask about (never heard from at all on top).
 shown = shown.sort_values("days_silent", ascending=False, na_position="first", kind="stable")
 
-st.caption(ngettext("{shown} of {n} project.", "{shown} of {n} projects.", len(table), shown=format_number(len(shown)))
-           + " " + _("% of target is for the metric of the project's latest reach where it has a target for it, else "
-                     "for its first metric with a target (the downloads name it); — where it has none."))
+st.caption(ngettext("{shown} of {n} project.", "{shown} of {n} projects.", len(table), shown=format_number(len(shown))))
 view = shown.assign(
     link="project?project=" + shown["slug"].map(quote),
     challenge=shown["challenge"].map(no_challenge),
@@ -106,6 +104,9 @@ show_table(
     },
 )
 
+st.caption(_("% of target is the project's figure over its next target's value, for the metric of its latest reach "
+             "where it has a target for it, else for its first metric with a target (the downloads name it); — where "
+             "it has none. Behind: below the straight line from the target's baseline to its value."))
 left, right = st.columns(2)
 # Files are made when asked for, not on every run: an Excel file of a large portfolio is slow to write.
 left.download_button(_("Download as CSV"), lambda: csv_bytes(shown), file_name=f"portfolio-{as_of}.csv",
