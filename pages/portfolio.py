@@ -70,7 +70,10 @@ view = shown.assign(
     link="project?project=" + shown["slug"].map(quote),
     challenge=shown["challenge"].map(no_challenge),
     status=shown["status"].map(lambda s: status_label(s) if isinstance(s, str) else None),
-    target_state=shown["target_state"].map(lambda s: state_word(s) if isinstance(s, str) else None),
+    # The state, and the target's metric where it is not the one of the latest reach shown beside it.
+    target_state=[None if not isinstance(state, str) else state_word(state) if not isinstance(other, str)
+                  else f"{state_word(state)} ({other})"
+                  for state, other in zip(shown["target_state"], shown["target_metric"])],
 )
 # What fits on a laptop's screen; the downloads below carry every column (team, date of the reach reading ...).
 columns = ["link", "project", "challenge", "status", "status_since", "reach", "reach_metric", "target_share",
@@ -98,14 +101,14 @@ show_table(
             _("% of target"), width=80,
             help=_("The project's figure over its next target's value: for the metric of its latest reach where it "
                    "has a target for it, else for its first metric with a target; — where it has none.")),
-        "target_state": st.column_config.Column(_("Plan"), width=80),
+        "target_state": st.column_config.Column(_("Plan"), width=140),
         "last_update": st.column_config.Column(_("Last update"), width=90),
         "days_silent": st.column_config.Column(_("Days silent"), width=80),
     },
 )
 
 st.caption(_("% of target is the project's figure over its next target's value, for the metric of its latest reach "
-             "where it has a target for it, else for its first metric with a target (the downloads name it); — where "
+             "where it has a target for it, else for its first metric with a target (named beside the plan); — where "
              "it has none. Behind: below the straight line from the target's baseline to its value."))
 left, right = st.columns(2)
 # Files are made when asked for, not on every run: an Excel file of a large portfolio is slow to write.

@@ -294,3 +294,19 @@ def test_the_report_lists_the_programme_targets(pages):
            "<td class=\"n\">55.0%</td><td>on track</td>" in plan.replace("> <", "><")
     assert "<td>Projects launched</td><td class=\"n\">1</td><td class=\"n\">3</td>" in plan.replace("> <", "><")
     assert "Projects: 0 targets met, 0 on track, 1 behind." in plan
+
+
+def test_the_portfolio_takes_the_target_of_the_metric_it_shows_else_the_first():
+    import pandas as pd
+
+    from impact.store.portfolio import with_targets
+
+    table = pd.DataFrame({"slug": ["a", "b", "c"], "reach_metric_slug": ["pupils", "pupils", None]})
+    progress = pd.DataFrame({"slug": ["a", "a", "b"], "metric": ["people", "pupils", "people"],
+                             "label": ["People reached", "Pupils", "People reached"],
+                             "share": [0.5, 0.7, 0.2], "state": ["behind", "on_track", "behind"]})
+    shown = with_targets(table, progress)
+    # a shows pupils and has a target for them; b shows pupils but has a target for people only (named); c none.
+    assert list(shown["target_share"].fillna(-1)) == [0.7, 0.2, -1]
+    assert list(shown["target_state"]) == ["on_track", "behind", None]
+    assert list(shown["target_metric"]) == [None, "People reached", None]

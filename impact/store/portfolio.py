@@ -104,8 +104,9 @@ def with_signals(table: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
 def with_targets(table: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
     """The portfolio table with each project's plan against actual (`progress`, a frame of
     impact.store.targets.programme_progress): target_share (% of target), target_state (met, on_track, behind) and
-    target_metric (the metric's label). The metric is the one of the project's latest reach where a target of it
-    stands, else the project's first metric with a target; None where no target stands (never 0 %)."""
+    target_metric (the metric's label, None where it is the metric of the project's latest reach). The metric is the
+    one of the project's latest reach where a target of it stands, else the project's first metric with a target;
+    None where no target stands (never 0 %)."""
     parts = {slug: part for slug, part in progress.groupby("slug", sort=False)}
     chosen = []
     for slug, metric in zip(table["slug"], table["reach_metric_slug"]):
@@ -115,7 +116,7 @@ def with_targets(table: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
             continue
         same = part[part["metric"] == metric]
         row = (same if len(same) else part).iloc[0]
-        chosen.append((row["share"], row["state"], row["label"]))
+        chosen.append((row["share"], row["state"], None if row["metric"] == metric else row["label"]))
     shares, states, labels = zip(*chosen) if chosen else ((), (), ())
     return table.assign(target_share=pd.Series(shares, index=table.index, dtype="float64"),
                         target_state=pd.Series(states, index=table.index, dtype="object"),
