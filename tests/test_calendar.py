@@ -3,8 +3,17 @@ impact.domain.calendar)."""
 import datetime as dt
 import itertools
 
-from impact.domain.calendar import Calendar, add_months, counts, reports
-from tests.conftest import D
+import pytest
+from sqlalchemy import select
+
+from impact.domain.access import command_line
+from impact.domain.calendar import Calendar, Reports, add_months, counts, reports
+from impact.store import admin, auth, commands
+from impact.store.models import Project
+from impact.store.reporting import project_reports, reports_at
+from tests.conftest import TINY_PROGRAMME, D, info, load
+
+STAFF = command_line("tests")
 
 FUNDED_JAN = [(D("2026-01-10"), True)]  # funded on 10 January 2026, alive since
 
@@ -65,11 +74,15 @@ def test_without_grace_the_day_after_a_due_date_counts_for_the_next():
     assert (on_the_day.late, on_the_day.next_due, on_the_day.due_soon) == ((), D("2026-03-31"), True)
 
 
-def test_a_list_counts_everything_before_its_first_date():
+def test_a_lists_first_window_opens_as_long_before_as_the_second_date_comes_after():
     listed = Calendar(dates=(D("2026-03-31"), D("2026-06-30")), grace_days=0)
-    assert listed.opens() is None
-    found = reports(listed, D("2026-07-01"), FUNDED_JAN, [D("2025-01-01")])
+    assert listed.opens() == D("2025-12-31")  # 91 days before 31 March is 30 December, the day after it
+    found = reports(listed, D("2026-07-01"), FUNDED_JAN, [D("2025-12-30"), D("2025-12-31")])
     assert (found.late, found.next_due) == ((D("2026-06-30"),), None)  # after the last date none is due
+    assert reports(listed, D("2026-07-01"), FUNDED_JAN, [D("2025-12-30")]).late == (D("2026-03-31"),
+                                                                                    D("2026-06-30"))
+    single = Calendar(dates=(D("2026-03-31"),), grace_days=7)
+    assert single.opens() is None and reports(single, D("2026-04-08"), FUNDED_JAN, [D("2020-01-01")]).late == ()
 
 
 def test_a_project_funded_mid_way_owes_the_reports_due_after():
@@ -91,3 +104,70 @@ def test_a_discontinued_project_owes_nothing_until_revived_and_an_idea_nothing()
     assert reports(monthly, D("2026-07-01"), stopped, []).next_due is None  # the cadence never ends; the search does
     assert reports(monthly, D("2026-07-01"), [(D("2025-01-01"), False)], []) == reports(Calendar(), D("2026-07-01"),
                                                                                          FUNDED_JAN, [])
+
+
+# --- read from the store, on both engines ----------------------------------------------------------------------------
+
+# Monthly on month ends from 31 January 2021, no grace days: January's window opens on 1 January.
+CALENDAR = TINY_PROGRAMME.replace('starts_on = 2020-01-01', 'starts_on = 2020-01-01\n    report_every = "monthly"\n'
+                                  '    report_from = 2021-01-31\n    report_grace_days = 0')
+PROJECTS = "programme,slug,name\ntiny,a,Project A\ntiny,b,Project B\ntiny,c,Project C\n"
+EVENTS = """
+    project,status,effective_date,recorded_at
+    a,funded,2020-12-01,2020-12-01T10:00:00Z
+    b,idea,2020-12-01,2020-12-01T10:00:00Z
+    c,funded,2021-02-15,2021-02-15T08:00:00Z
+"""
+READINGS = """
+    project,metric,as_of,value,recorded_at
+    a,people,2021-02-01,10,2021-02-10T09:00:00Z
+    a,people,2021-03-31,20,2021-03-31T23:30:00Z
+"""
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    load(engine, tmp_path / "tiny", programmes__toml=CALENDAR, projects__csv=PROJECTS, status_events__csv=EVENTS,
+         reach_readings__csv=READINGS)
+    return engine
+
+
+def test_reports_due_and_late_per_project(world):
+    programme = info(world, "tiny")
+    assert programme.calendar == Calendar("monthly", D("2021-01-31"), (), 0)
+    found = reports_at(world, programme.id, programme.calendar, D("2021-04-10")).set_index("slug")
+    # a: funded in December, recorded before January's window opened, so January's report is late; February's
+    # came on 10 February, March's at 23:30 UTC on 31 March; April's is due in 20 days.
+    # b: an idea owes none. c: funded on 15 February, recorded then (February's); March's is late.
+    assert found.to_dict("index") == {
+        "a": {"next_due": D("2021-04-30"), "due_soon": False, "late_reports": 1, "late_since": D("2021-01-31")},
+        "b": {"next_due": None, "due_soon": False, "late_reports": 0, "late_since": None},
+        "c": {"next_due": D("2021-04-30"), "due_soon": False, "late_reports": 1, "late_since": D("2021-03-31")},
+    }
+    assert reports_at(world, programme.id, programme.calendar, D("2021-04-20")).set_index("slug").loc[
+        "a", "due_soon"]  # 10 days ahead
+    a = int(portfolio_ids(world)["a"])
+    assert project_reports(world, programme.calendar, a, D("2021-04-10")) == Reports((D("2021-01-31"),),
+                                                                                      D("2021-04-30"), False)
+    assert reports_at(world, programme.id, Calendar(), D("2021-04-10")).empty
+
+
+def test_a_report_waiting_for_review_counts_and_a_returned_one_not(world):
+    today = dt.date.today()
+    programme = info(world, "tiny")
+    # Due in 5 and 35 days: the first window opens 25 days before today (a gap of 30 days before the first).
+    soon = Calendar(dates=(today + dt.timedelta(days=5), today + dt.timedelta(days=35)), grace_days=0)
+    a = int(portfolio_ids(world)["a"])
+    assert project_reports(world, soon, a, today).next_due == today + dt.timedelta(days=5)
+    team = auth.sign_in_with_key(world, admin.issue_key(world, STAFF, "a").key)
+    sent = commands.record_update(world, team, a, "We taught 40 more pupils.")
+    assert sent.review_state == "pending"
+    assert project_reports(world, soon, a, today) == Reports((), today + dt.timedelta(days=35), False)  # received
+    commands.review(world, STAFF, "update", sent.id, approve=False, note="Give the number as a reach figure.")
+    assert project_reports(world, soon, a, today).next_due == today + dt.timedelta(days=5)
+    assert reports_at(world, programme.id, soon, today).set_index("slug").loc["a", "due_soon"]
+
+
+def portfolio_ids(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(Project.slug, Project.id)).all())

@@ -9,8 +9,9 @@ The rules, in plain Python so that the Silent page, the Update page and their te
   31 May, 30 June ...).
 - Each due date has a window of days on which the report counts: from the day after the previous due date's window
   closed, to the due date plus the grace days (`grace_days`, 7 unless the programme says otherwise, 0 for none).
-  Windows follow each other without overlapping, so one entry is one report. The first due date's window opens one
-  period before it for a cadence (as if the cadence had one more date), and has no beginning for a list.
+  Windows follow each other without overlapping, so one entry is one report. The first due date's window opens as if
+  the calendar had one more date before it: one period before it for a cadence, as long before it as the second
+  date comes after it for a list (a list of one date: no beginning).
 - A report is received when the project has an entry recorded (by the day of its recording, in UTC) in the
   window: a status change, a reach figure or a free-text update, approved or waiting for review. These are the
   entries the silent list counts as updates (impact.store.portfolio), with those waiting for review: a team that
@@ -64,10 +65,16 @@ class Calendar:
 
     def opens(self) -> Optional[dt.date]:
         """The first day of the first due date's window (None: no beginning)."""
-        if self.dates or not self:
+        if self.dates:
+            first, *later = sorted(set(self.dates))
+            if not later:
+                return None
+            before = first - (later[0] - first)
+        elif self.every is not None and self.start is not None:
+            before = add_months(self.start, -MONTHS[self.every])
+        else:
             return None
-        assert self.every is not None and self.start is not None
-        return add_months(self.start, -MONTHS[self.every]) + dt.timedelta(days=self.grace_days + 1)
+        return self.closes(before) + dt.timedelta(days=1)
 
     def closes(self, due: dt.date) -> dt.date:
         """The last day of the due date's window."""

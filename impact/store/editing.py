@@ -51,6 +51,8 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], crea
             session.add(row)
         for field, default in PROGRAMME_FIELDS.items():
             setattr(row, field, programme.get(field, default))
+        for field, value in fields.calendar_columns(fields.programme_calendar(programme)).items():
+            setattr(row, field, value)
         session.flush()
         _replace(session, ProgrammeFigure, row.id, "key", programme.get("figure", []), None)
         _replace(session, Challenge, row.id, "slug", programme.get("challenge", []), Project.challenge_id)
