@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from impact.domain.access import command_line
 from impact.domain.calendar import Calendar, Reports, add_months, counts, reports
-from impact.store import admin, auth, commands
+from impact.store import admin, auth, commands, editing
 from impact.store.models import Project
 from impact.store.reporting import project_reports, reports_at
+from tests.apptest import metrics, run, shown
 from tests.conftest import TINY_PROGRAMME, D, info, load
 
 STAFF = command_line("tests")
@@ -111,12 +112,13 @@ def test_a_discontinued_project_owes_nothing_until_revived_and_an_idea_nothing()
 # Monthly on month ends from 31 January 2021, no grace days: January's window opens on 1 January.
 CALENDAR = TINY_PROGRAMME.replace('starts_on = 2020-01-01', 'starts_on = 2020-01-01\n    report_every = "monthly"\n'
                                   '    report_from = 2021-01-31\n    report_grace_days = 0')
-PROJECTS = "programme,slug,name\ntiny,a,Project A\ntiny,b,Project B\ntiny,c,Project C\n"
+PROJECTS = "programme,slug,name\ntiny,a,Project A\ntiny,b,Project B\ntiny,c,Project C\ntiny,d,Project D\n"
 EVENTS = """
     project,status,effective_date,recorded_at
     a,funded,2020-12-01,2020-12-01T10:00:00Z
     b,idea,2020-12-01,2020-12-01T10:00:00Z
     c,funded,2021-02-15,2021-02-15T08:00:00Z
+    d,funded,2021-04-05,2021-04-05T10:00:00Z
 """
 READINGS = """
     project,metric,as_of,value,recorded_at
@@ -139,10 +141,12 @@ def test_reports_due_and_late_per_project(world):
     # a: funded in December, recorded before January's window opened, so January's report is late; February's
     # came on 10 February, March's at 23:30 UTC on 31 March; April's is due in 20 days.
     # b: an idea owes none. c: funded on 15 February, recorded then (February's); March's is late.
+    # d: funded on 5 April, recorded then: that entry is April's report, so May's is next.
     assert found.to_dict("index") == {
         "a": {"next_due": D("2021-04-30"), "due_soon": False, "late_reports": 1, "late_since": D("2021-01-31")},
         "b": {"next_due": None, "due_soon": False, "late_reports": 0, "late_since": None},
         "c": {"next_due": D("2021-04-30"), "due_soon": False, "late_reports": 1, "late_since": D("2021-03-31")},
+        "d": {"next_due": D("2021-05-31"), "due_soon": False, "late_reports": 0, "late_since": None},
     }
     assert reports_at(world, programme.id, programme.calendar, D("2021-04-20")).set_index("slug").loc[
         "a", "due_soon"]  # 10 days ahead
@@ -171,3 +175,89 @@ def test_a_report_waiting_for_review_counts_and_a_returned_one_not(world):
 def portfolio_ids(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return dict(conn.execute(select(Project.slug, Project.id)).all())
+
+
+# --- the pages ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pages(world, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", world.url.render_as_string(hide_password=False))
+    return world
+
+
+def test_the_silent_page_lists_late_reports_and_the_next_due(pages):
+    at = run("pages/silent.py", programme="tiny", as_of="2021-04-10")
+    assert not at.exception
+    # Alive: a, c, d (b is an idea). Silent for more than 90 days: none; late: a (since January), c (since March).
+    assert metrics(at) == {"Projects with a late report": "2", "Reports due within 14 days": "0", "Late reports": "2"}
+    assert "A report is due every month, from 2021-01-31 on. It counts when it arrives by its due date." in [
+        c.value for c in at.caption]
+    table = shown(at)
+    assert table[["project", "next_due", "late_reports", "late_since"]].values.tolist() == [
+        ["Project A", "2021-04-30", "1", "2021-01-31"], ["Project C", "2021-04-30", "1", "2021-03-31"]]
+    at.number_input(key="silent_days").set_value(3).run()  # d, silent for 5 days, joins at the end
+    assert list(shown(at)["project"]) == ["Project A", "Project C", "Project D"]
+    assert shown(at)["late_since"].iloc[2] == "—"
+    at.toggle(key="silent_late_only").set_value(True).run()
+    assert not at.exception
+    assert list(shown(at)["project"]) == ["Project A", "Project C"]
+    assert "2 of 4 projects of Tiny hackathon had a late report on 2021-04-10." in [c.value for c in at.caption]
+    assert at.multiselect(key="silent_mail_projects").options == ["Project A", "Project C"]
+
+
+def test_the_silent_page_without_a_calendar_is_as_before(pages):
+    programme = editing.programme_table(pages, "tiny")
+    assert programme is not None
+    editing.save_programme(pages, STAFF, programme | {"report_every": None, "report_from": None})
+    at = run("pages/silent.py", programme="tiny", as_of="2021-04-10")
+    assert not at.exception
+    assert not at.metric and not [t for t in at.toggle if t.key == "silent_late_only"]
+    assert "next_due" not in shown(at).columns
+    assert "No reporting calendar: only the silence threshold applies." in [c.value for c in at.caption]
+
+
+def test_the_team_sees_its_next_report_and_a_late_one(pages):
+    today = dt.date.today()
+    programme = editing.programme_table(pages, "tiny")
+    assert programme is not None
+    # Due 10 days ago and in 20: the first window opened 39 days ago (a gap of 30 days), after a's last entry.
+    editing.save_programme(pages, STAFF, programme | {"report_every": None, "report_from": None, "report_dates": [
+        today - dt.timedelta(days=10), today + dt.timedelta(days=20)]})
+    team = auth.sign_in_with_key(pages, admin.issue_key(pages, STAFF, "a").key)
+    at = run("pages/update.py", actor=team)
+    assert not at.exception
+    late = (today - dt.timedelta(days=10)).isoformat()
+    assert [w.value for w in at.warning] == [f"Late: the report due on {late} was not received."]
+    due = (today + dt.timedelta(days=20)).isoformat()
+    assert [i.value for i in at.info] == [f"Next report due on {due} (in 20 days)."]
+    at.text_area(key="update_text").set_value("We reached 40 more pupils.")
+    at.button(key="FormSubmitter:update_form-Send update").click().run()
+    assert not at.exception
+    assert not at.info  # the update, waiting for review, is the report due in 20 days
+    assert [w.value for w in at.warning] == [f"Late: the report due on {late} was not received."]
+
+
+def test_staff_set_the_calendar_on_the_programmes_page(pages):
+    at = run("pages/programmes.py")
+    at.selectbox(key="edit_programme").set_value("tiny").run()
+    assert at.selectbox(key="report_every_tiny").value == "monthly"
+    at.selectbox(key="report_every_tiny").set_value("quarterly")
+    at.number_input(key="report_grace_days_tiny").set_value(10)
+    at.button(key="FormSubmitter:programme_form_tiny-Save programme").click().run()
+    assert not at.exception and at.success[0].value == "Programme saved."
+    assert info(pages, "tiny").calendar == Calendar("quarterly", D("2021-01-31"), (), 10)
+    # A cadence and a list at once: refused with a sentence, nothing saved.
+    at.text_input(key="report_dates_tiny").set_value("2021-06-30, 2021-12-31")
+    at.button(key="FormSubmitter:programme_form_tiny-Save programme").click().run()
+    assert not at.exception
+    assert "give either a cadence (report_every) or a list of due dates (report_dates), not both" in at.error[0].value
+    at.selectbox(key="report_every_tiny").set_value("")
+    at.text_input(key="report_dates_tiny").set_value("2021-06-30, 31.12.2021")
+    at.button(key="FormSubmitter:programme_form_tiny-Save programme").click().run()
+    assert "'31.12.2021' is not a date" in at.error[0].value
+    assert info(pages, "tiny").calendar == Calendar("quarterly", D("2021-01-31"), (), 10)
+    at.date_input(key="report_from_tiny").set_value(None)
+    at.text_input(key="report_dates_tiny").set_value("2021-12-31 2021-06-30")
+    at.button(key="FormSubmitter:programme_form_tiny-Save programme").click().run()
+    assert info(pages, "tiny").calendar == Calendar(None, None, (D("2021-06-30"), D("2021-12-31")), 10)

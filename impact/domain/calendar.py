@@ -31,6 +31,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence
 
+from impact.i18n import _, format_date, ngettext
+
 MONTHS = {"monthly": 1, "quarterly": 3}  # the cadences, by the months between two due dates
 CADENCES: tuple[str, ...] = tuple(MONTHS)
 GRACE_DAYS = 7
@@ -152,3 +154,23 @@ def reports(calendar: Calendar, day: dt.date, history: Sequence[tuple[dt.date, b
         else:
             return Reports(tuple(late), due, (due - day).days <= DUE_SOON_DAYS)
     return Reports(tuple(late), None, False)
+
+
+def describe(calendar: Calendar) -> str:
+    """The calendar in a sentence or two, for the pages."""
+    if not calendar:
+        return _("No reporting calendar: only the silence threshold applies.")
+    if calendar.dates:
+        dates = ", ".join(format_date(d) for d in sorted(set(calendar.dates)))
+        due = ngettext("A report is due on {dates}.", "Reports are due on {dates}.", len(set(calendar.dates)),
+                       dates=dates)
+    else:
+        assert calendar.start is not None  # a cadence, since the calendar is set
+        due = (_("A report is due every month, from {date} on.", date=format_date(calendar.start))
+               if calendar.every == "monthly" else
+               _("A report is due every quarter, from {date} on.", date=format_date(calendar.start)))
+    if not calendar.grace_days:
+        return due + " " + _("It counts when it arrives by its due date.")
+    return due + " " + ngettext("It still counts when it arrives {n} day after its due date.",
+                                "It still counts when it arrives up to {n} days after its due date.",
+                                calendar.grace_days)

@@ -21,7 +21,6 @@ import tomli_w
 from sqlalchemy import Engine, func, literal, select
 
 from impact.domain.access import Actor, check_may_export
-from impact.domain.calendar import Calendar
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, STATUSES
 from impact.formats.cells import csv_bytes, spreadsheet_safe
@@ -199,8 +198,7 @@ def programme_tables(conn, chosen) -> list[dict]:
         table = {"slug": row.slug, "name": row.name, "description": row.description,
                  "illustrative_note": row.illustrative_note, "public": row.public,
                  "silent_after_days": row.silent_after_days}
-        table |= calendar_table(Calendar(row.report_every, row.report_from, tuple(row.report_dates),
-                                         row.report_grace_days))
+        table |= calendar_table(Programme.calendar_of(row))
         table |= {key: getattr(row, key) for key in PROGRAMME_TRANSLATIONS if getattr(row, key)}
         table |= {k: v for k, v in (("country", row.country), ("starts_on", row.starts_on),
                                     ("ends_on", row.ends_on)) if v is not None}

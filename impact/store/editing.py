@@ -176,6 +176,8 @@ def _replace(session: Session, model, programme_id: int, key: str, tables: list[
 def _programme_record(session: Session, row: Programme, dates_as_text: bool = True) -> dict:
     """The programme as programmes.toml holds it (the export's reading), dates as text for the audit log."""
     (record,) = programme_tables(session.connection(), select(Programme.id).where(Programme.id == row.id))
+    if dates_as_text and record.get("report_dates"):
+        record["report_dates"] = [day.isoformat() for day in record["report_dates"]]
     return {k: v.isoformat() if dates_as_text and isinstance(v, dt.date) else v for k, v in record.items()}
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from impact.domain.calendar import CADENCES, GRACE_DAYS
+from impact.domain.calendar import CADENCES, GRACE_DAYS, Calendar
 from impact.domain.lifecycle import REVIEW_STATES, STATUSES, ReviewState
 from impact.domain.values import SILENT_AFTER_DAYS
 
@@ -105,6 +105,11 @@ class Programme(Base):
     report_from: Mapped[Optional[dt.date]] = mapped_column(Date)
     report_dates: Mapped[list[dt.date]] = mapped_column(DueDates, default=list, server_default="")
     report_grace_days: Mapped[int] = mapped_column(default=GRACE_DAYS, server_default=text(str(GRACE_DAYS)))
+
+    @staticmethod
+    def calendar_of(row) -> Calendar:
+        """The reporting calendar of a programme, or of a row read with its four report_ columns."""
+        return Calendar(row.report_every, row.report_from, tuple(row.report_dates), row.report_grace_days)
 
     figures: Mapped[list[ProgrammeFigure]] = relationship(back_populates="programme")
     challenges: Mapped[list[Challenge]] = relationship(back_populates="programme")

@@ -101,12 +101,18 @@ def with_signals(table: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
 
 def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),
                     silent_for_more_than: Optional[int] = None, funded_only: bool = False,
-                    contradicted_only: bool = False) -> pd.DataFrame:
+                    contradicted_only: bool = False, late_only: bool = False) -> pd.DataFrame:
     """The rows of a portfolio table with one of these statuses and challenges (all where none is given), if asked
     only those funded by then, if asked those silent for more than that many days (a project with nothing
-    recorded yet counts as silent), and if asked only those whose signals contradict their reported status (the
-    column of `with_signals`; none where the table has no such column)."""
+    recorded yet counts as silent, and so does one with a late report where the table has the columns of
+    impact.store.reporting.with_reports), if asked only those with a late report, and if asked only those whose
+    signals contradict their reported status (the column of `with_signals`; none where the table has no such
+    column)."""
     keep = pd.Series(True, index=table.index)
+    late = (table["late_reports"].fillna(0) > 0 if "late_reports" in table.columns
+            else pd.Series(False, index=table.index))
+    if late_only:
+        keep &= late
     if contradicted_only:
         keep &= table["signals"].notna() if "signals" in table.columns else False
     if funded_only:
@@ -116,5 +122,5 @@ def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenge
     if challenges:
         keep &= table["challenge"].isin(challenges)
     if silent_for_more_than is not None:
-        keep &= table["days_silent"].isna() | (table["days_silent"] > silent_for_more_than)
+        keep &= table["days_silent"].isna() | (table["days_silent"] > silent_for_more_than) | late
     return table[keep.astype(bool)]

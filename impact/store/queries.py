@@ -129,7 +129,7 @@ def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
         illustrative_note=row.illustrative_note,
         public=row.public,
         silent_after_days=row.silent_after_days,
-        calendar=Calendar(row.report_every, row.report_from, tuple(row.report_dates), row.report_grace_days),
+        calendar=Programme.calendar_of(row),
         figures=tuple(Figure(f.key, in_language(f, "label"), f.value, f.source, f.note) for f in figures),
         project_count=counts[0],
         illustrative_project_count=counts[1],

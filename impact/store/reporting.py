@@ -86,3 +86,9 @@ def project_reports(engine: Engine, calendar: Calendar, project_id: int, as_of: 
     project = select(Project.id).where(Project.id == project_id)
     return reports(calendar, as_of, _histories(engine, project, as_of).get(project_id, []),
                    _sent(engine, project, calendar, as_of).get(project_id, []))
+
+
+def with_reports(table: pd.DataFrame, due: pd.DataFrame) -> pd.DataFrame:
+    """A portfolio table (impact.store.portfolio) with the columns of `reports_at` (`due`, its frame for the same
+    programme and day): none added where the programme has no calendar (`due` has no rows)."""
+    return table if due.empty else table.merge(due, on="slug", how="left")
