@@ -35,20 +35,21 @@ late_only = bool(calendar) and right.toggle(_("Only late"), key="silent_late_onl
                                             help=_("Only projects with a report the calendar expected and that was "
                                                    "not received."))
 table = with_reports(source.portfolio((programme.id,), as_of), source.reports_due(programme, as_of))
-silent = select_projects(table, FUNDED_OR_LATER if alive_only else (), silent_for_more_than=days,
-                         late_only=late_only).merge(source.contacts(actor, programme.id), on="slug", how="left")
+kept = select_projects(table, FUNDED_OR_LATER if alive_only else ())
+silent = select_projects(kept, silent_for_more_than=days, late_only=late_only).merge(
+    source.contacts(actor, programme.id), on="slug", how="left")
 st.caption(describe(calendar))
 if calendar:
     # The longest late first, then the longest silent (never updated first).
     order = silent.assign(late_key=silent["late_since"].fillna(dt.date.max),
                           quiet_key=silent["days_silent"].astype("float").fillna(float("inf")))
     silent = silent.loc[order.sort_values(["late_key", "quiet_key"], ascending=[True, False], kind="stable").index]
-    late, soon = table["late_reports"] > 0, table["due_soon"] & table["next_due"].notna()
+    late, soon = kept["late_reports"] > 0, kept["due_soon"] & kept["next_due"].notna()
     left, middle, right = st.columns(3)
     left.metric(_("Projects with a late report"), format_number(int(late.sum())))
     middle.metric(ngettext("Report due within {n} day", "Reports due within {n} days", DUE_SOON_DAYS),
                   format_number(int(soon.sum())))
-    right.metric(_("Late reports"), format_number(int(table["late_reports"].sum())))
+    right.metric(_("Late reports"), format_number(int(kept["late_reports"].sum())))
     st.caption(ngettext("{n} of {total} projects of {programme} had no approved update for {days} or a late report "
                         "on {as_of}.",
                         "{n} of {total} projects of {programme} had no approved update for {days} or a late report "

@@ -8,8 +8,12 @@ from sqlalchemy import select
 
 from impact.domain.access import command_line
 from impact.domain.calendar import Calendar, Reports, add_months, counts, reports
+from impact.domain.problems import LoadError
+from impact.formats.dataset import dataset
+from impact.formats.spreadsheets import Options, import_files
 from impact.store import admin, auth, commands, editing
 from impact.store.models import Project
+from impact.store.queries import programme_info
 from impact.store.reporting import project_reports, reports_at
 from tests.apptest import metrics, run, shown
 from tests.conftest import TINY_PROGRAMME, D, info, load
@@ -261,3 +265,44 @@ def test_staff_set_the_calendar_on_the_programmes_page(pages):
     at.text_input(key="report_dates_tiny").set_value("2021-12-31 2021-06-30")
     at.button(key="FormSubmitter:programme_form_tiny-Save programme").click().run()
     assert info(pages, "tiny").calendar == Calendar(None, None, (D("2021-06-30"), D("2021-12-31")), 10)
+
+
+# --- the files ------------------------------------------------------------------------------------------------------
+
+
+def test_the_calendar_goes_out_and_back_in_the_data_folder_and_the_workbook(world, tmp_path, request):
+    listed = editing.programme_table(world, "tiny")
+    assert listed is not None
+    editing.save_programme(world, STAFF, listed | {"report_every": None, "report_from": None,
+                                                   "report_dates": "2021-12-31; 2021-06-30", "report_grace_days": 3})
+    exported = dataset(world, STAFF)
+    (programme,) = exported.programmes
+    assert {k: v for k, v in programme.items() if k.startswith("report_")} == {
+        "report_dates": [D("2021-06-30"), D("2021-12-31")], "report_grace_days": 3}
+    assert 'report_dates = [\n    2021-06-30,\n    2021-12-31,\n]' in exported.files()["programmes.toml"].decode()
+    # Loaded again, unchanged: the same programme, nothing to change.
+    assert import_files(world, [("impact-data.xlsx", exported.workbook_bytes())], Options(),
+                        actor=STAFF).changes == 0
+    from tests.test_dataset import empty_copy_of
+    for name, content in (("impact-data.xlsx", exported.workbook_bytes()), ("impact-data.zip", exported.zip_bytes())):
+        (tmp_path / name).mkdir()
+        copy = empty_copy_of(world, tmp_path / name, request)
+        import_files(copy, [(name, content)], Options(), actor=STAFF)
+        assert info(copy, "tiny").calendar == Calendar(None, None, (D("2021-06-30"), D("2021-12-31")), 3)
+        copy.dispose()
+
+
+def test_a_calendar_that_cannot_be_is_refused_with_its_field(engine, tmp_path):
+    for wrong, message in (
+        ('report_every = "weekly"', "column 'report_every': must be monthly or quarterly"),
+        ('report_every = "monthly"', "column 'report_from': give the first due date of the cadence"),
+        ('report_from = 2021-01-31', "column 'report_every': give the cadence"),
+        ('report_every = "monthly"\n    report_from = 2021-01-31\n    report_dates = [2021-06-30]',
+         "column 'report_dates': give either a cadence"),
+        ('report_dates = ["30.06.2021"]', "'30.06.2021' is not a date"),
+        ('report_grace_days = 400', "column 'report_grace_days': must be a whole number of days from 0 to 365"),
+    ):
+        with pytest.raises(LoadError, match=message):
+            load(engine, tmp_path / "bad", programmes__toml=TINY_PROGRAMME.replace(
+                'starts_on = 2020-01-01', 'starts_on = 2020-01-01\n    ' + wrong))
+    assert programme_info(engine, "tiny") is None  # nothing was written
