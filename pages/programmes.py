@@ -1,9 +1,12 @@
 """Programmes and projects (staff): create and edit a programme (dates, headline figures with their sources,
-challenges, reach metrics, public or not, silence threshold), single projects, and a programme's targets."""
+challenges, reach metrics, public or not, silence threshold, reporting calendar), single projects, and a programme's
+targets."""
 import pandas as pd
 import streamlit as st
 
 from impact.domain.access import Actor
+from impact.domain.calendar import GRACE_DAYS
+from impact.domain.fields import MOST_GRACE_DAYS
 from impact.domain.values import SILENT_AFTER_DAYS, whole_number
 from impact.i18n import _
 from impact.store import commands, editing
@@ -111,6 +114,23 @@ with programme_tab:
                                     value=current.get("silent_after_days", SILENT_AFTER_DAYS))
         starts_on = left.date_input(_("Starts on"), value=current.get("starts_on"), format=date_format())
         ends_on = right.date_input(_("Ends on"), value=current.get("ends_on"), format=date_format())
+        st.markdown("**" + _("Reporting calendar") + "**")
+        every_labels = {"": _("No cadence"), "monthly": _("Every month"), "quarterly": _("Every quarter")}
+        left, middle, right = st.columns([2, 2, 1])
+        every = left.selectbox(_("Reports due"), list(every_labels), format_func=label_of(every_labels),
+                               index=list(every_labels).index(current.get("report_every") or ""),
+                               key=f"report_every_{slug}",
+                               help=_("A cadence from its first due date; or leave it empty and list the dates."))
+        report_from = middle.date_input(_("First report due on"), value=current.get("report_from"),
+                                        format=date_format(), key=f"report_from_{slug}")
+        grace = right.number_input(_("Grace days"), min_value=0, max_value=MOST_GRACE_DAYS,
+                                   key=f"report_grace_days_{slug}",
+                                   value=current.get("report_grace_days", GRACE_DAYS),
+                                   help=_("Days after a due date on which its report still counts."))
+        report_dates = st.text_input(_("Or reports due on these dates"), key=f"report_dates_{slug}",
+                                     value=", ".join(d.isoformat() for d in current.get("report_dates", [])),
+                                     placeholder="2026-03-31, 2026-09-30",
+                                     help=_("Dates written 2026-03-31, separated by commas; without a cadence."))
         description = st.text_area(_("Description"), value=current.get("description", ""))
         illustrative = st.text_area(_("Note on illustrative data (empty for real data)"),
                                     value=current.get("illustrative_note", ""))
@@ -137,6 +157,8 @@ with programme_tab:
                 "slug": new_slug.strip(), "name": name, "country": country.strip().upper() or None,
                 "starts_on": starts_on, "ends_on": ends_on, "description": description,
                 "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent), **translated,
+                "report_every": every or None, "report_from": report_from, "report_dates": report_dates,
+                "report_grace_days": int(grace),
                 **{kind: rows(frame, kind) for kind, frame in edited.items()}})
 
 with project_tab:

@@ -1,15 +1,18 @@
-"""Silent projects (staff): no approved update for N days, with contact emails, a reminder draft, and reminders
-sent by email after a preview."""
+"""Silent projects (staff): no approved update for N days, or a report late by the programme's reporting calendar,
+with the next report due, contact emails, a reminder draft, and reminders sent by email after a preview."""
+import datetime as dt
 import urllib.parse
 
 import pandas as pd
 import streamlit as st
 
+from impact.domain.calendar import DUE_SOON_DAYS, describe
 from impact.domain.lifecycle import FUNDED_OR_LATER, status_label
 from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.mail import outbox
 from impact.store.portfolio import select_projects
+from impact.store.reporting import with_reports
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
 from impact.ui.tables import show_table
 from impact.ui.writes import done_notice, run_write
@@ -27,13 +30,40 @@ days = left.number_input(_("No approved update for more than (days)"), min_value
                                      "The programme's own threshold is {n} days.", programme.silent_after_days))
 alive_only = right.toggle(_("Only projects still alive (funded, in development, live)"), value=True,
                           key="silent_alive_only")
-table = source.portfolio((programme.id,), as_of)
-silent = select_projects(table, FUNDED_OR_LATER if alive_only else (), silent_for_more_than=days).merge(
+calendar = programme.calendar
+late_only = bool(calendar) and right.toggle(_("Only late"), key="silent_late_only",
+                                            help=_("Only projects with a report the calendar expected and that was "
+                                                   "not received."))
+table = with_reports(source.portfolio((programme.id,), as_of), source.reports_due(programme, as_of))
+kept = select_projects(table, FUNDED_OR_LATER if alive_only else ())
+silent = select_projects(kept, silent_for_more_than=days, late_only=late_only).merge(
     source.contacts(actor, programme.id), on="slug", how="left")
-st.caption(ngettext("{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.",
-                    "{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.", len(silent),
-                    total=format_number(len(table)), programme=plain(programme.name), as_of=format_date(as_of),
-                    days=ngettext("more than {n} day", "more than {n} days", days)))
+st.caption(describe(calendar))
+if calendar:
+    # The longest late first, then the longest silent (never updated first).
+    order = silent.assign(late_key=silent["late_since"].fillna(dt.date.max),
+                          quiet_key=silent["days_silent"].astype("float").fillna(float("inf")))
+    silent = silent.loc[order.sort_values(["late_key", "quiet_key"], ascending=[True, False], kind="stable").index]
+    late, soon = kept["late_reports"] > 0, kept["due_soon"] & kept["next_due"].notna()
+    left, middle, right = st.columns(3)
+    left.metric(_("Projects with a late report"), format_number(int(late.sum())))
+    middle.metric(ngettext("Report due within {n} day", "Reports due within {n} days", DUE_SOON_DAYS),
+                  format_number(int(soon.sum())))
+    right.metric(_("Late reports"), format_number(int(kept["late_reports"].sum())))
+    st.caption(ngettext("{n} of {total} projects of {programme} had no approved update for {days} or a late report "
+                        "on {as_of}.",
+                        "{n} of {total} projects of {programme} had no approved update for {days} or a late report "
+                        "on {as_of}.", len(silent),
+                        total=format_number(len(table)), programme=plain(programme.name), as_of=format_date(as_of),
+                        days=ngettext("more than {n} day", "more than {n} days", days)) if not late_only else
+               ngettext("{n} of {total} projects of {programme} had a late report on {as_of}.",
+                        "{n} of {total} projects of {programme} had a late report on {as_of}.", len(silent),
+                        total=format_number(len(table)), programme=plain(programme.name), as_of=format_date(as_of)))
+else:
+    st.caption(ngettext("{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.",
+                        "{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.",
+                        len(silent), total=format_number(len(table)), programme=plain(programme.name),
+                        as_of=format_date(as_of), days=ngettext("more than {n} day", "more than {n} days", days)))
 
 
 def reminder(email: str, project: str) -> str | None:
@@ -49,17 +79,20 @@ def reminder(email: str, project: str) -> str | None:
 
 view = silent.assign(remind=[reminder(e, p) for e, p in zip(silent["contact_email"].fillna(""), silent["project"])],
                      status=silent["status"].map(lambda s: status_label(s) if isinstance(s, str) else None))
+due_columns = ["next_due", "late_reports", "late_since"] if calendar else []
 show_table(
-    view[["project", "status", "last_update", "days_silent", "contact_email", "remind"]],
-    numbers=("days_silent",), dates=("last_update",), width="stretch",
+    view[["project", "status", "last_update", "days_silent", *due_columns, "contact_email", "remind"]],
+    numbers=("days_silent", *(["late_reports"] if calendar else [])),
+    dates=("last_update", *(["next_due", "late_since"] if calendar else [])), width="stretch",
     column_config={
         "project": _("Project"), "status": _("Status"), "last_update": _("Last update"),
-        "days_silent": _("Days silent"), "contact_email": _("Contact"),
+        "days_silent": _("Days silent"), "next_due": _("Next due"), "late_reports": _("Late reports"),
+        "late_since": _("Late since"), "contact_email": _("Contact"),
         "remind": st.column_config.LinkColumn(_("Reminder"), display_text=_("write")),
     },
 )
 st.download_button(_("Download as CSV"), lambda: csv_bytes(silent[["project", "slug", "status", "last_update",
-                                                                     "days_silent", "contact_email"]]),
+                                                                     "days_silent", *due_columns, "contact_email"]]),
                    file_name=f"silent-{programme.slug}-{as_of}.csv", mime="text/csv", icon=":material/download:")
 
 # --- reminders by email (impact.mail): a preview, then send ---------------------------------------------------------

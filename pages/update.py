@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from impact.domain.access import STAFF, TEAM
+from impact.domain.calendar import describe
 from impact.domain.lifecycle import (
     STATUSES,
     ReviewState,
@@ -15,7 +16,7 @@ from impact.domain.lifecycle import (
     review_label,
     status_label,
 )
-from impact.i18n import _, format_date, format_number
+from impact.i18n import _, format_date, format_number, ngettext
 from impact.store import commands
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
@@ -65,6 +66,23 @@ if choice.current and choice.since is not None:  # both or neither: the latest s
     st.metric(_("Status"), _("{status}, waiting for review", status=shown) if choice.pending else shown,
               help=_("Counting entries still waiting for review."))
     st.caption(_("since {date}", date=format_date(choice.since)))
+
+if programme.calendar:  # the reports the programme's calendar expects (impact.domain.calendar)
+    today = dt.date.today()
+    reports = source.project_reports(programme, project.id, today)
+    if reports.late_since is not None:
+        st.warning(ngettext("Late: the report due on {date} was not received.",
+                            "Late: {n} reports were not received, the first due on {date}.", len(reports.late),
+                            date=format_date(reports.late_since)), icon=":material/assignment_late:")
+    if reports.next_due is not None:
+        days_left = (reports.next_due - today).days
+        when = (ngettext("in {n} day", "in {n} days", days_left) if days_left > 0 else _("today") if days_left == 0
+                else ngettext("{n} day ago; it still counts until {date}", "{n} days ago; it still counts until {date}",
+                              -days_left, date=format_date(programme.calendar.closes(reports.next_due))))
+        st.info(_("Next report due on {date} ({when}).", date=format_date(reports.next_due), when=when),
+                icon=":material/event:")
+    st.caption(describe(programme.calendar) + " " + _("Any status change, reach figure or update recorded here "
+                                                      "counts as the report, even while it waits for review."))
 
 
 FORMS = {  # each form's fields, emptied once its submission is recorded, so that a second tap records nothing

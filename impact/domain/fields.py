@@ -9,14 +9,16 @@ holds is its database column's (impact.store.models), read from the column.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy.orm import InstrumentedAttribute
 
+from impact.domain.calendar import CADENCES, GRACE_DAYS, Calendar
 from impact.domain.problems import too_long
-from impact.domain.values import BIGGEST_DAYS, EMAIL, amount, whole
+from impact.domain.values import BIGGEST_DAYS, EMAIL, amount, date, whole
 from impact.i18n import _, format_number
 from impact.store.models import Programme, Project
 
@@ -141,3 +143,91 @@ def silent_after_days(value: Any) -> int:
     if days is None:
         raise FieldError(_("must be a whole number of days from 1 to {most}.", most=format_number(BIGGEST_DAYS)))
     return days
+
+
+# --- the reporting calendar (impact.domain.calendar) ----------------------------------------------------------------
+
+MOST_GRACE_DAYS = 365
+_DATES_APART = re.compile(r"[\s,;]+")
+
+
+def report_every(value: Any) -> Optional[str]:
+    """A reporting cadence: monthly or quarterly; empty (or None) for none."""
+    if value in ("", None):
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in CADENCES:
+        raise FieldError(_("must be monthly or quarterly, or left empty for no cadence."))
+    return value.strip().lower()
+
+
+def a_date(value: Any) -> Optional[dt.date]:
+    """A date as a file or a form gives it (a date, or text written 2026-03-31); empty (or None) for none."""
+    if value in ("", None):
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    day = date(value.strip()) if isinstance(value, str) else None
+    if day is None:
+        raise FieldError(_("must be a date written as 2026-03-31."))
+    return day
+
+
+def report_dates(value: Any) -> list[dt.date]:
+    """A programme's list of report due dates: dates (programmes.toml's array), or a text of dates written
+    2026-03-31 and separated by commas, semicolons or spaces (a form, a workbook's cell); in order, once each."""
+    if value in ("", None):
+        return []
+    parts = [p for p in _DATES_APART.split(value.strip()) if p] if isinstance(value, str) else value
+    if not isinstance(parts, (list, tuple)):
+        raise FieldError(_("must be a list of dates written as 2026-03-31."))
+    days = set()
+    for part in parts:
+        try:
+            days.add(a_date(part))
+        except FieldError:
+            raise FieldError(_("'{text}' is not a date; write the due dates as 2026-03-31, separated by commas.",
+                               text=part)) from None
+    return sorted(d for d in days if d is not None)
+
+
+def report_grace_days(value: Any) -> int:
+    """Days after a due date on which its report still counts (0 for none)."""
+    days = whole(value, least=0, most=MOST_GRACE_DAYS)
+    if days is None:
+        raise FieldError(_("must be a whole number of days from 0 to {most}.", most=format_number(MOST_GRACE_DAYS)))
+    return days
+
+
+def report_calendar(every: Any, start: Any, dates: Any, grace_days: Any = GRACE_DAYS) -> Calendar:
+    """A programme's reporting calendar from its four fields: a cadence with its first due date, or a list of due
+    dates, or neither. The FieldError's column names the field to change."""
+    parsed: dict[str, Any] = {}
+    for column, parse, value in (("report_every", report_every, every), ("report_from", a_date, start),
+                                 ("report_dates", report_dates, dates),
+                                 ("report_grace_days", report_grace_days, grace_days)):
+        try:
+            parsed[column] = parse(value)
+        except FieldError as exc:
+            raise FieldError(str(exc), column) from None
+    if parsed["report_every"] and parsed["report_dates"]:
+        raise FieldError(_("give either a cadence (report_every) or a list of due dates (report_dates), not both."),
+                         "report_dates")
+    if parsed["report_every"] and parsed["report_from"] is None:
+        raise FieldError(_("give the first due date of the cadence (report_from)."), "report_from")
+    if parsed["report_from"] is not None and not parsed["report_every"]:
+        raise FieldError(_("give the cadence (report_every: monthly or quarterly) that starts on report_from, or "
+                           "leave report_from empty."), "report_every")
+    return Calendar(parsed["report_every"], parsed["report_from"], tuple(parsed["report_dates"]),
+                    parsed["report_grace_days"])
+
+
+def calendar_columns(calendar: Calendar) -> dict[str, Any]:
+    """The calendar as the programme's columns hold it."""
+    return {"report_every": calendar.every, "report_from": calendar.start, "report_dates": list(calendar.dates),
+            "report_grace_days": calendar.grace_days}
+
+
+def programme_calendar(programme: dict[str, Any]) -> Calendar:
+    """The reporting calendar of a programme table (programmes.toml's, a workbook's, a form's)."""
+    return report_calendar(programme.get("report_every"), programme.get("report_from"),
+                           programme.get("report_dates"), programme.get("report_grace_days", GRACE_DAYS))

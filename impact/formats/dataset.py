@@ -24,6 +24,7 @@ from impact.domain.access import Actor, check_may_export
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, STATUSES
 from impact.formats.cells import csv_bytes, spreadsheet_safe
+from impact.formats.programmes_file import calendar_table
 from impact.store.db import read_frame
 from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
 
@@ -141,7 +142,9 @@ class Dataset:
         """One sheet per table: programmes one row each, their figures, challenges and metrics on sheets of their
         own (with the programme's slug), then projects, status events and reach readings: an Excel workbook, or
         with `engine="odf"` an OpenDocument spreadsheet (.ods). The import reads both."""
-        programmes = pd.DataFrame([{k: v for k, v in p.items() if not isinstance(v, list)} for p in self.programmes])
+        programmes = pd.DataFrame([{k: v for k, v in p.items() if not isinstance(v, list)}
+                                   | ({"report_dates": ", ".join(d.isoformat() for d in p["report_dates"])}
+                                      if p.get("report_dates") else {}) for p in self.programmes])
         parts = {kind: pd.DataFrame([{"programme": p["slug"], **t} for p in self.programmes for t in p.get(kind, [])],
                                     columns=["programme", *PROGRAMME_PARTS[kind]])
                  for kind in PROGRAMME_PARTS}
@@ -195,6 +198,7 @@ def programme_tables(conn, chosen) -> list[dict]:
         table = {"slug": row.slug, "name": row.name, "description": row.description,
                  "illustrative_note": row.illustrative_note, "public": row.public,
                  "silent_after_days": row.silent_after_days}
+        table |= calendar_table(Programme.calendar_of(row))
         table |= {key: getattr(row, key) for key in PROGRAMME_TRANSLATIONS if getattr(row, key)}
         table |= {k: v for k, v in (("country", row.country), ("starts_on", row.starts_on),
                                     ("ends_on", row.ends_on)) if v is not None}

@@ -1,5 +1,5 @@
-"""programmes.toml: programmes with their headline figures, challenges, metrics and targets, checked whole before
-use."""
+"""programmes.toml: programmes with their headline figures, challenges, metrics, targets and reporting calendar,
+checked whole before use."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import InstrumentedAttribute
 
 from impact.domain import fields
+from impact.domain.calendar import Calendar
 from impact.domain.fields import FieldError
 from impact.domain.problems import Problem
 from impact.domain.targets import plan_problem
@@ -173,4 +174,19 @@ def _check_programme(where: str, programme: dict[str, Any]) -> list[Problem]:
         fields.silent_after_days(programme.get("silent_after_days", SILENT_AFTER_DAYS))
     except FieldError as exc:
         problems.append(Problem(where, None, "silent_after_days", str(exc)))
+    try:
+        fields.programme_calendar(programme)
+    except FieldError as exc:
+        problems.append(Problem(where, None, exc.column, str(exc)))
     return problems
+
+
+def calendar_table(calendar: Calendar) -> dict[str, Any]:
+    """A reporting calendar as a programme table holds it: its grace days, and its cadence and first due date or
+    its due dates where given."""
+    table: dict[str, Any] = {"report_grace_days": calendar.grace_days}
+    if calendar.every:
+        table |= {"report_every": calendar.every, "report_from": calendar.start}
+    if calendar.dates:
+        table["report_dates"] = list(calendar.dates)
+    return table

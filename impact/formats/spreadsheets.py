@@ -56,7 +56,8 @@ DATE_COLUMNS = ("effective_date", "as_of")
 PROGRAMME_SHEETS = ("programmes", "figures", "challenges", "metrics")
 PROGRAMME_SHEETS_OF = {"figure": "figures", "challenge": "challenges", "metric": "metrics"}
 PROGRAMME_COLUMNS = ("slug", "name", "country", "starts_on", "ends_on", "description", "illustrative_note", "public",
-                     "silent_after_days", *PROGRAMME_TRANSLATIONS)
+                     "silent_after_days", "report_every", "report_from", "report_dates", "report_grace_days",
+                     *PROGRAMME_TRANSLATIONS)
 DEVPOST_HEADERS = ("project title", "submission url")
 DEVPOST_DRAFT = "draft"
 DEVPOST_HIDDEN = "submitted (hidden)"
@@ -574,12 +575,13 @@ def _programme_tables(sheets: dict[str, list[dict]]) -> list[dict]:
     tables = []
     for row in sheets.get("programmes", []):
         table = {k: v for k, v in row.items() if v != "" and k in PROGRAMME_COLUMNS}
-        for key in ("starts_on", "ends_on"):
+        for key in ("starts_on", "ends_on", "report_from"):
             if key in table:
                 table[key] = dt.date.fromisoformat(str(table[key])[:10])
         table["public"] = str(table.get("public", "")).lower() in ("true", "1", "yes")
-        if "silent_after_days" in table:
-            table["silent_after_days"] = int(float(table["silent_after_days"]))
+        for key in ("silent_after_days", "report_grace_days"):
+            if key in table:
+                table[key] = int(float(table[key]))
         for kind, columns in PROGRAMME_PARTS.items():
             table[kind] = [{c: (int(float(r[c])) if c == "value" and r.get(c) not in ("", None) else r.get(c, ""))
                             for c in columns if r.get(c, "") != "" or c not in OPTIONAL_TEXTS}

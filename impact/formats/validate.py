@@ -15,12 +15,14 @@ from typing import Iterable, cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from impact.domain import fields
 from impact.domain.entries import counting, sort_key
 from impact.domain.lifecycle import TransitionError, check_history
 from impact.domain.problems import LoadError, Problem
 from impact.domain.values import SILENT_AFTER_DAYS, aware
 from impact.formats.dataset import programme_tables
 from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
+from impact.formats.programmes_file import calendar_table
 from impact.formats.rows import (
     EVENTS_FILE,
     PROJECTS_FILE,
@@ -148,6 +150,9 @@ def as_stored(programme: dict) -> dict:
     """A programme table as the database would hold it, defaults filled in (to compare with a stored one)."""
     table = {"description": "", "illustrative_note": "", "public": False,
              "silent_after_days": SILENT_AFTER_DAYS} | programme
+    for key in ("report_every", "report_from", "report_dates"):
+        table.pop(key, None)
+    table |= calendar_table(fields.programme_calendar(programme))
     table["figure"] = [{"note": ""} | f for f in programme.get("figure", [])]
     for kind in ("figure", "challenge", "metric"):
         table[kind] = [dict(sorted(t.items())) for t in table.get(kind, [])]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from impact.domain import fields
 from impact.domain.lifecycle import ReviewState
 from impact.domain.values import SILENT_AFTER_DAYS
 from impact.formats.dataset import OPTIONAL_TEXTS, PROGRAMME_TRANSLATIONS
@@ -62,6 +63,7 @@ def write(session: Session, batch: Batch) -> LoadSummary:
             ends_on=prog.get("ends_on"), description=prog.get("description", ""),
             illustrative_note=prog.get("illustrative_note", ""), public=prog.get("public", False),
             silent_after_days=prog.get("silent_after_days", SILENT_AFTER_DAYS),
+            **fields.calendar_columns(fields.programme_calendar(prog)),
             **{key: prog.get(key, "") for key in PROGRAMME_TRANSLATIONS},
         )
         programme.figures = [ProgrammeFigure(key=f["key"], label=f["label"], value=f["value"], source=f["source"],

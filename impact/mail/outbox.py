@@ -50,6 +50,7 @@ from impact.store.models import (
     utcnow,
 )
 from impact.store.portfolio import portfolio, select_projects
+from impact.store.reporting import reports_at, with_reports
 
 RETRY_DELAYS_S: tuple[float, ...] = (2.0, 8.0, 30.0)  # a 4xx answer is tried again after each of these, in one run
 LATER = dt.timedelta(minutes=30)  # then the message waits this long for a later run
@@ -201,8 +202,8 @@ def plan_reminders(engine: Engine, actor: Actor, programme: Optional[str] = None
                    projects: Optional[Sequence[str]] = None, dry_run: bool = False,
                    today: Optional[dt.date] = None, now: Optional[dt.datetime] = None) -> list[Planned]:
     """Record a reminder for each contact of each silent project (funded or later, no approved update for longer
-    than its programme's threshold), of one programme or all, or only of the given projects; the dry run records
-    nothing. Returns every line, sent or skipped with the reason."""
+    than its programme's threshold, or a report late by its programme's calendar), of one programme or all, or only
+    of the given projects; the dry run records nothing. Returns every line, sent or skipped with the reason."""
     check_staff(actor)
     today, now = today or dt.date.today(), now or utcnow()
     with engine.connect() as conn:
@@ -213,9 +214,12 @@ def plan_reminders(engine: Engine, actor: Actor, programme: Optional[str] = None
     silent_rows: dict[int, pd.DataFrame] = {}
     for programme_id, _slug in chosen:
         with engine.connect() as conn:
-            threshold = conn.scalar(select(Programme.silent_after_days).where(Programme.id == programme_id))
-        table = select_projects(portfolio(engine, [programme_id], today), FUNDED_OR_LATER,
-                                silent_for_more_than=threshold)
+            row = conn.execute(select(Programme.silent_after_days, Programme.report_every, Programme.report_from,
+                                      Programme.report_dates, Programme.report_grace_days)
+                               .where(Programme.id == programme_id)).one()
+        table = with_reports(portfolio(engine, [programme_id], today),
+                             reports_at(engine, programme_id, Programme.calendar_of(row), today))
+        table = select_projects(table, FUNDED_OR_LATER, silent_for_more_than=row.silent_after_days)
         silent_rows[programme_id] = table[table["slug"].isin(projects)] if projects is not None else table
     plan: list[Planned] = []
     with write_session(engine) as session, session.begin():

@@ -51,6 +51,8 @@ def save_programme(engine: Engine, actor: Actor, programme: dict[str, Any], crea
             session.add(row)
         for field, default in PROGRAMME_FIELDS.items():
             setattr(row, field, programme.get(field, default))
+        for field, value in fields.calendar_columns(fields.programme_calendar(programme)).items():
+            setattr(row, field, value)
         session.flush()
         _replace(session, ProgrammeFigure, row.id, "key", programme.get("figure", []), None)
         _replace(session, Challenge, row.id, "slug", programme.get("challenge", []), Project.challenge_id)
@@ -174,6 +176,8 @@ def _replace(session: Session, model, programme_id: int, key: str, tables: list[
 def _programme_record(session: Session, row: Programme, dates_as_text: bool = True) -> dict:
     """The programme as programmes.toml holds it (the export's reading), dates as text for the audit log."""
     (record,) = programme_tables(session.connection(), select(Programme.id).where(Programme.id == row.id))
+    if dates_as_text and record.get("report_dates"):
+        record["report_dates"] = [day.isoformat() for day in record["report_dates"]]
     return {k: v.isoformat() if dates_as_text and isinstance(v, dt.date) else v for k, v in record.items()}
 
 

@@ -22,12 +22,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from impact.domain.calendar import CADENCES, GRACE_DAYS, Calendar
 from impact.domain.lifecycle import REVIEW_STATES, STATUSES, ReviewState
 from impact.domain.values import SILENT_AFTER_DAYS
 
@@ -58,10 +60,25 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"  # the values, not the enum members
 
 
+class DueDates(TypeDecorator):
+    """Dates kept as one text, ISO dates in order separated by ", " (a programme's report dates): a short list,
+    always read whole, that programmes.toml writes as an array of dates and a workbook as one cell."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return ", ".join(day.isoformat() for day in sorted(set(value or ())))
+
+    def process_result_value(self, value, dialect):
+        return [dt.date.fromisoformat(part) for part in (value or "").split(", ") if part]
+
+
 class Programme(Base):
     """A hackathon and its follow-up programme."""
 
     __tablename__ = "programmes"
+    __table_args__ = (CheckConstraint(_in("report_every", CADENCES), name="report_every"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -82,6 +99,17 @@ class Programme(Base):
     # A project with no approved update for this many days counts as silent.
     silent_after_days: Mapped[int] = mapped_column(default=SILENT_AFTER_DAYS,
                                                    server_default=text(str(SILENT_AFTER_DAYS)))
+    # The reporting calendar (impact.domain.calendar): a cadence from its first due date, or a list of due dates
+    # (neither: no reports are due), and the grace days after each due date.
+    report_every: Mapped[Optional[str]] = mapped_column(String(10))
+    report_from: Mapped[Optional[dt.date]] = mapped_column(Date)
+    report_dates: Mapped[list[dt.date]] = mapped_column(DueDates, default=list, server_default="")
+    report_grace_days: Mapped[int] = mapped_column(default=GRACE_DAYS, server_default=text(str(GRACE_DAYS)))
+
+    @staticmethod
+    def calendar_of(row) -> Calendar:
+        """The reporting calendar of a programme, or of a row read with its four report_ columns."""
+        return Calendar(row.report_every, row.report_from, tuple(row.report_dates), row.report_grace_days)
 
     figures: Mapped[list[ProgrammeFigure]] = relationship(back_populates="programme")
     challenges: Mapped[list[Challenge]] = relationship(back_populates="programme")

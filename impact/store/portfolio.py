@@ -125,13 +125,19 @@ def with_targets(table: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
 
 def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),
                     silent_for_more_than: Optional[int] = None, funded_only: bool = False,
-                    contradicted_only: bool = False, behind_only: bool = False) -> pd.DataFrame:
+                    contradicted_only: bool = False, late_only: bool = False,
+                    behind_only: bool = False) -> pd.DataFrame:
     """The rows of a portfolio table with one of these statuses and challenges (all where none is given), if asked
     only those funded by then, if asked those silent for more than that many days (a project with nothing
-    recorded yet counts as silent), and if asked only those whose signals contradict their reported status (the
-    column of `with_signals`; none where the table has no such column), and if asked only those behind their target
-    (the column of `with_targets`)."""
+    recorded yet counts as silent, and so does one with a late report where the table has the columns of
+    impact.store.reporting.with_reports), if asked only those with a late report, if asked only those whose
+    signals contradict their reported status (the column of `with_signals`; none where the table has no such
+    column), and if asked only those behind their target (the column of `with_targets`)."""
     keep = pd.Series(True, index=table.index)
+    late = (table["late_reports"].fillna(0) > 0 if "late_reports" in table.columns
+            else pd.Series(False, index=table.index))
+    if late_only:
+        keep &= late
     if behind_only:
         keep &= table["target_state"].eq("behind") if "target_state" in table.columns else False
     if contradicted_only:
@@ -143,5 +149,5 @@ def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenge
     if challenges:
         keep &= table["challenge"].isin(challenges)
     if silent_for_more_than is not None:
-        keep &= table["days_silent"].isna() | (table["days_silent"] > silent_for_more_than)
+        keep &= table["days_silent"].isna() | (table["days_silent"] > silent_for_more_than) | late
     return table[keep.astype(bool)]

@@ -17,6 +17,7 @@ from typing import Literal, Optional
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, literal, select, union_all
 
+from impact.domain.calendar import Calendar
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, Status
 from impact.domain.values import SILENT_AFTER_DAYS
@@ -72,6 +73,7 @@ class ProgrammeInfo:
     public: bool = False
     silent_after_days: int = SILENT_AFTER_DAYS
     figures: tuple[Figure, ...] = field(default=())
+    calendar: Calendar = Calendar()  # when reports are due (impact.domain.calendar)
     project_count: int = 0
     illustrative_project_count: int = 0
 
@@ -127,6 +129,7 @@ def programme_info(engine: Engine, slug: str) -> Optional[ProgrammeInfo]:
         illustrative_note=row.illustrative_note,
         public=row.public,
         silent_after_days=row.silent_after_days,
+        calendar=Programme.calendar_of(row),
         figures=tuple(Figure(f.key, in_language(f, "label"), f.value, f.source, f.note) for f in figures),
         project_count=counts[0],
         illustrative_project_count=counts[1],

@@ -21,6 +21,7 @@ import streamlit as st
 from sqlalchemy import Engine, select
 
 from impact.domain.access import Actor
+from impact.domain.calendar import Reports
 from impact.domain.problems import LoadError
 from impact.formats import dataset, report, spreadsheets
 from impact.formats.dataset import Dataset
@@ -36,6 +37,7 @@ from impact.store import (
     portfolio,
     project,
     queries,
+    reporting,
     signals,
     survival,
     targets,
@@ -179,6 +181,16 @@ class Source:
     @cached
     def project_reach(self, project_id: int, as_of: dt.date) -> pd.DataFrame:
         return project.project_reach(self.engine, project_id, as_of)
+
+    # --- the reporting calendar (impact.store.reporting) ---------------------------------------------------------
+
+    @cached
+    def reports_due(self, programme: ProgrammeInfo, as_of: dt.date) -> pd.DataFrame:
+        return reporting.reports_at(self.engine, programme.id, programme.calendar, as_of)
+
+    @cached
+    def project_reports(self, programme: ProgrammeInfo, project_id: int, as_of: dt.date) -> Reports:
+        return reporting.project_reports(self.engine, programme.calendar, project_id, as_of)
 
     # --- liveness signals (impact.store.signals) ---------------------------------------------------------------
 
