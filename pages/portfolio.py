@@ -60,8 +60,8 @@ silent_days = right.number_input(_("Silent for more than (days)"), min_value=0, 
                                  value=programme.silent_after_days, key="portfolio_silent_days",
                                  disabled=not silent_only)
 
-shown = select_projects(table, statuses, challenges, silent_days if silent_only else None, funded_only,
-                        contradicted_only, behind_only)
+shown = select_projects(table, statuses, challenges, silent_days if silent_only else None, funded_only=funded_only,
+                        contradicted_only=contradicted_only, behind_only=behind_only)
 # Longest without an update first: the projects staff should ask about (never heard from at all on top).
 shown = shown.sort_values("days_silent", ascending=False, na_position="first", kind="stable")
 

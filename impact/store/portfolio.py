@@ -124,7 +124,7 @@ def with_targets(table: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
 
 
 def select_projects(table: pd.DataFrame, statuses: Sequence[str] = (), challenges: Sequence[str] = (),
-                    silent_for_more_than: Optional[int] = None, funded_only: bool = False,
+                    silent_for_more_than: Optional[int] = None, *, funded_only: bool = False,
                     contradicted_only: bool = False, late_only: bool = False,
                     behind_only: bool = False) -> pd.DataFrame:
     """The rows of a portfolio table with one of these statuses and challenges (all where none is given), if asked
