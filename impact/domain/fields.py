@@ -9,6 +9,7 @@ holds is its database column's (impact.store.models), read from the column.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any, Optional
@@ -16,9 +17,9 @@ from typing import Any, Optional
 from sqlalchemy.orm import InstrumentedAttribute
 
 from impact.domain.problems import too_long
-from impact.domain.values import BIGGEST_DAYS, EMAIL, amount, whole
-from impact.i18n import _, format_number
-from impact.store.models import Programme, Project
+from impact.domain.values import BIGGEST_DAYS, BIGGEST_WHOLE_NUMBER, EMAIL, amount, whole
+from impact.i18n import _, format_date, format_number
+from impact.store.models import Milestone, Programme, Project
 
 WEB = ("http://", "https://")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -63,6 +64,7 @@ def text(value: str, column: InstrumentedAttribute) -> str:
 
 # Read once: a file of a million rows asks these for every row.
 _PROGRAMME_SLUG, _PROJECT_SLUG, _PROJECT_NAME = longest(Programme.slug), longest(Project.slug), longest(Project.name)
+_MILESTONE_TITLE = longest(Milestone.title)
 
 
 def slug(value: str, most: Optional[int]) -> str:
@@ -141,3 +143,23 @@ def silent_after_days(value: Any) -> int:
     if days is None:
         raise FieldError(_("must be a whole number of days from 1 to {most}.", most=format_number(BIGGEST_DAYS)))
     return days
+
+
+def target(value: Any, baseline_value: Any, baseline_on: dt.date, due_on: dt.date) -> None:
+    """A target's plan as the database holds it (impact.store.models.Target): the value and the baseline whole
+    numbers of 0 or more, the baseline's date before the due date. The form (impact.store.commands.set_target) and
+    the files (impact.formats.rows) ask this; FieldError's `column` names the file's column at fault."""
+    for column, number in (("value", value), ("baseline_value", baseline_value)):
+        if whole(number) is None:
+            raise FieldError(_("A target and its baseline are whole numbers of 0 or more, at most {most}.",
+                               most=format_number(BIGGEST_WHOLE_NUMBER)), column)
+    if baseline_on >= due_on:
+        raise FieldError(_("The baseline's date ({baseline}) must come before the target's ({due}).",
+                           baseline=format_date(baseline_on), due=format_date(due_on)), "baseline_on")
+
+
+def milestone_title(value: str) -> str:
+    """A milestone's name: not empty, as long as its column holds."""
+    if not value:
+        raise FieldError(_("is empty; it is required."))
+    return fits(value, _MILESTONE_TITLE)

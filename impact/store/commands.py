@@ -235,12 +235,10 @@ def set_target(engine: Engine, actor: Actor, project_id: int, metric: str, due_o
     new entry and needs a note saying why (impact.domain.targets)."""
     note = _text(note)
     set_on = set_on or dt.date.today()
-    if whole(value) is None or whole(baseline_value) is None:
-        raise CommandError(_("A target and its baseline are whole numbers of 0 or more, at most {most}.",
-                             most=format_number(BIGGEST_WHOLE_NUMBER)))
-    if baseline_on >= due_on:
-        raise CommandError(_("The baseline's date ({baseline}) must come before the target's ({due}).",
-                             baseline=format_date(baseline_on), due=format_date(due_on)))
+    try:
+        fields.target(value, baseline_value, baseline_on, due_on)
+    except FieldError as exc:
+        raise CommandError(str(exc)) from None
     with write_session(engine) as session, session.begin():
         project = _project(session, actor, project_id, seen_revision)
         metric_row = session.scalar(select(Metric).where(Metric.programme_id == project.programme_id,
@@ -271,9 +269,11 @@ def record_milestone(engine: Engine, actor: Actor, project_id: int, title: str, 
                      supersedes_id: Optional[int] = None, seen_revision: Optional[int] = None,
                      today: Optional[dt.date] = None) -> Recorded:
     """A milestone the project plans, or (with `supersedes_id`) a change to one: done on a date, moved, renamed."""
-    note, evidence_url, title = _text(note), _url(evidence_url), (title or "").strip()
-    if not title or len(title) > 200:
-        raise CommandError(_("Name the milestone in at most 200 characters."))
+    note, evidence_url = _text(note), _url(evidence_url)
+    try:
+        title = fields.milestone_title((title or "").strip())
+    except FieldError:
+        raise CommandError(_("Name the milestone in at most 200 characters.")) from None
     if done_on is not None:
         _not_in_future(done_on, today, _("The milestone's done date"))
     with write_session(engine) as session, session.begin():
