@@ -57,8 +57,9 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("backup", help="write a backup of the database to FILE").add_argument("file", type=Path)
     db.add_parser("restore", help="restore FILE into an empty database").add_argument("file", type=Path)
     imports = commands.add_parser("import", help="import spreadsheets (CSV, .xlsx or .ods: projects, status events, "
-                                                 "reach readings, or a Devpost export; or an export of the dashboard: "
-                                                 "its folder, .zip, workbook or programmes.toml), all or nothing")
+                                                 "reach readings, targets, milestones, or a Devpost export; or an "
+                                                 "export of the dashboard: its folder, .zip, workbook or "
+                                                 "programmes.toml), all or nothing")
     imports.add_argument("files", type=Path, nargs="+", help="files, or folders of them")
     imports.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     imports.add_argument("--programme", help="the programme a Devpost export's projects join")
