@@ -243,3 +243,20 @@ def test_the_import_page_previews_and_imports_targets_and_milestones(tiny, monke
     assert not at.exception
     assert at.success[0].value.endswith("Also added: 2 targets and 2 milestones.")
     assert counts(tiny)[:2] == (2, 2)
+
+
+def test_the_project_page_shows_a_milestones_note(tiny, tmp_path, monkeypatch):
+    """A milestone's note (such as the demo's "illustrative") is said under it on the project page."""
+    from tests.apptest import run
+
+    load(tiny, tmp_path / "plan", milestones__csv="""
+        project,title,planned_on,done_on,note
+        a,Pilot school,2020-04-01,2020-04-20,Illustrative milestone (demo data).
+        a,Launch,2020-09-01,,
+    """)
+    monkeypatch.setenv("DATABASE_URL", url_of(tiny))
+    at = run("pages/project.py", project="a", as_of="2020-10-01")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert "Illustrative milestone \\(demo data\\)\\." in captions
+    assert any("Launch" in m.value and "overdue: planned for 2020-09-01" in m.value for m in at.markdown)
