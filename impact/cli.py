@@ -57,8 +57,9 @@ def parser() -> argparse.ArgumentParser:
     db.add_parser("backup", help="write a backup of the database to FILE").add_argument("file", type=Path)
     db.add_parser("restore", help="restore FILE into an empty database").add_argument("file", type=Path)
     imports = commands.add_parser("import", help="import spreadsheets (CSV, .xlsx or .ods: projects, status events, "
-                                                 "reach readings, or a Devpost export; or an export of the dashboard: "
-                                                 "its folder, .zip, workbook or programmes.toml), all or nothing")
+                                                 "reach readings, targets, milestones, or a Devpost export; or an "
+                                                 "export of the dashboard: its folder, .zip, workbook or "
+                                                 "programmes.toml), all or nothing")
     imports.add_argument("files", type=Path, nargs="+", help="files, or folders of them")
     imports.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
     imports.add_argument("--programme", help="the programme a Devpost export's projects join")
@@ -184,7 +185,17 @@ def _import(engine, args) -> None:
           _("{programmes}, {projects}, {events}, {readings}; {updated}, {unchanged}.",
             **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings),
             updated=ngettext("{n} project updated", "{n} projects updated", summary.updated),
-            unchanged=ngettext("{n} row already there", "{n} rows already there", summary.unchanged)))
+            unchanged=ngettext("{n} row already there", "{n} rows already there", summary.unchanged))
+          + _plans(summary.targets, summary.milestones))
+
+
+def _plans(targets: int, milestones: int) -> str:
+    """The targets and milestones counted, as a sentence to add to a count of the rest ("" when there are none)."""
+    if not (targets or milestones):
+        return ""
+    return " " + _("Targets and milestones: {targets}, {milestones}.",
+                   targets=ngettext("{n} target", "{n} targets", targets),
+                   milestones=ngettext("{n} milestone", "{n} milestones", milestones))
 
 
 def _counted(programmes: int, projects: int, events: int, readings: int) -> dict[str, str]:
@@ -230,7 +241,8 @@ def _export(engine, args) -> None:
     else:
         data.write_folder(path)
     print(_("Exported {programmes}, {projects}, {events} and {readings} to {path}.", path=path,
-            **_counted(len(data.programmes), len(data.projects), len(data.status_events), len(data.reach_readings))))
+            **_counted(len(data.programmes), len(data.projects), len(data.status_events), len(data.reach_readings)))
+          + _plans(len(data.targets), len(data.milestones)))
 
 
 def _accounts(engine, args) -> None:
@@ -380,4 +392,5 @@ def _db(engine, args) -> int:
 
 def _report(summary, where: str) -> None:
     print(_("Loaded into {db}: {programmes}, {projects}, {events}, {readings}.", db=where,
-            **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings)))
+            **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings))
+          + _plans(summary.targets, summary.milestones))

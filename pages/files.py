@@ -20,10 +20,10 @@ st.title(_("Import and export"))
 import_tab, export_tab = st.tabs([_("Import spreadsheets"), _("Export")])
 
 with import_tab:
-    st.caption(_("CSV, Excel or OpenDocument files of projects, status events and reach readings (the README's "
-                 "formats, one workbook with a sheet each or separate files), a Devpost “Projects” export, or what "
-                 "this page exports (the .zip, the workbook, programmes.toml). Nothing is written until you have "
-                 "seen the preview and confirmed; then all of it is written, or nothing."))
+    st.caption(_("CSV, Excel or OpenDocument files of projects, status events, reach readings, targets and "
+                 "milestones (the README's formats, one workbook with a sheet each or separate files), a Devpost "
+                 "“Projects” export, or what this page exports (the .zip, the workbook, programmes.toml). Nothing is "
+                 "written until you have seen the preview and confirmed; then all of it is written, or nothing."))
     uploads = st.file_uploader(_("Files"), type=["csv", "txt", "tsv", "xlsx", "ods", "zip", "toml"],
                                accept_multiple_files=True, key="uploads")
     with st.expander(_("How to read them (detected when left on automatic)")):
@@ -74,6 +74,10 @@ with import_tab:
                     (_("Add status events"), preview.status_events), (_("Add reach readings"), preview.reach_readings),
                     (_("Leave unchanged"), preview.unchanged)]):
                 cell.metric(label, format_number(value))
+            if preview.targets or preview.milestones:
+                for cell, (label, value) in zip(st.columns(5), [(_("Add targets"), preview.targets),
+                                                                (_("Add milestones"), preview.milestones)]):
+                    cell.metric(label, format_number(value))
             for table, frame in preview.shown.items():
                 st.markdown(bold(_("The first rows of {table}, as they will be stored", table=table)))
                 st.dataframe(frame, hide_index=True, width="stretch")
@@ -90,7 +94,11 @@ with import_tab:
                                  projects=ngettext("{n} project", "{n} projects", done.projects),
                                  updated=format_number(done.updated),
                                  events=ngettext("{n} status event", "{n} status events", done.status_events),
-                                 readings=ngettext("{n} reach reading", "{n} reach readings", done.reach_readings)),
+                                 readings=ngettext("{n} reach reading", "{n} reach readings", done.reach_readings))
+                               + (" " + _("Also added: {targets} and {milestones}.",
+                                          targets=ngettext("{n} target", "{n} targets", done.targets),
+                                          milestones=ngettext("{n} milestone", "{n} milestones", done.milestones))
+                                  if done.targets or done.milestones else ""),
                                icon=":material/check_circle:")
 
 with export_tab:

@@ -148,6 +148,8 @@ if not milestones.empty:
         icon = {"done": ":green[:material/check_circle:]", "overdue": ":orange[:material/schedule:]",
                 "planned": ":gray[:material/radio_button_unchecked:]"}[milestone.state]
         st.markdown(f"{icon} {bold(plain(milestone.title))} · {when}")
+        if milestone.note:
+            st.caption(plain(milestone.note))
         if milestone.evidence_url and is_web_link(milestone.evidence_url):
             st.link_button(_("Evidence"), milestone.evidence_url, icon=":material/open_in_new:")
 

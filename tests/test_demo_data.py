@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from impact.store.queries import funded_status_at, funnel_at, programme_info, reach_latest
+from impact.store.targets import project_milestones, project_progress
 from tests.conftest import DEMO, D
 
 
@@ -62,5 +63,31 @@ def test_the_committed_csv_files_are_what_build_py_writes(tmp_path):
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     build.write(tmp_path)
-    for name in ("projects.csv", "status_events.csv", "reach_readings.csv"):
+    for name in ("projects.csv", "status_events.csv", "reach_readings.csv", "targets.csv", "milestones.csv"):
         assert (tmp_path / name).read_text() == (DEMO / name).read_text(), f"run python data/demo/build.py ({name})"
+
+
+def test_corona_school_illustrative_plan_against_its_published_reach(demo):
+    """No published source gives Corona School's goals: its targets and milestones are illustrative, and say so."""
+    from sqlalchemy import select
+
+    from impact.store.models import Milestone, Project, Target
+    with demo.connect() as conn:
+        project = conn.scalar(select(Project.id).where(Project.slug == "corona-school"))
+        notes = set(conn.scalars(select(Target.note))) | set(conn.scalars(select(Milestone.note)))
+    assert notes and all("Illustrative" in note and "(demo data)" in note for note in notes)
+
+    def plan(day):
+        frame = project_progress(demo, project, D(day))
+        return {r.metric: (r.actual, r.target, round(r.share, 4), round(r.expected), r.on_track)
+                for r in frame.itertuples()}
+
+    # 30 April 2021: 20,000 pupils (rp-online.de) of the 25,000 due by the end of 2021, above the line from 10,000
+    # on 13 May 2020: 10,000 + 15,000 x 352/597 = 18,844. 14,000 tutors of 12,000 (the line: 7,500 + 4,500 x
+    # 352/597 = 10,153): met. Registrations have no target, so no percentage.
+    assert plan("2021-04-30") == {"pupils": (20_000, 25_000, 0.8, 18_844, True),
+                                  "tutors": (14_000, 12_000, 1.1667, 10_153, True)}
+    # The pupils' target was raised to 30,000 on 15 May 2021; after the due date the line is the target itself.
+    assert plan("2022-06-01")["pupils"] == (20_000, 30_000, 0.6667, 30_000, False)
+    milestones = project_milestones(demo, project, D("2026-01-01"))
+    assert milestones["state"].tolist() == ["done", "done", "overdue", "planned"]

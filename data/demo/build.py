@@ -70,6 +70,27 @@ CORONA_SCHOOL_READINGS = [
     ("registrations", "2021-07-12", 30000, "lern-fair.de: >30,000 registrations."),
 ]
 
+# Corona School's plan. No public source gives its goals, so these targets and milestones are illustrative: they
+# show the project page's plan against actual beside its published reach. Targets: metric, due on, value, baseline
+# on, baseline value, agreed on, note.
+PLAN_NOTE = "Illustrative target (demo data): no published source gives Corona School's goals."
+CORONA_SCHOOL_TARGETS = [
+    ("pupils", "2020-12-31", 15000, "2020-05-13", 10000, "2020-06-15", PLAN_NOTE),
+    ("tutors", "2020-12-31", 10000, "2020-05-13", 7500, "2020-06-15", PLAN_NOTE),
+    ("pupils", "2021-12-31", 25000, "2020-05-13", 10000, "2021-01-15", PLAN_NOTE),
+    ("tutors", "2021-12-31", 12000, "2020-05-13", 7500, "2021-01-15", PLAN_NOTE),
+    ("pupils", "2021-12-31", 30000, "2020-05-13", 10000, "2021-05-15",
+     "Raised after about 20,000 pupils in April 2021 (rp-online.de). " + PLAN_NOTE),
+]
+# Milestones: title, planned on, done on ("" if not done), note.
+MILESTONE_NOTE = "Illustrative milestone and dates (demo data)."
+CORONA_SCHOOL_MILESTONES = [
+    ("Screening interview for every tutor", "2020-04-30", "2020-05-10", MILESTONE_NOTE),
+    ("Matching of pupils and tutors automated", "2020-06-30", "2020-06-22", MILESTONE_NOTE),
+    ("Study with partner schools on learning gains", "2022-06-30", "", MILESTONE_NOTE),
+    ("Tutoring offered in every federal state", "2027-06-30", "", MILESTONE_NOTE),
+]
+
 HCC_REAL = [("covi-bulle", "Covi Bulle", "1"), ("memorial-covid", "Memorial Covid", "1"),
             ("mylongcovid", "MyLongCovid", "1"), ("magicien-dose", "Magicien Dose", "2"),
             ("climat-covid", "Climat Covid", "3"), ("pycoa", "PyCoA", "3")]
@@ -77,6 +98,9 @@ HCC_REAL = [("covi-bulle", "Covi Bulle", "1"), ("memorial-covid", "Memorial Covi
 PROJECT_FIELDS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "source", "illustrative"]
 EVENT_FIELDS = ["project", "status", "effective_date", "recorded_at", "recorded_by", "note", "evidence_url"]
 READING_FIELDS = ["project", "metric", "as_of", "value", "recorded_at", "recorded_by", "note", "evidence_url"]
+TARGET_FIELDS = ["project", "metric", "due_on", "value", "baseline_on", "baseline_value", "set_on", "recorded_at",
+                 "recorded_by", "note", "evidence_url"]
+MILESTONE_FIELDS = ["project", "title", "planned_on", "done_on", "recorded_at", "recorded_by", "note", "evidence_url"]
 
 
 def recorded(day: dt.date, rng: random.Random) -> str:
@@ -165,6 +189,19 @@ def build() -> tuple[list[dict], list[dict], list[dict]]:
     return projects, events, readings
 
 
+def plan() -> tuple[list[dict], list[dict]]:
+    """Corona School's illustrative targets and milestones (no random numbers: the records above stay as they are)."""
+    targets = [dict(project="corona-school", metric=metric, due_on=due_on, value=value, baseline_on=baseline_on,
+                    baseline_value=baseline_value, set_on=set_on, recorded_at=f"{set_on}T10:00:00Z",
+                    recorded_by="demo data", note=note, evidence_url="")
+               for metric, due_on, value, baseline_on, baseline_value, set_on, note in CORONA_SCHOOL_TARGETS]
+    milestones = [dict(project="corona-school", title=title, planned_on=planned_on, done_on=done_on,
+                       recorded_at=f"{done_on or '2020-06-15'}T10:00:00Z",
+                       recorded_by="demo data", note=note, evidence_url="")
+                  for title, planned_on, done_on, note in CORONA_SCHOOL_MILESTONES]
+    return targets, milestones
+
+
 def _people_reached(readings: list[dict], rng: random.Random, slug: str, start: dt.date, end: dt.date) -> None:
     """Quarterly cumulative readings from launch until the end, growing by an illustrative amount.
 
@@ -182,9 +219,12 @@ def _people_reached(readings: list[dict], rng: random.Random, slug: str, start: 
 
 def write(folder: Path = HERE) -> None:
     projects, events, readings = build()
+    targets, milestones = plan()
     for name, fields, rows in (("projects.csv", PROJECT_FIELDS, projects),
                                ("status_events.csv", EVENT_FIELDS, events),
-                               ("reach_readings.csv", READING_FIELDS, readings)):
+                               ("reach_readings.csv", READING_FIELDS, readings),
+                               ("targets.csv", TARGET_FIELDS, targets),
+                               ("milestones.csv", MILESTONE_FIELDS, milestones)):
         with open(folder / name, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
             writer.writeheader()

@@ -18,9 +18,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from impact.domain.calendar import CADENCES, GRACE_DAYS, Calendar
 from impact.domain.problems import too_long
+from impact.domain.targets import plan_problem
 from impact.domain.values import BIGGEST_DAYS, EMAIL, amount, date, whole
 from impact.i18n import _, format_number
-from impact.store.models import Programme, Project
+from impact.store.models import Milestone, Programme, Project
 
 WEB = ("http://", "https://")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -65,6 +66,7 @@ def text(value: str, column: InstrumentedAttribute) -> str:
 
 # Read once: a file of a million rows asks these for every row.
 _PROGRAMME_SLUG, _PROJECT_SLUG, _PROJECT_NAME = longest(Programme.slug), longest(Project.slug), longest(Project.name)
+_MILESTONE_TITLE = longest(Milestone.title)
 
 
 def slug(value: str, most: Optional[int]) -> str:
@@ -231,3 +233,20 @@ def programme_calendar(programme: dict[str, Any]) -> Calendar:
     """The reporting calendar of a programme table (programmes.toml's, a workbook's, a form's)."""
     return report_calendar(programme.get("report_every"), programme.get("report_from"),
                            programme.get("report_dates"), programme.get("report_grace_days", GRACE_DAYS))
+
+
+# --- plans: targets and milestones ---------------------------------------------------------------------------------
+
+def target(value: Any, baseline_value: Any, baseline_on: dt.date, due_on: dt.date) -> None:
+    """A target's plan as the database can hold it (the rule is impact.domain.targets.plan_problem), for the files'
+    rows; FieldError's `column` names the column at fault."""
+    problem = plan_problem(value, baseline_value, baseline_on, due_on)
+    if problem is not None:
+        raise FieldError(problem[1], problem[0])
+
+
+def milestone_title(value: str) -> str:
+    """A milestone's name: not empty, as long as its column holds."""
+    if not value:
+        raise FieldError(_("is empty; it is required."))
+    return fits(value, _MILESTONE_TITLE)

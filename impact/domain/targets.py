@@ -89,13 +89,16 @@ def state(actual: int, target: int, on_track: bool) -> str:
     return "met" if actual >= target else "on_track" if on_track else "behind"
 
 
-def plan_problem(value: object, baseline_value: object, baseline_on: dt.date, due_on: dt.date) -> Optional[str]:
-    """What makes a target impossible, as a sentence (None: nothing). Asked by every writer of targets, the forms'
-    commands and programmes.toml alike."""
-    if whole(value) is None or whole(baseline_value) is None:
-        return _("A target and its baseline are whole numbers of 0 or more, at most {most}.",
-                 most=format_number(BIGGEST_WHOLE_NUMBER))
+def plan_problem(value: object, baseline_value: object, baseline_on: dt.date,
+                 due_on: dt.date) -> Optional[tuple[str, str]]:
+    """What makes a target impossible: the field at fault (value, baseline_value or baseline_on) and a sentence;
+    None where nothing does. Asked by every writer of targets: the commands, programmes.toml and the import's rows
+    (through impact.domain.fields.target)."""
+    for column, number in (("value", value), ("baseline_value", baseline_value)):
+        if whole(number) is None:
+            return column, _("A target and its baseline are whole numbers of 0 or more, at most {most}.",
+                             most=format_number(BIGGEST_WHOLE_NUMBER))
     if baseline_on >= due_on:
-        return _("The baseline's date ({baseline}) must come before the target's ({due}).",
-                 baseline=format_date(baseline_on), due=format_date(due_on))
+        return "baseline_on", _("The baseline's date ({baseline}) must come before the target's ({due}).",
+                                baseline=format_date(baseline_on), due=format_date(due_on))
     return None

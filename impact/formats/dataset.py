@@ -22,15 +22,27 @@ from sqlalchemy import Engine, func, literal, select
 
 from impact.domain.access import Actor, check_may_export
 from impact.domain.entries import counting, order
-from impact.domain.lifecycle import FUNDED_OR_LATER, STATUSES
+from impact.domain.lifecycle import FUNDED_OR_LATER, STATUSES, ReviewState
 from impact.formats.cells import csv_bytes, spreadsheet_safe
 from impact.formats.programmes_file import calendar_table
 from impact.store.db import read_frame
-from impact.store.models import Challenge, Metric, Programme, ProgrammeFigure, Project, ReachReading, StatusEvent
+from impact.store.models import (
+    Challenge,
+    Metric,
+    Milestone,
+    Programme,
+    ProgrammeFigure,
+    Project,
+    ReachReading,
+    StatusEvent,
+    Target,
+)
 
 PROJECT_COLUMNS = ["programme", "slug", "name", "challenge", "team", "summary", "website", "repository", "source",
                    "illustrative", "contact_email", "funding_amount", "funding_currency", "funder"]
 HISTORY_COLUMNS = ["recorded_at", "recorded_by", "note", "evidence_url"]
+TARGET_COLUMNS = ["project", "metric", "due_on", "value", "baseline_on", "baseline_value", "set_on", *HISTORY_COLUMNS]
+MILESTONE_COLUMNS = ["project", "title", "planned_on", "done_on", *HISTORY_COLUMNS]
 # What a programme holds besides its own fields, with their columns.
 PROGRAMME_PARTS = {"figure": ("key", "label", "value", "source", "note", "label_de", "label_fr"),
                    "challenge": ("slug", "name"),
@@ -77,12 +89,31 @@ TABLE_SCHEMAS: dict[str, dict] = {
                    "value": {"type": "integer", "constraints": {"required": True, "minimum": 0}},
                    **_HISTORY_FIELDS},
         "foreignKeys": [_PROJECT]},
+    "targets": {
+        "fields": {"project": {"type": "string", "constraints": {"required": True}},
+                   "metric": {"type": "string", "constraints": {"required": True}},
+                   "due_on": {"type": "date", "constraints": {"required": True}},
+                   "value": {"type": "integer", "constraints": {"required": True, "minimum": 0}},
+                   "baseline_on": {"type": "date", "constraints": {"required": True}},
+                   "baseline_value": {"type": "integer", "constraints": {"required": True, "minimum": 0}},
+                   "set_on": {"type": "date", "constraints": {"required": True}}, **_HISTORY_FIELDS},
+        "foreignKeys": [_PROJECT]},
+    "milestones": {
+        "fields": {"project": {"type": "string", "constraints": {"required": True}},
+                   "title": {"type": "string", "constraints": {"required": True}},
+                   "planned_on": {"type": "date", "constraints": {"required": True}},
+                   "done_on": {"type": "date"}, **_HISTORY_FIELDS},
+        "foreignKeys": [_PROJECT]},
 }
 TABLE_DESCRIPTIONS = {
     "projects": "One row per project: its programme (slug, in programmes.toml), its own slug, details and funding.",
     "status_events": "The status history that counts (approved, not replaced by a correction), per project.",
     "reach_readings": "The reach figures that count (approved, not replaced by a correction), per project and "
                       "metric (slug, in programmes.toml).",
+    "targets": "The approved targets, per project and metric: a value by a due date from a baseline, standing from "
+               "set_on; a changed target is a later row for the same due date, the earlier kept.",
+    "milestones": "The milestones as they stand (approved, not replaced by a later change), per project: planned "
+                  "and, once done, done_on.",
 }
 
 
@@ -113,12 +144,18 @@ class Dataset:
     projects: pd.DataFrame
     status_events: pd.DataFrame
     reach_readings: pd.DataFrame
+    targets: pd.DataFrame
+    milestones: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The CSV files' tables by name (without .csv), in the order the import checks them."""
+        return {"projects": self.projects, "status_events": self.status_events,
+                "reach_readings": self.reach_readings, "targets": self.targets, "milestones": self.milestones}
 
     def files(self) -> dict[str, bytes]:
         """The data folder's files by name, as `impact load` reads them, and the Frictionless data package that
         describes the CSV files (DATAPACKAGE, which `load` and the import pass over)."""
-        tables = {"projects": self.projects, "status_events": self.status_events,
-                  "reach_readings": self.reach_readings}
+        tables = self.tables()
         package = datapackage({name: list(frame.columns) for name, frame in tables.items()})
         return {
             "programmes.toml": tomli_w.dumps({"programme": self.programmes}).encode(),
@@ -140,7 +177,8 @@ class Dataset:
 
     def workbook_bytes(self, engine: str = "openpyxl") -> bytes:
         """One sheet per table: programmes one row each, their figures, challenges and metrics on sheets of their
-        own (with the programme's slug), then projects, status events and reach readings: an Excel workbook, or
+        own (with the programme's slug), then projects, status events, reach readings, targets and milestones: an
+        Excel workbook, or
         with `engine="odf"` an OpenDocument spreadsheet (.ods). The import reads both."""
         programmes = pd.DataFrame([{k: v for k, v in p.items() if not isinstance(v, list)}
                                    | ({"report_dates": ", ".join(d.isoformat() for d in p["report_dates"])}
@@ -152,8 +190,7 @@ class Dataset:
         with pd.ExcelWriter(buffer, engine=engine) as writer:
             for sheet, frame in (("programmes", programmes), ("figures", parts["figure"]),
                                  ("challenges", parts["challenge"]), ("metrics", parts["metric"]),
-                                 ("projects", self.projects), ("status_events", self.status_events),
-                                 ("reach_readings", self.reach_readings)):
+                                 *self.tables().items()):
                 spreadsheet_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
         return buffer.getvalue()
 
@@ -183,11 +220,29 @@ def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str
                           .join(Metric, Metric.id == r.metric_id)
                           .where(r.project_id.in_(mine), counting(r)).order_by(r.project_id, r.metric_id, *order(r)),
                           ["project", "metric", "as_of", "value", *HISTORY_COLUMNS])
-    for frame in (events, readings):
+    targets, milestones = plans(engine, mine)
+    for frame in (events, readings, targets, milestones):
         frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with engine.connect() as conn:
         programmes = programme_tables(conn, chosen)
-    return Dataset(programmes, projects, events, readings)
+    return Dataset(programmes, projects, events, readings, targets, milestones)
+
+
+def plans(engine: Engine, mine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The targets and milestones of the projects `mine` selects: every approved target (a changed one is a later
+    entry for the same due date, and the earlier one tells what stood before), and the milestones as they stand."""
+    t, m = Target, Milestone
+    targets = read_frame(engine, select(Project.slug, Metric.slug, t.due_on, t.value, t.baseline_on, t.baseline_value,
+                                        t.set_on, t.recorded_at, t.recorded_by, t.note, t.evidence_url)
+                         .join(Project, Project.id == t.project_id).join(Metric, Metric.id == t.metric_id)
+                         .where(t.project_id.in_(mine), t.review_state == ReviewState.APPROVED)
+                         .order_by(t.project_id, t.metric_id, t.due_on, t.set_on, t.recorded_at, t.id), TARGET_COLUMNS)
+    milestones = read_frame(engine, select(Project.slug, m.title, m.planned_on, m.done_on, m.recorded_at,
+                                           m.recorded_by, m.note, m.evidence_url)
+                            .join(Project, Project.id == m.project_id)
+                            .where(m.project_id.in_(mine), counting(m)).order_by(m.project_id, m.planned_on, m.id),
+                            MILESTONE_COLUMNS)
+    return targets, milestones
 
 
 def programme_tables(conn, chosen) -> list[dict]:

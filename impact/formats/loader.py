@@ -1,4 +1,5 @@
-"""Load a data folder (programmes.toml, projects.csv, status_events.csv, reach_readings.csv) into the database.
+"""Load a data folder (programmes.toml, projects.csv, status_events.csv, reach_readings.csv, targets.csv,
+milestones.csv) into the database.
 
 An import is a pipeline: a reader parses its files into typed rows (`read_folder` here, impact.formats.spreadsheets
 for CSV and Excel files; impact.formats.rows reads every cell by its field's parser), then `load_rows` checks them
@@ -26,7 +27,7 @@ from impact.domain.fields import FieldError
 from impact.domain.problems import LoadError, Problem
 from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
 from impact.formats.programmes_file import read_programmes
-from impact.formats.rows import EVENTS_FILE, PROJECTS_FILE, READINGS_FILE, Rows
+from impact.formats.rows import TABLES, Rows
 from impact.formats.validate import validate
 from impact.formats.write import LoadSummary, write
 from impact.i18n import _
@@ -36,7 +37,7 @@ from impact.store.models import AuditEntry, StatusEvent
 __all__ = ["LoadError", "LoadSummary", "load_folder", "load_rows", "read_folder"]
 
 ANALYZE_AFTER_ROWS = 1_000  # a load this large refreshes PostgreSQL's planner statistics
-FILES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE)
+FILES = TABLES
 
 
 def load_folder(engine: Engine, folder: Path, actor: Actor, dry_run: bool = False,
@@ -77,7 +78,7 @@ def read_folder(files: dict[str, bytes]) -> Rows:
         text = _text(rows, PROGRAMMES_FILE, files[PROGRAMMES_FILE], _("is not UTF-8 text; save it as UTF-8."))
         if text is not None:
             rows.add_programmes(PROGRAMMES_FILE, read_programmes(text))
-    for name in (PROJECTS_FILE, EVENTS_FILE, READINGS_FILE):
+    for name in FILES[1:]:  # the tables after programmes.toml
         if name in files:
             text = _text(rows, name, files[name], _("is not UTF-8 text; save it as CSV UTF-8."))
             if text is not None:

@@ -123,7 +123,7 @@ def _check_targets(where: str, programme: dict[str, Any]) -> list[Problem]:
         if _is_date(days[0]) and _is_date(days[1]):
             problem = plan_problem(table.get("value"), table.get("baseline_value", 0), days[1], days[0])
             if problem:
-                problems.append(Problem(place, None, "value", problem))
+                problems.append(Problem(place, None, *problem))
         if (measure, days[0]) in seen and not str(table.get("note", "")).strip():
             problems.append(Problem(place, None, "note", _("changes an earlier target for the same date; say in the "
                                                            "note why.")))

@@ -28,12 +28,18 @@ from impact.store.models import Challenge, Metric, Programme, Project, StatusEve
 PROJECTS_FILE = "projects.csv"
 EVENTS_FILE = "status_events.csv"
 READINGS_FILE = "reach_readings.csv"
-TABLES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE)  # in the order they are checked
+TARGETS_FILE = "targets.csv"
+MILESTONES_FILE = "milestones.csv"
+# In the order they are checked.
+TABLES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE, TARGETS_FILE, MILESTONES_FILE)
 
 PROJECT_COLUMNS = ("programme", "slug", "name")
 EVENT_COLUMNS = ("project", "status", "effective_date")
 READING_COLUMNS = ("project", "metric", "as_of", "value")
-REQUIRED = {PROJECTS_FILE: PROJECT_COLUMNS, EVENTS_FILE: EVENT_COLUMNS, READINGS_FILE: READING_COLUMNS}
+TARGET_COLUMNS = ("project", "metric", "due_on", "value", "baseline_on")
+MILESTONE_COLUMNS = ("project", "title", "planned_on")
+REQUIRED = {PROJECTS_FILE: PROJECT_COLUMNS, EVENTS_FILE: EVENT_COLUMNS, READINGS_FILE: READING_COLUMNS,
+            TARGETS_FILE: TARGET_COLUMNS, MILESTONES_FILE: MILESTONE_COLUMNS}
 # Columns naming a stored record (checked by impact.formats.validate), with the longest text their column holds.
 REFERENCES = {name: fields.longest(column) for name, column in (
     ("programme", Programme.slug), ("challenge", Challenge.slug), ("project", Project.slug), ("metric", Metric.slug),
@@ -88,6 +94,27 @@ class ReadingRow(EntryRow):
     value: int
 
 
+@dataclass(slots=True, kw_only=True)
+class TargetRow(EntryRow):
+    """A target (impact.domain.targets): `value` of `metric` by `due_on`, from `baseline_value` on `baseline_on`,
+    standing from `set_on` (None: the day it is recorded)."""
+
+    metric: str
+    due_on: dt.date
+    value: int
+    baseline_on: dt.date
+    baseline_value: int
+    set_on: Optional[dt.date]
+
+
+@dataclass(slots=True, kw_only=True)
+class MilestoneRow(EntryRow):
+    title: str
+    planned_on: dt.date
+    done_on: Optional[dt.date]
+    supersedes_id: Optional[int] = None  # the stored milestone it changes (impact.formats.validate)
+
+
 @dataclass
 class Rows:
     """The typed rows of one import, and what is wrong with its files."""
@@ -96,6 +123,8 @@ class Rows:
     projects: list[ProjectRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     readings: list[ReadingRow] = field(default_factory=list)
+    targets: list[TargetRow] = field(default_factory=list)
+    milestones: list[MilestoneRow] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # each table's file, as the user named it
     problems: defaultdict[str, list[Problem]] = field(default_factory=lambda: defaultdict(list))  # by table
     notes: list[str] = field(default_factory=list)  # how the reader read the files (a date order and why ...)
@@ -118,7 +147,8 @@ class Rows:
         self.problems[PROGRAMMES_FILE] += problems
 
     def add_table(self, table: str, file: str, header: list[str], cells: Iterable[tuple[int, list[str]]]) -> None:
-        """A table of projects, status events or reach readings (`table` is its file name in a data folder): its
+        """A table of projects, status events, reach readings, targets or milestones (`table` is its file name in a
+        data folder): its
         header, then each row's number (as a spreadsheet numbers it, the header being row 1) and cells."""
         self.files[table] = file
         twice = sorted({column for column in header if header.count(column) > 1})
@@ -132,7 +162,8 @@ class Rows:
                                                         "the header lacks the columns {columns}.", len(missing),
                                                         columns=", ".join(missing)))
             return
-        read = {PROJECTS_FILE: self._project, EVENTS_FILE: self._event, READINGS_FILE: self._reading}[table]
+        read = {PROJECTS_FILE: self._project, EVENTS_FILE: self._event, READINGS_FILE: self._reading,
+                TARGETS_FILE: self._target, MILESTONES_FILE: self._milestone}[table]
         references = [(column, REFERENCES[column]) for column in header if column in REFERENCES]
         for row, line in cells:
             if not line:
@@ -223,6 +254,27 @@ class Rows:
         if entry is not None:
             self.readings.append(ReadingRow(**entry))
 
+    def _target(self, row: int, values: dict[str, str]) -> None:
+        entry = self._entry(TARGETS_FILE, row, values, {
+            "metric": str, "due_on": _date, "value": _value, "baseline_on": _date,
+            "baseline_value": lambda text: _value(text) if text else 0, "set_on": _optional_date})
+        if entry is None:
+            return
+        entry.setdefault("baseline_value", 0)
+        entry.setdefault("set_on", None)
+        try:
+            fields.target(entry["value"], entry["baseline_value"], entry["baseline_on"], entry["due_on"])
+        except FieldError as exc:
+            self.problem(TARGETS_FILE, row, exc.column, str(exc))
+            return
+        self.targets.append(TargetRow(**entry))
+
+    def _milestone(self, row: int, values: dict[str, str]) -> None:
+        entry = self._entry(MILESTONES_FILE, row, values, {"title": fields.milestone_title, "planned_on": _date,
+                                                           "done_on": _optional_date})
+        if entry is not None:
+            self.milestones.append(MilestoneRow(**{"done_on": None, **entry}))
+
 
 def suspect(text: str) -> Optional[str]:
     """What is wrong with a text cell that holds a control character, the replacement character or typical
@@ -252,6 +304,10 @@ def _date(text: str) -> dt.date:
     if day is None:
         raise FieldError(_("'{text}' is not a date; write it as 2020-03-22.", text=text))
     return day
+
+
+def _optional_date(text: str) -> Optional[dt.date]:
+    return _date(text) if text else None
 
 
 def _recorded_at(text: str) -> Optional[dt.datetime]:

@@ -34,12 +34,12 @@ from impact.formats.dataset import DATAPACKAGE, OPTIONAL_TEXTS, PROGRAMME_PARTS,
 from impact.formats.loader import LoadSummary, load_rows
 from impact.formats.programmes_file import check_programmes, read_programmes
 from impact.formats.rows import (
-    EVENT_COLUMNS,
     EVENTS_FILE,
-    PROJECT_COLUMNS,
+    MILESTONES_FILE,
     PROJECTS_FILE,
-    READING_COLUMNS,
     READINGS_FILE,
+    REQUIRED,
+    TARGETS_FILE,
     Rows,
 )
 from impact.i18n import _, ngettext
@@ -47,11 +47,14 @@ from impact.store.models import Challenge, Programme
 
 MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 200_000))
-TABLES = {PROJECTS_FILE: PROJECT_COLUMNS, EVENTS_FILE: EVENT_COLUMNS, READINGS_FILE: READING_COLUMNS}
+TABLES = REQUIRED  # each table by its required columns
 NAMES = {PROJECTS_FILE: ("projects", "projekte", "projets"),
          EVENTS_FILE: ("status_events", "status", "statuses", "events"),
-         READINGS_FILE: ("reach_readings", "reach", "readings", "reichweite", "portee")}
-DATE_COLUMNS = ("effective_date", "as_of")
+         READINGS_FILE: ("reach_readings", "reach", "readings", "reichweite", "portee"),
+         TARGETS_FILE: ("targets", "ziele", "objectifs", "cibles"),
+         MILESTONES_FILE: ("milestones", "meilensteine", "jalons")}
+DATE_COLUMNS = ("effective_date", "as_of", "due_on", "baseline_on", "set_on", "planned_on", "done_on")
+WHOLE_COLUMNS = ("value", "baseline_value")
 # An exported workbook's programme sheets, by the part of a programme each holds.
 PROGRAMME_SHEETS = ("programmes", "figures", "challenges", "metrics")
 PROGRAMME_SHEETS_OF = {"figure": "figures", "challenge": "challenges", "metric": "metrics"}
@@ -146,7 +149,8 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
         raise LoadError(problems, ask_dates=ask_dates)
     if not out.rows.files:
         raise LoadError([Problem(", ".join(n for n, _c in files) or _("the upload"), None, None,
-                                 _("holds no table of projects, status events or reach readings."))])
+                                 _("holds no table of projects, status events, reach readings, targets or "
+                                   "milestones."))])
     return out.rows
 
 
@@ -300,9 +304,10 @@ def _add_table(out: _Read, where: str, stem: str, rows: list[list[str]], options
         return _devpost(out, where, header, rows[1:], options)
     table = _table_of(stem, lowered)
     if table is None:
-        return [Problem(where, 1, None, _("is not a table of projects, status events or reach readings: name it (or "
-                                          "its sheet) projects, status_events or reach_readings, or give it the "
-                                          "columns the README lists."))]
+        return [Problem(where, 1, None, _("is not a table of projects, status events, reach readings, targets or "
+                                          "milestones: name it (or its sheet) projects, status_events, "
+                                          "reach_readings, targets or milestones, or give it the columns the README "
+                                          "lists."))]
     if table in out.rows.files:
         return [Problem(where, None, None, _("holds a second table of {table}; give each table once.",
                                              table=Path(table).stem))]
@@ -338,7 +343,7 @@ def _convert(column: str, cell: str, day_first: bool) -> str:
     cell = cell.strip()
     if column in DATE_COLUMNS:
         return _date(cell, day_first)
-    if column == "value":
+    if column in WHOLE_COLUMNS:
         return _whole(cell)
     if column == "funding_amount":
         return _amount(cell)
@@ -553,6 +558,15 @@ def shown(rows: Rows, most: int = SHOWN_ROWS) -> dict[str, pd.DataFrame]:
     if rows.readings:
         tables[READINGS_FILE] = pd.DataFrame([{"project": r.project, "metric": r.metric, "as_of": r.as_of,
                                                "value": r.value} for r in rows.readings[:most]])
+    if rows.targets:
+        tables[TARGETS_FILE] = pd.DataFrame([{"project": t.project, "metric": t.metric, "due_on": t.due_on,
+                                              "value": t.value, "baseline_on": t.baseline_on,
+                                              "baseline_value": t.baseline_value, "set_on": t.set_on, "note": t.note}
+                                             for t in rows.targets[:most]])
+    if rows.milestones:
+        tables[MILESTONES_FILE] = pd.DataFrame([{"project": m.project, "title": m.title, "planned_on": m.planned_on,
+                                                 "done_on": m.done_on, "note": m.note}
+                                                for m in rows.milestones[:most]])
     return tables
 
 

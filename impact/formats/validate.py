@@ -2,8 +2,9 @@
 
 Each part has one job: which programmes and projects are known (`Known`); programmes new, unchanged or refused;
 projects new, updated or unchanged; status events against each project's stored history (`histories`, which locks
-those projects' rows); readings already recorded skipped. The result is a `Batch` for impact.formats.write, or a
-LoadError naming every problem. Runs inside the load's transaction.
+those projects' rows); readings and targets already recorded skipped, a changed target's note required; a milestone
+already stored skipped, or replaced when its row says more (done, with evidence). The result is a `Batch` for
+impact.formats.write, or a LoadError naming every problem. Runs inside the load's transaction.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from impact.domain import fields
 from impact.domain.entries import counting, sort_key
-from impact.domain.lifecycle import TransitionError, check_history
+from impact.domain.lifecycle import ReviewState, TransitionError, check_history
 from impact.domain.problems import LoadError, Problem
 from impact.domain.values import SILENT_AFTER_DAYS, aware
 from impact.formats.dataset import programme_tables
@@ -25,24 +26,30 @@ from impact.formats.programmes_file import FILE as PROGRAMMES_FILE
 from impact.formats.programmes_file import calendar_table
 from impact.formats.rows import (
     EVENTS_FILE,
+    MILESTONES_FILE,
     PROJECTS_FILE,
     READINGS_FILE,
+    TARGETS_FILE,
     UPDATABLE,
     EntryRow,
     EventRow,
+    MilestoneRow,
     ProjectRow,
     ReadingRow,
     Rows,
+    TargetRow,
 )
 from impact.i18n import _
 from impact.store.models import (
     Challenge,
     Metric,
+    Milestone,
     Programme,
     ProgrammeTarget,
     Project,
     ReachReading,
     StatusEvent,
+    Target,
     utcnow,
 )
 
@@ -57,6 +64,8 @@ class Batch:
     updates: list[dict] = field(default_factory=list)  # stored projects' changed details, with "id" and "programme"
     events: list[EventRow] = field(default_factory=list)
     readings: list[ReadingRow] = field(default_factory=list)
+    targets: list[TargetRow] = field(default_factory=list)
+    milestones: list[MilestoneRow] = field(default_factory=list)  # a change to a stored one names it (supersedes_id)
     unchanged: int = 0  # rows already in the database, skipped
 
 
@@ -91,8 +100,15 @@ def validate(session: Session, rows: Rows, recorded_by: str) -> Batch:
     now = utcnow()  # when rows that do not say when they were recorded were recorded
     batch.events = [_filled(e, now, recorded_by) for e in _known_projects(rows, EVENTS_FILE, rows.events, known)]
     _histories(session, rows, batch)
-    batch.readings = [_filled(r, now, recorded_by) for r in _readings(rows, known)]
+    batch.readings = [_filled(r, now, recorded_by)
+                      for r in _of_known_metrics(rows, READINGS_FILE, rows.readings, known)]
     _skip_stored_readings(session, batch, known.stored)
+    batch.targets = [_set_on(_filled(t, now, recorded_by))
+                     for t in _of_known_metrics(rows, TARGETS_FILE, rows.targets, known)]
+    _targets(session, rows, batch, known.stored)
+    batch.milestones = [_filled(m, now, recorded_by)
+                        for m in _known_projects(rows, MILESTONES_FILE, rows.milestones, known)]
+    _milestones(session, rows, batch, known.stored)
     problems = rows.all_problems()
     if problems:
         raise LoadError(problems)
@@ -288,16 +304,16 @@ def _check_history(rows: Rows, project: str, history: list[EventRow]) -> None:
                                                                  project=project, date=event.effective_date))
 
 
-def _readings(rows: Rows, known: Known) -> Iterable[ReadingRow]:
-    """Readings of known projects, of metrics their programme has."""
-    for reading in _known_projects(rows, READINGS_FILE, rows.readings, known):
-        programme = known.projects[reading.project]
-        if reading.metric in known.metrics[programme]:
-            yield reading
+def _of_known_metrics(rows: Rows, table: str, entries: Iterable, known: Known) -> Iterable:
+    """Readings (or targets) of known projects, of metrics their programme has."""
+    for entry in _known_projects(rows, table, entries, known):
+        programme = known.projects[entry.project]
+        if entry.metric in known.metrics[programme]:
+            yield entry
         else:
-            rows.problem(READINGS_FILE, reading.row, "metric", _(
+            rows.problem(table, entry.row, "metric", _(
                 "programme '{programme}' has no metric '{metric}'; use one of {known}.", programme=programme,
-                metric=reading.metric, known=", ".join(sorted(known.metrics[programme]))))
+                metric=entry.metric, known=", ".join(sorted(known.metrics[programme]))))
 
 
 def _skip_stored_readings(session: Session, batch: Batch, stored: set[str]) -> None:
@@ -316,3 +332,71 @@ def _skip_stored_readings(session: Session, batch: Batch, stored: set[str]) -> N
     kept = [x for x in batch.readings if (x.project, x.metric, x.as_of, x.value) not in known]
     batch.unchanged += len(batch.readings) - len(kept)
     batch.readings = kept
+
+
+def _set_on(target: TargetRow) -> TargetRow:
+    """A target whose row does not say from when it stands stands from the day it is recorded."""
+    if target.set_on is None:
+        target.set_on = cast(dt.datetime, target.recorded_at).date()  # filled in by now
+    return target
+
+
+def _targets(session: Session, rows: Rows, batch: Batch, stored: set[str]) -> None:
+    """Targets already recorded (the same plan for the same project, metric and due date, set on the same day) are
+    skipped; a target for a due date that has one already, stored or in an earlier row, says in its note why it
+    changes (the rule of impact.store.commands.set_target: the earlier one stays in the history)."""
+    t = Target
+    plans: dict[tuple, set[tuple]] = defaultdict(set)  # (project, metric, due_on) -> its plans not returned
+    projects = {target.project for target in batch.targets} & stored
+    if projects:
+        for project, metric, *entry in session.execute(
+                select(Project.slug, Metric.slug, t.due_on, t.set_on, t.value, t.baseline_on, t.baseline_value)
+                .join(Project, Project.id == t.project_id).join(Metric, Metric.id == t.metric_id)
+                .where(Project.slug.in_(projects), t.review_state != ReviewState.RETURNED)):
+            plans[(project, metric, entry[0])].add(tuple(entry))
+    kept = []
+    for target in sorted(batch.targets, key=lambda x: (x.set_on, x.recorded_at, x.row)):
+        key = (target.project, target.metric, target.due_on)
+        plan = (target.due_on, target.set_on, target.value, target.baseline_on, target.baseline_value)
+        if plan in plans[key]:
+            batch.unchanged += 1
+            continue
+        if plans[key] and not target.note:
+            rows.problem(TARGETS_FILE, target.row, "note", _(
+                "a target for '{metric}' by {due} is set already (in the database or an earlier row); say in the "
+                "note why it changes.", metric=target.metric, due=target.due_on))
+        plans[key].add(plan)
+        kept.append(target)
+    batch.targets = sorted(kept, key=lambda x: x.row)
+
+
+def _milestones(session: Session, rows: Rows, batch: Batch, stored: set[str]) -> None:
+    """A milestone is a project's title and planned date: named once per file; one stored as it stands is skipped
+    when the row says the same, and replaced by the row (a new entry superseding it) when the row says more."""
+    m = Milestone
+    known: dict[tuple, tuple] = {}
+    projects = {milestone.project for milestone in batch.milestones} & stored
+    if projects:
+        for project, title, planned_on, *rest in session.execute(
+                select(Project.slug, m.title, m.planned_on, m.id, m.done_on, m.evidence_url, m.note)
+                .join(Project, Project.id == m.project_id)
+                .where(Project.slug.in_(projects), counting(m)).order_by(m.id)):
+            known[(project, title, planned_on)] = tuple(rest)
+    seen: dict[tuple, int] = {}
+    kept = []
+    for milestone in batch.milestones:
+        key = (milestone.project, milestone.title, milestone.planned_on)
+        if key in seen:
+            rows.problem(MILESTONES_FILE, milestone.row, "title", _(
+                "row {row} names the same milestone (project, title and planned date); give each milestone once.",
+                row=seen[key]))
+            continue
+        seen[key] = milestone.row
+        if key in known:
+            stored_id, *stands = known[key]
+            if stands == [milestone.done_on, milestone.evidence_url, milestone.note]:
+                batch.unchanged += 1
+                continue
+            milestone.supersedes_id = stored_id
+        kept.append(milestone)
+    batch.milestones = kept

@@ -1,5 +1,6 @@
 """The import's last stage: a checked batch (impact.formats.validate) inserted and updated in bulk, inside the load's
-transaction, approved on entry; the reach increments are counted as they go in (impact.store.increments)."""
+transaction, approved on entry (status events, readings, targets and milestones alike); the reach increments are
+counted as they go in (impact.store.increments)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from impact.store.models import (
     FUNNEL_MEASURES,
     Challenge,
     Metric,
+    Milestone,
     Programme,
     ProgrammeFigure,
     ProgrammeTarget,
     Project,
     ReachReading,
     StatusEvent,
+    Target,
     utcnow,
 )
 
@@ -34,8 +37,8 @@ DETAILS = {"team": "", "summary": "", "website": "", "repository": "", "source":
 
 @dataclass
 class LoadSummary:
-    """What a load added (programmes, projects, status events, reach readings, programme targets), changed (updated
-    projects) and found already there (unchanged rows, skipped)."""
+    """What a load added (programmes, projects, status events, reach readings, programme targets, and targets and
+    milestones), changed (updated projects) and found already there (unchanged rows, skipped)."""
 
     programmes: int = 0
     projects: int = 0
@@ -44,11 +47,13 @@ class LoadSummary:
     updated: int = 0
     unchanged: int = 0
     programme_targets: int = 0
+    targets: int = 0
+    milestones: int = 0
 
     @property
     def changes(self) -> int:
         return (self.programmes + self.projects + self.status_events + self.reach_readings + self.updated
-                + self.programme_targets)
+                + self.programme_targets + self.targets + self.milestones)
 
 
 def _optional(part: dict) -> dict:
@@ -117,7 +122,16 @@ def write(session: Session, batch: Batch) -> LoadSummary:
             changes["challenge_id"] = challenge_ids.get((update["programme"], update["challenge"]))
         session.execute(Project.__table__.update().where(Project.id == update["id"])
                         .values(**changes, revision=Project.revision + 1))
+    if batch.targets:
+        session.execute(insert(Target.__table__), [history(
+            t, metric_id=metric_ids[(projects[t.project][1], t.metric)], set_on=t.set_on, due_on=t.due_on,
+            value=t.value, baseline_on=t.baseline_on, baseline_value=t.baseline_value) for t in batch.targets])
+    if batch.milestones:
+        session.execute(insert(Milestone.__table__), [history(
+            m, title=m.title, planned_on=m.planned_on, done_on=m.done_on, supersedes_id=m.supersedes_id)
+            for m in batch.milestones])
     if batch.readings:
         increments.recount(session, {r["project_id"] for r in readings} - new)  # last: it takes turns (see there)
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings),
-                       len(batch.updates), batch.unchanged, len(batch.programme_targets))
+                       len(batch.updates), batch.unchanged, len(batch.programme_targets), len(batch.targets),
+                       len(batch.milestones))

@@ -310,9 +310,11 @@ def record_milestone(engine: Engine, actor: Actor, project_id: int, title: str, 
                      supersedes_id: Optional[int] = None, seen_revision: Optional[int] = None,
                      today: Optional[dt.date] = None) -> Recorded:
     """A milestone the project plans, or (with `supersedes_id`) a change to one: done on a date, moved, renamed."""
-    note, evidence_url, title = _text(note), _url(evidence_url), (title or "").strip()
-    if not title or len(title) > 200:
-        raise CommandError(_("Name the milestone in at most 200 characters."))
+    note, evidence_url = _text(note), _url(evidence_url)
+    try:
+        title = fields.milestone_title((title or "").strip())
+    except FieldError:
+        raise CommandError(_("Name the milestone in at most 200 characters.")) from None
     if done_on is not None:
         _not_in_future(done_on, today, _("The milestone's done date"))
     with write_session(engine) as session, session.begin():
@@ -392,7 +394,7 @@ def _check_correction(session: Session, actor: Actor, model, entry_id: int, proj
 def _check_plan(value: int, baseline_value: int, baseline_on: dt.date, due_on: dt.date) -> None:
     problem = plan_problem(value, baseline_value, baseline_on, due_on)
     if problem is not None:
-        raise CommandError(problem)
+        raise CommandError(problem[1])
 
 
 def _not_in_future(day: dt.date, today: Optional[dt.date], what: str) -> None:
