@@ -1,6 +1,8 @@
-"""Review queue (staff): what teams submitted, beside the project's figure it would change; approve or return."""
+"""Review queue (staff): what teams submitted (status changes, figures, updates, targets, milestones), beside what
+it would change; approve or return."""
 from urllib.parse import quote
 
+import pandas as pd
 import streamlit as st
 
 from impact.domain.lifecycle import status_label
@@ -23,13 +25,29 @@ st.caption(_("Waiting for review: {n}, oldest first. Approved entries count on e
 
 
 def describe(kind: str, what: str, value) -> tuple[str, str]:
-    """The label and the value of a submitted entry: a reading names its metric in the label, so that the number
-    itself stays whole on a phone's narrow column."""
+    """The label and the value of a submitted entry: a reading or a target names its metric in the label, so that
+    the number itself stays whole on a phone's narrow column."""
     if kind == "status":
         return _("Submitted"), status_label(what)
     if kind == "reading":
         return _("Submitted: {metric}", metric=plain(what)), format_number(value)
+    if kind == "target":
+        return _("Target for {metric}", metric=plain(what)), format_number(value)
+    if kind == "milestone":
+        return _("Milestone"), what
     return _("Submitted"), _("Update")
+
+
+def dates(entry) -> str:
+    """When a submitted entry takes effect, and for a target where it starts from."""
+    if entry.kind == "target":
+        return _("by {due}, from {baseline} on {since}", due=format_date(entry.effective),
+                 baseline=format_number(entry.baseline_value), since=format_date(entry.baseline_on))
+    if entry.kind == "milestone":
+        planned = format_date(entry.planned_on)
+        return (_("done on {done}, planned for {planned}", done=format_date(entry.done_on), planned=planned)
+                if not pd.isna(entry.done_on) else _("planned for {planned}", planned=planned))
+    return format_date(entry.effective)
 
 
 for entry in queue.head(SHOWN).itertuples():
@@ -38,12 +56,14 @@ for entry in queue.head(SHOWN).itertuples():
         submitted, before = st.columns(2)
         label, value = describe(entry.kind, entry.what, entry.value)
         submitted.metric(label, value, help=_("Recorded by {who}", who=entry.recorded_by))
-        submitted.caption(format_date(entry.effective))
-        if entry.kind != "update":
-            previous = entry.previous
+        submitted.caption(dates(entry))
+        previous = entry.previous
+        if entry.kind in ("status", "reading", "target"):
             shown = (_("none") if previous is None else status_label(previous) if entry.kind == "status"
                      else format_number(previous))
             before.metric(_("Approved before"), shown)
+        elif entry.kind == "milestone":
+            before.metric(_("Changes"), _("none: a new milestone") if previous is None else previous)
         if entry.lower:
             st.warning(_("Lower than the approved figure before it: check the team's note."), icon=":material/flag:")
         if entry.note:
