@@ -2,13 +2,13 @@
 it would change; approve or return."""
 from urllib.parse import quote
 
-import pandas as pd
 import streamlit as st
 
 from impact.domain.lifecycle import status_label
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
 from impact.ui.page import guard_page, is_web_link, plain, show_text
+from impact.ui.plan import plan_dates
 from impact.ui.writes import done_notice, run_write
 
 SHOWN = 25  # entries per page load; the oldest first
@@ -38,25 +38,13 @@ def describe(kind: str, what: str, value) -> tuple[str, str]:
     return _("Submitted"), _("Update")
 
 
-def dates(entry) -> str:
-    """When a submitted entry takes effect, and for a target where it starts from."""
-    if entry.kind == "target":
-        return _("by {due}, from {baseline} on {since}", due=format_date(entry.effective),
-                 baseline=format_number(entry.baseline_value), since=format_date(entry.baseline_on))
-    if entry.kind == "milestone":
-        planned = format_date(entry.planned_on)
-        return (_("done on {done}, planned for {planned}", done=format_date(entry.done_on), planned=planned)
-                if not pd.isna(entry.done_on) else _("planned for {planned}", planned=planned))
-    return format_date(entry.effective)
-
-
 for entry in queue.head(SHOWN).itertuples():
     with st.container(border=True):
         st.markdown(f"**[{plain(entry.project)}](project?project={quote(entry.slug)})** · {plain(entry.programme)}")
         submitted, before = st.columns(2)
         label, value = describe(entry.kind, entry.what, entry.value)
         submitted.metric(label, value, help=_("Recorded by {who}", who=entry.recorded_by))
-        submitted.caption(dates(entry))
+        submitted.caption(plan_dates(entry) if entry.kind in ("target", "milestone") else format_date(entry.effective))
         previous = entry.previous
         if entry.kind in ("status", "reading", "target"):
             shown = (_("none") if previous is None else status_label(previous) if entry.kind == "status"

@@ -20,7 +20,7 @@ from impact.i18n import _, format_date, format_number
 from impact.store import commands
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
-from impact.ui.plan import MILESTONE_FIELDS, TARGET_FIELDS, milestone_form, target_form
+from impact.ui.plan import MILESTONE_FIELDS, TARGET_FIELDS, milestone_form, target_form, waiting_for_review
 from impact.ui.session import sign_in_with_key
 from impact.ui.tables import show_table
 from impact.ui.writes import DONE, done_notice
@@ -180,17 +180,21 @@ with update_tab, st.form("update_form"):
     if st.form_submit_button(_("Send update"), icon=":material/send:"):
         submit(commands.record_update, "update", text=text, evidence_url=evidence)
 
+entries = source.project_history(project.id)
 with plan_tab:
     st.caption(_("The project's plan: what it aims to reach by when, and the steps on the way. It counts on the "
                  "dashboard once programme staff have reviewed it.") if actor.role == TEAM else
                _("The project's plan: what it aims to reach by when, and the steps on the way."))
+    proposed = entries[entries["kind"].isin(["target", "milestone"])
+                       & (entries["review_state"] == ReviewState.PENDING)]
+    for entry in proposed.itertuples():
+        st.info(waiting_for_review(entry), icon=":material/hourglass_top:")
     labels = dict(zip(metrics["slug"], metrics["label"]))
     if (target := target_form(labels, agreed_on=actor.role == STAFF)) is not None:
         submit(commands.set_target, "target", **target)
     if (milestone := milestone_form(source.project_milestones(project.id, today))) is not None:
         submit(commands.record_milestone, "milestone", **milestone)
 
-entries = source.project_history(project.id)
 if actor.role == STAFF:
     with st.expander(_("Correct an entry (staff)"), icon=":material/edit:"):
         st.caption(_("A correction is a new entry that replaces the old one on every chart; the old one stays in the "
@@ -247,7 +251,7 @@ show_table(
         what=[entry_what(entry) for entry in entries.itertuples()],
         evidence_url=web_links(entries["evidence_url"]),
         review_state=entries["review_state"].map(review_label),
-    )[["what", "value", "effective", "note", "evidence_url", "review_state", "review_note", "recorded_by",
+    )[["what", "value", "effective", "review_state", "note", "evidence_url", "review_note", "recorded_by",
        "recorded_at", "superseded"]],
     numbers=("value",), dates=("effective",), datetimes=("recorded_at",), width="stretch",
     column_config={

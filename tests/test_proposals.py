@@ -198,6 +198,9 @@ def test_a_team_proposes_a_target_and_a_milestone_on_the_update_page(world):
     at.text_input(key="milestone_evidence").set_value("https://example.org/app")
     at.button(key="FormSubmitter:add_milestone-Record the milestone").click().run()
     assert at.success[0].value == "Milestone “App in the stores” (2021-05-20): waiting for staff review."
+    assert [i.value for i in at.info if i.value.startswith("Waiting for review")] == [
+        "Waiting for review: Milestone “App in the stores”, done on 2021-05-20, planned for 2021-06-01.",
+        "Waiting for review: Target for Pupils: 100, by 2021-12-31, from 0 on 2021-01-01."]
     history = shown(at)  # as the team reads it
     assert list(history[["what", "value", "effective", "review_state"]].head(2).itertuples(index=False, name=None)) \
         == [("Milestone done: App in the stores", "—", "2021-05-20", "waiting for staff review"),
@@ -232,3 +235,6 @@ def test_staff_review_targets_and_milestones_and_the_project_page_follows(world)
     assert not any("App in the stores" in m.value for m in project.markdown)  # returned: not on the page
     team_page = run("pages/update.py", actor=team_of(world, "a"))
     assert team_page.warning[0].value == "Returned by programme staff: The link does not open"
+    assert [i.value for i in team_page.info if i.value.startswith("Waiting for review")] == [
+        "Waiting for review: Milestone “1,000 schools”, planned for 2021-12-01.",
+        "Waiting for review: Target for People reached: 10,000, by 2021-12-31, from 1,000 on 2021-01-01."]

@@ -12,9 +12,9 @@ from typing import Any, Optional
 import pandas as pd
 import streamlit as st
 
-from impact.i18n import _, format_date
+from impact.i18n import _, format_date, format_number
 from impact.ui.language import date_format
-from impact.ui.text import bold, label_of
+from impact.ui.text import bold, label_of, plain
 
 TARGET_FORM, MILESTONE_FORM = "set_target", "add_milestone"
 TARGET_FIELDS = ("target_metric", "target_value", "target_due", "target_baseline_value", "target_baseline_on",
@@ -74,3 +74,21 @@ def milestone_form(milestones: pd.DataFrame) -> Optional[dict[str, Any]]:
             return None
     return {"title": title, "planned_on": planned_on, "done_on": done_on, "evidence_url": evidence,
             "supersedes_id": replaces}
+
+
+def plan_dates(entry) -> str:
+    """When a target or a milestone of the history (impact.store.history's ENTRY_COLUMNS) falls: a target's due
+    date and its baseline, a milestone's done date (if done) and planned date."""
+    if entry.kind == "target":
+        return _("by {due}, from {baseline} on {since}", due=format_date(entry.effective),
+                 baseline=format_number(entry.baseline_value), since=format_date(entry.baseline_on))
+    planned = format_date(entry.planned_on)
+    return (_("done on {done}, planned for {planned}", done=format_date(entry.done_on), planned=planned)
+            if not pd.isna(entry.done_on) else _("planned for {planned}", planned=planned))
+
+
+def waiting_for_review(entry) -> str:
+    """A team's target or milestone still waiting for staff's review, as a sentence (user text made inert)."""
+    what = (_("Target for {metric}: {value}", metric=plain(entry.what), value=format_number(entry.value))
+            if entry.kind == "target" else _("Milestone “{title}”", title=plain(entry.what)))
+    return _("Waiting for review: {entry}, {when}.", entry=what, when=plan_dates(entry))
