@@ -238,3 +238,61 @@ def test_staff_review_targets_and_milestones_and_the_project_page_follows(world)
     assert [i.value for i in team_page.info if i.value.startswith("Waiting for review")] == [
         "Waiting for review: Milestone “1,000 schools”, planned for 2021-12-01.",
         "Waiting for review: Target for People reached: 10,000, by 2021-12-31, from 1,000 on 2021-01-01."]
+
+
+# --- in a real browser ----------------------------------------------------------------------------------------------
+
+
+def type_date(page, scope, label: str, day: str) -> None:
+    """Type a date into a date field (its year, month and day are segments that move on as they fill), then close
+    the calendar that opened with it."""
+    scope.get_by_role("spinbutton", name=f"year, {label}").click()
+    page.keyboard.type(day.replace("-", ""))
+    page.keyboard.press("Escape")
+
+
+def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it(world, browser, page):
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD, ROOT, STAFF_EMAIL
+    from tests.servers import sign_in, streamlit_server
+
+    admin.add_account(world, STAFF, STAFF_EMAIL, "staff", PASSWORD)
+    key = admin.issue_key(world, STAFF, "a").key
+    with streamlit_server(url_of(world)) as server:
+        team = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+        team.goto(f"{server}/update?key={key}")
+        expect(team.get_by_role("heading", name="Update Project A")).to_be_visible()
+        team.get_by_role("tab", name="Targets and milestones").click()
+        form = team.get_by_test_id("stForm").filter(has_text="A target")
+        form.get_by_test_id("stSelectbox").filter(has_text="Metric").click()
+        team.get_by_role("option", name="Pupils").click()
+        form.get_by_label("Target value").fill("100")
+        type_date(team, form, "By", "2021-12-31")
+        type_date(team, form, "Baseline date", "2021-01-01")
+        form.get_by_role("button", name="Set the target").click()
+        expect(team.get_by_text("Target for Pupils: 100 by 2021-12-31: waiting for staff review.")).to_be_visible()
+        team.get_by_role("tab", name="Targets and milestones").click()
+        expect(team.get_by_text("Waiting for review: Target for Pupils: 100, by 2021-12-31, from 0 on "
+                                "2021-01-01.")).to_be_visible()
+        expect(form.get_by_label("Target value")).to_have_value("")  # the form emptied itself, in the browser too
+        expect(form.get_by_role("spinbutton", name="year, By")).to_have_text("yyyy")
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        team.screenshot(path=str(ROOT / "artifacts" / "proposal-update.png"), full_page=True)
+        team.context.close()
+
+        page.goto(f"{server}/review")
+        sign_in(page)
+        expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Review queue (1 waiting)")).to_be_visible()
+        expect(page.get_by_text("by 2021-12-31, from 0 on 2021-01-01")).to_be_visible()
+        entry = page.get_by_test_id("stMetric").filter(has_text="Target for Pupils")
+        expect(entry.get_by_test_id("stMetricValue")).to_have_text("100")
+        expect(page.get_by_role("button", name="Approve")).to_be_visible()
+        page.screenshot(path=str(ROOT / "artifacts" / "proposal-review.png"), full_page=True)
+        page.get_by_role("button", name="Approve").click()
+        expect(page.get_by_text("Nothing is waiting for review.")).to_be_visible()
+        # Proposed today, so it stands from today: 70 pupils of 100, due 2021-12-31 and past, so the line reads 100.
+        page.goto(f"{server}/project?project=a")
+        metric = page.get_by_test_id("stMetric").filter(has_text="Pupils")
+        expect(metric.get_by_test_id("stMetricValue")).to_have_text("70.0% of target")
+        expect(page.get_by_text("Behind")).to_be_visible()

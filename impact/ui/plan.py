@@ -3,8 +3,8 @@ them on the project page; a team proposes its own on the Update page, where they
 figures (the commands decide that, impact.store.commands.set_target and record_milestone).
 
 Each form returns the command's values once it is submitted complete (None otherwise, an incomplete one said in the
-form); the page runs the write, and empties the fields (TARGET_FIELDS, MILESTONE_FIELDS) once it is recorded, so
-that a refused submission keeps what was typed."""
+form); the page runs the write, and drops the fields' values (the keys of TARGET_FIELDS, MILESTONE_FIELDS) once it is
+recorded, so that a refused submission keeps what was typed and a recorded one empties the form."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -17,15 +17,26 @@ from impact.ui.language import date_format
 from impact.ui.text import bold, label_of, plain
 
 TARGET_FORM, MILESTONE_FORM = "set_target", "add_milestone"
-TARGET_FIELDS = ("target_metric", "target_value", "target_due", "target_baseline_value", "target_baseline_on",
-                 "target_note", "target_set_on")
-MILESTONE_FIELDS = ("milestone_title", "milestone_planned", "milestone_done", "milestone_evidence",
-                    "milestone_replaces")
+# Each field's key and its empty value.
+TARGET_FIELDS = {"target_metric": None, "target_value": None, "target_due": None, "target_baseline_value": 0,
+                 "target_baseline_on": None, "target_note": "", "target_set_on": None}
+MILESTONE_FIELDS = {"milestone_title": "", "milestone_planned": None, "milestone_done": None,
+                    "milestone_evidence": "", "milestone_replaces": None}
+
+
+def _start(fields: dict[str, Any]) -> None:
+    """Give each field whose value the session does not hold (the first run, or after its entry was recorded) its
+    empty value through the session state: that also empties the field in the browser, which would otherwise keep
+    showing, and send again, what was typed."""
+    for key, empty in fields.items():
+        if key not in st.session_state:
+            st.session_state[key] = empty
 
 
 def target_form(labels: dict[str, str], agreed_on: bool) -> Optional[dict[str, Any]]:
     """A target for one of the metrics (`labels`: slug -> label). `agreed_on` offers the day the target took effect
     (staff, who enter what was agreed earlier); without it the target stands from the day it is entered."""
+    _start(TARGET_FIELDS)
     with st.form(TARGET_FORM):
         st.markdown(bold(_("A target")))
         left, right = st.columns(2)
@@ -33,8 +44,7 @@ def target_form(labels: dict[str, str], agreed_on: bool) -> Optional[dict[str, A
                                 placeholder=_("Pick a metric"), key="target_metric")
         value = right.number_input(_("Target value"), min_value=0, step=100, value=None, key="target_value")
         due_on = left.date_input(_("By"), value=None, format=date_format(), key="target_due")
-        baseline_value = right.number_input(_("Baseline value"), min_value=0, step=100, value=0,
-                                            key="target_baseline_value")
+        baseline_value = right.number_input(_("Baseline value"), min_value=0, step=100, key="target_baseline_value")
         baseline_on = left.date_input(_("Baseline date"), value=None, format=date_format(), key="target_baseline_on")
         note = right.text_input(_("Note (needed when a target changes)"), key="target_note")
         set_on = left.date_input(_("Agreed on (empty: today)"), value=None, format=date_format(),
@@ -56,6 +66,7 @@ def milestone_form(milestones: pd.DataFrame) -> Optional[dict[str, Any]]:
     done on a date with its evidence, or moved."""
     titles = {int(i): _("{title} (planned for {day})", title=t, day=format_date(d))
               for i, t, d in zip(milestones["id"], milestones["title"], milestones["planned_on"])}
+    _start(MILESTONE_FIELDS)
     with st.form(MILESTONE_FORM):
         st.markdown(bold(_("A milestone")))
         left, right = st.columns(2)

@@ -2,7 +2,7 @@
 the new state."""
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Optional
 
 import streamlit as st
 
@@ -13,7 +13,7 @@ DONE = "done"  # the success message waiting for the next run
 
 
 def run_write(source: Source, action: Callable, done: str, *args, remember: Optional[str] = None,
-              forget: Sequence[str] = (), **values) -> None:
+              forget: Iterable[str] = (), **values) -> None:
     """Write `action(engine, *args, **values)` (a write of impact.store.commands, admin or editing) to `source`'s
     database. Refused: show why and return, the form keeping what was typed. Done: empty the fields keyed `forget`,
     keep `done` for `done_notice` (and the result in the session state under `remember`) and rerun."""
