@@ -12,7 +12,6 @@ from impact.i18n import _, format_date, format_number, format_percent, ngettext
 from impact.signals import run as signal_checks
 from impact.signals.text import detail
 from impact.store import commands
-from impact.ui.language import date_format
 from impact.ui.page import (
     bold,
     chart_data,
@@ -20,12 +19,12 @@ from impact.ui.page import (
     choose_project,
     guard_page,
     is_web_link,
-    label_of,
     plain,
     plot,
     show_text,
     web_links,
 )
+from impact.ui.plan import MILESTONE_FIELDS, TARGET_FIELDS, milestone_form, target_form
 from impact.ui.tables import show_table
 from impact.ui.writes import done_notice, run_write
 
@@ -155,44 +154,13 @@ if not milestones.empty:
 
 if actor.role == STAFF:
     metrics = source.metrics(programme.id)
-    labels = dict(zip(metrics["slug"], metrics["label"]))
     with st.expander(_("Set a target or a milestone (staff)")):
-        with st.form("set_target", clear_on_submit=True):
-            st.markdown(bold(_("A target")))
-            left, right = st.columns(2)
-            metric = left.selectbox(_("Metric"), list(labels), format_func=label_of(labels), index=None,
-                                    placeholder=_("Pick a metric"))
-            value = right.number_input(_("Target value"), min_value=0, step=100, value=None)
-            due_on = left.date_input(_("By"), value=None, format=date_format())
-            baseline_value = right.number_input(_("Baseline value"), min_value=0, step=100, value=0)
-            baseline_on = left.date_input(_("Baseline date"), value=None, format=date_format())
-            note = right.text_input(_("Note (needed when a target changes)"))
-            set_on = left.date_input(_("Agreed on (empty: today)"), value=None, format=date_format(),
-                                     help=_("The day the target took effect: charts at earlier dates show the target "
-                                            "that stood then."))
-            if st.form_submit_button(_("Set the target"), icon=":material/flag:"):
-                if metric is None or value is None or due_on is None or baseline_on is None:
-                    st.error(_("Pick a metric and give the target's value and date and the baseline's date."),
-                             icon=":material/error:")
-                else:
-                    run_write(source, commands.set_target, _("Target set."), actor, project.id, metric, due_on,
-                              int(value), baseline_on, int(baseline_value), note, set_on)
-        with st.form("add_milestone", clear_on_submit=True):
-            st.markdown(bold(_("A milestone")))
-            left, right = st.columns(2)
-            title = left.text_input(_("Milestone"))
-            planned_on = right.date_input(_("Planned for"), value=None, format=date_format())
-            done_on = left.date_input(_("Done on (empty: not yet)"), value=None, format=date_format())
-            evidence = right.text_input(_("Evidence link (http or https)"))
-            replaces = st.selectbox(_("Replaces (to mark a milestone done or move it)"),
-                                    [None, *milestones["id"]], index=None,
-                                    format_func=lambda i: dict(zip(milestones["id"], milestones["title"])).get(i, ""))
-            if st.form_submit_button(_("Record the milestone"), icon=":material/event:"):
-                if not title.strip() or planned_on is None:
-                    st.error(_("Name the milestone and give its planned date."), icon=":material/error:")
-                else:
-                    run_write(source, commands.record_milestone, _("Milestone recorded."), actor, project.id, title,
-                              planned_on, done_on, evidence, supersedes_id=None if replaces is None else int(replaces))
+        if (target := target_form(dict(zip(metrics["slug"], metrics["label"])), agreed_on=True)) is not None:
+            run_write(source, commands.set_target, _("Target set."), actor, project.id, forget=TARGET_FIELDS,
+                      **target)
+        if (milestone := milestone_form(milestones)) is not None:
+            run_write(source, commands.record_milestone, _("Milestone recorded."), actor, project.id,
+                      forget=MILESTONE_FIELDS, **milestone)
 
 st.subheader(_("Reach"))
 reach = source.project_reach(project.id, as_of)

@@ -1,4 +1,5 @@
-"""Review queue (staff): what teams submitted, beside the project's figure it would change; approve or return."""
+"""Review queue (staff): what teams submitted (status changes, figures, updates, targets, milestones), beside what
+it would change; approve or return."""
 from urllib.parse import quote
 
 import streamlit as st
@@ -7,6 +8,7 @@ from impact.domain.lifecycle import status_label
 from impact.i18n import _, format_date, format_number
 from impact.store import commands
 from impact.ui.page import guard_page, is_web_link, plain, show_text
+from impact.ui.plan import plan_dates
 from impact.ui.writes import done_notice, run_write
 
 SHOWN = 25  # entries per page load; the oldest first
@@ -23,12 +25,16 @@ st.caption(_("Waiting for review: {n}, oldest first. Approved entries count on e
 
 
 def describe(kind: str, what: str, value) -> tuple[str, str]:
-    """The label and the value of a submitted entry: a reading names its metric in the label, so that the number
-    itself stays whole on a phone's narrow column."""
+    """The label and the value of a submitted entry: a reading or a target names its metric in the label, so that
+    the number itself stays whole on a phone's narrow column."""
     if kind == "status":
         return _("Submitted"), status_label(what)
     if kind == "reading":
         return _("Submitted: {metric}", metric=plain(what)), format_number(value)
+    if kind == "target":
+        return _("Target for {metric}", metric=plain(what)), format_number(value)
+    if kind == "milestone":
+        return _("Milestone"), what
     return _("Submitted"), _("Update")
 
 
@@ -38,12 +44,14 @@ for entry in queue.head(SHOWN).itertuples():
         submitted, before = st.columns(2)
         label, value = describe(entry.kind, entry.what, entry.value)
         submitted.metric(label, value, help=_("Recorded by {who}", who=entry.recorded_by))
-        submitted.caption(format_date(entry.effective))
-        if entry.kind != "update":
-            previous = entry.previous
+        submitted.caption(plan_dates(entry) if entry.kind in ("target", "milestone") else format_date(entry.effective))
+        previous = entry.previous
+        if entry.kind in ("status", "reading", "target"):
             shown = (_("none") if previous is None else status_label(previous) if entry.kind == "status"
                      else format_number(previous))
             before.metric(_("Approved before"), shown)
+        elif entry.kind == "milestone":
+            before.metric(_("Changes"), _("none: a new milestone") if previous is None else previous)
         if entry.lower:
             st.warning(_("Lower than the approved figure before it: check the team's note."), icon=":material/flag:")
         if entry.note:

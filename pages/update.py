@@ -1,5 +1,6 @@
-"""Update a project: its team (with the key staff gave them) or staff record a status change, a reach figure or
-a free-text update. A team's entries wait for review; staff's are approved on entry."""
+"""Update a project: its team (with the key staff gave them) or staff record a status change, a reach figure, a
+free-text update, or the project's plan (a target, a milestone). A team's entries wait for review; staff's are
+approved on entry."""
 import datetime as dt
 
 import pandas as pd
@@ -20,6 +21,7 @@ from impact.i18n import _, format_date, format_number, ngettext
 from impact.store import commands
 from impact.ui.language import date_format
 from impact.ui.page import choose_project, guard_page, label_of, plain, web_links
+from impact.ui.plan import MILESTONE_FIELDS, TARGET_FIELDS, milestone_form, target_form, waiting_for_review
 from impact.ui.session import sign_in_with_key
 from impact.ui.tables import show_table
 from impact.ui.writes import DONE, done_notice
@@ -89,6 +91,8 @@ FORMS = {  # each form's fields, emptied once its submission is recorded, so tha
     "status": ("new_status", "status_date", "status_note", "status_evidence"),
     "reading": ("reading_metric", "reading_date", "reading_value", "reading_note", "reading_evidence"),
     "update": ("update_text", "update_evidence"),
+    "target": TARGET_FIELDS,
+    "milestone": MILESTONE_FIELDS,
     "correction": ("correct_pick",),
 }
 CONFIRM = "confirm_discontinued"  # a discontinuation waiting for the visitor's "yes"
@@ -118,7 +122,13 @@ def said(recorded: commands.Recorded) -> str:
     state = _("approved") if recorded.review_state == ReviewState.APPROVED else _("waiting for staff review")
     if recorded.kind == "update":
         return _("Your update is recorded: {state}.", state=state)
-    assert recorded.on is not None  # status changes and readings have a date
+    assert recorded.on is not None  # status changes, readings, targets and milestones have a date
+    if recorded.kind == "target":
+        return _("Target for {metric}: {value} by {date}: {state}.", metric=plain(recorded.what),
+                 value=format_number(recorded.value or 0), date=format_date(recorded.on), state=state)
+    if recorded.kind == "milestone":
+        return _("Milestone “{title}” ({date}): {state}.", title=plain(recorded.what), date=format_date(recorded.on),
+                 state=state)
     if recorded.kind == "status":
         return _("{status} from {date}: {state}.", status=status_label(recorded.what), date=format_date(recorded.on),
                  state=state)
@@ -127,7 +137,8 @@ def said(recorded: commands.Recorded) -> str:
 
 
 today = dt.date.today()
-status_tab, reach_tab, update_tab = st.tabs([_("Status"), _("Reach figure"), _("Update")])
+status_tab, reach_tab, update_tab, plan_tab = st.tabs([_("Status"), _("Reach figure"), _("Update"),
+                                                       _("Targets and milestones")])
 with status_tab, st.form("status_form"):
     status = st.selectbox(_("New status"), choice.options, format_func=status_label, key="new_status", index=None,
                           placeholder=_("Pick the new status"))
@@ -188,11 +199,26 @@ with update_tab, st.form("update_form"):
         submit(commands.record_update, "update", text=text, evidence_url=evidence)
 
 entries = source.project_history(project.id)
+with plan_tab:
+    st.caption(_("The project's plan: what it aims to reach by when, and the steps on the way. It counts on the "
+                 "dashboard once programme staff have reviewed it.") if actor.role == TEAM else
+               _("The project's plan: what it aims to reach by when, and the steps on the way."))
+    proposed = entries[entries["kind"].isin(["target", "milestone"])
+                       & (entries["review_state"] == ReviewState.PENDING)]
+    for entry in proposed.itertuples():
+        st.info(waiting_for_review(entry), icon=":material/hourglass_top:")
+    labels = dict(zip(metrics["slug"], metrics["label"]))
+    if (target := target_form(labels, agreed_on=actor.role == STAFF)) is not None:
+        submit(commands.set_target, "target", **target)
+    if (milestone := milestone_form(source.project_milestones(project.id, today))) is not None:
+        submit(commands.record_milestone, "milestone", **milestone)
+
 if actor.role == STAFF:
     with st.expander(_("Correct an entry (staff)"), icon=":material/edit:"):
         st.caption(_("A correction is a new entry that replaces the old one on every chart; the old one stays in the "
                      "history, marked as corrected."))
-        correctable = entries[(entries["kind"] != "update") & (entries["review_state"] != ReviewState.RETURNED)
+        correctable = entries[entries["kind"].isin(["status", "reading"])
+                              & (entries["review_state"] != ReviewState.RETURNED)
                               & ~entries["superseded"]]
         labels = {f"{k}:{i}": f"{status_label(w) if k == 'status' else w}"
                               f"{'' if pd.isna(v) else ' ' + format_number(v)} · {format_date(d)}"
@@ -223,12 +249,27 @@ st.subheader(_("Everything recorded for this project"))
 returned = entries[entries["review_state"] == ReviewState.RETURNED]
 for entry in returned.head(5).itertuples():
     st.warning(_("Returned by programme staff: {note}", note=plain(entry.review_note)), icon=":material/undo:")
+
+
+def entry_what(entry) -> str:
+    """What an entry of the history says, named as the forms name it."""
+    if entry.kind == "status":
+        return status_label(entry.what)
+    if entry.kind == "target":
+        return _("Target for {metric}, from {baseline} on {date}", metric=entry.what,
+                 baseline=format_number(entry.baseline_value), date=format_date(entry.baseline_on))
+    if entry.kind == "milestone":
+        return (_("Milestone done: {title}", title=entry.what) if not pd.isna(entry.done_on)
+                else _("Milestone planned: {title}", title=entry.what))
+    return entry.what
+
+
 show_table(
     entries.assign(
-        what=[status_label(w) if k == "status" else w for k, w in zip(entries["kind"], entries["what"])],
+        what=[entry_what(entry) for entry in entries.itertuples()],
         evidence_url=web_links(entries["evidence_url"]),
         review_state=entries["review_state"].map(review_label),
-    )[["what", "value", "effective", "note", "evidence_url", "review_state", "review_note", "recorded_by",
+    )[["what", "value", "effective", "review_state", "note", "evidence_url", "review_note", "recorded_by",
        "recorded_at", "superseded"]],
     numbers=("value",), dates=("effective",), datetimes=("recorded_at",), width="stretch",
     column_config={

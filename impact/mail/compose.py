@@ -61,11 +61,16 @@ class in_language:
 
 
 def entry_words(kind: str, what: str) -> str:
-    """An entry as the team knows it: a status change, a figure, or an update's first words."""
+    """An entry as the team knows it: a status change, a figure, a target, a milestone, or an update's first
+    words."""
     if kind == "status":
         return _("the status change to “{status}”", status=status_label(what))
     if kind == "reading":
         return _("the figure “{metric}”", metric=what)
+    if kind == "target":
+        return _("the target for “{metric}”", metric=what)
+    if kind == "milestone":
+        return _("the milestone “{title}”", title=what)
     short = what if len(what) <= 80 else what[:79] + "…"
     return _("the update “{text}”", text=short)
 

@@ -34,7 +34,7 @@ from impact.i18n import LANGUAGES, _, format_date
 from impact.mail import compose
 from impact.mail.smtp import Mailer, Outcome, SmtpSettings
 from impact.settings import days, setting
-from impact.store.commands import CommandError, audit
+from impact.store.commands import KINDS, CommandError, audit
 from impact.store.db import read_frame, write_session
 from impact.store.models import (
     Account,
@@ -44,9 +44,6 @@ from impact.store.models import (
     MailProgramme,
     Programme,
     Project,
-    ProjectNote,
-    ReachReading,
-    StatusEvent,
     utcnow,
 )
 from impact.store.portfolio import portfolio, select_projects
@@ -307,7 +304,7 @@ def plan_digest(engine: Engine, actor: Actor, today: Optional[dt.date] = None,
             if not switches(session, prog).digest:
                 continue
             count, oldest = 0, None
-            for model in (StatusEvent, ReachReading, ProjectNote):
+            for model in KINDS.values():  # every kind of entry staff review
                 n, first = session.execute(
                     select(func.count(), func.min(model.recorded_at)).join(Project, Project.id == model.project_id)
                     .where(Project.programme_id == prog.id, model.review_state == ReviewState.PENDING)).one()

@@ -220,11 +220,14 @@ def review(engine: Engine, actor: Actor, kind: str, entry_id: int, approve: bool
 
 
 def _entry_what(session: Session, entry: Entry) -> str:
-    """What the team entered, as their email names it: the status, the metric's label, or the update's text."""
+    """What the team entered, as their email names it: the status, the metric's label (of a reading or a target),
+    the milestone's title, or the update's text."""
     if isinstance(entry, StatusEvent):
         return entry.status
-    if isinstance(entry, ReachReading):
+    if isinstance(entry, (ReachReading, Target)):
         return session.scalar(select(Metric.label).where(Metric.id == entry.metric_id)) or ""
+    if isinstance(entry, Milestone):
+        return entry.title
     return entry.note
 
 

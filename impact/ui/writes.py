@@ -2,7 +2,7 @@
 the new state."""
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 import streamlit as st
 
@@ -12,15 +12,18 @@ from impact.ui.data import Source
 DONE = "done"  # the success message waiting for the next run
 
 
-def run_write(source: Source, action: Callable, done: str, *args, remember: Optional[str] = None, **values) -> None:
+def run_write(source: Source, action: Callable, done: str, *args, remember: Optional[str] = None,
+              forget: Iterable[str] = (), **values) -> None:
     """Write `action(engine, *args, **values)` (a write of impact.store.commands, admin or editing) to `source`'s
-    database. Refused: show why and return. Done: keep `done` for `done_notice` (and the result in the session state
-    under `remember`) and rerun."""
+    database. Refused: show why and return, the form keeping what was typed. Done: empty the fields keyed `forget`,
+    keep `done` for `done_notice` (and the result in the session state under `remember`) and rerun."""
     try:
         result = source.write(action, *args, **values)
     except (CommandError, PermissionError) as exc:
         st.error(str(exc), icon=":material/error:")
         return
+    for key in forget:
+        st.session_state.pop(key, None)
     st.session_state[DONE] = done
     if remember:
         st.session_state[remember] = result
