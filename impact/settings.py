@@ -34,3 +34,13 @@ def days(name: str, default: int) -> dt.timedelta:
     """A setting counting days (a whole number of at least 1); the default where it is unset or not such a number."""
     text = setting(name)
     return dt.timedelta(days=int(text) if text and text.strip().isdigit() and int(text) > 0 else default)
+
+
+def seconds(name: str, default: float) -> float:
+    """A setting counting seconds (a number of 0 or more); the default where it is unset or not such a number."""
+    text = (setting(name) or "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return default
+    return value if 0 <= value < float("inf") else default

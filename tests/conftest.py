@@ -17,6 +17,11 @@ from impact.store.queries import ProgrammeInfo, programme_info
 from impact.store.schema import ensure_schema
 from tests.databases import BACKENDS, postgres_server, sqlite_copy, sqlite_url
 
+# Wrong passwords and keys are answered after at most 10 ms here (4 s by default): the lockout after five of them
+# does not depend on the wait, and the tests that lock someone out would otherwise wait 7.75 s each. The servers the
+# browser tests start inherit it; tests/test_accounts.py checks the default and the setting.
+os.environ["SIGN_IN_MAX_DELAY"] = "0.01"
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
 D = dt.date.fromisoformat
@@ -183,3 +188,27 @@ def accounts(demo_url):
     admin.add_account(engine, staff, FUNDER_EMAIL, "funder", PASSWORD, ["hackathon-covid-2021"])
     yield admin.issue_key(engine, staff, "corona-school").key
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_url, accounts):
+    """One dashboard server on the demo database per engine and test process, shared by the browser tests that only
+    read it or write what no other test counts (each test in browser contexts of its own); the base URL. A test
+    that needs a server no session has reached yet (`fresh_demo_server`) or other settings starts its own."""
+    from tests.servers import streamlit_server
+
+    with streamlit_server(demo_url) as base:
+        yield base
+
+
+@pytest.fixture
+def fresh_demo_server(demo_url, accounts):
+    """A new server on the demo database: the first visit is the first of its process, the case where Streamlit
+    would run a file under pages/ on its own (ARCHITECTURE.md); the demo's markup does not depend on the engine,
+    so this is checked on SQLite."""
+    if "postgresql" in demo_url:
+        pytest.skip("a fresh server's first page does not depend on the database; checked on SQLite")
+    from tests.servers import streamlit_server
+
+    with streamlit_server(demo_url) as base:
+        yield base

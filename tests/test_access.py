@@ -1,12 +1,12 @@
-"""Who sees what. Every page opened by its URL on a fresh server (where Streamlit would run a file under pages/ on
-its own, ARCHITECTURE.md) as anonymous, funder and team: no restricted data, no form. And the same rules page by
-page with AppTest, with user text that must stay inert."""
+"""Who sees what. Every page opened by its URL as anonymous, funder and team: no restricted data, no form; and a
+restricted page as the first visit of a fresh server (where Streamlit would run a file under pages/ on its own,
+ARCHITECTURE.md). The same rules page by page with AppTest are in the pages' own tests."""
 import pytest
 from playwright.sync_api import Page, expect
 
 from impact.domain.access import PAGES
 from tests.conftest import FUNDER_EMAIL
-from tests.servers import sign_in, streamlit_server
+from tests.servers import sign_in
 
 OPEN_TO_ANYONE = {"overview", "reach", "update"}  # the public programme's charts, and the key form
 FUNDER_PAGES = {"overview", "reach", "portfolio", "project", "compare", "survival"}
@@ -24,9 +24,15 @@ def refused(page: Page, text: str) -> None:
 
 
 @pytest.fixture
-def fresh_server(demo_url, accounts):
-    with streamlit_server(demo_url) as base:
-        yield base
+def fresh_server(demo_server):
+    return demo_server
+
+
+def test_a_restricted_page_as_the_first_visit_of_a_fresh_server(fresh_demo_server, page):
+    page.goto(f"{fresh_demo_server}/portfolio")
+    refused(page, "sign in in the sidebar")
+    page.goto(f"{fresh_demo_server}/people")
+    refused(page, "sign in in the sidebar")
 
 
 def test_anonymous_visitors_get_nothing_restricted_from_any_url(fresh_server, page):

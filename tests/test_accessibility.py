@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from impact.domain.access import PAGES
 from tests.conftest import ROOT
-from tests.servers import sign_in, streamlit_server
+from tests.servers import sign_in
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -24,11 +24,10 @@ def axe():
 
 
 @pytest.fixture(scope="module")
-def server(demo_url, accounts):
+def server(demo_url, demo_server):
     if "postgresql" in demo_url:
         pytest.skip("the markup does not depend on the database; checked once, on SQLite")
-    with streamlit_server(demo_url) as base:
-        yield base
+    return demo_server
 
 
 OPEN_TO_ANYONE = ("overview", "reach", "update")

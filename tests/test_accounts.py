@@ -44,8 +44,9 @@ def test_a_key_is_stored_only_as_its_hash(world):
     assert len(issued.key) >= 32 and row.hint == issued.key[:6]
 
 
-def test_wrong_passwords_are_slowed_down_then_locked_per_account(world):
+def test_wrong_passwords_are_slowed_down_then_locked_per_account(world, monkeypatch):
     engine, delays = world
+    monkeypatch.delenv("SIGN_IN_MAX_DELAY", raising=False)  # the default (the suite sets it low)
     for _attempt in range(auth.LOCK_AFTER):
         with pytest.raises(auth.SignInError, match="do not match an active account"):
             auth.sign_in(engine, "staff@example.org", "wrong password!", client="10.0.0.1")
@@ -57,6 +58,19 @@ def test_wrong_passwords_are_slowed_down_then_locked_per_account(world):
         conn.execute(SignInFailure.__table__.update().values(locked_until=utcnow() - dt.timedelta(seconds=1),
                                                              last_failed_at=utcnow() - auth.LOCK_FOR))
     assert auth.sign_in(engine, "staff@example.org", PASSWORD, client="10.0.0.2").role == STAFF
+
+
+@pytest.mark.parametrize("setting, waits", [("1", [0.25, 0.5, 1.0, 1.0, 1.0]), ("0", [0.0] * 5),
+                                            ("soon", [0.25, 0.5, 1.0, 2.0, 4.0])])  # not a number: the default
+def test_the_longest_wait_is_a_setting(world, monkeypatch, setting, waits):
+    engine, delays = world
+    monkeypatch.setenv("SIGN_IN_MAX_DELAY", setting)
+    for _attempt in range(auth.LOCK_AFTER):
+        with pytest.raises(auth.SignInError, match="do not match an active account"):
+            auth.sign_in(engine, "staff@example.org", "wrong password!", client="10.0.0.1")
+    assert delays == waits
+    with pytest.raises(auth.SignInError, match="locked for 15 more minute"):  # locked out all the same
+        auth.sign_in(engine, "staff@example.org", PASSWORD, client="10.0.0.2")
 
 
 def test_wrong_keys_lock_the_client_out(world):

@@ -18,10 +18,9 @@ from tests.servers import sign_in, streamlit_server
 ARTIFACTS = ROOT / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def server(demo_url, accounts):
-    with streamlit_server(demo_url) as base:
-        yield base
+@pytest.fixture
+def server(demo_server):
+    return demo_server
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -29,9 +28,10 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_a_shared_link_on_a_fresh_server_opens_reach_as_of_a_date(server, page):
-    # First in this module: the server has run no session yet, the case where Streamlit would run the file
-    # under pages/ on its own (ARCHITECTURE.md); the page must still come through dashboard.py's navigation.
+def test_a_shared_link_on_a_fresh_server_opens_reach_as_of_a_date(fresh_demo_server, page):
+    # The server has run no session yet, the case where Streamlit would run the file under pages/ on its own
+    # (ARCHITECTURE.md); the page must still come through dashboard.py's navigation.
+    server = fresh_demo_server
     page.goto(f"{server}/reach?programme=wirvsvirus-2020&as_of=2021-04-30")
     values = page.get_by_test_id("stMetricValue")  # pupils, tutors, registrations: Corona School's figures
     expect(values).to_have_count(4)

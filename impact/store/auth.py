@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from impact import settings
 from impact.domain.access import FUNDER, PUBLIC, STAFF, TEAM, Actor
 from impact.domain.values import EMAIL, aware
 from impact.i18n import _, ngettext
@@ -26,7 +27,7 @@ from impact.store.models import Account, Grant, Project, SignInFailure, UpdateKe
 MIN_PASSWORD_LENGTH = 12
 LOCK_AFTER = 5  # wrong attempts in a row, per account or per client
 LOCK_FOR = dt.timedelta(minutes=15)
-MAX_DELAY_S = 4.0
+MAX_DELAY_S = 4.0  # the longest wait after a wrong attempt; SIGN_IN_MAX_DELAY changes it
 KEY_BYTES = 24  # 192 random bits: a key cannot be guessed, so a plain SHA-256 of it is a safe thing to store
 
 _hasher = PasswordHasher()
@@ -67,8 +68,10 @@ def new_key() -> str:
 
 
 def delay_after(failures: int) -> float:
-    """Seconds to wait before answering a wrong attempt: 0.25, 0.5, 1, 2, 4, 4 ..."""
-    return min(0.25 * 2 ** (failures - 1), MAX_DELAY_S) if failures > 0 else 0.0
+    """Seconds to wait before answering a wrong attempt: 0.25, 0.5, 1, 2, 4, 4 ..., at most the setting
+    SIGN_IN_MAX_DELAY (4 s unless set; the test suite sets it low, as the lockout does not depend on it)."""
+    longest = settings.seconds("SIGN_IN_MAX_DELAY", MAX_DELAY_S)
+    return min(0.25 * 2 ** (failures - 1), longest) if failures > 0 else 0.0
 
 
 # --- the three ways in ------------------------------------------------------------------------------------------

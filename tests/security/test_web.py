@@ -110,11 +110,10 @@ def test_every_response_carries_the_security_headers(world):
         assert "X-Frame-Options" not in answer.headers
 
 
-@pytest.fixture(scope="module")
-def server(demo_url, accounts):
-    """One server on the demo database for the tests below (each in browser contexts of its own)."""
-    with streamlit_server(demo_url) as base:
-        yield base
+@pytest.fixture
+def server(demo_server):
+    """The shared server on the demo database for the tests below (each in browser contexts of its own)."""
+    return demo_server
 
 
 def test_pages_draw_under_the_policy(server, page):

@@ -18,8 +18,20 @@
       if (sidebar.getBoundingClientRect().right <= page.getBoundingClientRect().left) return;  // beside the page
       sidebar.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
     };
-    // After Streamlit's own handling of the click (which closes it for a phone's user agent), and again while the
-    // new page renders: on a busy phone the page switch can redraw the sidebar open after the first try.
-    for (const delay of [0, 400, 1200]) setTimeout(close, delay);
+    // After Streamlit's own handling of the click (which closes it for a phone's user agent), and again whenever
+    // the new page redraws the sidebar open while it runs (a busy phone can take seconds): until the page has run
+    // to its end, and at most 10 s, so that a menu the visitor opens afterwards stays open.
+    setTimeout(close, 0);
+    const app = document.querySelector('[data-testid="stApp"]');
+    let ran = false;
+    const watcher = new MutationObserver(() => {
+      close();
+      const state = app?.getAttribute("data-test-script-state");
+      if (state === "running") ran = true;
+      else if (ran) watcher.disconnect();
+    });
+    watcher.observe(document.body, {attributes: true, subtree: true,
+                                    attributeFilter: ["data-collapsed", "data-test-script-state"]});
+    setTimeout(() => watcher.disconnect(), 10000);
   });
 })();
