@@ -256,3 +256,44 @@ def test_saving_a_programme_with_targets_writes_their_dates_as_text_in_the_audit
     assert saved["target"][1]["recorded_at"].endswith("+00:00")
     assert saved["starts_on"] == "2020-01-01"
     assert count_targets(world) == 4  # saving the programme leaves its targets as they are
+
+
+def test_the_import_page_counts_and_imports_a_workbooks_programme_targets(world, monkeypatch):
+    """The Import page's preview counts the programme targets a workbook adds (here the autumn's change of the
+    people target; the other four entries are there already), and the import says it added it."""
+    from tests.apptest import metrics, run
+    from tests.conftest import url_of
+
+    book = openpyxl.load_workbook(io.BytesIO(dataset.dataset(world, STAFF).workbook_bytes()))
+    book["programme_targets"].append(["tiny", "people", 900, "2021-12-31", "2021-01-01", 0, "2021-09-01",
+                                      "Raised in the autumn"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    monkeypatch.setenv("DATABASE_URL", url_of(world))
+    at = run("pages/files.py")
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at.file_uploader(key="uploads").set_value([("plan.xlsx", buffer.getvalue(), xlsx)]).run()
+    assert not at.exception and not at.error
+    shown = metrics(at)
+    assert (shown["Add programme targets"], shown["Add targets"], shown["Add projects"]) == ("1", "0", "0")
+    [b for b in at.button if b.label == "Import"][0].click().run()
+    assert not at.exception
+    assert at.success[0].value.endswith("Programme targets added: 1 target.")
+    assert count_targets(world) == 5
+
+
+def test_the_command_line_counts_the_programme_targets_it_exports_and_loads(world, tmp_path, monkeypatch, capsys,
+                                                                            request):
+    from impact.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", world.url.render_as_string(hide_password=False))
+    assert main(["export", str(tmp_path / "all.zip")]) == 0
+    assert "Programme targets: 4 targets." in capsys.readouterr().out
+    copy = empty_copy_of(world, tmp_path, request)
+    try:
+        monkeypatch.setenv("DATABASE_URL", copy.url.render_as_string(hide_password=False))
+        assert main(["import", str(tmp_path / "all.zip")]) == 0
+        assert "Programme targets: 4 targets." in capsys.readouterr().out
+        assert count_targets(copy) == 4
+    finally:
+        copy.dispose()
