@@ -186,16 +186,21 @@ def _import(engine, args) -> None:
             **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings),
             updated=ngettext("{n} project updated", "{n} projects updated", summary.updated),
             unchanged=ngettext("{n} row already there", "{n} rows already there", summary.unchanged))
-          + _plans(summary.targets, summary.milestones))
+          + _plans(summary.targets, summary.milestones, summary.programme_targets))
 
 
-def _plans(targets: int, milestones: int) -> str:
-    """The targets and milestones counted, as a sentence to add to a count of the rest ("" when there are none)."""
-    if not (targets or milestones):
-        return ""
-    return " " + _("Targets and milestones: {targets}, {milestones}.",
-                   targets=ngettext("{n} target", "{n} targets", targets),
-                   milestones=ngettext("{n} milestone", "{n} milestones", milestones))
+def _plans(targets: int, milestones: int, programme_targets: int = 0) -> str:
+    """The projects' targets and milestones and the programmes' targets counted, as sentences to add to a count of
+    the rest ("" when there are none)."""
+    said = ""
+    if targets or milestones:
+        said += " " + _("Targets and milestones: {targets}, {milestones}.",
+                        targets=ngettext("{n} target", "{n} targets", targets),
+                        milestones=ngettext("{n} milestone", "{n} milestones", milestones))
+    if programme_targets:
+        said += " " + _("Programme targets: {targets}.",
+                        targets=ngettext("{n} target", "{n} targets", programme_targets))
+    return said
 
 
 def _counted(programmes: int, projects: int, events: int, readings: int) -> dict[str, str]:
@@ -242,7 +247,7 @@ def _export(engine, args) -> None:
         data.write_folder(path)
     print(_("Exported {programmes}, {projects}, {events} and {readings} to {path}.", path=path,
             **_counted(len(data.programmes), len(data.projects), len(data.status_events), len(data.reach_readings)))
-          + _plans(len(data.targets), len(data.milestones)))
+          + _plans(len(data.targets), len(data.milestones), sum(len(p["target"]) for p in data.programmes)))
 
 
 def _accounts(engine, args) -> None:
@@ -393,4 +398,4 @@ def _db(engine, args) -> int:
 def _report(summary, where: str) -> None:
     print(_("Loaded into {db}: {programmes}, {projects}, {events}, {readings}.", db=where,
             **_counted(summary.programmes, summary.projects, summary.status_events, summary.reach_readings))
-          + _plans(summary.targets, summary.milestones))
+          + _plans(summary.targets, summary.milestones, summary.programme_targets))

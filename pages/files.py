@@ -74,9 +74,10 @@ with import_tab:
                     (_("Add status events"), preview.status_events), (_("Add reach readings"), preview.reach_readings),
                     (_("Leave unchanged"), preview.unchanged)]):
                 cell.metric(label, format_number(value))
-            if preview.targets or preview.milestones:
-                for cell, (label, value) in zip(st.columns(5), [(_("Add targets"), preview.targets),
-                                                                (_("Add milestones"), preview.milestones)]):
+            if preview.targets or preview.milestones or preview.programme_targets:
+                for cell, (label, value) in zip(st.columns(5), [
+                        (_("Add targets"), preview.targets), (_("Add milestones"), preview.milestones),
+                        (_("Add programme targets"), preview.programme_targets)]):
                     cell.metric(label, format_number(value))
             for table, frame in preview.shown.items():
                 st.markdown(bold(_("The first rows of {table}, as they will be stored", table=table)))
@@ -98,7 +99,10 @@ with import_tab:
                                + (" " + _("Also added: {targets} and {milestones}.",
                                           targets=ngettext("{n} target", "{n} targets", done.targets),
                                           milestones=ngettext("{n} milestone", "{n} milestones", done.milestones))
-                                  if done.targets or done.milestones else ""),
+                                  if done.targets or done.milestones else "")
+                               + (" " + _("Programme targets added: {targets}.",
+                                          targets=ngettext("{n} target", "{n} targets", done.programme_targets))
+                                  if done.programme_targets else ""),
                                icon=":material/check_circle:")
 
 with export_tab:

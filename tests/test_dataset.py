@@ -102,8 +102,8 @@ def test_only_the_history_that_counts_is_exported(tiny):
 
 def test_the_workbook_cells_are_safe_from_formulas(tiny):
     book = openpyxl.load_workbook(io.BytesIO(dataset.dataset(tiny, STAFF).workbook_bytes()))
-    assert book.sheetnames == ["programmes", "figures", "challenges", "metrics", "projects", "status_events",
-                              "reach_readings", "targets", "milestones"]
+    assert book.sheetnames == ["programmes", "figures", "challenges", "metrics", "programme_targets", "projects",
+                              "status_events", "reach_readings", "targets", "milestones"]
     summaries = [row[5].value for row in book["projects"].iter_rows(min_row=2)]
     assert summaries[0] == "'=HYPERLINK(\"http://evil.example\")" and book["projects"]["F2"].data_type == "s"
     notes = [row[5].value for row in book["status_events"].iter_rows(min_row=2)]

@@ -23,8 +23,9 @@ from sqlalchemy import Engine, func, literal, select
 from impact.domain.access import Actor, check_may_export
 from impact.domain.entries import counting, order
 from impact.domain.lifecycle import FUNDED_OR_LATER, STATUSES, ReviewState
+from impact.domain.values import aware
 from impact.formats.cells import csv_bytes, spreadsheet_safe
-from impact.formats.programmes_file import calendar_table
+from impact.formats.programmes_file import TARGET_KEYS, calendar_table
 from impact.store.db import read_frame
 from impact.store.models import (
     Challenge,
@@ -32,6 +33,7 @@ from impact.store.models import (
     Milestone,
     Programme,
     ProgrammeFigure,
+    ProgrammeTarget,
     Project,
     ReachReading,
     StatusEvent,
@@ -48,6 +50,10 @@ PROGRAMME_PARTS = {"figure": ("key", "label", "value", "source", "note", "label_
                    "challenge": ("slug", "name"),
                    "metric": ("slug", "label", "unit", "definition", "label_de", "label_fr", "definition_de",
                               "definition_fr")}
+# The workbook's sheet of programme targets (programmes.toml's [[programme.target]] tables, one row each), its columns.
+PROGRAMME_TARGETS_SHEET = "programme_targets"
+PROGRAMME_TARGET_COLUMNS = ("programme", *TARGET_KEYS)
+TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"  # how the files write when an entry was recorded (UTC)
 # A programme's texts in other languages than English (empty: shown in English), and the parts' optional texts:
 # written only where given.
 PROGRAMME_TRANSLATIONS = ("name_de", "name_fr", "description_de", "description_fr")
@@ -63,7 +69,7 @@ GRANT_COLUMNS = ["Identifier", "Title", "Description", "Currency", "Amount Award
 # which is no table, so the columns naming them are plain strings.
 DATAPACKAGE = "datapackage.json"
 _TEXT = {"type": "string"}
-_HISTORY_FIELDS = {"recorded_at": {"type": "datetime", "format": "%Y-%m-%dT%H:%M:%S.%fZ"},
+_HISTORY_FIELDS = {"recorded_at": {"type": "datetime", "format": TIMESTAMP},
                    "recorded_by": _TEXT, "note": _TEXT, "evidence_url": _TEXT}
 _PROJECT = {"fields": ["project"], "reference": {"resource": "projects", "fields": ["slug"]}}
 TABLE_SCHEMAS: dict[str, dict] = {
@@ -131,7 +137,8 @@ def datapackage(columns: dict[str, Sequence[str]]) -> dict:
     return {"profile": "tabular-data-package", "name": "hackathon-impact-data-set",
             "title": "Hackathon impact data set",
             "description": "Exported by the hackathon impact dashboard: programmes, their headline figures, "
-                           "challenges and reach metrics are in programmes.toml (TOML, not described here); "
+                           "challenges, reach metrics and targets are in programmes.toml (TOML, not described "
+                           "here); "
                            "projects and the history that counts are in the CSV files below, which refer to each "
                            "other by natural keys (slugs). No licence is given: the publisher chooses one and adds "
                            "it as `licenses` before publishing the data.",
@@ -176,21 +183,24 @@ class Dataset:
         return buffer.getvalue()
 
     def workbook_bytes(self, engine: str = "openpyxl") -> bytes:
-        """One sheet per table: programmes one row each, their figures, challenges and metrics on sheets of their
-        own (with the programme's slug), then projects, status events, reach readings, targets and milestones: an
-        Excel workbook, or
-        with `engine="odf"` an OpenDocument spreadsheet (.ods). The import reads both."""
+        """One sheet per table: programmes one row each, their figures, challenges, metrics and targets on sheets of
+        their own (with the programme's slug), then projects, status events, reach readings, targets and
+        milestones: an Excel workbook, or with `engine="odf"` an OpenDocument spreadsheet (.ods). The import reads
+        both."""
         programmes = pd.DataFrame([{k: v for k, v in p.items() if not isinstance(v, list)}
                                    | ({"report_dates": ", ".join(d.isoformat() for d in p["report_dates"])}
                                       if p.get("report_dates") else {}) for p in self.programmes])
         parts = {kind: pd.DataFrame([{"programme": p["slug"], **t} for p in self.programmes for t in p.get(kind, [])],
                                     columns=["programme", *PROGRAMME_PARTS[kind]])
                  for kind in PROGRAMME_PARTS}
+        targets = pd.DataFrame([{"programme": p["slug"], **t, "recorded_at": t["recorded_at"].strftime(TIMESTAMP)}
+                                for p in self.programmes for t in p.get("target", [])],
+                               columns=list(PROGRAMME_TARGET_COLUMNS))
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine=engine) as writer:
             for sheet, frame in (("programmes", programmes), ("figures", parts["figure"]),
                                  ("challenges", parts["challenge"]), ("metrics", parts["metric"]),
-                                 *self.tables().items()):
+                                 (PROGRAMME_TARGETS_SHEET, targets), *self.tables().items()):
                 spreadsheet_safe(frame).to_excel(writer, sheet_name=sheet, index=False)
         return buffer.getvalue()
 
@@ -222,7 +232,7 @@ def dataset(engine: Engine, actor: Actor, programme_slugs: Optional[Sequence[str
                           ["project", "metric", "as_of", "value", *HISTORY_COLUMNS])
     targets, milestones = plans(engine, mine)
     for frame in (events, readings, targets, milestones):
-        frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True).dt.strftime(TIMESTAMP)
     with engine.connect() as conn:
         programmes = programme_tables(conn, chosen)
     return Dataset(programmes, projects, events, readings, targets, milestones)
@@ -246,7 +256,8 @@ def plans(engine: Engine, mine) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def programme_tables(conn, chosen) -> list[dict]:
-    """The programmes whose ids `chosen` selects, as programmes.toml tables (fields at their defaults included)."""
+    """The programmes whose ids `chosen` selects, as programmes.toml tables (fields at their defaults included),
+    with every approved target entry (`programme_targets`)."""
     rows = conn.execute(select(Programme).where(Programme.id.in_(chosen)).order_by(Programme.id)).all()
     tables = []
     for row in rows:
@@ -263,8 +274,24 @@ def programme_tables(conn, chosen) -> list[dict]:
                            for values in conn.execute(
                 select(*(getattr(model, c) for c in columns)).where(model.programme_id == row.id)
                 .order_by(model.id))]
+        table["target"] = programme_targets(conn, row.id)
         tables.append(table)
     return tables
+
+
+def programme_targets(conn, programme_id: int) -> list[dict]:
+    """Every approved target entry of the programme, earlier ones included (a change is a later entry for the same
+    due date; the earlier one tells what stood before), as [[programme.target]] tables: by measure (its metrics in
+    their order, then the funnel's stages), due date, and when each was set and recorded. When and by whom each was
+    recorded is kept, so that entries set on the same day stand in the same order once loaded again."""
+    t = ProgrammeTarget
+    found = conn.execute(
+        select(func.coalesce(t.stage, Metric.slug), t.value, t.due_on, t.baseline_on, t.baseline_value, t.set_on,
+               t.note, t.recorded_at, t.recorded_by).outerjoin(Metric, Metric.id == t.metric_id)
+        .where(t.programme_id == programme_id, t.review_state == ReviewState.APPROVED)
+        .order_by(Metric.id.is_(None), Metric.id, t.stage, t.due_on, t.set_on, t.recorded_at, t.id))
+    return [dict(zip(TARGET_KEYS, (*values, aware(recorded_at), recorded_by)))
+            for *values, recorded_at, recorded_by in found]
 
 
 def grants_360(engine: Engine, actor: Actor, prefix: str, funder_id: str, funder_name: str,

@@ -15,7 +15,7 @@ from impact.domain.problems import Problem
 from impact.domain.targets import plan_problem
 from impact.domain.values import BIGGEST_WHOLE_NUMBER, COUNTRY, SILENT_AFTER_DAYS, whole
 from impact.i18n import _, format_number
-from impact.store.models import FUNNEL_MEASURES, Challenge, Metric, Programme, ProgrammeFigure
+from impact.store.models import FUNNEL_MEASURES, Challenge, Metric, Programme, ProgrammeFigure, ProgrammeTarget
 
 FILE = "programmes.toml"
 # For each kind of table: its text keys, with the database column they go to and whether they are required.
@@ -91,8 +91,10 @@ def check_programme(where: str, programme: dict[str, Any]) -> list[Problem]:
 
 
 # A programme's target: what it counts (a metric's slug, or the funnel's funded or launched), value by due_on, from
-# baseline_value (0) on baseline_on, agreed on set_on (the baseline's date), with a note (needed for a change).
-TARGET_KEYS = {"measure", "value", "due_on", "baseline_on", "baseline_value", "set_on", "note"}
+# baseline_value (0) on baseline_on, agreed on set_on (the baseline's date), with a note (needed for a change); when
+# and by whom it was recorded (optional: the load's time and loader), as the export writes them.
+TARGET_KEYS = ("measure", "value", "due_on", "baseline_on", "baseline_value", "set_on", "note", "recorded_at",
+               "recorded_by")
 
 
 def _check_targets(where: str, programme: dict[str, Any]) -> list[Problem]:
@@ -101,34 +103,58 @@ def _check_targets(where: str, programme: dict[str, Any]) -> list[Problem]:
     tables = programme.get("target", [])
     if not _tables(tables):
         return [Problem(where, None, "target", _("write each target as a [[programme.target]] table."))]
-    problems = []
     metrics = {m.get("slug") for m in programme.get("metric", []) if isinstance(m, dict)}
-    seen: set[tuple] = set()
-    for index, table in enumerate(tables, start=1):
-        place = f"{where}, target {index}"
-        unknown = set(table) - TARGET_KEYS
-        if unknown:
-            problems.append(Problem(place, None, sorted(unknown)[0], _("is not a key of a target; use {keys}.",
-                                                                       keys=", ".join(sorted(TARGET_KEYS)))))
-        measure = table.get("measure")
-        if measure not in metrics and measure not in FUNNEL_MEASURES:
-            problems.append(Problem(place, None, "measure", _("must name one of this programme's metrics (its slug), "
-                                                              "or funded or launched, in quotes.")))
-        days = [table.get(key) for key in ("due_on", "baseline_on", "set_on")]
-        for key, day in zip(("due_on", "baseline_on", "set_on"), days):
-            if (day is not None or key != "set_on") and not _is_date(day):
-                problems.append(Problem(place, None, key, _("must be a date written as 2020-03-20 (no quotes).")))
-        if not isinstance(table.get("note", ""), str):
-            problems.append(Problem(place, None, "note", _("must be text in quotes.")))
-        if _is_date(days[0]) and _is_date(days[1]):
-            problem = plan_problem(table.get("value"), table.get("baseline_value", 0), days[1], days[0])
-            if problem:
-                problems.append(Problem(place, None, *problem))
-        if (measure, days[0]) in seen and not str(table.get("note", "")).strip():
-            problems.append(Problem(place, None, "note", _("changes an earlier target for the same date; say in the "
-                                                           "note why.")))
-        seen.add((measure, days[0]))
+    problems = [Problem(f"{where}, target {index}", None, column, message)
+                for index, table in enumerate(tables, start=1) for column, message in target_problems(table, metrics)]
+    return problems + [Problem(f"{where}, target {index}", None, "note", message)
+                       for index, message in changes_without_note(tables)]
+
+
+def target_problems(table: dict[str, Any], metrics: set) -> list[tuple[str, str]]:
+    """What is wrong with one programme target (a [[programme.target]] table, or a workbook row read as one), as
+    (key, sentence), given the slugs of its programme's metrics."""
+    problems = []
+    unknown = set(table) - set(TARGET_KEYS)
+    if unknown:
+        problems.append((sorted(unknown)[0], _("is not a key of a target; use {keys}.",
+                                               keys=", ".join(sorted(TARGET_KEYS)))))
+    measure = table.get("measure")
+    if measure not in metrics and measure not in FUNNEL_MEASURES:
+        problems.append(("measure", _("must name one of this programme's metrics (its slug), or funded or launched, "
+                                      "in quotes.")))
+    days: list[Any] = [table.get(key) for key in ("due_on", "baseline_on", "set_on")]
+    for key, day in zip(("due_on", "baseline_on", "set_on"), days):
+        if (day is not None or key != "set_on") and not _is_date(day):
+            problems.append((key, _("must be a date written as 2020-03-20 (no quotes).")))
+    for key, column in (("note", ProgrammeTarget.note), ("recorded_by", ProgrammeTarget.recorded_by)):
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            problems.append((key, _("must be text in quotes.")))
+            continue
+        try:
+            fields.text(value, column)
+        except FieldError as exc:
+            problems.append((key, str(exc)))
+    if not isinstance(table.get("recorded_at", dt.datetime.min), dt.datetime):
+        problems.append(("recorded_at", _("must be a date and time written as 2020-03-20T18:00:00Z (no quotes).")))
+    if _is_date(days[0]) and _is_date(days[1]):
+        problem = plan_problem(table.get("value"), table.get("baseline_value", 0), days[1], days[0])
+        if problem:
+            problems.append(problem)
     return problems
+
+
+def changes_without_note(tables: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """The targets (their numbers, from 1) that change an earlier one of the list for the same measure and due date
+    without a note saying why, with the sentence."""
+    seen: set[tuple] = set()
+    found = []
+    for index, table in enumerate(tables, start=1):
+        key = (table.get("measure"), table.get("due_on"))
+        if key in seen and not str(table.get("note", "")).strip():
+            found.append((index, _("changes an earlier target for the same date; say in the note why.")))
+        seen.add(key)
+    return found
 
 
 def _is_date(value: Any) -> bool:

@@ -330,3 +330,34 @@ def _value(text: str) -> int:
         raise FieldError(_("'{value}' is not a whole number >= 0; write the cumulative total, for example 1500.",
                            value=text))
     return value
+
+
+# --- a workbook's programme targets: rows read into programmes.toml's [[programme.target]] tables -----------------
+
+PROGRAMME_TARGET_REQUIRED = ("programme", "measure", "due_on", "value", "baseline_on")
+_PROGRAMME_TARGET_CELLS: dict[str, Callable[[str], Any]] = {
+    "measure": str, "value": _value, "due_on": _date, "baseline_on": _date, "baseline_value": _value,
+    "set_on": _date, "note": str, "recorded_at": _recorded_at, "recorded_by": str}
+
+
+def programme_target(values: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A row of a workbook's programme targets sheet (its cells by column, but the programme's) as the
+    [[programme.target]] table it stands for: each cell read by its column's parser, empty optional cells left out
+    (their defaults apply), and each wrong cell as (column, sentence). What the table means (its measure, its plan)
+    is impact.formats.programmes_file's to check."""
+    table: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for column, parse in _PROGRAMME_TARGET_CELLS.items():
+        text = restore(values.get(column, "").strip())
+        message = suspect(text)
+        if message:
+            problems.append((column, message))
+        elif not text:
+            if column in PROGRAMME_TARGET_REQUIRED:
+                problems.append((column, _("is empty; it is required.")))
+        else:
+            try:
+                table[column] = parse(text)
+            except FieldError as exc:
+                problems.append((column, str(exc)))
+    return table, problems

@@ -30,17 +30,25 @@ from impact.domain.access import Actor, check_staff
 from impact.domain.lifecycle import Status
 from impact.domain.problems import LoadError, Problem
 from impact.formats.cells import restore
-from impact.formats.dataset import DATAPACKAGE, OPTIONAL_TEXTS, PROGRAMME_PARTS, PROGRAMME_TRANSLATIONS
+from impact.formats.dataset import (
+    DATAPACKAGE,
+    OPTIONAL_TEXTS,
+    PROGRAMME_PARTS,
+    PROGRAMME_TARGET_COLUMNS,
+    PROGRAMME_TRANSLATIONS,
+)
 from impact.formats.loader import LoadSummary, load_rows
-from impact.formats.programmes_file import check_programmes, read_programmes
+from impact.formats.programmes_file import changes_without_note, check_programmes, read_programmes, target_problems
 from impact.formats.rows import (
     EVENTS_FILE,
     MILESTONES_FILE,
+    PROGRAMME_TARGET_REQUIRED,
     PROJECTS_FILE,
     READINGS_FILE,
     REQUIRED,
     TARGETS_FILE,
     Rows,
+    programme_target,
 )
 from impact.i18n import _, ngettext
 from impact.store.models import Challenge, Programme
@@ -58,6 +66,8 @@ WHOLE_COLUMNS = ("value", "baseline_value")
 # An exported workbook's programme sheets, by the part of a programme each holds.
 PROGRAMME_SHEETS = ("programmes", "figures", "challenges", "metrics")
 PROGRAMME_SHEETS_OF = {"figure": "figures", "challenge": "challenges", "metric": "metrics"}
+# The sheet of programme targets, by its names in English, German and French (rows of [[programme.target]] tables).
+PROGRAMME_TARGET_SHEETS = ("programme_targets", "programmziele", "objectifs_programme")
 PROGRAMME_COLUMNS = ("slug", "name", "country", "starts_on", "ends_on", "description", "illustrative_note", "public",
                      "silent_after_days", "report_every", "report_from", "report_dates", "report_grace_days",
                      *PROGRAMME_TRANSLATIONS)
@@ -105,6 +115,8 @@ class _Read:
     rows: Rows = field(default_factory=Rows)
     programme_sheets: dict[str, list[dict]] = field(default_factory=dict)
     programme_origin: str = ""
+    # The programme targets sheet: where it is, and each row's number and cells by column (dates and numbers read).
+    programme_targets: Optional[tuple[str, list[tuple[int, dict[str, str]]]]] = None
 
 
 def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> Rows:
@@ -143,7 +155,7 @@ def read_files(files: list[tuple[str, bytes]], options: Options = Options()) -> 
             found = _add_table(out, where, Path(sheet or name).stem, rows, options)
             ask_dates |= any(p.message.endswith(_dates_question()) for p in found)
             problems += found
-    if out.programme_sheets:
+    if out.programme_sheets or out.programme_targets:
         problems += _programmes(out)
     if problems:
         raise LoadError(problems, ask_dates=ask_dates)
@@ -300,6 +312,8 @@ def _add_table(out: _Read, where: str, stem: str, rows: list[list[str]], options
                                       if any(row)]
         out.programme_origin = where
         return []
+    if kind in PROGRAMME_TARGET_SHEETS:
+        return _programme_target_sheet(out, where, lowered, rows, options)
     if all(h in lowered for h in DEVPOST_HEADERS):
         return _devpost(out, where, header, rows[1:], options)
     table = _table_of(stem, lowered)
@@ -311,6 +325,16 @@ def _add_table(out: _Read, where: str, stem: str, rows: list[list[str]], options
     if table in out.rows.files:
         return [Problem(where, None, None, _("holds a second table of {table}; give each table once.",
                                              table=Path(table).stem))]
+    converted, problems = _converted(out, where, lowered, rows, options)
+    if not problems:
+        out.rows.add_table(table, where, lowered, converted)
+    return problems
+
+
+def _converted(out: _Read, where: str, lowered: list[str], rows: list[list[str]],
+               options: Options) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """A table's rows (after its header) with their numbers, dates and whole numbers written as the formats have
+    them, each date column read in the order its values (or the user) decide; or the problems of those orders."""
     problems, orders = [], {}
     for column in DATE_COLUMNS:
         if column in lowered:
@@ -319,11 +343,28 @@ def _add_table(out: _Read, where: str, stem: str, rows: list[list[str]], options
             orders[column], found = _date_order(out.rows.notes, where, column, cells, options.day_first)
             problems += found
     if problems:
-        return problems
-    out.rows.add_table(table, where, lowered, ((number, [_convert(column, cell, orders.get(column, True))
-                                                          for column, cell in zip(lowered, row)])
-                                                for number, row in enumerate(rows[1:], start=2)))
-    return []
+        return [], problems
+    return [(number, [_convert(column, cell, orders.get(column, True)) for column, cell in zip(lowered, row)])
+            for number, row in enumerate(rows[1:], start=2)], []
+
+
+def _programme_target_sheet(out: _Read, where: str, lowered: list[str], rows: list[list[str]],
+                            options: Options) -> list[Problem]:
+    """A workbook's programme targets sheet: its header checked, its rows kept (read once the programmes are)."""
+    if out.programme_targets is not None:
+        return [Problem(where, None, None, _("holds a second table of {table}; give each table once.",
+                                             table=PROGRAMME_TARGET_SHEETS[0]))]
+    missing = [column for column in PROGRAMME_TARGET_REQUIRED if column not in lowered]
+    unknown = [column for column in lowered if column and column not in PROGRAMME_TARGET_COLUMNS]
+    if missing or unknown:
+        return [Problem(where, 1, (missing or unknown)[0], ngettext(
+            "the header lacks the column {columns}.", "the header lacks the columns {columns}.", len(missing),
+            columns=", ".join(missing)) if missing else _("is not a column of programme targets; use {columns}.",
+                                                           columns=", ".join(PROGRAMME_TARGET_COLUMNS)))]
+    converted, problems = _converted(out, where, lowered, rows, options)
+    out.programme_targets = (where, [(number, dict(zip(lowered, cells))) for number, cells in converted
+                                     if any(cell.strip() for cell in cells)])
+    return problems
 
 
 def _table_of(stem: str, header: list[str]) -> Optional[str]:
@@ -571,7 +612,8 @@ def shown(rows: Rows, most: int = SHOWN_ROWS) -> dict[str, pd.DataFrame]:
 
 
 def _programmes(out: _Read) -> list[Problem]:
-    """The programmes of an exported workbook's programmes, figures, challenges and metrics sheets."""
+    """The programmes of an exported workbook's programmes, figures, challenges, metrics and programme targets
+    sheets."""
     try:
         tables = _programme_tables(out.programme_sheets)
     except (ValueError, OverflowError) as exc:  # a date or number (say 1e400) the file format cannot take
@@ -579,10 +621,43 @@ def _programmes(out: _Read) -> list[Problem]:
             "cannot be read as the dashboard's programme sheets ({reason}); dates are written 2021-04-23 and "
             "figures as whole numbers.", reason=exc))]
     if not tables:
-        return [Problem(out.programme_origin, None, None,
-                        _("has figures, challenges or metrics but no programmes sheet."))]
-    out.rows.add_programmes(out.programme_origin, check_programmes(out.programme_origin, tables))
+        return [Problem(out.programme_origin or (out.programme_targets or ("",))[0], None, None,
+                        _("has figures, challenges, metrics or programme targets but no programmes sheet."))]
+    targets, problems = _programme_targets(out, tables)
+    programmes, found = check_programmes(out.programme_origin, tables)  # the targets checked by their rows
+    for table in programmes:
+        table["target"] = targets.get(table["slug"], [])
+    out.rows.add_programmes(out.programme_origin, (programmes, found + problems))
     return []
+
+
+def _programme_targets(out: _Read, tables: list[dict]) -> tuple[dict[str, list[dict]], list[Problem]]:
+    """The programme targets sheet's rows as their programmes' [[programme.target]] tables, by programme slug, in
+    the sheet's order; what is wrong with them by row and column (a cell, the programme or measure it names, its
+    plan, a change without a note)."""
+    if out.programme_targets is None:
+        return {}, []
+    where, rows = out.programme_targets
+    metrics = {t.get("slug"): {m.get("slug") for m in t.get("metric", [])} for t in tables}
+    problems: list[Problem] = []
+    targets: dict[str, list[tuple[int, dict]]] = {}
+    for number, values in rows:
+        table, wrong = programme_target(values)
+        slug = values.get("programme", "").strip()
+        if not slug:
+            wrong.insert(0, ("programme", _("is empty; it is required.")))
+        elif slug not in metrics:
+            wrong.append(("programme", _("'{programme}' is not a programme of the programmes sheet; name one of "
+                                         "{known}.", programme=slug, known=", ".join(sorted(map(str, metrics))))))
+        elif not wrong:
+            wrong = target_problems(table, metrics[slug])
+        problems += [Problem(where, number, column, message) for column, message in wrong]
+        if not wrong:
+            targets.setdefault(slug, []).append((number, table))
+    for entries in targets.values():
+        problems += [Problem(where, entries[index - 1][0], "note", message)
+                     for index, message in changes_without_note([table for _number, table in entries])]
+    return {slug: [table for _number, table in entries] for slug, entries in targets.items()}, problems
 
 
 def _programme_tables(sheets: dict[str, list[dict]]) -> list[dict]:

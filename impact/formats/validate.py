@@ -117,8 +117,9 @@ def validate(session: Session, rows: Rows, recorded_by: str) -> Batch:
 
 def _programmes(session: Session, rows: Rows, known: Known, batch: Batch) -> None:
     """New programmes are added; one loaded before is skipped if the same, refused if changed."""
-    stored = {t["slug"]: t for t in programme_tables(session.connection(), select(Programme.id).where(
-        Programme.slug.in_([p["slug"] for p in rows.programmes])))}
+    stored = {t["slug"]: {k: v for k, v in t.items() if k != "target"}  # targets: _programme_targets
+              for t in programme_tables(session.connection(), select(Programme.id).where(
+                  Programme.slug.in_([p["slug"] for p in rows.programmes])))}
     for number, programme in enumerate(rows.programmes, start=1):
         if programme["slug"] in stored:
             if as_stored(programme) == stored[programme["slug"]]:
@@ -136,7 +137,8 @@ def _programmes(session: Session, rows: Rows, known: Known, batch: Batch) -> Non
 
 def _programme_targets(session: Session, rows: Rows, batch: Batch, recorded_by: str) -> None:
     """A programme's targets are history: the file's entries not stored yet are added (loading it again adds
-    nothing); one for a due date that has a stored target changes it, and needs a note saying why."""
+    nothing); one for a due date that has a stored target changes it, and needs a note saying why. An entry that
+    does not say when and by whom it was recorded is recorded now, by `recorded_by`."""
     t = ProgrammeTarget
     stored = {(slug, stage or metric, due_on, value, baseline_on, baseline_value, set_on, note) for
               slug, stage, metric, due_on, value, baseline_on, baseline_value, set_on, note in session.execute(
@@ -158,8 +160,10 @@ def _programme_targets(session: Session, rows: Rows, batch: Batch, recorded_by: 
                     "a target for {measure} by {due} is stored already; say in the note why it changes.",
                     measure=entry["measure"], due=entry["due_on"].isoformat())))
                 continue
-            batch.programme_targets.append(entry | {"programme": programme["slug"], "note": entry["note"].strip(),
-                                                    "recorded_by": recorded_by})
+            batch.programme_targets.append(entry | {
+                "programme": programme["slug"], "note": entry["note"].strip(),
+                "recorded_by": entry.get("recorded_by") or recorded_by,
+                "recorded_at": aware(entry["recorded_at"]) if entry.get("recorded_at") else None})
 
 
 def as_stored(programme: dict) -> dict:

@@ -91,8 +91,9 @@ def write(session: Session, batch: Batch) -> LoadSummary:
             else None, "metric_id": None if t["measure"] in FUNNEL_MEASURES else metric_ids[(t["programme"],
                                                                                             t["measure"])],
             "set_on": t["set_on"], "due_on": t["due_on"], "value": t["value"], "baseline_on": t["baseline_on"],
-            "baseline_value": t["baseline_value"], "note": t["note"], "evidence_url": "", "recorded_at": now,
-            "recorded_by": t["recorded_by"], "review_state": ReviewState.APPROVED} for t in batch.programme_targets])
+            "baseline_value": t["baseline_value"], "note": t["note"], "evidence_url": "",
+            "recorded_at": t["recorded_at"] or now, "recorded_by": t["recorded_by"],
+            "review_state": ReviewState.APPROVED} for t in batch.programme_targets])
     if batch.projects:
         session.execute(insert(Project.__table__), [{
             "slug": p.slug, "programme_id": programme_ids[p.programme],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Optional, TypeVar
 
 from sqlalchemy import Engine, select
@@ -444,5 +445,16 @@ def audit(session: Session, actor: Actor, action: str, subject: str, before: Opt
           after: Optional[dict]) -> None:
     """The audit entry of a write, in the write's own transaction: who, what, before and after (as JSON)."""
     session.add(AuditEntry(actor=actor.name, action=action, subject=subject,
-                           before=None if before is None else json.dumps(before, ensure_ascii=False),
-                           after=None if after is None else json.dumps(after, ensure_ascii=False)))
+                           before=None if before is None else json.dumps(before, ensure_ascii=False, default=_as_text),
+                           after=None if after is None else json.dumps(after, ensure_ascii=False, default=_as_text)))
+
+
+def _as_text(value: object) -> str:
+    """A value JSON has no type for, wherever it stands in an audit entry (a programme's report dates, its targets'
+    dates and times inside their list): dates and times as ISO text (2020-03-20, 2020-03-20T18:00:00+00:00),
+    amounts as their digits."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written to the audit log")

@@ -6,7 +6,6 @@ be added and renamed, and removed only while nothing refers to them; a project k
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -100,10 +99,11 @@ def save_project(engine: Engine, actor: Actor, programme_slug: str, slug: str, c
 
 
 def programme_table(engine: Engine, slug: str) -> Optional[dict]:
-    """The programme as save_programme takes it (dates as dates), for a form to start from; None if unknown."""
+    """The programme as save_programme takes it (dates as dates; its targets, which save_programme leaves as they
+    are, too), for a form to start from; None if unknown."""
     with Session(engine) as session:
         row = session.scalar(select(Programme).where(Programme.slug == slug))
-        return _programme_record(session, row, dates_as_text=False) if row else None
+        return _programme_record(session, row) if row else None
 
 
 def project_details(engine: Engine, actor: Actor, slug: str) -> Optional[dict]:
@@ -173,12 +173,11 @@ def _replace(session: Session, model, programme_id: int, key: str, tables: list[
         session.delete(row)
 
 
-def _programme_record(session: Session, row: Programme, dates_as_text: bool = True) -> dict:
-    """The programme as programmes.toml holds it (the export's reading), dates as text for the audit log."""
+def _programme_record(session: Session, row: Programme) -> dict:
+    """The programme as programmes.toml holds it (the export's reading, its targets included); the audit entry
+    writes its dates as text (impact.store.commands.audit)."""
     (record,) = programme_tables(session.connection(), select(Programme.id).where(Programme.id == row.id))
-    if dates_as_text and record.get("report_dates"):
-        record["report_dates"] = [day.isoformat() for day in record["report_dates"]]
-    return {k: v.isoformat() if dates_as_text and isinstance(v, dt.date) else v for k, v in record.items()}
+    return record
 
 
 def _project_record(row: Project) -> dict:
