@@ -72,6 +72,8 @@ def pick(page: Page, form, label: str, option: str) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
+    """The page once its run has ended (a rerun leaves the elements it has not redrawn yet greyed out)."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
@@ -128,6 +130,10 @@ def team_reports(team: Page, server: str, key: str) -> None:
     pick(team, milestone, "Replaces", f"App in the stores (planned for {PLANNED})")
     milestone.get_by_role("button", name="Record the milestone").click()
     expect(team.get_by_text("waiting for staff review.")).to_be_visible()
+    expect(team.get_by_text(f"Waiting for review: Milestone “App in the stores”, done on {T}, planned for {PLANNED}.")
+           ).to_be_visible()
+    expect(team.get_by_role("textbox", name="Milestone", exact=True)).to_have_count(1)
+    expect(milestone.get_by_label("Milestone", exact=True)).to_have_value("")  # the form emptied itself
     screenshot(team, "plan-journey-update")
 
 
