@@ -36,10 +36,16 @@ st.subheader(_("In numbers"))
 show_table(
     table, numbers=("participants", "ideas", "funded", "launched", "alive"),
     percents=("funded_per_idea", "launched_per_funded", "alive_share"), width="stretch",
-    column_config={
-        "programme": _("Programme"), "participants": _("Participants"), "ideas": _("Ideas"), "funded": _("Funded"),
-        "launched": _("Launched"), "alive": _("Funded, still alive"), "funded_per_idea": _("Funded per idea"),
-        "launched_per_funded": _("Launched per funded"), "alive_share": _("Funded still alive"),
+    column_config={  # widths in pixels that fit a laptop's screen beside the sidebar (impact.ui.tables.LAPTOP_ROOM)
+        "programme": st.column_config.Column(_("Programme"), width=200),
+        "participants": st.column_config.Column(_("Participants"), width=85),
+        "ideas": st.column_config.Column(_("Ideas"), width=50),
+        "funded": st.column_config.Column(_("Funded"), width=60),
+        "launched": st.column_config.Column(_("Launched"), width=70),
+        "alive": st.column_config.Column(_("Funded, still alive"), width=120),
+        "funded_per_idea": st.column_config.Column(_("Funded per idea"), width=105),
+        "launched_per_funded": st.column_config.Column(_("Launched per funded"), width=130),
+        "alive_share": st.column_config.Column(_("Funded still alive"), width=115),
     },
 )
 st.subheader(_("Against their targets"))

@@ -20,7 +20,7 @@ from impact.ui.page import (
     label_of,
     readable_programmes,
 )
-from impact.ui.tables import show_table
+from impact.ui.tables import columns_that_fit, show_table
 
 source, actor = guard_page("portfolio")
 programme = choose_programme(source, actor)
@@ -75,35 +75,38 @@ view = shown.assign(
                   else f"{state_word(state)} ({other})"
                   for state, other in zip(shown["target_state"], shown["target_metric"])],
 )
-# What fits on a laptop's screen; the downloads below carry every column (team, date of the reach reading ...).
-columns = ["link", "project", "challenge", "status", "status_since", "reach", "reach_metric", "target_share",
-           "target_state", "last_update", "days_silent"]
-if staff:
-    columns.insert(columns.index("status_since") + 1, "signals")
-if len(chosen) > 1:
-    columns.insert(2, "programme")
+# What fits on a laptop's screen (1,400 pixels wide, beside the sidebar): the plan and the silence always; then, while
+# they fit, the signals (where a shown project has a contradiction), the programme (of several), the challenge and
+# the two dates. The downloads below carry every column (team, the date of the reach reading ...).
+WIDTHS = {"link": 45, "project": 145, "programme": 115, "challenge": 115, "status": 130, "status_since": 90,
+          "signals": 115, "reach": 80, "reach_metric": 110, "target_share": 80, "target_state": 155,
+          "last_update": 90, "days_silent": 75}
+wanted = {"signals": staff and view["signals"].notna().any(), "programme": len(chosen) > 1}
+columns = columns_that_fit([column for column in WIDTHS if wanted.get(column, True)], WIDTHS,
+                           optional=["signals", "programme", "challenge", "status_since", "last_update"])
 show_table(
-    view[columns], numbers=("reach", "days_silent"), dates=("status_since", "last_update"), percents=("target_share",),
-    width="stretch", height=560,
-    column_config={  # widths in pixels that fit a laptop's screen beside the sidebar
-        "link": st.column_config.LinkColumn(_("Page"), display_text=_("open"), width=50),
-        "project": st.column_config.Column(_("Project"), width=180),
-        "programme": st.column_config.Column(_("Programme"), width=120),
-        "challenge": st.column_config.Column(_("Challenge"), width=150),
-        "status": st.column_config.Column(_("Status"), width=110),
-        "status_since": st.column_config.Column(_("Since"), width=90),
+    view[columns], numbers=("reach", "days_silent"),
+    dates=[day for day in ("status_since", "last_update") if day in columns],
+    percents=("target_share",), width="stretch", height=560,
+    column_config={
+        "link": st.column_config.LinkColumn(_("Page"), display_text=_("open"), width=WIDTHS["link"]),
+        "project": st.column_config.Column(_("Project"), width=WIDTHS["project"]),
+        "programme": st.column_config.Column(_("Programme"), width=WIDTHS["programme"]),
+        "challenge": st.column_config.Column(_("Challenge"), width=WIDTHS["challenge"]),
+        "status": st.column_config.Column(_("Status"), width=WIDTHS["status"]),
+        "status_since": st.column_config.Column(_("Since"), width=WIDTHS["status_since"]),
         "signals": st.column_config.Column(
-            _("Signals"), width=200,
+            _("Signals"), width=WIDTHS["signals"],
             help=_("Where the automatic signals contradict the status reported today (not at the date shown).")),
-        "reach": st.column_config.Column(_("Latest reach"), width=90),
-        "reach_metric": st.column_config.Column(_("Metric"), width=90),
+        "reach": st.column_config.Column(_("Latest reach"), width=WIDTHS["reach"]),
+        "reach_metric": st.column_config.Column(_("Metric"), width=WIDTHS["reach_metric"]),
         "target_share": st.column_config.Column(
-            _("% of target"), width=80,
+            _("% of target"), width=WIDTHS["target_share"],
             help=_("The project's figure over its next target's value: for the metric of its latest reach where it "
                    "has a target for it, else for its first metric with a target; — where it has none.")),
-        "target_state": st.column_config.Column(_("Plan"), width=140),
-        "last_update": st.column_config.Column(_("Last update"), width=90),
-        "days_silent": st.column_config.Column(_("Days silent"), width=80),
+        "target_state": st.column_config.Column(_("Plan"), width=WIDTHS["target_state"]),
+        "last_update": st.column_config.Column(_("Last update"), width=WIDTHS["last_update"]),
+        "days_silent": st.column_config.Column(_("Days silent"), width=WIDTHS["days_silent"]),
     },
 )
 

@@ -1,7 +1,10 @@
 """The portfolio, project, comparison and survival pages with AppTest on the demo data."""
+import json
+
 import pytest
 
 from impact.domain.access import FUNDER, Actor
+from impact.ui.tables import LAPTOP_ROOM
 from tests.apptest import chart_texts, metrics, run, shown
 
 
@@ -39,6 +42,27 @@ def test_portfolio_lists_every_project_and_filters(demo_db):
     at.number_input(key="portfolio_silent_days").set_value(36_500).run()
     assert len(table(at)) == 0
     assert [b.label for b in at.get("download_button")] == ["Download as CSV", "Download as Excel"]
+
+
+def width_shown(at, index=0) -> int:
+    """The widths the page gives the columns its table shows, added up (pixels)."""
+    widths = {column: config.get("width") for column, config in json.loads(at.dataframe[index].proto.columns).items()}
+    return sum(widths[column] for column in table(at, index).columns)
+
+
+def test_the_portfolio_fits_a_laptops_screen(demo_db):
+    # Staff, one programme, no contradiction stored: the plan and the silence, then the challenge while it fits
+    # (45 + 145 + 115 + 130 + 80 + 110 + 80 + 155 + 75 = 935 of 936 pixels); the two dates no longer fit.
+    at = run("pages/portfolio.py", programme="wirvsvirus-2020")
+    assert not at.exception
+    assert list(table(at).columns) == ["link", "project", "challenge", "status", "reach", "reach_metric",
+                                       "target_share", "target_state", "days_silent"]
+    assert width_shown(at) == 935 <= LAPTOP_ROOM
+    # Two programmes: the programme's name takes the challenge's place.
+    at.multiselect(key="portfolio_programmes").set_value(["wirvsvirus-2020", "hackathon-covid-2021"]).run()
+    assert list(table(at).columns) == ["link", "project", "programme", "status", "reach", "reach_metric",
+                                       "target_share", "target_state", "days_silent"]
+    assert width_shown(at) == 935
 
 
 def test_portfolio_of_two_programmes(demo_db):
@@ -107,6 +131,7 @@ def test_compare_programmes(demo_db):
     assert rows.loc["#WirVsVirus 2020", "funded"] == 130 and rows.loc["#WirVsVirus 2020", "launched"] == 30
     assert rows.loc["Hackathon contre le Covid 2021", "ideas"] == 15
     assert "23.1%" in chart_texts(at)  # launched per funded: 30 of 130
+    assert width_shown(at) <= LAPTOP_ROOM  # every column on a laptop's screen, none behind a sideways scroll
     at.multiselect(key="compare_programmes").set_value(["wirvsvirus-2020"]).run()
     assert "Pick at least two programmes" in at.info[0].value
 

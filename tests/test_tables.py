@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from impact.i18n import format_datetime, set_language
+from impact.ui.tables import columns_that_fit
 from tests.apptest import TIMEOUT, run, shown
 from tests.conftest import TINY_PROGRAMME, load, url_of
 
@@ -181,3 +182,13 @@ def test_everything_recorded_for_a_project_in_the_language(demo_db, language, fi
     assert set(cells["review_state"]) == {approved}
     assert set(cells[cells["what"].isin(["Idee", "Idée"])]["value"]) == {"—"}
     every_cell_reads(at)
+
+
+def test_a_table_shows_its_optional_columns_while_they_fit_the_most_wanted_first():
+    widths = {"name": 100, "since": 50, "signals": 60, "days": 30}
+    # name stays (100); then signals (160) and days (190) fit in 200, since (240) would not; shown in their order.
+    assert columns_that_fit(["name", "since", "signals", "days"], widths, optional=["signals", "days", "since"],
+                            room=200) == ["name", "signals", "days"]
+    assert columns_that_fit(["name", "since", "signals", "days"], widths, optional=["since", "signals", "days"],
+                            room=200) == ["name", "since", "days"]  # since first: 150, signals 210 no, days 180
+    assert columns_that_fit(["name", "days"], widths, optional=["signals", "days"], room=100) == ["name"]

@@ -11,7 +11,7 @@ link's display values only where its LinkColumn has no `display_text`, so show_t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -99,6 +99,25 @@ def show_table(frame: pd.DataFrame, numbers: Iterable[str] = (), dates: Iterable
         options["column_config"] = config
     container.dataframe(styled(frame, numbers, dates, datetimes, percents, decimals, seconds, links), hide_index=True,
                         **options)
+
+
+# The room a table has on a window 1,400 pixels wide beside the sidebar (the wide layout's main column, less the
+# grid's border): a table whose columns' widths add up to more scrolls sideways, and its last columns go unseen.
+LAPTOP_ROOM = 936
+
+
+def columns_that_fit(columns: Sequence[str], widths: Mapping[str, int], optional: Sequence[str],
+                     room: int = LAPTOP_ROOM) -> list[str]:
+    """The `columns` (in their order) a table shows on a screen: every one not `optional`, then the `optional` ones
+    in the order given (the most wanted first) while their `widths` still fit in `room` pixels. A download keeps
+    every column: this is what a screen shows."""
+    chosen = [column for column in columns if column not in optional]
+    used = sum(widths[column] for column in chosen)
+    for column in optional:
+        if column in columns and used + widths[column] <= room:
+            chosen.append(column)
+            used += widths[column]
+    return [column for column in columns if column in chosen]
 
 
 def kinds(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
