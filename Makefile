@@ -1,6 +1,6 @@
 # `make run` starts the dashboard on http://localhost:8501 with the demo data; `make test` runs the static checks
 # (ruff, then mypy, both configured in pyproject.toml) and, if they pass, every test, in two processes (pytest-xdist;
-# each test module stays in one of them, so a module's server or data is made once).
+# a process that runs out of tests takes some of the other's, so neither ends alone on a long module).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,7 +15,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev node_modules/.package-lock.json
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	$(PY) -m pytest -n 2 --dist loadscope
+	$(PY) -m pytest -n 2 --dist worksteal
 
 # Rewrite the demo CSV files after changing data/demo/build.py.
 demo-files: $(VENV)/.runtime

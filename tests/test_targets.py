@@ -2,6 +2,7 @@
 and milestones written and read on both engines."""
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from impact.domain.access import command_line
@@ -198,3 +199,17 @@ def test_staff_see_the_overdue_milestones_on_the_silent_page(world, monkeypatch)
     # Only the app is overdue: planned for 1 June, not done by 1 September, 30 + 31 + 31 = 92 days.
     assert list(zip(table["title"], table["planned_on"], table["days_overdue"])) == [
         ("App in the stores", "2021-06-01", "92")]
+
+
+def test_the_target_label_sits_where_the_figures_are_not():
+    from impact.formats.charts import reach_figure
+
+    def label_position(values):
+        series = pd.DataFrame({"as_of": pd.to_datetime(["2021-01-01", "2021-06-30"]), "value": values,
+                               "reading": [True, True]})
+        figure = reach_figure(series, "Tutors", "tutors", plan=(D("2021-01-01"), 0, D("2021-12-31"), 12_000))
+        (target,) = [trace for trace in figure.data if trace.name == "Target"]
+        return target.textposition
+
+    assert label_position([1_000, 6_000]) == "top left"  # below the target: the label above its point
+    assert label_position([1_000, 14_000]) == "bottom left"  # past it (116.7 %): the label below, off the line

@@ -205,9 +205,13 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
                                hovertemplate=hover))
     if plan is not None:  # the target: a straight line from the baseline to the target's value on its due date
         baseline_on, baseline_value, due_on, value = plan
+        # The label sits on the side of the target's point the figures are not: below it where they passed it.
+        by_due = series[series["as_of"] <= pd.Timestamp(due_on)]["value"]
+        passed = len(by_due) > 0 and by_due.max() >= value
         traces.append(dict(type="scatter", x=[baseline_on, due_on], y=[baseline_value, value],
                            mode="lines+markers+text", name=_("Target"), line=dict(color=GREY, width=2, dash="dash"),
-                           marker=dict(symbol="diamond", size=9, color=GREY), textposition="top left",
+                           marker=dict(symbol="diamond", size=9, color=GREY),
+                           textposition="bottom left" if passed else "top left",
                            text=["", _inert(_("Target: {value} by {due}", value=format_number(value),
                                                 due=format_date(pd.Timestamp(due_on).date())))],
                            hovertemplate=_("Target") + " %{x|" + plotly_date_format() + "}: %{y:,}<extra></extra>"))
