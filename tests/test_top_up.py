@@ -17,7 +17,8 @@ The top-up:
 """
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from impact.store import commands, increments
 from impact.store.db import write_session
@@ -131,3 +132,32 @@ def test_a_recount_from_after_the_new_reading_misses_it(engine, tmp_path):
     assert increments_of(engine) == {("a", "people", "2020-01-31", 100): 100, ("a", "people", "2020-02-15", 150): 50,
                                      ("a", "people", "2020-03-31", 300): 150}
     assert stored(engine) == reference(engine)
+
+
+def vacuums(engine) -> int:
+    """How often the readings table was vacuumed by hand (the loader's VACUUM, not autovacuum)."""
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'reach_readings'"))
+
+
+def test_postgresql_is_vacuumed_after_a_large_load_not_after_a_top_up(engine, tmp_path):
+    """A load adding at least 1,000 rows and a tenth of what the tables held vacuums and analyses them; a top-up of
+    1,000 readings into 10,000 (and 100 projects) does not, nor a load of fewer than 1,000 rows."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the loader vacuums PostgreSQL only; SQLite keeps no planner statistics to refresh")
+    slugs = [f"p{n:03d}" for n in range(100)]
+    projects = "programme,slug,name\n" + "".join(f"tiny,{slug},Project {slug}\n" for slug in slugs)
+    days = [D("2020-01-01") + dt.timedelta(days=d) for d in range(100)]
+    readings = "project,metric,as_of,value\n" + "".join(
+        f"{slug},people,{day},{k}\n" for slug in slugs for k, day in enumerate(days, start=1))
+    load(engine, tmp_path / "large", programmes__toml=TINY_PROGRAMME, projects__csv=projects,
+         reach_readings__csv=readings)
+    assert vacuums(engine) == 1  # 10,100 rows into empty tables
+    top_up = "project,metric,as_of,value\n" + "".join(
+        f"{slug},{metric},2020-06-30,{value}\n" for slug in slugs for metric in ("people", "pupils")
+        for value in range(1_000, 1_005))
+    assert load(engine, tmp_path / "top-up", reach_readings__csv=top_up).reach_readings == 1_000
+    assert vacuums(engine) == 1  # 1,000 rows into 10,100
+    small = "project,metric,as_of,value\n" + "".join(f"{slug},people,2020-07-31,2000\n" for slug in slugs)
+    assert load(engine, tmp_path / "small", reach_readings__csv=small).reach_readings == 100
+    assert vacuums(engine) == 1
