@@ -40,6 +40,7 @@ from impact.formats.rows import (
     TargetRow,
 )
 from impact.i18n import _
+from impact.store.db import in_lists
 from impact.store.models import (
     Challenge,
     Metric,
@@ -52,6 +53,8 @@ from impact.store.models import (
     Target,
     utcnow,
 )
+
+DATES = 100  # a file's dates read as an IN-list up to this many; beyond it, the range from the first to the last
 
 
 @dataclass
@@ -71,28 +74,52 @@ class Batch:
 
 @dataclass
 class Known:
-    """The natural keys known so far: the database's, then those the rows add."""
+    """The natural keys known so far: the database's (of the programmes and projects the rows name, not every one
+    stored), then those the rows add."""
 
     challenges: dict[str, set[str]]  # by programme
     metrics: dict[str, set[str]]
     projects: dict[str, str]  # project -> its programme
     stored: set[str]  # projects in the database before this load
+    ids: dict[str, int]  # the stored projects' ids
+    metric_ids: dict[tuple[str, str], int]  # (programme, metric) -> the stored metric's id
 
     @classmethod
-    def read(cls, session: Session) -> Known:
+    def read(cls, session: Session, rows: Rows) -> Known:
+        """What the database holds of the projects the rows name and of their programmes, and of the programmes
+        the rows name: a file of a few thousand readings reads its own, whatever the database holds."""
+        slugs = {p.slug for p in rows.projects}.union(
+            *({entry.project for entry in entries} for entries in (rows.events, rows.readings, rows.targets,
+                                                                     rows.milestones)))
+        projects: dict[str, str] = {}
+        ids: dict[str, int] = {}
+        for names in in_lists(slugs):
+            for slug, project_id, programme in session.execute(
+                    select(Project.slug, Project.id, Programme.slug)
+                    .join(Programme, Programme.id == Project.programme_id).where(Project.slug.in_(names))):
+                projects[slug], ids[slug] = programme, project_id
         challenges: dict[str, set[str]] = {}
         metrics: dict[str, set[str]] = {}
-        for programme in session.scalars(select(Programme)):
-            challenges[programme.slug] = {c.slug for c in programme.challenges}
-            metrics[programme.slug] = {m.slug for m in programme.metrics}
-        projects = dict(session.execute(
-            select(Project.slug, Programme.slug).join(Programme, Programme.id == Project.programme_id)).all())
-        return cls(challenges, metrics, projects, set(projects))
+        metric_ids: dict[tuple[str, str], int] = {}
+        named = {p["slug"] for p in rows.programmes} | {p.programme for p in rows.projects} | set(projects.values())
+        for names in in_lists(named):
+            for programme in session.scalars(select(Programme.slug).where(Programme.slug.in_(names))):
+                challenges[programme], metrics[programme] = set(), set()
+            for programme, challenge in session.execute(
+                    select(Programme.slug, Challenge.slug).join(Programme, Programme.id == Challenge.programme_id)
+                    .where(Programme.slug.in_(names))):
+                challenges[programme].add(challenge)
+            for programme, metric, metric_id in session.execute(
+                    select(Programme.slug, Metric.slug, Metric.id).join(Programme, Programme.id == Metric.programme_id)
+                    .where(Programme.slug.in_(names))):
+                metrics[programme].add(metric)
+                metric_ids[(programme, metric)] = metric_id
+        return cls(challenges, metrics, projects, set(projects), ids, metric_ids)
 
 
 def validate(session: Session, rows: Rows, recorded_by: str) -> Batch:
     """The batch the rows make, or LoadError with every problem (the rows' own included)."""
-    known = Known.read(session)
+    known = Known.read(session, rows)
     batch = Batch()
     _programmes(session, rows, known, batch)
     _programme_targets(session, rows, batch, recorded_by)
@@ -102,7 +129,7 @@ def validate(session: Session, rows: Rows, recorded_by: str) -> Batch:
     _histories(session, rows, batch)
     batch.readings = [_filled(r, now, recorded_by)
                       for r in _of_known_metrics(rows, READINGS_FILE, rows.readings, known)]
-    _skip_stored_readings(session, batch, known.stored)
+    _skip_stored_readings(session, batch, known)
     batch.targets = [_set_on(_filled(t, now, recorded_by))
                      for t in _of_known_metrics(rows, TARGETS_FILE, rows.targets, known)]
     _targets(session, rows, batch, known.stored)
@@ -207,19 +234,19 @@ def _projects(session: Session, rows: Rows, known: Known, batch: Batch) -> None:
                                                             challenge=challenge))
             continue
         if slug in known.stored:
-            stored_details = stored_details or _stored_details(session)
+            stored_details = stored_details or _stored_details(session, {p.slug for p in rows.projects})
             _update(stored_details[slug], project, batch)
         else:
             known.projects[slug] = programme
             batch.projects.append(project)
 
 
-def _stored_details(session: Session) -> dict[str, tuple[int, dict]]:
-    """Every stored project's id and UPDATABLE details by slug, in one query."""
+def _stored_details(session: Session, slugs: set[str]) -> dict[str, tuple[int, dict]]:
+    """These stored projects' ids and UPDATABLE details by slug."""
     names = [c for c in UPDATABLE if c != "challenge"]
-    found = session.execute(select(Project.slug, Project.id, func.coalesce(Challenge.slug, ""),
-                                   *(getattr(Project, c) for c in names))
-                            .outerjoin(Challenge, Challenge.id == Project.challenge_id)).all()
+    found = [row for some in in_lists(slugs) for row in session.execute(
+        select(Project.slug, Project.id, func.coalesce(Challenge.slug, ""), *(getattr(Project, c) for c in names))
+        .outerjoin(Challenge, Challenge.id == Project.challenge_id).where(Project.slug.in_(some)))]
     return {slug: (pid, {"challenge": challenge, **dict(zip(names, values))})
             for slug, pid, challenge, *values in found}
 
@@ -320,20 +347,26 @@ def _of_known_metrics(rows: Rows, table: str, entries: Iterable, known: Known) -
                 metric=entry.metric, known=", ".join(sorted(known.metrics[programme]))))
 
 
-def _skip_stored_readings(session: Session, batch: Batch, stored: set[str]) -> None:
-    """Readings already recorded (same project, metric, date and value) are not added again."""
-    stored_projects = {r.project for r in batch.readings} & stored
-    if not stored_projects:
-        return
+def _skip_stored_readings(session: Session, batch: Batch, known: Known) -> None:
+    """Readings already recorded (same project, metric, date and value) are not added again. Only the stored
+    readings of the rows' series on the rows' dates are read."""
+    mine: dict[int, list[ReadingRow]] = defaultdict(list)  # the readings of stored projects, by project id
+    for reading in batch.readings:
+        if reading.project in known.ids:
+            mine[known.ids[reading.project]].append(reading)
     r = ReachReading
-    stmt = (select(Project.slug, Metric.slug, r.as_of, r.value).join(Project, Project.id == r.project_id)
-            .join(Metric, Metric.id == r.metric_id)
-            .where(Project.slug.in_(stored_projects), r.counted_increment.is_not(None)))  # those that count
-    dates = {x.as_of for x in batch.readings}
-    if len(dates) <= 1_000:  # a later file holds a few dates: read only the stored readings of those
-        stmt = stmt.where(r.as_of.in_(dates))
-    known = set(session.execute(stmt).all())
-    kept = [x for x in batch.readings if (x.project, x.metric, x.as_of, x.value) not in known]
+    found: set[tuple] = set()
+    for project_ids in in_lists(mine):
+        readings = [reading for project_id in project_ids for reading in mine[project_id]]
+        metric_ids = {known.metric_ids[(known.projects[x.project], x.metric)] for x in readings}
+        dates = {x.as_of for x in readings}
+        on = r.as_of.in_(dates) if len(dates) <= DATES else r.as_of.between(min(dates), max(dates))
+        found.update(session.execute(
+            select(r.project_id, r.metric_id, r.as_of, r.value)
+            .where(r.project_id.in_(project_ids), r.metric_id.in_(metric_ids), on,
+                   r.counted_increment.is_not(None))).all())  # those that count
+    kept = [x for x in batch.readings if (known.ids.get(x.project), known.metric_ids.get(
+        (known.projects[x.project], x.metric)), x.as_of, x.value) not in found]
     batch.unchanged += len(batch.readings) - len(kept)
     batch.readings = kept
 

@@ -3,6 +3,7 @@ transaction, approved on entry (status events, readings, targets and milestones 
 counted as they go in (impact.store.increments)."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
@@ -15,6 +16,7 @@ from impact.formats.dataset import OPTIONAL_TEXTS, PROGRAMME_TRANSLATIONS
 from impact.formats.rows import EntryRow
 from impact.formats.validate import Batch
 from impact.store import increments
+from impact.store.db import in_lists
 from impact.store.models import (
     FUNNEL_MEASURES,
     Challenge,
@@ -61,6 +63,16 @@ def _optional(part: dict) -> dict:
     return {key: value for key, value in part.items() if key in OPTIONAL_TEXTS}
 
 
+def _projects(session: Session, batch: Batch) -> dict[str, tuple[int, str]]:
+    """The id and programme of each project the batch names (not every stored project), by slug."""
+    slugs = {p.slug for p in batch.projects}.union(
+        *({entry.project for entry in entries} for entries in (batch.events, batch.readings, batch.targets,
+                                                                 batch.milestones)))
+    return {slug: (pid, prog) for names in in_lists(slugs) for slug, pid, prog in session.execute(
+        select(Project.slug, Project.id, Programme.slug).join(Programme, Programme.id == Project.programme_id)
+        .where(Project.slug.in_(names)))}
+
+
 def write(session: Session, batch: Batch) -> LoadSummary:
     for prog in batch.programmes:
         programme = Programme(
@@ -100,8 +112,7 @@ def write(session: Session, batch: Batch) -> LoadSummary:
             "challenge_id": challenge_ids.get((p.programme, p.details.get("challenge", ""))),
             **DETAILS, **{column: value for column, value in p.details.items() if column != "challenge"},
         } for p in batch.projects])
-    projects = {slug: (pid, prog) for slug, pid, prog in session.execute(
-        select(Project.slug, Project.id, Programme.slug).join(Programme, Programme.id == Project.programme_id))}
+    projects = _projects(session, batch)
 
     def history(entry: EntryRow, **fields) -> dict:
         return {"project_id": projects[entry.project][0], "recorded_at": entry.recorded_at,
@@ -132,7 +143,12 @@ def write(session: Session, batch: Batch) -> LoadSummary:
             m, title=m.title, planned_on=m.planned_on, done_on=m.done_on, supersedes_id=m.supersedes_id)
             for m in batch.milestones])
     if batch.readings:
-        increments.recount(session, {r["project_id"] for r in readings} - new)  # last: it takes turns (see there)
+        since: dict[tuple[int, int], dt.date] = {}  # each stored series' earliest new reading
+        for r in readings:
+            if r["project_id"] not in new:
+                series = (r["project_id"], r["metric_id"])
+                since[series] = min(r["as_of"], since.get(series, r["as_of"]))
+        increments.recount_since(session, since)  # last: it takes turns (see there)
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings),
                        len(batch.updates), batch.unchanged, len(batch.programme_targets), len(batch.targets),
                        len(batch.milestones))

@@ -1,7 +1,7 @@
 """The engine: `DATABASE_URL` picks the database, the default is a SQLite file under data/."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Iterator, Optional, TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine, create_engine, event, make_url
@@ -13,6 +13,9 @@ from impact.settings import ROOT, setting
 
 DEFAULT_SQLITE_PATH = ROOT / "data" / "impact.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+IN_LIST = 500  # values per IN-list, well under every driver's limit on bound parameters
+
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -78,6 +81,13 @@ def writing(engine: Engine) -> Engine:
 def write_session(engine: Engine) -> Session:
     """A session for one write transaction: `with write_session(engine) as s, s.begin(): ...`."""
     return Session(writing(engine), expire_on_commit=False)
+
+
+def in_lists(values: Iterable[T], size: int = IN_LIST) -> Iterator[list[T]]:
+    """The distinct values, sorted, in lists of at most `size`: each the IN-list of one statement."""
+    ordered = sorted(set(values))  # type: ignore[type-var]  # slugs, ids, dates
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
 
 
 def read_frame(engine: Engine, stmt, columns: Optional[list[str]] = None) -> pd.DataFrame:
