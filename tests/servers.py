@@ -76,3 +76,10 @@ def type_date(page: Page, scope: Locator, label: str, day: str) -> None:
     scope.get_by_role("spinbutton", name=f"year, {label}").click()
     page.keyboard.type(day.replace("-", ""))
     page.keyboard.press("Escape")
+
+
+def settled(page: Page) -> None:
+    """Wait until the page's script run is over and nothing moves (a box opening, say), as a person would before the
+    next click: a list that a click opens during either stays closed."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")

@@ -14,7 +14,7 @@ from impact.domain.access import command_line
 from impact.store import admin, auth, commands
 from impact.store.db import make_engine
 from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
-from tests.servers import sign_in, streamlit_server, type_date
+from tests.servers import settled, sign_in, streamlit_server, type_date
 
 ARTIFACTS = ROOT / "artifacts"
 
@@ -246,6 +246,7 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
     team = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
     team.goto(f"{server}/update?key={accounts}")
     expect(team.get_by_role("heading", name="Update Corona School")).to_be_visible()
+    settled(team)
     main = team.get_by_test_id("stMain")
     today, yesterday = dt.date.today(), dt.date.today() - dt.timedelta(days=1)
 
@@ -268,6 +269,7 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
 
     team.get_by_role("tab", name="Reach figure").click()
     reach = main.get_by_test_id("stForm").filter(has=team.get_by_role("button", name="Record figure"))
+    settled(team)
     reach.get_by_test_id("stSelectbox").filter(has_text="Metric").click()
     team.get_by_role("option", name="People reached (people)").click()
     type_date(team, reach, "As of", yesterday.isoformat())
@@ -285,6 +287,7 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
 
     team.get_by_role("tab", name="Status").click()
     status = main.get_by_test_id("stForm").filter(has=team.get_by_role("button", name="Record status"))
+    settled(team)
     status.get_by_test_id("stSelectbox").filter(has_text="New status").click()
     team.get_by_role("option", name="Discontinued").click()
     status.get_by_role("textbox", name="Note").fill("The schools are open again.")
@@ -306,11 +309,13 @@ def test_the_correction_form_empties_itself_in_the_browser_once_recorded(engine,
         page.goto(f"{server}/update?project=a")
         sign_in(page)
         expect(page.get_by_role("heading", name="Update Project A")).to_be_visible()
+        settled(page)
         correct = page.get_by_test_id("stExpander").filter(has_text="Correct an entry (staff)")
         correct.get_by_text("Correct an entry (staff)").click()
-        expect(correct.get_by_role("combobox", name="Entry")).to_be_visible()
+        settled(page)  # the box opening
         correct.get_by_role("combobox", name="Entry").click()
         page.get_by_role("option", name="Funded, not started · 2020-02-01").click()
+        settled(page)  # the pick's run draws the form
         type_date(page, correct, "Date", "2020-02-15")
         correct.get_by_role("textbox", name="What was wrong (required)").fill("The decision was on the 15th.")
         correct.get_by_role("button", name="Record correction").click()
@@ -319,6 +324,7 @@ def test_the_correction_form_empties_itself_in_the_browser_once_recorded(engine,
         expect(correct.get_by_role("combobox", name="Entry")).to_have_value("")
         expect(correct.get_by_role("textbox", name="What was wrong (required)")).to_have_count(0)
         screenshot(page, "update-corrected")
+        settled(page)
         correct.get_by_role("combobox", name="Entry").click()  # the box stays open for the next one
         page.get_by_role("option", name="Idea · 2020-01-10").click()
         expect(correct.get_by_role("textbox", name="What was wrong (required)")).to_have_value("")
