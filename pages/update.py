@@ -2,6 +2,7 @@
 free-text update, or the project's plan (a target, a milestone). A team's entries wait for review; staff's are
 approved on entry."""
 import datetime as dt
+from typing import Any, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +25,7 @@ from impact.ui.page import choose_project, guard_page, label_of, plain, web_link
 from impact.ui.plan import MILESTONE_FIELDS, TARGET_FIELDS, milestone_form, target_form, waiting_for_review
 from impact.ui.session import sign_in_with_key
 from impact.ui.tables import show_table
-from impact.ui.writes import DONE, done_notice
+from impact.ui.writes import DONE, done_notice, forget_fields, start_fields
 
 source, actor = guard_page("update")
 
@@ -69,8 +70,8 @@ if choice.current and choice.since is not None:  # both or neither: the latest s
               help=_("Counting entries still waiting for review."))
     st.caption(_("since {date}", date=format_date(choice.since)))
 
+today = dt.date.today()
 if programme.calendar:  # the reports the programme's calendar expects (impact.domain.calendar)
-    today = dt.date.today()
     reports = source.project_reports(programme, project.id, today)
     if reports.late_since is not None:
         st.warning(ngettext("Late: the report due on {date} was not received.",
@@ -87,13 +88,16 @@ if programme.calendar:  # the reports the programme's calendar expects (impact.d
                                                       "counts as the report, even while it waits for review."))
 
 
-FORMS = {  # each form's fields, emptied once its submission is recorded, so that a second tap records nothing
-    "status": ("new_status", "status_date", "status_note", "status_evidence"),
-    "reading": ("reading_metric", "reading_date", "reading_value", "reading_note", "reading_evidence"),
-    "update": ("update_text", "update_evidence"),
+metrics = source.metrics(programme.id)
+FORMS: dict[str, Mapping[str, Any]] = {  # each form's fields and their empty values (impact.ui.writes), emptied once
+    # its submission is recorded, so that a second tap records nothing; dates start at today, the metric at the first
+    "status": {"new_status": None, "status_date": today, "status_note": "", "status_evidence": ""},
+    "reading": {"reading_metric": next(iter(metrics["slug"]), None), "reading_date": today, "reading_value": None,
+                "reading_note": "", "reading_evidence": ""},
+    "update": {"update_text": "", "update_evidence": ""},
     "target": TARGET_FIELDS,
     "milestone": MILESTONE_FIELDS,
-    "correction": ("correct_pick",),
+    "correction": {"correct_pick": None},
 }
 CONFIRM = "confirm_discontinued"  # a discontinuation waiting for the visitor's "yes"
 
@@ -111,8 +115,7 @@ def submit(command, form: str, **values) -> None:
         st.error(str(exc), icon=":material/error:")
         return
     st.session_state[seen] = recorded.revision
-    for key in FORMS[form]:
-        st.session_state.pop(key, None)
+    forget_fields(FORMS[form])
     st.session_state[DONE] = said(recorded)
     st.rerun()
 
@@ -136,13 +139,15 @@ def said(recorded: commands.Recorded) -> str:
              value=format_number(recorded.value or 0), date=format_date(recorded.on), state=state)
 
 
-today = dt.date.today()
+# Keyed, as the correction's box below: in a browser the open tab (and the open box) would otherwise close whenever the
+# success notice above comes or goes, hiding a refusal's sentence in a tab no longer shown.
 status_tab, reach_tab, update_tab, plan_tab = st.tabs([_("Status"), _("Reach figure"), _("Update"),
-                                                       _("Targets and milestones")])
+                                                       _("Targets and milestones")], key="update_tabs")
+start_fields(FORMS["status"])
 with status_tab, st.form("status_form"):
     status = st.selectbox(_("New status"), choice.options, format_func=status_label, key="new_status", index=None,
                           placeholder=_("Pick the new status"))
-    since = st.date_input(_("From"), value=today, max_value=today, format=date_format(), key="status_date")
+    since = st.date_input(_("From"), max_value=today, format=date_format(), key="status_date")
     note = st.text_area(_("Note"), key="status_note", max_chars=commands.MAX_NOTE_LENGTH,
                         help=_("Needed for: {statuses}.", statuses=", ".join(map(status_label, choice.note_needed)))
                         if choice.note_needed else None)
@@ -173,13 +178,13 @@ if pending := st.session_state.get(CONFIRM):
             st.session_state.pop(CONFIRM)
             st.rerun()
 
-metrics = source.metrics(programme.id)
+start_fields(FORMS["reading"])
 with reach_tab, st.form("reach_form"):
     if metrics.empty:
         st.info(_("This programme has no reach metrics yet."), icon=":material/info:")
     labels = dict(zip(metrics["slug"], metrics["label"] + " (" + metrics["unit"] + ")"))
     metric = st.selectbox(_("Metric"), list(labels), format_func=label_of(labels), key="reading_metric")
-    as_of = st.date_input(_("As of"), value=today, max_value=today, format=date_format(), key="reading_date")
+    as_of = st.date_input(_("As of"), max_value=today, format=date_format(), key="reading_date")
     value = st.number_input(_("Total so far"), min_value=0, step=1, value=None, key="reading_value",
                             help=_("The running total on that date, not the increase since the last figure."))
     note = st.text_area(_("Note"), key="reading_note", max_chars=commands.MAX_NOTE_LENGTH,
@@ -192,6 +197,7 @@ with reach_tab, st.form("reach_form"):
             submit(commands.record_reach_reading, "reading", metric=metric, as_of=as_of, value=int(value), note=note,
                    evidence_url=evidence)
 
+start_fields(FORMS["update"])
 with update_tab, st.form("update_form"):
     text = st.text_area(_("What happened"), key="update_text", max_chars=commands.MAX_NOTE_LENGTH)
     evidence = st.text_input(_("Evidence link (http or https)"), key="update_evidence")
@@ -214,7 +220,7 @@ with plan_tab:
         submit(commands.record_milestone, "milestone", **milestone)
 
 if actor.role == STAFF:
-    with st.expander(_("Correct an entry (staff)"), icon=":material/edit:"):
+    with st.expander(_("Correct an entry (staff)"), icon=":material/edit:", key="correct_expander"):
         st.caption(_("A correction is a new entry that replaces the old one on every chart; the old one stays in the "
                      "history, marked as corrected."))
         correctable = entries[entries["kind"].isin(["status", "reading"])
@@ -224,6 +230,7 @@ if actor.role == STAFF:
                               f"{'' if pd.isna(v) else ' ' + format_number(v)} · {format_date(d)}"
                   for k, i, w, v, d in zip(correctable["kind"], correctable["id"], correctable["what"],
                                            correctable["value"], correctable["effective"])}
+        start_fields(FORMS["correction"])
         picked = st.selectbox(_("Entry"), list(labels), format_func=label_of(labels), index=None, key="correct_pick",
                               placeholder=_("Pick the entry to correct"))
         if picked is not None:

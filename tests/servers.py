@@ -11,7 +11,7 @@ import urllib.request
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import PASSWORD, ROOT, STAFF_EMAIL
 
@@ -68,3 +68,18 @@ def sign_in(page: Page, email: str = STAFF_EMAIL) -> None:
         sidebar.get_by_role("button", name="Sign in", exact=True).click()
     started.value.response()  # the browser holds the session's cookie once this answer is in
     expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {email}")).to_be_visible()
+
+
+def type_date(page: Page, scope: Locator, label: str, day: str) -> None:
+    """Type a date into a date field (its year, month and day are segments that move on as they fill), then close
+    the calendar that opened with it."""
+    scope.get_by_role("spinbutton", name=f"year, {label}").click()
+    page.keyboard.type(day.replace("-", ""))
+    page.keyboard.press("Escape")
+
+
+def settled(page: Page) -> None:
+    """Wait until the page's script run is over and nothing moves (a box opening, say), as a person would before the
+    next click: a list that a click opens during either stays closed."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")

@@ -4,6 +4,7 @@ Screenshots land in artifacts/ for a person to look at.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from impact.domain.access import command_line
 from impact.store import admin, auth, commands
 from impact.store.db import make_engine
 from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
-from tests.servers import sign_in, streamlit_server
+from tests.servers import settled, sign_in, streamlit_server, type_date
 
 ARTIFACTS = ROOT / "artifacts"
 
@@ -237,3 +238,93 @@ def test_on_a_phone_staff_review_an_entry(server, demo_url, accounts, browser):
     expect(staff.get_by_text("Returned to the team.")).to_be_visible()
     expect(staff.get_by_text(note, exact=True)).to_have_count(0)
     staff.context.close()
+
+
+def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep_a_refused_one(server, accounts,
+                                                                                                 browser):
+    # Last in this module: it leaves Corona School's team a figure, an update and a status change waiting for review.
+    team = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+    team.goto(f"{server}/update?key={accounts}")
+    expect(team.get_by_role("heading", name="Update Corona School")).to_be_visible()
+    settled(team)
+    main = team.get_by_test_id("stMain")
+    today, yesterday = dt.date.today(), dt.date.today() - dt.timedelta(days=1)
+
+    team.get_by_role("tab", name="Update").click()
+    update = main.get_by_test_id("stForm").filter(has=team.get_by_role("button", name="Send update"))
+    update.get_by_role("textbox", name="What happened").fill("hello there")
+    update.get_by_role("textbox", name="Evidence link (http or https)").fill("https://example.org/hello")
+    update.get_by_role("button", name="Send update").click()
+    expect(team.get_by_text("Your update is recorded: waiting for staff review.")).to_be_visible()
+    expect(team.get_by_role("tab", name="Update")).to_have_attribute("aria-selected", "true")  # the tab stays open
+    expect(update.get_by_role("textbox", name="What happened")).to_have_value("")  # what the browser shows
+    expect(update.get_by_role("textbox", name="Evidence link (http or https)")).to_have_value("")
+    update.get_by_role("button", name="Send update").click()  # a second tap sends the empty form, not "hello there"
+    expect(main.get_by_text("The update is empty; write what happened.")).to_be_visible()
+    update.get_by_role("textbox", name="What happened").fill("hello there")
+    update.get_by_role("textbox", name="Evidence link (http or https)").fill("https://example.org/hello")
+    update.get_by_role("button", name="Send update").click()  # the same again: refused, and what was typed stays
+    expect(main.get_by_text("This update is the project's latest already; nothing new was recorded.")).to_be_visible()
+    expect(update.get_by_role("textbox", name="What happened")).to_have_value("hello there")
+
+    team.get_by_role("tab", name="Reach figure").click()
+    reach = main.get_by_test_id("stForm").filter(has=team.get_by_role("button", name="Record figure"))
+    settled(team)
+    reach.get_by_test_id("stSelectbox").filter(has_text="Metric").click()
+    team.get_by_role("option", name="People reached (people)").click()
+    type_date(team, reach, "As of", yesterday.isoformat())
+    reach.get_by_role("spinbutton", name="Total so far").fill("30000")
+    reach.get_by_role("textbox", name="Note").fill("Counted at the schools.")
+    reach.get_by_role("button", name="Record figure").click()
+    expect(team.get_by_text(f"People reached: 30,000 as of {yesterday.isoformat()}: waiting for staff review.")
+           ).to_be_visible()
+    expect(team.get_by_role("tab", name="Reach figure")).to_have_attribute("aria-selected", "true")
+    expect(reach.get_by_role("spinbutton", name="Total so far")).to_have_value("")
+    expect(reach.get_by_role("textbox", name="Note")).to_have_value("")
+    expect(reach.get_by_role("combobox", name="Metric")).to_have_value("Pupils (pupils)")  # the first metric again
+    expect(reach.get_by_role("spinbutton", name="day, As of")).to_have_text(str(today.day))  # today again
+    screenshot(team, "update-emptied")
+
+    team.get_by_role("tab", name="Status").click()
+    status = main.get_by_test_id("stForm").filter(has=team.get_by_role("button", name="Record status"))
+    settled(team)
+    status.get_by_test_id("stSelectbox").filter(has_text="New status").click()
+    team.get_by_role("option", name="Discontinued").click()
+    status.get_by_role("textbox", name="Note").fill("The schools are open again.")
+    status.get_by_role("button", name="Record status").click()
+    main.get_by_role("button", name="Yes, it has stopped").click()
+    expect(team.get_by_text(f"Discontinued from {today.isoformat()}: waiting for staff review.")).to_be_visible()
+    expect(team.get_by_role("tab", name="Status")).to_have_attribute("aria-selected", "true")
+    expect(status.get_by_role("combobox", name="New status")).to_have_value("")  # nothing picked
+    expect(status.get_by_role("textbox", name="Note")).to_have_value("")
+    team.context.close()
+
+
+def test_the_correction_form_empties_itself_in_the_browser_once_recorded(engine, page, tmp_path):
+    load(engine, tmp_path / "world", programmes__toml=TINY_PROGRAMME,  # its own database: a correction counts at once
+         projects__csv="programme,slug,name\ntiny,a,Project A\n",
+         status_events__csv="project,status,effective_date\na,idea,2020-01-10\na,funded,2020-02-01\n")
+    admin.add_account(engine, command_line("tests"), STAFF_EMAIL, "staff", PASSWORD)
+    with streamlit_server(url_of(engine)) as server:
+        page.goto(f"{server}/update?project=a")
+        sign_in(page)
+        expect(page.get_by_role("heading", name="Update Project A")).to_be_visible()
+        settled(page)
+        correct = page.get_by_test_id("stExpander").filter(has_text="Correct an entry (staff)")
+        correct.get_by_text("Correct an entry (staff)").click()
+        settled(page)  # the box opening
+        correct.get_by_role("combobox", name="Entry").click()
+        page.get_by_role("option", name="Funded, not started · 2020-02-01").click()
+        settled(page)  # the pick's run draws the form
+        type_date(page, correct, "Date", "2020-02-15")
+        correct.get_by_role("textbox", name="What was wrong (required)").fill("The decision was on the 15th.")
+        correct.get_by_role("button", name="Record correction").click()
+        expect(page.get_by_text("Funded, not started from 2020-02-15: approved.")).to_be_visible()
+        # Not the corrected entry still showing as picked, with no form under it: nothing picked.
+        expect(correct.get_by_role("combobox", name="Entry")).to_have_value("")
+        expect(correct.get_by_role("textbox", name="What was wrong (required)")).to_have_count(0)
+        screenshot(page, "update-corrected")
+        settled(page)
+        correct.get_by_role("combobox", name="Entry").click()  # the box stays open for the next one
+        page.get_by_role("option", name="Idea · 2020-01-10").click()
+        expect(correct.get_by_role("textbox", name="What was wrong (required)")).to_have_value("")

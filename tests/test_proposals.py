@@ -243,19 +243,11 @@ def test_staff_review_targets_and_milestones_and_the_project_page_follows(world)
 # --- in a real browser ----------------------------------------------------------------------------------------------
 
 
-def type_date(page, scope, label: str, day: str) -> None:
-    """Type a date into a date field (its year, month and day are segments that move on as they fill), then close
-    the calendar that opened with it."""
-    scope.get_by_role("spinbutton", name=f"year, {label}").click()
-    page.keyboard.type(day.replace("-", ""))
-    page.keyboard.press("Escape")
-
-
 def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it(world, browser, page):
     from playwright.sync_api import expect
 
     from tests.conftest import PASSWORD, ROOT, STAFF_EMAIL
-    from tests.servers import sign_in, streamlit_server
+    from tests.servers import sign_in, streamlit_server, type_date
 
     admin.add_account(world, STAFF, STAFF_EMAIL, "staff", PASSWORD)
     key = admin.issue_key(world, STAFF, "a").key

@@ -1,9 +1,11 @@
 """The update, review, silent, audit and people pages with AppTest, on the demo data: a team submits, staff review,
 two people editing at once, user text shown inert, and what each role is refused."""
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import select
+from streamlit.elements.lib import policies
 
 from impact.domain.access import PAGES, PUBLIC, command_line
 from impact.store import admin, auth, commands
@@ -74,6 +76,55 @@ def test_the_status_form_preselects_nothing_and_empties_after_a_submission(world
     at.button(key="FormSubmitter:status_form-Record status").click().run()  # a second tap records nothing
     assert "Pick the new status first." in at.error[0].value
     assert statuses_recorded(engine) == ["idea", "funded", "launched"]
+
+
+def test_a_refused_figure_keeps_what_was_typed_and_a_recorded_one_starts_again_from_today(world, monkeypatch):
+    engine, team, _key = world
+    # Streamlit warns (once per process) of a field that has a default and a value given through the session state.
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    warned = CollectingHandler()
+    logging.getLogger(policies.__name__).addHandler(warned)
+    try:
+        at = run("pages/update.py", actor=team)
+        today = dt.date.today()
+        assert at.date_input(key="status_date").value == today and at.date_input(key="reading_date").value == today
+        assert at.selectbox(key="reading_metric").value == "people"  # the programme's first metric
+        for _ in range(2):  # recorded, then the same again: refused
+            at.selectbox(key="reading_metric").set_value("pupils")
+            at.date_input(key="reading_date").set_value(dt.date(2021, 3, 1))
+            at.number_input(key="reading_value").set_value(120)
+            at.text_area(key="reading_note").set_value("Counted at the schools.")
+            at.button(key="FormSubmitter:reach_form-Record figure").click().run()
+            assert not at.exception
+        assert at.error[0].value == "Pupils: 120 as of 2021-03-01 is recorded already; nothing new was recorded."
+        assert (at.selectbox(key="reading_metric").value, at.date_input(key="reading_date").value,
+                at.number_input(key="reading_value").value, at.text_area(key="reading_note").value) == (
+            "pupils", dt.date(2021, 3, 1), 120, "Counted at the schools.")  # kept, to be put right
+        at.number_input(key="reading_value").set_value(150)
+        at.button(key="FormSubmitter:reach_form-Record figure").click().run()
+        assert not at.error, [e.value for e in at.error]
+        assert at.success[0].value == "Pupils: 150 as of 2021-03-01: waiting for staff review."
+        assert (at.selectbox(key="reading_metric").value, at.date_input(key="reading_date").value,
+                at.number_input(key="reading_value").value, at.text_area(key="reading_note").value) == (
+            "people", today, None, "")  # emptied: the first metric, today, no figure
+        at.selectbox(key="new_status").set_value("discontinued")
+        at.date_input(key="status_date").set_value(dt.date(2021, 6, 1))
+        at.button(key="FormSubmitter:status_form-Record status").click().run()
+        assert "needs a note" in at.error[0].value
+        assert (at.selectbox(key="new_status").value, at.date_input(key="status_date").value) == (
+            "discontinued", dt.date(2021, 6, 1))
+    finally:
+        logging.getLogger(policies.__name__).removeHandler(warned)
+    assert warned.messages == []
+
+
+class CollectingHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def test_the_confirmation_is_a_sentence_in_the_visitors_language(world):

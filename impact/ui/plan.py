@@ -3,8 +3,9 @@ them on the project page; a team proposes its own on the Update page, where they
 figures (the commands decide that, impact.store.commands.set_target and record_milestone).
 
 Each form returns the command's values once it is submitted complete (None otherwise, an incomplete one said in the
-form); the page runs the write, and drops the fields' values (the keys of TARGET_FIELDS, MILESTONE_FIELDS) once it is
-recorded, so that a refused submission keeps what was typed and a recorded one empties the form."""
+form); the page runs the write, and forgets the fields (TARGET_FIELDS, MILESTONE_FIELDS, impact.ui.writes'
+`forget_fields`) once it is recorded, so that a refused submission keeps what was typed and a recorded one empties
+the form, in the browser too (`start_fields`)."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -15,6 +16,7 @@ import streamlit as st
 from impact.i18n import _, format_date, format_number
 from impact.ui.language import date_format
 from impact.ui.text import bold, label_of, plain
+from impact.ui.writes import start_fields
 
 TARGET_FORM, MILESTONE_FORM = "set_target", "add_milestone"
 # Each field's key and its empty value.
@@ -24,19 +26,10 @@ MILESTONE_FIELDS = {"milestone_title": "", "milestone_planned": None, "milestone
                     "milestone_evidence": "", "milestone_replaces": None}
 
 
-def _start(fields: dict[str, Any]) -> None:
-    """Give each field whose value the session does not hold (the first run, or after its entry was recorded) its
-    empty value through the session state: that also empties the field in the browser, which would otherwise keep
-    showing, and send again, what was typed."""
-    for key, empty in fields.items():
-        if key not in st.session_state:
-            st.session_state[key] = empty
-
-
 def target_form(labels: dict[str, str], agreed_on: bool) -> Optional[dict[str, Any]]:
     """A target for one of the metrics (`labels`: slug -> label). `agreed_on` offers the day the target took effect
     (staff, who enter what was agreed earlier); without it the target stands from the day it is entered."""
-    _start(TARGET_FIELDS)
+    start_fields(TARGET_FIELDS)
     with st.form(TARGET_FORM):
         st.markdown(bold(_("A target")))
         left, right = st.columns(2)
@@ -66,7 +59,7 @@ def milestone_form(milestones: pd.DataFrame) -> Optional[dict[str, Any]]:
     done on a date with its evidence, or moved."""
     titles = {int(i): _("{title} (planned for {day})", title=t, day=format_date(d))
               for i, t, d in zip(milestones["id"], milestones["title"], milestones["planned_on"])}
-    _start(MILESTONE_FIELDS)
+    start_fields(MILESTONE_FIELDS)
     with st.form(MILESTONE_FORM):
         st.markdown(bold(_("A milestone")))
         left, right = st.columns(2)

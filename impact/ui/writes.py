@@ -1,8 +1,18 @@
 """Running a write from a page: a refusal is said where the form is; success is said after the rerun that shows
-the new state."""
+the new state.
+
+A form's fields are keyed, each with its empty value (a mapping key -> empty value). The page calls `start_fields`
+before drawing them and `forget_fields` once their submission is recorded (`run_write` does it for `forget`): the
+next run gives them their empty values through the session state, which empties them in the browser too. Dropping
+the keys alone empties them for Streamlit's AppTest, but a browser keeps showing, and would send again, what was
+typed. A refused submission forgets nothing, so the form keeps what was typed.
+
+A field given its value this way takes no default of its own but an empty one (`value=None`, `index=None`):
+Streamlit warns when a widget has a default and a value set through the session state. A date that starts at today
+is a date field without `value=`, today its empty value; a pick that starts at the first option has no `index=`."""
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 import streamlit as st
 
@@ -22,12 +32,25 @@ def run_write(source: Source, action: Callable, done: str, *args, remember: Opti
     except (CommandError, PermissionError) as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    for key in forget:
-        st.session_state.pop(key, None)
+    forget_fields(forget)
     st.session_state[DONE] = done
     if remember:
         st.session_state[remember] = result
     st.rerun()
+
+
+def start_fields(fields: Mapping[str, Any]) -> None:
+    """Give each field whose value the session does not hold (the first run, or after its entry was recorded) its
+    empty value through the session state; a field that holds a value (typed, or kept after a refusal) keeps it."""
+    for key, empty in fields.items():
+        if key not in st.session_state:
+            st.session_state[key] = empty
+
+
+def forget_fields(keys: Iterable[str]) -> None:
+    """Drop the fields' values once their submission is recorded: `start_fields` empties them on the next run."""
+    for key in keys:
+        st.session_state.pop(key, None)
 
 
 def done_notice() -> None:
