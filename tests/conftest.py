@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import shutil
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -123,9 +124,8 @@ def info(engine: Engine, slug: str) -> ProgrammeInfo:
     return programme
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def demo_url(request, tmp_path_factory) -> str:
-    """A database holding the demo data set, loaded once per engine for the session."""
+def demo_database(request, tmp_path_factory) -> str:
+    """A new database on the engine of `request.param` holding the demo data set (loading it takes under a second)."""
     if request.param == "sqlite":
         url = sqlite_url(tmp_path_factory.mktemp("demo"))
     else:
@@ -135,6 +135,13 @@ def demo_url(request, tmp_path_factory) -> str:
     load_folder(engine, DEMO, actor=Actor(STAFF, "demo"))
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_url(request, tmp_path_factory) -> str:
+    """A database holding the demo data set, loaded once per engine for the session, for the tests that read it
+    (and write nothing the others would see: a test that records entries uses `writable_demo`)."""
+    return demo_database(request, tmp_path_factory)
 
 
 # --- a real browser -----------------------------------------------------------------------------------------
@@ -175,19 +182,44 @@ FUNDER_EMAIL = "funder@example.org"
 PASSWORD = "a browser test password"
 
 
-@pytest.fixture(scope="session")
-def accounts(demo_url):
-    """In the demo database: a staff account, a funder who reads the French programme (the German one is public),
-    and a team key for Corona School (returned)."""
+def add_accounts(url: str) -> str:
+    """A staff account, a funder who reads the French programme (the German one is public) and a team key for
+    Corona School (returned), in a demo database."""
     from impact.domain.access import command_line
     from impact.store import admin
 
-    engine = make_engine(demo_url)
+    engine = make_engine(url)
     staff = command_line("tests")
     admin.add_account(engine, staff, STAFF_EMAIL, "staff", PASSWORD)
     admin.add_account(engine, staff, FUNDER_EMAIL, "funder", PASSWORD, ["hackathon-covid-2021"])
-    yield admin.issue_key(engine, staff, "corona-school").key
+    key = admin.issue_key(engine, staff, "corona-school").key
     engine.dispose()
+    return key
+
+
+@pytest.fixture(scope="session")
+def accounts(demo_url) -> str:
+    """The accounts of `add_accounts` in the demo database; the team's key."""
+    return add_accounts(demo_url)
+
+
+@dataclass(frozen=True)
+class WritableDemo:
+    url: str
+    base: str  # its server's base URL
+    key: str  # Corona School's team key
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def writable_demo(request, tmp_path_factory):
+    """A demo database of its own, with the accounts of `add_accounts` and a server, for the browser tests that
+    record entries: what they leave waiting for review would show in the readers' demo database otherwise."""
+    from tests.servers import streamlit_server
+
+    url = demo_database(request, tmp_path_factory)
+    key = add_accounts(url)
+    with streamlit_server(url) as base:
+        yield WritableDemo(url, base, key)
 
 
 @pytest.fixture(scope="session")

@@ -109,7 +109,8 @@ def test_the_portfolio_by_a_shared_link(server, page):
 HOSTILE_NOTE = "<img src=x onerror=alert(1)> ![tracker](http://evil.example/x.png) [click](javascript:alert(1))"
 
 
-def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(server, accounts, browser):
+def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(writable_demo, browser):
+    server, accounts = writable_demo.base, writable_demo.key
     team = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
     team.goto(f"{server}/update?key={accounts}")
     expect(team.get_by_role("heading", name="Update Corona School")).to_be_visible()
@@ -209,8 +210,9 @@ def test_on_a_phone_the_sidebar_closes_after_a_pick_and_stays_open_on_a_desktop(
     expect(page.get_by_test_id("stSidebarNav")).to_be_in_viewport()
 
 
-def test_on_a_phone_staff_review_an_entry(server, demo_url, accounts, browser):
-    engine = make_engine(demo_url)
+def test_on_a_phone_staff_review_an_entry(writable_demo, browser):
+    server, accounts = writable_demo.base, writable_demo.key
+    engine = make_engine(writable_demo.url)
     team = auth.sign_in_with_key(engine, accounts)
     note = "Phone review: 40 schools in Hamburg this month."
     commands.record_update(engine, team, team.project_id, note)
@@ -240,9 +242,10 @@ def test_on_a_phone_staff_review_an_entry(server, demo_url, accounts, browser):
     staff.context.close()
 
 
-def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep_a_refused_one(server, accounts,
-                                                                                                 browser):
-    # Last in this module: it leaves Corona School's team a figure, an update and a status change waiting for review.
+def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep_a_refused_one(writable_demo, browser):
+    # It leaves Corona School's team a figure, an update and a status change waiting for review (in a demo database
+    # the reading tests do not share).
+    server, accounts = writable_demo.base, writable_demo.key
     team = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
     team.goto(f"{server}/update?key={accounts}")
     expect(team.get_by_role("heading", name="Update Corona School")).to_be_visible()

@@ -30,7 +30,7 @@ from impact.store import admin
 from impact.store.db import make_engine
 from tests.conftest import CHROMIUM, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, info, load
 from tests.databases import sqlite_copy
-from tests.servers import sign_in, streamlit_server
+from tests.servers import settled, sign_in, streamlit_server
 
 ARTIFACTS = ROOT / "artifacts"
 T = dt.date.today()
@@ -132,6 +132,7 @@ def team_reports(team: Page, server: str, key: str) -> None:
     expect(team.get_by_text("waiting for staff review.")).to_be_visible()
     expect(team.get_by_text(f"Waiting for review: Milestone “App in the stores”, done on {T}, planned for {PLANNED}.")
            ).to_be_visible()
+    settled(team)  # the rerun over: the form drawn before it is gone
     expect(team.get_by_role("textbox", name="Milestone", exact=True)).to_have_count(1)
     expect(milestone.get_by_label("Milestone", exact=True)).to_have_value("")  # the form emptied itself
     screenshot(team, "plan-journey-update")

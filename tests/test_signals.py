@@ -3,6 +3,7 @@ answer, show a self-signed certificate or redirect into a private network, and g
 served by `git daemon`; the signals stored on both engines, and the contradictions they show."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import http.server
 import socket
@@ -10,6 +11,7 @@ import ssl
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -221,6 +223,19 @@ def test_a_redirect_is_followed_and_stored_with_its_final_address(engine, tmp_pa
     with engine.connect() as conn:
         entry = conn.execute(select(AuditEntry.actor, AuditEntry.action).order_by(AuditEntry.id.desc())).first()
     assert tuple(entry) == ("cli:tests", "signals checked")
+
+
+def test_a_check_started_where_an_event_loop_runs_still_checks(engine, tmp_path, site):
+    # A notebook, or a test process driving a browser, runs an event loop in the thread that asks for the check.
+    world(engine, tmp_path, [("moved", f"{site.base}/redirect", "", "launched")])
+
+    async def asked_inside_a_loop():
+        return run.check(engine, STAFF, settings=FAST)
+
+    with ThreadPoolExecutor(1) as pool:  # a thread of its own: this one may run the browser tests' loop already
+        summary = pool.submit(asyncio.run, asked_inside_a_loop()).result()
+    assert (summary.projects, summary.checks, summary.up) == (1, 1, 1)
+    assert one(engine, "moved").final_url == f"{site.base}/ok"
 
 
 def test_a_503_is_retried_and_the_answer_after_it_counts(engine, tmp_path, site):

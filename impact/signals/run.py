@@ -4,8 +4,9 @@ transient failure; the signals are stored as they come, in batches, each with it
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Coroutine, Optional
 
 from sqlalchemy import Engine
 
@@ -76,9 +77,21 @@ def check(engine: Engine, actor: Actor, programme: Optional[str] = None, project
             progress(finished, len(found))
 
     if found:
-        asyncio.run(_check_all(found, settings, done))
+        _run(_check_all(found, settings, done))
     store.record(engine, actor, pending, subject)
     return summary
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run, also where this thread already runs an event loop (a notebook, a browser driver): then in a
+    thread of its own, as asyncio.run refuses to start a second loop in one thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def check_project(engine: Engine, actor: Actor, slug: str) -> RunSummary:
