@@ -75,6 +75,9 @@ class Table:
     numeric: tuple[int, ...] = ()
 
 
+PRINTED_AXIS_MARGIN = 90  # px: "600,000" and the axis title beside it
+
+
 class Charts:
     """The report's plotly charts as HTML: the first carries plotly.js itself, so that the file works offline."""
 
@@ -83,6 +86,10 @@ class Charts:
 
     def __call__(self, figure) -> Markup:
         figure.update_layout(width=660)  # the printed page's width (A4 or Letter, less the margins)
+        if any(trace.type in ("scatter", "bar") for trace in figure.data):
+            # Room for the value axis's labels and title from the start: plotly widens the margin for them only in
+            # a second drawing, which a busy machine's Chromium may print before (labels cut at the page's edge).
+            figure.update_layout(margin_l=max(figure.layout.margin.l or 0, PRINTED_AXIS_MARGIN))
         self.count += 1
         return Markup(figure.to_html(full_html=False, include_plotlyjs=self.count == 1,  # plotly's own markup
                                      config={"displayModeBar": False, "staticPlot": True}))
