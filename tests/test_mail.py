@@ -38,7 +38,7 @@ from impact.mail.web import MailLinks
 from impact.mail.web import routes as mail_routes
 from impact.store import admin, commands, sessions
 from impact.store.auth import SignInError, sign_in_with_key
-from impact.store.models import MailMessage, Project, UpdateKey
+from impact.store.models import MailMessage, Programme, Project, UpdateKey
 from tests.conftest import ROOT, load, url_of
 
 PROGRAMME = """
@@ -182,6 +182,19 @@ def test_silent_teams_get_one_reminder_in_the_programme_language(world, smtp, ca
     assert main(["remind"]) == 0
     assert len(smtp.received) == 2
     assert "skipped: reminder quiet: reminded on" in capsys.readouterr().out
+
+
+def test_a_reminder_names_the_first_report_that_did_not_come_in(world, smtp):
+    # Reports due 2020-06-30 and 2020-09-30 (7 grace days): the first window opens 2020-03-31, as far before the
+    # first date as the second comes after it. Quiet (funded 2020-02-01) sent nothing in either: two late reports.
+    # Busy recorded everything today, after both windows closed: late too, and so reminded although not silent.
+    with world.begin() as conn:
+        conn.execute(Programme.__table__.update().values(report_dates=[dt.date(2020, 6, 30), dt.date(2020, 9, 30)]))
+    assert main(["remind", "--programme", "fr"]) == 0
+    received = by_recipient(smtp)
+    assert sorted(received) == ["busy@example.org", "team@quiet.example", "two@example.org"]
+    assert "2 rapports ne sont pas arrivés, le premier attendu le 30/06/2020." in text_of(
+        received["team@quiet.example"][0])
 
 
 def test_a_contact_language_overrides_the_programme(world, smtp):

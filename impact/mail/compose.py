@@ -80,14 +80,19 @@ def _unsubscribe(url: Optional[str]) -> Optional[Action]:
 
 
 def reminder(lang: str, project: str, programme: str, days_silent: Optional[int], link: str, expires: dt.date,
-             unsubscribe: Optional[str]) -> Content:
+             unsubscribe: Optional[str], late: Optional[tuple[int, dt.date]] = None) -> Content:
+    """The reminder to a silent project's contact; `late`: how many reports the programme's calendar saw not come in,
+    and the due date of the first."""
     with in_language(lang):
         silence = (ngettext("We have not heard from {project} for {n} day.",
                             "We have not heard from {project} for {n} days.", days_silent, project=project)
                    if days_silent is not None else _("We have not heard from {project} yet.", project=project))
+        overdue = [] if late is None else [ngettext(
+            "{n} report has not come in: the one due on {date}.",
+            "{n} reports have not come in, the first due on {date}.", late[0], date=format_date(late[1]))]
         return Content(
             lang=lang, subject=_("How is {project} doing?", project=project),
-            paragraphs=[_("Hello,"), silence,
+            paragraphs=[_("Hello,"), silence, *overdue,
                         _("Could you tell us how it is going: its status, its figures, or a few words? It takes a "
                           "minute on the project's update page."),
                         _("Thank you!")],

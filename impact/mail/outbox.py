@@ -229,7 +229,12 @@ def plan_reminders(engine: Engine, actor: Actor, programme: Optional[str] = None
                 if project is None:
                     continue
                 days_silent = None if pd.isna(row.days_silent) else int(row.days_silent)
-                plan.extend(_remind(session, actor, prog, mail, project, days_silent, now, dry_run))
+                late_reports = getattr(row, "late_reports", None)
+                late = ({"late_reports": int(late_reports),
+                         "late_since": pd.Timestamp(row.late_since).date().isoformat()}
+                        if late_reports is not None and not pd.isna(late_reports) and late_reports > 0 else {})
+                plan.extend(_remind(session, actor, prog, mail, project, {"days_silent": days_silent, **late}, now,
+                                    dry_run))
         sent = sum(line.send for line in plan)
         if dry_run:
             session.rollback()
@@ -240,7 +245,9 @@ def plan_reminders(engine: Engine, actor: Actor, programme: Optional[str] = None
 
 
 def _remind(session: Session, actor: Actor, programme: Programme, mail: MailProgramme, project: Project,
-            days_silent: Optional[int], now: dt.datetime, dry_run: bool) -> list[Planned]:
+            detail: dict, now: dt.datetime, dry_run: bool) -> list[Planned]:
+    """The lines of one project's reminder; `detail` (days_silent, and late_reports and late_since where a report is
+    late) is kept with each message for its text."""
     def line(address: str = "", language: str = "", reason: str = "") -> Planned:
         return Planned(programme.name, project.slug, project.name, address, language or mail.language, "reminder",
                        reason)
@@ -262,8 +269,7 @@ def _remind(session: Session, actor: Actor, programme: Programme, mail: MailProg
         elif row.failed_at is not None:
             lines.append(line(address, language, _("delivery failed before: {error}", error=row.failure)))
         elif dry_run or _record(session, actor, "reminder", project.id, address,
-                                f"reminder:{project.id}:{address}:{now.date().isoformat()}",
-                                {"days_silent": days_silent}):
+                                f"reminder:{project.id}:{address}:{now.date().isoformat()}", detail):
             lines.append(line(address, language))
         else:
             lines.append(line(address, language, _("already decided today")))
@@ -426,8 +432,10 @@ def _compose(session: Session, settings: SmtpSettings, message: MailMessage, per
         name = _name_in(programme, language)
         if message.kind == "reminder":
             assert link is not None and expires is not None
+            late = ((detail["late_reports"], dt.date.fromisoformat(detail["late_since"]))
+                    if detail.get("late_reports") else None)
             content = compose.reminder(language, project.name, name, detail.get("days_silent"), link, expires,
-                                       unsubscribe)
+                                       unsubscribe, late)
         else:
             content = compose.decision(language, message.kind == "approved", project.name, name,
                                        detail.get("entry_kind", "update"), detail.get("what", ""),
