@@ -2,7 +2,7 @@
 import streamlit as st
 
 from impact.formats import charts
-from impact.formats.plans import target_sentence
+from impact.formats.plans import chart_plan, target_sentence
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.ui.page import (
     chart_data,
@@ -54,10 +54,10 @@ st.caption(_("What is counted: {definition}", definition=plain(definitions[metri
            _("No definition was given for this metric; staff add one on the Programmes page."))
 totals = source.reach_totals(programme.id, as_of, pending)
 # The programme's target for this metric as it stood on the chosen day, drawn from its baseline to its value.
-planned = source.programme_targets(programme, as_of, pending).query("measure == @metric")
-plan = None if planned.empty else tuple(planned.iloc[0][["baseline_on", "baseline_value", "due_on", "target"]])
+targets = source.programme_targets(programme, as_of, pending)
+planned = targets[targets["measure"] == metric]
 plot(charts.reach_figure, totals[totals["metric"] == metric], _("{metric}: programme total", metric=labels[metric]),
-     units[metric], None, plan)
+     units[metric], None, chart_plan(targets, metric))
 for target in planned.itertuples():
     icon = ":orange[:material/schedule:]" if target.state == "behind" else ":green[:material/check_circle:]"
     st.markdown(f"{icon} " + plain(_("Programme target: {sentence}.", sentence=target_sentence(target))))

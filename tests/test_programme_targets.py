@@ -294,6 +294,9 @@ def test_the_report_lists_the_programme_targets(pages):
            "<td class=\"n\">55.0%</td><td>on track</td>" in plan.replace("> <", "><")
     assert "<td>Projects launched</td><td class=\"n\">1</td><td class=\"n\">3</td>" in plan.replace("> <", "><")
     assert "Projects: 0 targets met, 0 on track, 1 behind." in plan
+    # The reach section's chart of people reached draws that target, as the Reach page does; pupils have none.
+    reach = document.split("Plan against actual</h2>", 1)[0]
+    assert reach.count("Target: 1,000 by 2021-12-31") == 1
 
 
 def test_the_portfolio_takes_the_target_of_the_metric_it_shows_else_the_first():

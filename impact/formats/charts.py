@@ -232,7 +232,9 @@ def reach_figure(series: pd.DataFrame, title: str, unit: str, group: str | None 
     return _figure(traces, title, 420 if group is None else 520, showlegend=group is not None or plan is not None,
                    legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
                    annotations=annotations,
-                   yaxis=dict(title=unit, rangemode="tozero", separatethousands=True, gridcolor=GRID),
+                   yaxis=dict(title=unit, rangemode="tozero", separatethousands=True, gridcolor=GRID,
+                              # headroom for the target's label above its point, under the note over the chart
+                              range=None if plan is None else [0, max(series["value"].max(), plan[3], 1) * 1.15]),
                    xaxis=xaxis)
 
 

@@ -2,7 +2,7 @@
 target (impact.store.targets' rows), in the visitor's language."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import pandas as pd
 
@@ -29,3 +29,10 @@ def target_sentence(row: Any) -> str:
     return _("{actual} of {target} {counted} by {due} ({share}), {state}", actual=format_number(row.actual),
              target=format_number(row.target), counted=counted, due=format_date(row.due_on),
              share=share_text(row.share), state=state_word(row.state))
+
+
+def chart_plan(targets: pd.DataFrame, measure: str) -> Optional[tuple]:
+    """The line a reach chart draws for `measure` from `programme_target_progress`'s frame: (baseline_on,
+    baseline_value, due_on, target) of the target standing for it, or None where none stands."""
+    planned = targets[targets["measure"] == measure]
+    return None if planned.empty else tuple(planned.iloc[0][["baseline_on", "baseline_value", "due_on", "target"]])

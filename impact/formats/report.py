@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, select
 from impact.domain.access import Actor, check_may_read_report
 from impact.domain.lifecycle import ReviewState, Status, status_label
 from impact.formats import charts
-from impact.formats.plans import share_text, state_word
+from impact.formats.plans import chart_plan, share_text, state_word
 from impact.i18n import (
     _,
     format_date,
@@ -118,6 +118,7 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
     known = metrics(engine, programme.id).set_index("slug")
     totals = reach_totals(engine, programme.id, as_of)
     latest = latest_reach(totals, reach_reporting(engine, programme.id, as_of))
+    overall = programme_target_progress(engine, programme, as_of)  # the programme's targets: its charts and plan
     notice = (_("Demo data, partly illustrative.") + " " + programme.illustrative_note
               if programme.illustrative_note or programme.illustrative_project_count else "")
     return TEMPLATES.get_template("report.html").render(
@@ -137,8 +138,8 @@ def report_html(engine: Engine, actor: Actor, programme: ProgrammeInfo, as_of: d
                   "table": Table([_("Status"), _("Projects")],
                                  [[status_label(r.status), format_number(r.projects)]
                                   for r in statuses.itertuples()], numeric=(1,))},
-        reach=_reach(engine, programme, as_of, chart, known, totals, latest),
-        plan=_plan(engine, programme, as_of),
+        reach=_reach(engine, programme, as_of, chart, known, totals, latest, overall),
+        plan=_plan(engine, programme, as_of, overall),
         launches=_launches(engine, programme, as_of),
         methodology=_methodology(engine, programme, as_of))
 
@@ -220,7 +221,9 @@ def _signed(change: int) -> str:
 
 
 def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Charts, known: pd.DataFrame,
-           totals: pd.DataFrame, latest: pd.DataFrame) -> dict:
+           totals: pd.DataFrame, latest: pd.DataFrame, overall: pd.DataFrame) -> dict:
+    """Each metric's programme total as a chart (with the programme's target for it, as the Reach page draws it)
+    and its top projects."""
     if latest.empty:
         return {"heading": _("Reach"), "empty": _("No reach figures were recorded by {as_of}.",
                                                    as_of=format_date(as_of))}
@@ -229,8 +232,11 @@ def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Char
         label, unit = known.loc[metric, "label"], known.loc[metric, "unit"]
         top = reach_by(engine, programme.id, as_of, metric, "project", TOP).groupby("group", sort=False)["value"].last()
         per_metric.append({
+            # The legend (the total and its target) goes below the dates, which a printed page's width tilts.
             "chart": chart(charts.reach_figure(totals[totals["metric"] == metric],
-                                               _("{metric}: programme total", metric=label), unit)),
+                                               _("{metric}: programme total", metric=label), unit,
+                                               plan=chart_plan(overall, metric))
+                           .update_layout(legend=dict(orientation="h", yanchor="top", y=-0.3, x=0))),
             "heading": _("Top projects by {metric}", metric=label),
             "top": Table([_("Project"), label], [[name, format_number(value)] for name, value in top.items()],
                          numeric=(1,))})
@@ -242,10 +248,9 @@ def _reach(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, chart: Char
                             for r in latest.itertuples()], numeric=(1, 2))}
 
 
-def _plan(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
-    """The programme's own targets (its reach, its funnel), then each project's figure against its next target:
-    met, on track and behind."""
-    overall = programme_target_progress(engine, programme, as_of)
+def _plan(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, overall: pd.DataFrame) -> dict:
+    """The programme's own targets (its reach, its funnel: `overall`, programme_target_progress's frame), then each
+    project's figure against its next target: met, on track and behind."""
     progress = programme_progress(engine, programme.id, as_of)
     plan: dict = {"heading": _("Plan against actual"),
                   "explained": _("On track: the figure is at least the straight line from the target's baseline to "
