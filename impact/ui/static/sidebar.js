@@ -18,17 +18,20 @@
       if (sidebar.getBoundingClientRect().right <= page.getBoundingClientRect().left) return;  // beside the page
       sidebar.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
     };
-    // After Streamlit's own handling of the click (which closes it for a phone's user agent), and again whenever
-    // the new page redraws the sidebar open while it runs (a busy phone can take seconds): until the page has run
-    // to its end, and at most 10 s, so that a menu the visitor opens afterwards stays open.
-    setTimeout(close, 0);
-    const app = document.querySelector('[data-testid="stApp"]');
+    // After Streamlit's own handling of the click (which closes it for a phone's user agent), at a few moments
+    // while the new page renders, and whenever the page redraws the sidebar open while it runs (a busy phone can
+    // take seconds): until the page has run to its end, once more just after, and at most 10 s, so that a menu the
+    // visitor opens afterwards stays open.
+    for (const delay of [0, 400, 1200, 2500]) setTimeout(close, delay);
+    const state = () => document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state");
     let ran = false;
     const watcher = new MutationObserver(() => {
       close();
-      const state = app?.getAttribute("data-test-script-state");
-      if (state === "running") ran = true;
-      else if (ran) watcher.disconnect();
+      if (state() === "running") ran = true;
+      else if (ran) {
+        watcher.disconnect();
+        setTimeout(close, 300);
+      }
     });
     watcher.observe(document.body, {attributes: true, subtree: true,
                                     attributeFilter: ["data-collapsed", "data-test-script-state"]});
