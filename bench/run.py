@@ -210,38 +210,52 @@ def holdings(engine, programme: str) -> tuple[int, ...]:
         return tuple(conn.execute(text(sql), {"s": programme}).one())
 
 
-def curve(args, url: str, engine, scratch: Path) -> list[str]:
+def curve(args, url: str, engine, scratch: Path, stamp: dt.datetime) -> list[str]:
     """The scale curve: prog-0's pages cold at each step of CURVES[args.scale], the database grown between steps
-    by other programmes, in one run. Returns the report's lines."""
+    by other programmes, in one run. Returns the report's lines; the report so far is written after each step (a
+    run stopped during a long step keeps the steps before it)."""
     scale, steps = SCALES[args.base], CURVES[args.scale]
     server = Server()
     cold: dict[str, list[float]] = {name: [] for name in PAGES}
-    sizes, loads, peaks = [], [], []
+    done: list[tuple] = []  # per step: the step, holdings, (rows loaded, load s, loader's peak MiB), pages' peak
     loaded = 0
     # Loading runs in another process (as in a plain run): the peak memory here is the pages' alone.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
         for step in steps:
+            started = time.perf_counter()
             with own_main():
-                rows, load_s, loader_mib = child.submit(grow, url, scratch, scale, args.seed,
-                                                        range(loaded, step)).result()
+                load = child.submit(grow, url, scratch, scale, args.seed, range(loaded, step)).result()
             loaded = step
-            loads.append((rows, load_s, loader_mib))
-            sizes.append(holdings(engine, "prog-0"))
+            size = holdings(engine, "prog-0")
+            print(f"{step}x: {size[3]:,} readings; loaded {load[0]:,} rows in {load[1]:.0f} s "
+                  f"({load[0] / load[1]:,.0f} rows/s; {time.perf_counter() - started:.0f} s with generating)",
+                  file=sys.stderr, flush=True)
             for name, (path, params, _limit) in pages(engine, "prog-0", "p000000").items():
                 server.session(path, params)  # the server has run the page's code once at this size
                 cold[name].append(cold_run(server, path, params, args.repeat)[0])
-            peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            done.append((step, size, load, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+            lines = curve_report(args, engine.dialect.name, done, cold)
+            if step != steps[-1]:
+                write_report(lines, args, stamp, quiet=True)
+    return lines
+
+
+def curve_report(args, dialect: str, done: list[tuple], cold: dict[str, list[float]]) -> list[str]:
+    steps = CURVES[args.scale]
+    measured = [step for step, *_ in done]
     lines = [f"# Scale curve {dt.datetime.now():%Y-%m-%d %H:%M} ({args.scale} of {args.base}: the same prog-0 at "
-             f"{', '.join(f'{step}x' for step in steps)}; {engine.dialect.name})", "",
-             "| step | programmes | projects | status events | readings | prog-0 projects | prog-0 status events | "
-             "prog-0 readings | rows loaded | load s | load rows/s | loader's peak MiB | pages' peak MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for step, size, (rows, load_s, loader_mib), peak in zip(steps, sizes, loads, peaks):
+             f"{', '.join(f'{step}x' for step in steps)}; {dialect})", ""]
+    if measured != list(steps):
+        lines += [f"So far: measured at {', '.join(f'{step}x' for step in measured)} only.", ""]
+    lines += ["| step | programmes | projects | status events | readings | prog-0 projects | prog-0 status events | "
+              "prog-0 readings | rows loaded | load s | load rows/s | loader's peak MiB | pages' peak MiB |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for step, size, (rows, load_s, loader_mib), peak in done:
         lines.append(f"| {step}x | " + " | ".join(f"{n:,}" for n in size)
                      + f" | {rows:,} | {load_s:.1f} | {rows / load_s:,.0f} | {loader_mib:,.0f} | {peak:,.0f} |")
-    last = f"{steps[-1]}x/1x"
-    lines += ["", f"| page (prog-0) | {' cold s | '.join(f'{step}x' for step in steps)} cold s | {last} |",
-              "|---|" + "---|" * (len(steps) + 1)]
+    last = f"{measured[-1]}x/1x"
+    lines += ["", f"| page (prog-0) | {' cold s | '.join(f'{step}x' for step in measured)} cold s | {last} |",
+              "|---|" + "---|" * (len(measured) + 1)]
     missed = []
     for name in PAGES:
         ratio = cold[name][-1] / cold[name][0]
@@ -249,7 +263,7 @@ def curve(args, url: str, engine, scratch: Path) -> list[str]:
         lines.append(f"| {name}{note} | " + " | ".join(f"{s:.3f}" for s in cold[name]) + f" | {ratio:.2f}x |")
         if ratio > CURVE_GOAL and name not in CURVE_ACROSS:
             missed.append(f"{name} {last}")
-    missed += ["peak memory"] * (peaks[-1] >= 1024)
+    missed += ["peak memory"] * (done[-1][3] >= 1024)
     lines += ["", f"Goal: prog-0's pages at {steps[-1]}x within {CURVE_GOAL}x of their 1x time (compare, which "
               "shows every programme, and review, every pending entry, are shown but not held to it); the pages' "
               "peak memory under 1024 MiB.",
@@ -575,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--signals", type=int, default=SIGNAL_PROJECTS,
                         help="projects whose websites the liveness check visits on a local server (0: none)")
     args = parser.parse_args(argv)
+    stamp = dt.datetime.now()
     with tempfile.TemporaryDirectory() as scratch:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
         os.environ["DATABASE_URL"] = url
@@ -584,9 +599,9 @@ def main(argv: list[str] | None = None) -> int:
             print("The benchmark needs an empty database; DATABASE_URL holds data.", file=sys.stderr)
             return 1
         if args.scale in CURVES:
-            lines = curve(args, url, engine, Path(scratch))
+            lines = curve(args, url, engine, Path(scratch), stamp)
             engine.dispose()
-            return write_report(lines, args)
+            return write_report(lines, args, stamp)
         scale = SCALES[args.scale]
         folder = Path(scratch) / "data"
         folder.mkdir()
@@ -676,17 +691,18 @@ def main(argv: list[str] | None = None) -> int:
                   f"projects within {SIGNAL_TARGET:.0f} s.",
                   f"Missed in this run: {', '.join(missed)}." if missed else "Every target met in this run."]
         engine.dispose()
-    return write_report(lines, args)
+    return write_report(lines, args, stamp)
 
 
-def write_report(lines: list[str], args) -> int:
-    """Print the report and write it to latest.md and a dated copy in --out."""
+def write_report(lines: list[str], args, stamp: dt.datetime, quiet: bool = False) -> int:
+    """Print the report (unless `quiet`) and write it to latest.md and a copy dated `stamp` in --out."""
     report = "\n".join(lines) + "\n"
-    print(report)
+    if not quiet:
+        print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.md").write_text(report)
     name = args.scale if args.scale in SCALES else f"{args.scale}-{args.base}"
-    (args.out / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{name}.md").write_text(report)
+    (args.out / f"{stamp:%Y%m%d-%H%M%S}-{name}.md").write_text(report)
     return 0
 
 
