@@ -1,13 +1,17 @@
 """Production on PostgreSQL. Several app processes on one database show the same data: a write made by another
 process is seen by each of them on the next page run, without a restart (the caches key on the data version). The
-app's connections run without JIT."""
+app's connections run without JIT, and with random reads priced so that a programme's queries read its own rows."""
+import datetime as dt
 import os
 import subprocess
 import sys
 
 from playwright.sync_api import expect
+from sqlalchemy import func, insert, select
 
+from impact.store import queries
 from impact.store.db import make_engine
+from impact.store.models import Programme, Project, StatusEvent
 from impact.store.schema import ensure_schema
 from tests.conftest import ROOT, TINY_PROGRAMME, load, write_folder
 from tests.servers import streamlit_server
@@ -53,3 +57,35 @@ def test_queries_run_without_jit(postgres):
     engine.dispose()
     postgres.drop(url)
 
+
+
+def test_a_programmes_status_query_reads_its_own_projects_events_only(postgres):
+    """20 programmes of 250 projects with 6 status events each (30,000 in all, 1,500 of them the programme's): the
+    projects' statuses in one programme are read through its projects and their events' index, not by a pass over
+    every programme's events, which priced random reads as on a spinning disk made PostgreSQL choose (a programme's
+    pages then grew with the database: bench/README.md, the scale curve)."""
+    url = postgres.create()
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(Programme), [dict(slug=f"prog-{n}", name=f"Programme {n}", starts_on=dt.date(2020, 1, 1))
+                                         for n in range(20)])
+        ids = conn.execute(select(Programme.id).order_by(Programme.id)).scalars().all()
+        conn.execute(insert(Project), [dict(slug=f"p{n}", programme_id=ids[n % 20], name=f"Project {n}")
+                                       for n in range(5_000)])
+        statuses = ["idea", "funded", "in_development", "launched", "discontinued", "in_development"]
+        conn.execute(insert(StatusEvent), [
+            dict(project_id=project, status=status, effective_date=dt.date(2020, 1, 1) + dt.timedelta(days=30 * k),
+                 recorded_by="test") for project in conn.execute(select(Project.id)).scalars()
+            for k, status in enumerate(statuses)])
+        conn.exec_driver_sql("ANALYZE programmes, projects, status_events")
+        programme_id = ids[1]
+    status = queries.status_at(dt.date(2026, 6, 30), select(Project.id).where(Project.programme_id == programme_id))
+    stmt = select(status.c.status, func.count()).group_by(status.c.status)
+    with engine.connect() as conn:
+        assert conn.execute(stmt).all() == [("in_development", 250)]
+        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
+    assert "Seq Scan on status_events" not in plan, plan
+    assert "Index Scan using ix_status_events_project_effective on status_events" in plan, plan
+    engine.dispose()
+    postgres.drop(url)
