@@ -13,6 +13,7 @@ from impact.store import queries
 from impact.store.db import make_engine
 from impact.store.models import Programme, Project, StatusEvent
 from impact.store.schema import ensure_schema
+from impact.store.survival import funded_lifetimes
 from tests.conftest import ROOT, TINY_PROGRAMME, load, write_folder
 from tests.servers import streamlit_server
 
@@ -87,5 +88,11 @@ def test_a_programmes_status_query_reads_its_own_projects_events_only(postgres):
         plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
     assert "Seq Scan on status_events" not in plan, plan
     assert "Index Scan using ix_status_events_project_effective on status_events" in plan, plan
+    # The survival page's lifetimes of the same programme: its 250 projects, all funded on 2020-01-31 (the second
+    # event, 30 days in), launched on 2020-03-31 and discontinued on 2020-04-30 (2020 a leap year).
+    lifetimes = funded_lifetimes(engine, programme_id, dt.date(2026, 6, 30))
+    assert len(lifetimes) == 250 and set(lifetimes["project"]) == {f"Project {n}" for n in range(1, 5_000, 20)}
+    assert set(lifetimes["funded_on"]) == {dt.date(2020, 1, 31)}
+    assert set(lifetimes["ended_on"]) == {dt.date(2020, 4, 30)}
     engine.dispose()
     postgres.drop(url)
