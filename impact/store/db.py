@@ -41,11 +41,7 @@ def make_engine(url: str | None = None) -> Engine:
     try:
         if make_url(url).get_backend_name() == "postgresql":
             # No JIT: a correlated subquery's large cost estimate made PostgreSQL compile queries longer than they ran.
-            # Random reads priced as on an SSD or from memory (1.1, not the spinning disk's 4): priced at 4, a
-            # programme's status query read every programme's events (a hash join over the whole table) instead of
-            # its own projects' by index, so that a programme's pages grew with the database (bench/README.md).
-            options = ({"options": "-c jit=off -c random_page_cost=1.1"}
-                       if make_url(url).get_driver_name() in ("psycopg", "psycopg2") else {})
+            options = {"options": "-c jit=off"} if make_url(url).get_driver_name() in ("psycopg", "psycopg2") else {}
             return create_engine(url, pool_pre_ping=True, connect_args=options)
         if make_url(url).get_backend_name() != "sqlite":
             return create_engine(url, pool_pre_ping=True)
