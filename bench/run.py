@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -53,6 +54,12 @@ SCALES = {
     "default": dict(projects=10_000, events=100_000, readings=1_000_000, programmes=5, metrics=3),
     "small": dict(projects=500, events=3_000, readings=10_000, programmes=2, metrics=2),
 }
+# The scale curve (issue #21): the steps of the database's size, in multiples of its base scale (--base), at which
+# the same programme's pages are measured. Each step adds parts of the base's shape (other programmes), so that
+# prog-0 stays exactly as it was at 1x.
+CURVES = {"3x": (1, 3), "10x": (1, 3, 10)}
+CURVE_GOAL = 1.3  # a programme's page at the last step within this of its time at 1x
+CURVE_ACROSS = ("compare", "review")  # pages that show every programme (compare) or every pending entry (review)
 AS_OF = dt.date(2026, 6, 30)
 RESULTS = ROOT / "bench" / "results"
 PAGES = ("overview", "reach", "portfolio", "project", "compare", "survival", "silent", "review")
@@ -64,12 +71,16 @@ BENCH_STAFF = Actor(STAFF, "bench")
 
 
 def generate(folder: Path, projects: int, events: int, readings: int, programmes: int, metrics: int,
-             seed: int) -> None:
+             seed: int, first: int = 0) -> None:
     """Write a data folder: programmes with challenges and metrics, projects spread over them, valid status
-    histories (about `events` in all) and cumulative readings (about `readings`), all dated 2020 to 2026."""
-    rng = random.Random(seed)
+    histories (about `events` in all) and cumulative readings (about `readings`), all dated 2020 to 2026.
+
+    `first` > 0 makes the `first`-th part of a larger data set (the scale curve): programmes and projects numbered
+    after the parts before it, from a seed of their own, so that adding parts leaves those before exactly as they
+    were. Part 0 is the data set of a plain run."""
+    rng = random.Random(seed if not first else f"{seed}/{first}")
     toml = []
-    for p in range(programmes):
+    for p in range(first * programmes, (first + 1) * programmes):
         toml.append(f'[[programme]]\nslug = "prog-{p}"\nname = "Programme {p}"\nstarts_on = 2020-01-01\n'
                     f'[[programme.figure]]\nkey = "participants"\nlabel = "Participants"\nvalue = {20_000 + p}\n'
                     f'source = "synthetic"\n')
@@ -84,9 +95,10 @@ def generate(folder: Path, projects: int, events: int, readings: int, programmes
         p_csv, e_csv = csv.writer(p_file), csv.writer(e_file)
         p_csv.writerow(["programme", "slug", "name", "challenge", "team"])
         e_csv.writerow(["project", "status", "effective_date", "recorded_at", "note"])
-        for n in range(projects):
+        for n in range(first * projects, (first + 1) * projects):
             slug = f"p{n:06d}"
-            p_csv.writerow([f"prog-{n % programmes}", slug, f"Project {n}", f"c{rng.randrange(40)}", f"Team {n}"])
+            programme = first * programmes + (n - first * projects) % programmes
+            p_csv.writerow([f"prog-{programme}", slug, f"Project {n}", f"c{rng.randrange(40)}", f"Team {n}"])
             day = start + dt.timedelta(days=rng.randrange(60))
             e_csv.writerow([slug, "idea", day, recorded(day, rng), ""])
             # funded -> in development -> launched -> discontinued -> in development (revived) -> ... until the
@@ -101,7 +113,7 @@ def generate(folder: Path, projects: int, events: int, readings: int, programmes
     with open(folder / "reach_readings.csv", "w", newline="") as r_file:
         r_csv = csv.writer(r_file)
         r_csv.writerow(["project", "metric", "as_of", "value", "recorded_at"])
-        for n in range(projects):
+        for n in range(first * projects, (first + 1) * projects):
             for m in range(metrics):
                 value, day = 0, start + dt.timedelta(days=rng.randrange(200))
                 for _ in range(per_project_readings):
@@ -146,6 +158,117 @@ def timed_load(url: str, folder: Path):
     started = time.perf_counter()
     summary = load_folder(make_engine(url), folder, BENCH_STAFF)
     return summary, time.perf_counter() - started
+
+
+def grow(url: str, folder: Path, scale: dict, seed: int, parts: range) -> tuple[int, float, float]:
+    """Generate and load `parts` of the curve's data set, one at a time (each the size of a plain run's data set,
+    its folder removed once loaded, so that memory stays that of one part). Returns the rows loaded, the seconds
+    the loads took (generating not counted), and this process's peak memory in MiB."""
+    import shutil
+
+    engine = make_engine(url)
+    rows, load_s = 0, 0.0
+    for part in parts:
+        here = folder / f"part-{part}"
+        here.mkdir()
+        generate(here, seed=seed, first=part, **scale)
+        started = time.perf_counter()
+        summary = load_folder(engine, here, BENCH_STAFF)
+        load_s += time.perf_counter() - started
+        rows += summary.status_events + summary.reach_readings
+        shutil.rmtree(here)
+    engine.dispose()
+    return rows, load_s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+THIS = sys.modules[__name__]
+
+
+@contextlib.contextmanager
+def own_main():
+    """This script as __main__ again while it is in force: an AppTest run takes over the __main__ module, by which
+    a spawned process finds the function it is to run."""
+    taken = sys.modules["__main__"]
+    sys.modules["__main__"] = THIS
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = taken
+
+
+def holdings(engine, programme: str) -> tuple[int, ...]:
+    """The programmes, projects, status events and readings in the database, and the projects, status events and
+    readings of `programme`."""
+    sql = ("SELECT (SELECT count(*) FROM programmes), (SELECT count(*) FROM projects), "
+           "(SELECT count(*) FROM status_events), (SELECT count(*) FROM reach_readings), "
+           "(SELECT count(*) FROM projects p JOIN programmes g ON g.id = p.programme_id WHERE g.slug = :s), "
+           "(SELECT count(*) FROM status_events e JOIN projects p ON p.id = e.project_id "
+           " JOIN programmes g ON g.id = p.programme_id WHERE g.slug = :s), "
+           "(SELECT count(*) FROM reach_readings r JOIN projects p ON p.id = r.project_id "
+           " JOIN programmes g ON g.id = p.programme_id WHERE g.slug = :s)")
+    with engine.connect() as conn:
+        return tuple(conn.execute(text(sql), {"s": programme}).one())
+
+
+def curve(args, url: str, engine, scratch: Path, stamp: dt.datetime) -> list[str]:
+    """The scale curve: prog-0's pages cold at each step of CURVES[args.scale], the database grown between steps
+    by other programmes, in one run. Returns the report's lines; the report so far is written after each step (a
+    run stopped during a long step keeps the steps before it)."""
+    scale, steps = SCALES[args.base], CURVES[args.scale]
+    server = Server()
+    cold: dict[str, list[float]] = {name: [] for name in PAGES}
+    done: list[tuple] = []  # per step: the step, holdings, (rows loaded, load s, loader's peak MiB), pages' peak
+    loaded = 0
+    # Loading runs in another process (as in a plain run): the peak memory here is the pages' alone.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+        for step in steps:
+            started = time.perf_counter()
+            with own_main():
+                load = child.submit(grow, url, scratch, scale, args.seed, range(loaded, step)).result()
+            loaded = step
+            size = holdings(engine, "prog-0")
+            print(f"{step}x: {size[3]:,} readings; loaded {load[0]:,} rows in {load[1]:.0f} s "
+                  f"({load[0] / load[1]:,.0f} rows/s; {time.perf_counter() - started:.0f} s with generating)",
+                  file=sys.stderr, flush=True)
+            for name, (path, params, _limit) in pages(engine, "prog-0", "p000000").items():
+                server.session(path, params)  # the server has run the page's code once at this size
+                cold[name].append(cold_run(server, path, params, args.repeat)[0])
+            done.append((step, size, load, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+            lines = curve_report(args, engine.dialect.name, done, cold)
+            if step != steps[-1]:
+                write_report(lines, args, stamp, quiet=True)
+    return lines
+
+
+def curve_report(args, dialect: str, done: list[tuple], cold: dict[str, list[float]]) -> list[str]:
+    steps = CURVES[args.scale]
+    measured = [step for step, *_ in done]
+    lines = [f"# Scale curve {dt.datetime.now():%Y-%m-%d %H:%M} ({args.scale} of {args.base}: the same prog-0 at "
+             f"{', '.join(f'{step}x' for step in steps)}; {dialect})", ""]
+    if measured != list(steps):
+        lines += [f"So far: measured at {', '.join(f'{step}x' for step in measured)} only.", ""]
+    lines += ["| step | programmes | projects | status events | readings | prog-0 projects | prog-0 status events | "
+              "prog-0 readings | rows loaded | load s | load rows/s | loader's peak MiB | pages' peak MiB |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for step, size, (rows, load_s, loader_mib), peak in done:
+        lines.append(f"| {step}x | " + " | ".join(f"{n:,}" for n in size)
+                     + f" | {rows:,} | {load_s:.1f} | {rows / load_s:,.0f} | {loader_mib:,.0f} | {peak:,.0f} |")
+    last = f"{measured[-1]}x/1x"
+    lines += ["", f"| page (prog-0) | {' cold s | '.join(f'{step}x' for step in measured)} cold s | {last} |",
+              "|---|" + "---|" * (len(measured) + 1)]
+    missed = []
+    for name in PAGES:
+        ratio = cold[name][-1] / cold[name][0]
+        note = " (every programme)" if name == "compare" else " (every pending entry)" if name == "review" else ""
+        lines.append(f"| {name}{note} | " + " | ".join(f"{s:.3f}" for s in cold[name]) + f" | {ratio:.2f}x |")
+        if ratio > CURVE_GOAL and name not in CURVE_ACROSS:
+            missed.append(f"{name} {last}")
+    missed += ["peak memory"] * (done[-1][3] >= 1024)
+    lines += ["", f"Goal: prog-0's pages at {steps[-1]}x within {CURVE_GOAL}x of their 1x time (compare, which "
+              "shows every programme, and review, every pending entry, are shown but not held to it); the pages' "
+              "peak memory under 1024 MiB.",
+              f"Missed in this run: {', '.join(missed)}." if missed else "Every goal met in this run."]
+    return lines
 
 
 def bare_insert_seconds(url: str, folder: Path) -> tuple[float, int]:
@@ -456,14 +579,17 @@ def rerun(at):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=SCALES, default="default")
+    parser.add_argument("--scale", choices=[*SCALES, *CURVES], default="default",
+                        help="3x and 10x: the scale curve, the same programme measured as the database grows")
+    parser.add_argument("--base", choices=SCALES, default="default",
+                        help="the curve's 1x (small: a quick run of the curve)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--signals", type=int, default=SIGNAL_PROJECTS,
                         help="projects whose websites the liveness check visits on a local server (0: none)")
     args = parser.parse_args(argv)
-    scale = SCALES[args.scale]
+    stamp = dt.datetime.now()
     with tempfile.TemporaryDirectory() as scratch:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
         os.environ["DATABASE_URL"] = url
@@ -472,6 +598,11 @@ def main(argv: list[str] | None = None) -> int:
         if queries.data_version(engine):
             print("The benchmark needs an empty database; DATABASE_URL holds data.", file=sys.stderr)
             return 1
+        if args.scale in CURVES:
+            lines = curve(args, url, engine, Path(scratch), stamp)
+            engine.dispose()
+            return write_report(lines, args, stamp)
+        scale = SCALES[args.scale]
         folder = Path(scratch) / "data"
         folder.mkdir()
         generate(folder, seed=args.seed, **scale)
@@ -560,11 +691,18 @@ def main(argv: list[str] | None = None) -> int:
                   f"projects within {SIGNAL_TARGET:.0f} s.",
                   f"Missed in this run: {', '.join(missed)}." if missed else "Every target met in this run."]
         engine.dispose()
+    return write_report(lines, args, stamp)
+
+
+def write_report(lines: list[str], args, stamp: dt.datetime, quiet: bool = False) -> int:
+    """Print the report (unless `quiet`) and write it to latest.md and a copy dated `stamp` in --out."""
     report = "\n".join(lines) + "\n"
-    print(report)
+    if not quiet:
+        print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.md").write_text(report)
-    (args.out / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.scale}.md").write_text(report)
+    name = args.scale if args.scale in SCALES else f"{args.scale}-{args.base}"
+    (args.out / f"{stamp:%Y%m%d-%H%M%S}-{name}.md").write_text(report)
     return 0
 
 

@@ -22,3 +22,23 @@ def test_the_benchmark_runs_at_a_small_scale(empty_url, tmp_path):
     assert "liveness check answers" not in report.split("Missed in this run:")[-1]  # no timing asserted
     assert "| API funnel |" in report and "| API reach |" in report  # the read API beside its pages
     assert len(list(tmp_path.glob("*-small.md"))) == 1
+
+
+def test_the_scale_curve_measures_the_same_programme_as_the_database_grows(empty_url, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "bench/run.py", "--scale", "3x", "--base", "small", "--repeat", "1", "--out", str(tmp_path)],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": empty_url}, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = (tmp_path / "latest.md").read_text()
+    # The small scale (500 projects over 2 programmes, 6 status events and 2 metrics x 10 readings a project) is
+    # 1x; 3x adds two more parts of its shape, 4 programmes of other projects, leaving prog-0's 250 projects,
+    # 1,500 status events and 5,000 readings as they were.
+    (one,) = [line for line in report.splitlines() if line.startswith("| 1x |")]
+    (three,) = [line for line in report.splitlines() if line.startswith("| 3x |")]
+    assert one.startswith("| 1x | 2 | 500 | 3,000 | 10,000 | 250 | 1,500 | 5,000 | 13,000 |")
+    assert three.startswith("| 3x | 6 | 1,500 | 9,000 | 30,000 | 250 | 1,500 | 5,000 | 26,000 |")
+    assert "| page (prog-0) | 1x cold s | 3x cold s | 3x/1x |" in report
+    for page in ("overview", "reach", "portfolio", "project", "survival", "silent"):
+        assert len([line for line in report.splitlines() if line.startswith(f"| {page} | ")]) == 1
+    assert report.splitlines()[-1].startswith(("Missed in this run:", "Every goal met in this run."))
+    assert len(list(tmp_path.glob("*-3x-small.md"))) == 1

@@ -40,7 +40,9 @@ def funded_lifetimes(engine: Engine, programme_id: int, as_of: dt.date) -> pd.Da
         select(Project.name.label("project"), milestones.c.funded_on, milestones.c.launched_on,
                ended_on.label("ended_on"))
         .join(milestones, milestones.c.project_id == Project.id)
-        .where(milestones.c.funded_on.is_not(None))
+        # The programme again, though the milestones hold its projects only: without it PostgreSQL read every
+        # programme's projects to join them (bench/README.md, the scale curve).
+        .where(Project.programme_id == programme_id, milestones.c.funded_on.is_not(None))
         .order_by(milestones.c.funded_on, Project.name, Project.id)
     )
     frame = read_frame(engine, stmt, ["project", "funded_on", "launched_on", "ended_on"])
