@@ -3,8 +3,10 @@
 A reader (impact.formats.loader for a data folder, impact.formats.spreadsheets for CSV, Excel and Devpost files)
 hands each table here as a header and numbered rows of text cells; `Rows` reads every cell by its field's parser
 (impact.domain.fields, impact.domain.values) into typed rows, and notes what is wrong, each problem named by the
-user's own file, row and column. Nothing here reads the database: the rows then go to impact.formats.validate,
-which compares them with what is stored, and impact.formats.write.
+user's own file, row and column. A data folder's status events and reach readings, which may run to millions of
+rows, are read a chunk at a time while they are loaded (`Rows.chunks`), so that a file of any length is loaded in
+the same memory. Nothing here reads the database: the rows then go to impact.formats.validate, which compares them
+with what is stored, and impact.formats.write.
 The file formats are documented in the README ("Data formats").
 """
 from __future__ import annotations
@@ -13,7 +15,8 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from impact.domain import fields
 from impact.domain.fields import FieldError
@@ -32,6 +35,7 @@ TARGETS_FILE = "targets.csv"
 MILESTONES_FILE = "milestones.csv"
 # In the order they are checked.
 TABLES = (PROGRAMMES_FILE, PROJECTS_FILE, EVENTS_FILE, READINGS_FILE, TARGETS_FILE, MILESTONES_FILE)
+STREAMED = (EVENTS_FILE, READINGS_FILE)  # the tables a data folder's reader lets be read while they are loaded
 
 PROJECT_COLUMNS = ("programme", "slug", "name")
 EVENT_COLUMNS = ("project", "status", "effective_date")
@@ -129,9 +133,17 @@ class Rows:
     problems: defaultdict[str, list[Problem]] = field(default_factory=lambda: defaultdict(list))  # by table
     notes: list[str] = field(default_factory=list)  # how the reader read the files (a date order and why ...)
     columns: list[str] = field(default_factory=list)  # a Devpost export's columns, to pick its challenge from
+    # STREAMED tables read while they are loaded: each one's header and what gives its numbered rows anew
+    later: dict[str, tuple[list[str], Callable[[], Iterable[tuple[int, list[str]]]]]] = field(default_factory=dict)
+    quiet: bool = False  # while a table is read again (`chunks`), its problems, noted the first time, are not noted
 
     def problem(self, table: str, row: Optional[int], column: Optional[str], message: str) -> None:
-        self.problems[table].append(Problem(self.files.get(table, table), row, column, message))
+        if not self.quiet:
+            self.problems[table].append(Problem(self.files.get(table, table), row, column, message))
+
+    def clean(self) -> bool:
+        """Whether no problem has been noted yet."""
+        return not any(self.problems.values())
 
     def all_problems(self) -> list[Problem]:
         """Every problem, table by table in TABLES' order, each table's by row."""
@@ -146,24 +158,58 @@ class Rows:
         self.programmes += programmes
         self.problems[PROGRAMMES_FILE] += problems
 
-    def add_table(self, table: str, file: str, header: list[str], cells: Iterable[tuple[int, list[str]]]) -> None:
+    def add_table(self, table: str, file: str, header: list[str],
+                  cells: Iterable[tuple[int, list[str]]] | Callable[[], Iterable[tuple[int, list[str]]]]) -> None:
         """A table of projects, status events, reach readings, targets or milestones (`table` is its file name in a
-        data folder): its
-        header, then each row's number (as a spreadsheet numbers it, the header being row 1) and cells."""
+        data folder): its header, then each row's number (as a spreadsheet numbers it, the header being row 1) and
+        cells. The cells are read now; or, for a STREAMED table, `cells` may be what gives them (anew each time it
+        is called), and they are read while the table is loaded (`chunks`)."""
         self.files[table] = file
         twice = sorted({column for column in header if header.count(column) > 1})
         if twice:
             self.problem(table, 1, twice[0], _("appears twice in the header; keep one column of each name."))
             return
-        required = REQUIRED[table]
-        missing = [c for c in required if c not in header]
+        missing = [c for c in REQUIRED[table] if c not in header]
         if missing:
             self.problem(table, 1, missing[0], ngettext("the header lacks the column {columns}.",
                                                         "the header lacks the columns {columns}.", len(missing),
                                                         columns=", ".join(missing)))
             return
+        if callable(cells):
+            assert table in STREAMED
+            self.later[table] = (header, cells)
+        else:
+            self._add_cells(table, header, cells)
+
+    def chunks(self, table: str, size: int, again: bool = False) -> Iterator[list]:
+        """A STREAMED table's typed rows (EventRow or ReadingRow), at most `size` at a time, in the file's order: of
+        a table read while it is loaded, each chunk is read when the one before has been used, so that only one
+        chunk is held at a time. `again`: read once more, its problems (noted the first time) not noted again."""
+        kept = "events" if table == EVENTS_FILE else "readings"
+        if table not in self.later:
+            rows = getattr(self, kept)
+            for start in range(0, len(rows), size):
+                yield rows[start:start + size]
+            return
+        header, cells = self.later[table]
+        records = iter(cells())
+        while True:
+            self.quiet = again
+            try:
+                batch = list(islice(records, size))
+                self._add_cells(table, header, batch)
+            finally:
+                self.quiet = False
+            if not batch:
+                return
+            chunk = getattr(self, kept)
+            setattr(self, kept, [])
+            yield chunk
+
+    def _add_cells(self, table: str, header: list[str], cells: Iterable[tuple[int, list[str]]]) -> None:
         read = {PROJECTS_FILE: self._project, EVENTS_FILE: self._event, READINGS_FILE: self._reading,
                 TARGETS_FILE: self._target, MILESTONES_FILE: self._milestone}[table]
+        required = REQUIRED[table]
         references = [(column, REFERENCES[column]) for column in header if column in REFERENCES]
         for row, line in cells:
             if not line:

@@ -1,24 +1,33 @@
-"""The import's third stage: typed rows (impact.formats.rows) checked against what the database holds.
+"""The import's second stage: typed rows (impact.formats.rows) checked against what the database holds.
 
-Each part has one job: which programmes and projects are known (`Known`); programmes new, unchanged or refused;
-projects new, updated or unchanged; status events against each project's stored history (`histories`, which locks
-those projects' rows); readings and targets already recorded skipped, a changed target's note required; a milestone
-already stored skipped, or replaced when its row says more (done, with evidence). The result is a `Batch` for
-impact.formats.write, or a LoadError naming every problem. Runs inside the load's transaction.
+Each part has one job: which programmes and projects are known (`Known`, read as the rows name them); programmes
+new, unchanged or refused; projects new, updated or unchanged; status events against each project's stored history
+(`Histories`, which locks those projects' rows); readings and targets already recorded skipped, a changed
+target's note required; a milestone already stored skipped, or replaced when its row says more (done, with
+evidence). `Check` runs them inside the load's transaction: the programmes, projects, targets and milestones whole
+(its `batch`, for impact.formats.write), the status events and readings a chunk at a time as they are read
+(`Check.events`, `Check.readings`), keeping only what later chunks are checked against (each project's status and
+latest event, the keys of the projects and metrics named); `Check.finish` raises a LoadError naming every problem.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, cast
+from typing import Iterable, Optional, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from impact.domain import fields
 from impact.domain.entries import counting, sort_key
-from impact.domain.lifecycle import ReviewState, TransitionError, check_history
+from impact.domain.lifecycle import (
+    FUNDED_OR_LATER,
+    ReviewState,
+    TransitionError,
+    check_history,
+    check_transition,
+)
 from impact.domain.problems import LoadError, Problem
 from impact.domain.values import SILENT_AFTER_DAYS, aware
 from impact.formats.dataset import programme_tables
@@ -59,87 +68,124 @@ DATES = 100  # a file's dates read as an IN-list up to this many; beyond it, the
 
 @dataclass
 class Batch:
-    """What the rows add and change, checked and ready to write."""
+    """What the rows add and change, checked and ready to write (the status events and readings: a chunk at a
+    time, `Check`)."""
 
     programmes: list[dict] = field(default_factory=list)
     programme_targets: list[dict] = field(default_factory=list)  # new entries, with "programme" and "recorded_by"
     projects: list[ProjectRow] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)  # stored projects' changed details, with "id" and "programme"
-    events: list[EventRow] = field(default_factory=list)
-    readings: list[ReadingRow] = field(default_factory=list)
     targets: list[TargetRow] = field(default_factory=list)
     milestones: list[MilestoneRow] = field(default_factory=list)  # a change to a stored one names it (supersedes_id)
-    unchanged: int = 0  # rows already in the database, skipped
+    unchanged: int = 0  # rows already in the database, skipped (status events and readings included)
 
 
 @dataclass
 class Known:
     """The natural keys known so far: the database's (of the programmes and projects the rows name, not every one
-    stored), then those the rows add."""
+    stored, read as the rows name them), then those the rows add."""
 
-    challenges: dict[str, set[str]]  # by programme
-    metrics: dict[str, set[str]]
-    projects: dict[str, str]  # project -> its programme
-    stored: set[str]  # projects in the database before this load
-    ids: dict[str, int]  # the stored projects' ids
-    metric_ids: dict[tuple[str, str], int]  # (programme, metric) -> the stored metric's id
+    challenges: dict[str, set[str]] = field(default_factory=dict)  # by programme
+    metrics: dict[str, set[str]] = field(default_factory=dict)
+    projects: dict[str, str] = field(default_factory=dict)  # project -> its programme
+    stored: set[str] = field(default_factory=set)  # projects in the database before this load
+    ids: dict[str, int] = field(default_factory=dict)  # the stored projects' ids
+    metric_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # (programme, metric) -> stored metric id
+    absent: set[str] = field(default_factory=set)  # projects looked up and not found
 
     @classmethod
     def read(cls, session: Session, rows: Rows) -> Known:
-        """What the database holds of the projects the rows name and of their programmes, and of the programmes
-        the rows name: a file of a few thousand readings reads its own, whatever the database holds."""
-        slugs = {p.slug for p in rows.projects}.union(
-            *({entry.project for entry in entries} for entries in (rows.events, rows.readings, rows.targets,
-                                                                     rows.milestones)))
-        projects: dict[str, str] = {}
-        ids: dict[str, int] = {}
+        """What the database holds of the programmes and projects the rows name, but those of the status events and
+        readings (`look_up`, a chunk at a time): a file of a few thousand readings reads its own, whatever the
+        database holds."""
+        known = cls()
+        known.look_up(session, {p.slug for p in rows.projects}.union(
+            *({entry.project for entry in entries} for entries in (rows.targets, rows.milestones))))
+        known._programmes(session, {p["slug"] for p in rows.programmes} | {p.programme for p in rows.projects})
+        return known
+
+    def look_up(self, session: Session, slugs: set[str]) -> None:
+        """Read the stored projects among `slugs` not looked up before, and their programmes."""
+        slugs = slugs - self.projects.keys() - self.absent
         for names in in_lists(slugs):
             for slug, project_id, programme in session.execute(
                     select(Project.slug, Project.id, Programme.slug)
                     .join(Programme, Programme.id == Project.programme_id).where(Project.slug.in_(names))):
-                projects[slug], ids[slug] = programme, project_id
-        challenges: dict[str, set[str]] = {}
-        metrics: dict[str, set[str]] = {}
-        metric_ids: dict[tuple[str, str], int] = {}
-        named = {p["slug"] for p in rows.programmes} | {p.programme for p in rows.projects} | set(projects.values())
-        for names in in_lists(named):
+                self.projects[slug], self.ids[slug] = programme, project_id
+                self.stored.add(slug)
+        self.absent |= slugs - self.projects.keys()
+        self._programmes(session, {self.projects[slug] for slug in slugs if slug in self.projects})
+
+    def _programmes(self, session: Session, named: set[str]) -> None:
+        """Read the challenges and metrics of the stored programmes among `named` not read before."""
+        for names in in_lists(named - self.challenges.keys()):
             for programme in session.scalars(select(Programme.slug).where(Programme.slug.in_(names))):
-                challenges[programme], metrics[programme] = set(), set()
+                self.challenges[programme], self.metrics[programme] = set(), set()
             for programme, challenge in session.execute(
                     select(Programme.slug, Challenge.slug).join(Programme, Programme.id == Challenge.programme_id)
                     .where(Programme.slug.in_(names))):
-                challenges[programme].add(challenge)
+                self.challenges[programme].add(challenge)
             for programme, metric, metric_id in session.execute(
                     select(Programme.slug, Metric.slug, Metric.id).join(Programme, Programme.id == Metric.programme_id)
                     .where(Programme.slug.in_(names))):
-                metrics[programme].add(metric)
-                metric_ids[(programme, metric)] = metric_id
-        return cls(challenges, metrics, projects, set(projects), ids, metric_ids)
+                self.metrics[programme].add(metric)
+                self.metric_ids[(programme, metric)] = metric_id
 
 
-def validate(session: Session, rows: Rows, recorded_by: str) -> Batch:
-    """The batch the rows make, or LoadError with every problem (the rows' own included)."""
-    known = Known.read(session, rows)
-    batch = Batch()
-    _programmes(session, rows, known, batch)
-    _programme_targets(session, rows, batch, recorded_by)
-    _projects(session, rows, known, batch)
-    now = utcnow()  # when rows that do not say when they were recorded were recorded
-    batch.events = [_filled(e, now, recorded_by) for e in _known_projects(rows, EVENTS_FILE, rows.events, known)]
-    _histories(session, rows, batch)
-    batch.readings = [_filled(r, now, recorded_by)
-                      for r in _of_known_metrics(rows, READINGS_FILE, rows.readings, known)]
-    _skip_stored_readings(session, batch, known)
-    batch.targets = [_set_on(_filled(t, now, recorded_by))
-                     for t in _of_known_metrics(rows, TARGETS_FILE, rows.targets, known)]
-    _targets(session, rows, batch, known.stored)
-    batch.milestones = [_filled(m, now, recorded_by)
-                        for m in _known_projects(rows, MILESTONES_FILE, rows.milestones, known)]
-    _milestones(session, rows, batch, known.stored)
-    problems = rows.all_problems()
-    if problems:
-        raise LoadError(problems)
-    return batch
+class Check:
+    """The checks of one load, in its transaction. Made, it has checked the programmes, projects, targets and
+    milestones (`batch`); then `events` and `readings` check each chunk of status events and readings, in the
+    files' order, and `finish` raises a LoadError naming every problem of every row, if any."""
+
+    def __init__(self, session: Session, rows: Rows, recorded_by: str, chunk: int):
+        self.session, self.rows, self.recorded_by, self.chunk = session, rows, recorded_by, chunk
+        self.now = utcnow()  # when rows that do not say when they were recorded were recorded
+        self.known = known = Known.read(session, rows)
+        # Readings stored before this load: those it writes, chunk after chunk, are no stored readings to skip.
+        self.readings_before = session.scalar(select(func.max(ReachReading.id))) or 0
+        self.histories = Histories(session, rows)
+        self.batch = batch = Batch()
+        _programmes(session, rows, known, batch)
+        _programme_targets(session, rows, batch, recorded_by)
+        _projects(session, rows, known, batch)
+        batch.targets = [_set_on(_filled(t, self.now, recorded_by))
+                         for t in _of_known_metrics(rows, TARGETS_FILE, rows.targets, known)]
+        _targets(session, rows, batch, known.stored)
+        batch.milestones = [_filled(m, self.now, recorded_by)
+                            for m in _known_projects(rows, MILESTONES_FILE, rows.milestones, known)]
+        _milestones(session, rows, batch, known.stored)
+
+    def events(self, chunk: list[EventRow]) -> list[EventRow]:
+        """The chunk's status events to write: those of known projects, not stored yet (the rest are counted
+        unchanged), each project's checked against its history as it stands so far (`Histories`)."""
+        self.known.look_up(self.session, {event.project for event in chunk})
+        events = [_filled(e, self.now, self.recorded_by)
+                  for e in _known_projects(self.rows, EVENTS_FILE, chunk, self.known)]
+        new = self.histories.add(events, self.known.stored)
+        self.batch.unchanged += len(events) - len(new)
+        return new
+
+    def readings(self, chunk: list[ReadingRow]) -> list[ReadingRow]:
+        """The chunk's readings to write: those of known projects and their programmes' metrics, not stored yet
+        (the rest are counted unchanged)."""
+        self.known.look_up(self.session, {reading.project for reading in chunk})
+        readings = [_filled(r, self.now, self.recorded_by)
+                    for r in _of_known_metrics(self.rows, READINGS_FILE, chunk, self.known)]
+        new = _not_stored(self.session, readings, self.known, self.readings_before)
+        self.batch.unchanged += len(readings) - len(new)
+        return new
+
+    def finish(self) -> None:
+        """Check again, whole, the histories whose events the file did not give in order (`Histories.again`, from
+        the file read once more), then raise LoadError with every problem (the rows' own included), if any."""
+        if self.histories.unordered:
+            events = [_filled(e, self.now, self.recorded_by) for chunk in self.rows.chunks(
+                EVENTS_FILE, self.chunk, again=True) for e in chunk if e.project in self.histories.unordered]
+            self.histories.again(events)
+        self.histories.refuse()
+        problems = self.rows.all_problems()
+        if problems:
+            raise LoadError(problems)
 
 
 def _programmes(session: Session, rows: Rows, known: Known, batch: Batch) -> None:
@@ -280,40 +326,112 @@ def _filled(entry, now: dt.datetime, recorded_by: str):
     return entry
 
 
-def _histories(session: Session, rows: Rows, batch: Batch) -> None:
-    """Each project's status events, stored and new, follow the lifecycle; those already stored are skipped."""
-    histories: dict[str, list[EventRow]] = defaultdict(list)
-    for event in batch.events:
-        histories[event.project].append(event)
-    stored = stored_histories(session, list(histories))
-    skipped: set[int] = set()
-    for project, events in histories.items():
-        known = {(e.status, e.effective_date) for e in stored[project]}
-        new = [e for e in events if (e.status, e.effective_date) not in known]
-        skipped |= {id(e) for e in events if (e.status, e.effective_date) in known}
-        _check_history(rows, project, stored[project] + new)
-    if skipped:  # already recorded: loading a file again adds nothing
-        batch.events = [e for e in batch.events if id(e) not in skipped]
-        batch.unchanged += len(skipped)
+@dataclass(slots=True)
+class _History:
+    """What a project's history is checked against as the file's events come: the latest event's place in the
+    order and the status it leaves (and whether the project was funded by then), its stored (status, date) pairs,
+    which the file's events skip, and the id of its latest stored event."""
+
+    latest: tuple
+    status: Optional[str]
+    funded: bool
+    stored: frozenset[tuple[str, dt.date]]
+    last_id: int
+
+
+class Histories:
+    """Each project's status events, stored and new, follow the lifecycle; those already stored are skipped.
+
+    A project's new events, as the files give them, are checked one by one against the status its history has
+    reached (its stored history, read and locked when the project is first named), as long as each one comes after
+    the events before it (impact.domain.entries' order): a file in date order, as the export writes it, is checked
+    so whatever its length. A project's first refused event is held until the end, and a project whose events come
+    out of order is checked again whole at the end (`again`), from its stored history and its events read from the
+    file once more: what checking its whole history at once gives."""
+
+    def __init__(self, session: Session, rows: Rows):
+        self.session, self.rows = session, rows
+        self.projects: dict[str, _History] = {}
+        self.refused: dict[str, tuple[EventRow, TransitionError]] = {}  # each project's first refused event
+        self.unordered: set[str] = set()
+
+    def add(self, events: list[EventRow], stored: set[str]) -> list[EventRow]:
+        """The events not stored yet, each checked (see the class); `stored`: the projects in the database."""
+        first = sorted({event.project for event in events} - self.projects.keys())
+        histories = stored_histories(self.session, [project for project in first if project in stored])
+        for project in first:
+            self._start(project, histories.get(project, []))
+        new = []
+        for event in events:
+            history = self.projects[event.project]
+            if (event.status, event.effective_date) in history.stored:
+                continue  # already recorded: loading a file again adds nothing
+            new.append(event)
+            if event.project in self.unordered:
+                continue
+            key = _order(event)
+            if key < history.latest:  # it goes before an event checked already: checked again at the end
+                self.unordered.add(event.project)
+                continue
+            history.latest = key
+            if event.project not in self.refused:
+                try:
+                    check_transition(history.status, event.status, event.note, history.funded)
+                except TransitionError as exc:
+                    self.refused[event.project] = (event, exc)
+                history.status = event.status
+                history.funded = history.funded or event.status in FUNDED_OR_LATER
+        return new
+
+    def _start(self, project: str, stored: list[EventRow]) -> None:
+        stored.sort(key=_order)
+        try:
+            check_history([(event.status, event.note) for event in stored])
+        except TransitionError as exc:
+            self.refused[project] = (stored[exc.position], exc)
+        self.projects[project] = _History(
+            _order(stored[-1]) if stored else (), stored[-1].status if stored else None,
+            any(event.status in FUNDED_OR_LATER for event in stored),
+            frozenset((event.status, event.effective_date) for event in stored),
+            max((cast(_StoredEvent, event).id for event in stored), default=0))
+
+    def again(self, events: list[EventRow]) -> None:
+        """Check whole the histories of the projects whose events came out of order: their events stored before
+        this load (read again) and `events`, theirs from the file, in the file's order."""
+        stored = stored_histories(self.session, sorted(self.unordered))
+        mine: dict[str, list[EventRow]] = defaultdict(list)
+        for event in events:
+            mine[event.project].append(event)
+        for project in sorted(self.unordered):
+            self.refused.pop(project, None)
+            history = self.projects[project]
+            new = [e for e in mine[project] if (e.status, e.effective_date) not in history.stored]
+            before = [e for e in stored.get(project, []) if cast(_StoredEvent, e).id <= history.last_id]
+            _check_history(self.rows, project, before + new)
+
+    def refuse(self) -> None:
+        """Note each project's first refused event as a problem of its file."""
+        for project, (event, exc) in self.refused.items():
+            _refused(self.rows, project, event, exc)
+        self.refused = {}
 
 
 def stored_histories(session: Session, projects: list[str]) -> dict[str, list[EventRow]]:
     """The counting history of these projects, their rows locked until the load commits (PostgreSQL), so that
     two loads cannot both add a change to the same project, each checked against the history without the other."""
     # NO KEY UPDATE: readings that other loads insert for these projects still pass their foreign-key checks;
-    # locking in id order keeps two loads from waiting on each other.
-    session.execute(select(Project.id).where(Project.slug.in_(projects)).order_by(Project.id)
-                    .with_for_update(key_share=True)).all()
+    # locking in id order keeps two loads from waiting on each other (a chunk's projects at a time).
     e = StatusEvent
-    found = session.execute(
-        select(Project.slug, e.id, e.status, e.effective_date, e.recorded_at, e.note)
-        .join(Project, Project.id == e.project_id)
-        .where(Project.slug.in_(projects), counting(e))
-    ).all()
     stored: dict[str, list[EventRow]] = defaultdict(list)
-    for slug, event_id, status, day, recorded_at, note in found:
-        stored[slug].append(_StoredEvent(row=0, project=slug, recorded_at=aware(recorded_at), recorded_by="",
-                                         note=note, evidence_url="", status=status, effective_date=day, id=event_id))
+    for names in in_lists(projects):
+        session.execute(select(Project.id).where(Project.slug.in_(names)).order_by(Project.id)
+                        .with_for_update(key_share=True)).all()
+        for slug, event_id, status, day, recorded_at, note in session.execute(
+                select(Project.slug, e.id, e.status, e.effective_date, e.recorded_at, e.note)
+                .join(Project, Project.id == e.project_id).where(Project.slug.in_(names), counting(e))):
+            stored[slug].append(_StoredEvent(row=0, project=slug, recorded_at=aware(recorded_at), recorded_by="",
+                                             note=note, evidence_url="", status=status, effective_date=day,
+                                             id=event_id))
     return stored
 
 
@@ -322,17 +440,24 @@ class _StoredEvent(EventRow):
     id: int
 
 
+def _order(event: EventRow) -> tuple:
+    """The event's place in its project's history: the file's events stand after the stored ones of the same date
+    and time, in file order (impact.domain.entries)."""
+    return sort_key(event.effective_date, cast(dt.datetime, event.recorded_at),  # filled in by now
+                    getattr(event, "id", None))
+
+
 def _check_history(rows: Rows, project: str, history: list[EventRow]) -> None:
-    # The file's events stand after the stored ones of the same date and time, in file order
-    # (impact.domain.entries).
-    history.sort(key=lambda e: sort_key(e.effective_date, cast(dt.datetime, e.recorded_at),  # filled in by now
-                                        getattr(e, "id", None)))
+    history.sort(key=_order)
     try:
         check_history([(event.status, event.note) for event in history])
     except TransitionError as exc:
-        event = history[exc.position]
-        rows.problem(EVENTS_FILE, event.row or None, "status", _("{error} (project '{project}', {date}).", error=exc,
-                                                                 project=project, date=event.effective_date))
+        _refused(rows, project, history[exc.position], exc)
+
+
+def _refused(rows: Rows, project: str, event: EventRow, exc: TransitionError) -> None:
+    rows.problem(EVENTS_FILE, event.row or None, "status", _("{error} (project '{project}', {date}).", error=exc,
+                                                             project=project, date=event.effective_date))
 
 
 def _of_known_metrics(rows: Rows, table: str, entries: Iterable, known: Known) -> Iterable:
@@ -347,28 +472,29 @@ def _of_known_metrics(rows: Rows, table: str, entries: Iterable, known: Known) -
                 metric=entry.metric, known=", ".join(sorted(known.metrics[programme]))))
 
 
-def _skip_stored_readings(session: Session, batch: Batch, known: Known) -> None:
-    """Readings already recorded (same project, metric, date and value) are not added again. Only the stored
-    readings of the rows' series on the rows' dates are read."""
+def _not_stored(session: Session, readings: list[ReadingRow], known: Known, before: int) -> list[ReadingRow]:
+    """The readings not recorded already (the same project, metric, date and value, among the readings stored
+    before this load, whose ids are at most `before`). Only the stored readings of the rows' series on the rows'
+    dates are read."""
     mine: dict[int, list[ReadingRow]] = defaultdict(list)  # the readings of stored projects, by project id
-    for reading in batch.readings:
+    for reading in readings:
         if reading.project in known.ids:
             mine[known.ids[reading.project]].append(reading)
     r = ReachReading
     found: set[tuple] = set()
     for project_ids in in_lists(mine):
-        readings = [reading for project_id in project_ids for reading in mine[project_id]]
-        metric_ids = {known.metric_ids[(known.projects[x.project], x.metric)] for x in readings}
-        dates = {x.as_of for x in readings}
+        some = [reading for project_id in project_ids for reading in mine[project_id]]
+        metric_ids = {known.metric_ids[(known.projects[x.project], x.metric)] for x in some}
+        dates = {x.as_of for x in some}
         on = r.as_of.in_(dates) if len(dates) <= DATES else r.as_of.between(min(dates), max(dates))
         found.update(session.execute(
             select(r.project_id, r.metric_id, r.as_of, r.value)
-            .where(r.project_id.in_(project_ids), r.metric_id.in_(metric_ids), on,
+            .where(r.project_id.in_(project_ids), r.metric_id.in_(metric_ids), on, r.id <= before,
                    r.counted_increment.is_not(None))).all())  # those that count
-    kept = [x for x in batch.readings if (known.ids.get(x.project), known.metric_ids.get(
+    if not found:
+        return readings
+    return [x for x in readings if (known.ids.get(x.project), known.metric_ids.get(
         (known.projects[x.project], x.metric)), x.as_of, x.value) not in found]
-    batch.unchanged += len(batch.readings) - len(kept)
-    batch.readings = kept
 
 
 def _set_on(target: TargetRow) -> TargetRow:

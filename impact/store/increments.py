@@ -11,14 +11,13 @@ reading on each view (bench/README.md has the measurements).
 approved correction) and NULL otherwise. It depends on the reading's whole series, so every write that adds a
 counting reading or changes whether one counts calls `recount` for the project, in the write's own transaction,
 as the last thing before it commits. The loader, whose new readings change no series before their dates, recounts
-each stored series only from its earliest new reading on (`recount_since`), and computes the series of new
-projects itself (`fresh`), the same numbers without reading them back. Staff's preview with pending figures
-computes the increments on the fly instead (impact.store.queries), since there a pending entry counts too.
+each stored series only from its earliest new reading on (`recount_since`), and counts the series of new projects
+itself as their readings go in (`Fresh`), the same numbers without reading them back. Staff's preview with pending
+figures computes the increments on the fly instead (impact.store.queries), since there a pending entry counts too.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Iterable, Mapping, Optional
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -96,16 +95,28 @@ def _recount(session: Session, projects: list[int], metrics: Optional[list[int]]
                     .values(counted_increment=None).execution_options(synchronize_session=False))
 
 
-def fresh(readings: list[dict]) -> None:
-    """Set "counted_increment" on approved readings about to be inserted in this order (dicts with project_id,
-    metric_id, as_of, recorded_at and value) whose series have no reading stored yet: what `recount` would set
-    after the insert (ties in as_of and recorded_at go to the later row, as the ids will)."""
-    series: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for reading in readings:
-        series[(reading["project_id"], reading["metric_id"])].append(reading)
-    for rows in series.values():
-        rows.sort(key=lambda row: sort_key(row["as_of"], row["recorded_at"], None))  # ties keep the insert order
-        previous = 0
-        for row in rows:
-            row["counted_increment"] = row["value"] - previous
-            previous = row["value"]
+class Fresh:
+    """The increments of series that have no reading stored yet (a new project's), set on readings about to be
+    inserted, in as many inserts as a load makes (a file read a chunk at a time): what `recount` would set after the
+    inserts, keeping only each series' latest reading so far.
+
+    `count` sets "counted_increment" on approved readings about to be inserted in this order (dicts with project_id,
+    metric_id, as_of, recorded_at and value): a reading that comes after its series' readings so far (ties in as_of
+    and recorded_at go to the later row, as the ids will) takes its value minus the latest one's. One that goes
+    before them is left NULL, and its series is noted in `since` from its date, for `recount_since` to count once
+    the load has inserted them all (a file in date order, as the export writes it, needs none)."""
+
+    def __init__(self) -> None:
+        self.latest: dict[tuple[int, int], tuple[tuple, int]] = {}  # series -> its latest reading's place, value
+        self.since: dict[tuple[int, int], dt.date] = {}  # series to recount, from this date on
+
+    def count(self, readings: list[dict]) -> None:
+        for reading in readings:
+            series = (reading["project_id"], reading["metric_id"])
+            place = sort_key(reading["as_of"], reading["recorded_at"], None)
+            latest = self.latest.get(series)
+            if latest is None or place >= latest[0]:
+                reading["counted_increment"] = reading["value"] - (latest[1] if latest else 0)
+                self.latest[series] = (place, reading["value"])
+            else:
+                self.since[series] = min(reading["as_of"], self.since.get(series, reading["as_of"]))
