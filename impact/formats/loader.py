@@ -23,7 +23,7 @@ import json
 import zipfile
 from functools import partial
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator, Mapping, Optional
+from typing import IO, Callable, Iterator, Mapping, Optional
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -107,10 +107,8 @@ def read_folder(files: Mapping[str, Callable[[], IO[bytes]]]) -> Rows:
             except csv.Error as exc:
                 rows.problem(name, reader.line_num, None, _("cannot be read as CSV ({error}).", error=exc))
                 continue
-            if name not in STREAMED:
-                rows.add_table(name, name, header, _records(rows, name, reader))
-        if name in STREAMED:
-            rows.add_table(name, name, header, partial(_rows_again, rows, name, files[name]))
+        records = partial(_records, rows, name, files[name])
+        rows.add_table(name, name, header, records if name in STREAMED else records())
     return rows
 
 
@@ -142,23 +140,18 @@ def _csv(opener: Callable[[], IO[bytes]]):
         yield csv.reader(text)
 
 
-def _rows_again(rows: Rows, name: str, opener: Callable[[], IO[bytes]]) -> Iterator[tuple[int, list[str]]]:
-    """The file's numbered records after its header, read anew."""
-    with _csv(opener) as reader:
-        next(reader, [])
-        yield from _records(rows, name, reader)
-
-
-def _records(rows: Rows, name: str, reader) -> Iterable[tuple[int, list[str]]]:
-    """Each CSV record with its row number as a spreadsheet shows it: the header is row 1, a blank line is a row,
-    and a cell of several lines (in quotes) is still one row. A record that cannot be read ends the file with a
-    problem."""
+def _records(rows: Rows, name: str, opener: Callable[[], IO[bytes]]) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record after the header, with its row number as a spreadsheet shows it: the header is row 1, a
+    blank line is a row, and a cell of several lines (in quotes) is still one row. A record that cannot be read
+    ends the file with a problem."""
     number = 1
-    try:
-        for number, cells in enumerate(reader, start=2):
-            yield number, cells
-    except csv.Error as exc:
-        rows.problem(name, number + 1, None, _("cannot be read as CSV ({error}).", error=exc))
+    with _csv(opener) as reader:
+        try:
+            next(reader, [])  # the header, read already
+            for number, cells in enumerate(reader, start=2):
+                yield number, cells
+        except csv.Error as exc:
+            rows.problem(name, number + 1, None, _("cannot be read as CSV ({error}).", error=exc))
 
 
 def load_rows(engine: Engine, rows: Rows, actor: Actor, subject: str, dry_run: bool = False,
