@@ -204,7 +204,21 @@ def _check_and_write(session: Session, rows: Rows, recorded_by: str, chunk: int,
     rows at a time, each chunk written once checked while no problem has been found (the transaction is rolled
     back on the first LoadError). Raise LoadError with every problem of every row."""
     with _spared():
-        return _chunks(session, rows, recorded_by, chunk, progress)
+        check = Check(session, rows, recorded_by, chunk)
+        writer = Writer(session)
+        if rows.clean():
+            writer.start(check.batch)
+        progress("writing")
+        for events in rows.chunks(EVENTS_FILE, chunk):
+            new_events = check.events(events)
+            if rows.clean():
+                writer.events(new_events)
+        for readings in rows.chunks(READINGS_FILE, chunk):
+            new_readings = check.readings(readings)
+            if rows.clean():
+                writer.readings(new_readings)
+        check.finish()
+        return writer.finish(check.batch)
 
 
 @contextlib.contextmanager
@@ -218,25 +232,6 @@ def _spared():
         yield
     finally:
         gc.unfreeze()
-
-
-def _chunks(session: Session, rows: Rows, recorded_by: str, chunk: int,
-            progress: Callable[[str], None]) -> LoadSummary:
-    check = Check(session, rows, recorded_by, chunk)
-    writer = Writer(session)
-    if rows.clean():
-        writer.start(check.batch)
-    progress("writing")
-    for events in rows.chunks(EVENTS_FILE, chunk):
-        new_events = check.events(events)
-        if rows.clean():
-            writer.events(new_events)
-    for readings in rows.chunks(READINGS_FILE, chunk):
-        new_readings = check.readings(readings)
-        if rows.clean():
-            writer.readings(new_readings)
-    check.finish()
-    return writer.finish(check.batch)
 
 
 def _conflict(exc: OperationalError) -> bool:
