@@ -4,7 +4,8 @@ Generates a synthetic data set (deterministic from a seed), loads it through the
 the pages cold and warm beside their queries alone and a naive peer, the read API's funnel and reach answers beside
 the pages that show them, imports beside bare inserts, a liveness check of 1,000 projects' websites on a local
 server, chart sizes and peak memory, in one run on one database (DATABASE_URL, or a new SQLite file). It writes
-tables of ratios to bench/results/ (latest.md and a dated copy).
+tables of ratios to bench/results/ (latest.md and a dated copy). `--scale 3x`/`10x` is the scale curve, `--stream`
+the import's peak memory as one file grows.
 """
 from __future__ import annotations
 
@@ -179,6 +180,58 @@ def grow(url: str, folder: Path, scale: dict, seed: int, parts: range) -> tuple[
         shutil.rmtree(here)
     engine.dispose()
     return rows, load_s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+STREAM_PROJECTS = 10_000  # --stream: each file's projects (3 metrics each), whatever its size
+STREAM_EVENTS = 10  # ... and a status event for every this many readings, as in the default scale
+
+
+def stream(args, url: str, scratch: Path, stamp: dt.datetime) -> list[str]:
+    """The import's memory as one file grows (--stream): for each size, a data folder of 10,000 new projects with
+    that many readings (and a tenth as many status events) in one reach_readings.csv, loaded through the real
+    import path in a process of its own, whose peak memory (ru_maxrss) is the load's. Each size is a part of its
+    own (other programmes and projects), loaded into the same database after the sizes before it."""
+    done = []
+    for part, size in enumerate(args.stream):
+        folder = scratch / f"stream-{part}"
+        folder.mkdir()
+        generate(folder, projects=STREAM_PROJECTS, events=size // STREAM_EVENTS, readings=size, programmes=5,
+                 metrics=3, seed=args.seed, first=part)
+        megabytes = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+            summary, load_s, cpu_s, peak = child.submit(peak_load, url, folder).result()
+        rows = summary.status_events + summary.reach_readings
+        done.append((summary, megabytes, load_s, cpu_s, peak))
+        print(f"{rows:,} rows in {load_s:.0f} s ({rows / load_s:,.0f} rows/s), peak {peak:,.0f} MiB",
+              file=sys.stderr, flush=True)
+        for file in folder.iterdir():
+            file.unlink()
+        folder.rmdir()
+    lines = [f"# Import memory {dt.datetime.now():%Y-%m-%d %H:%M} (one data folder of {STREAM_PROJECTS:,} new "
+             f"projects per size, {make_engine(url).dialect.name})", "",
+             "| readings | status events | files MiB | load s | rows/s | loader's CPU s | rows/CPU s | "
+             "loader's peak MiB |", "|---|---|---|---|---|---|---|---|"]
+    for summary, megabytes, load_s, cpu_s, peak in done:
+        rows = summary.status_events + summary.reach_readings
+        lines.append(f"| {summary.reach_readings:,} | {summary.status_events:,} | {megabytes:,.0f} | {load_s:.1f} "
+                     f"| {rows / load_s:,.0f} | {cpu_s:.1f} | {rows / cpu_s:,.0f} | {peak:,.0f} |")
+    return lines
+
+
+def peak_load(url: str, folder: Path):
+    """`timed_load`, the processor seconds it took (user and system: on a shared machine, steadier than the
+    seconds on the clock), and this process's peak memory in MiB (run it in a process of its own)."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    summary, load_s = timed_load(url, folder)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return summary, load_s, cpu_s, after.ru_maxrss / 1024
+
+
+def counts(text: str) -> list[int]:
+    """Sizes such as "1M,3M,10M" or "50000,200k"."""
+    return [int(float(n[:-1]) * {"k": 1_000, "m": 1_000_000}[n[-1].lower()]) if n[-1].lower() in "km" else int(n)
+            for n in text.split(",")]
 
 
 THIS = sys.modules[__name__]
@@ -588,6 +641,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--signals", type=int, default=SIGNAL_PROJECTS,
                         help="projects whose websites the liveness check visits on a local server (0: none)")
+    parser.add_argument("--stream", type=counts, metavar="N,N,...",
+                        help="only the import's peak memory and rate, of a file of each many readings (1M,3M,10M)")
     args = parser.parse_args(argv)
     stamp = dt.datetime.now()
     with tempfile.TemporaryDirectory() as scratch:
@@ -598,6 +653,10 @@ def main(argv: list[str] | None = None) -> int:
         if queries.data_version(engine):
             print("The benchmark needs an empty database; DATABASE_URL holds data.", file=sys.stderr)
             return 1
+        if args.stream:
+            lines = stream(args, url, Path(scratch), stamp)
+            engine.dispose()
+            return write_report(lines, args, stamp)
         if args.scale in CURVES:
             lines = curve(args, url, engine, Path(scratch), stamp)
             engine.dispose()
@@ -701,7 +760,7 @@ def write_report(lines: list[str], args, stamp: dt.datetime, quiet: bool = False
         print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.md").write_text(report)
-    name = args.scale if args.scale in SCALES else f"{args.scale}-{args.base}"
+    name = "stream" if args.stream else args.scale if args.scale in SCALES else f"{args.scale}-{args.base}"
     (args.out / f"{stamp:%Y%m%d-%H%M%S}-{name}.md").write_text(report)
     return 0
 
