@@ -170,6 +170,7 @@ def open_the_menu(page: Page) -> None:
     """On a phone the sidebar starts closed, behind the button at the top left. A person opens it once the page has
     loaded; the test waits for that too (the script that closes the menu after a pick is part of the page)."""
     expect(page.locator('script[src$="/ui/sidebar.js"]')).to_be_attached()
+    page.wait_for_function("window.impactSidebarClosesAfterAPick === true")  # and has run
     sidebar = page.get_by_test_id("stSidebar")
     if sidebar.get_attribute("data-collapsed") == "true":
         page.get_by_test_id("stExpandSidebarButton").click()
