@@ -231,15 +231,20 @@ def status_at(as_of: dt.date, projects, pending: bool = False):
     """Each of `projects` (a select of project ids) with its status at `as_of`: the counting event with the latest
     effective date <= as_of, ties going to the latest recorded (impact.domain.entries).
     Columns: project_id, status, since."""
+    # Each project's latest event is looked up on its own (ix_status_events_project_effective), by correlated
+    # subqueries, which PostgreSQL runs per project: ranking every event of the projects, or joining them, it chose a
+    # pass over the whole table once a programme held a large share of it (bench/README.md, the scale curve).
     e = StatusEvent
-    ranked = (
-        select(e.project_id, e.status, e.effective_date,
-               func.row_number().over(partition_by=e.project_id, order_by=order(e, latest_first=True)).label("rn"))
-        .where(e.project_id.in_(projects), e.effective_date <= as_of, counting(e, pending))
-        .subquery("ranked")
-    )
-    return (select(ranked.c.project_id, ranked.c.status, ranked.c.effective_date.label("since"))
-            .where(ranked.c.rn == 1).subquery("status_at"))
+    ids = projects.subquery("ids")
+    project_id = ids.c[0]
+
+    def latest(column):
+        return (select(column).where(e.project_id == project_id, e.effective_date <= as_of, counting(e, pending))
+                .order_by(*order(e, latest_first=True)).limit(1).scalar_subquery())
+
+    standing = select(project_id.label("project_id"), latest(e.status).label("status"),
+                      latest(e.effective_date).label("since")).subquery("standing")
+    return select(standing).where(standing.c.status.is_not(None)).subquery("status_at")
 
 
 def funded_outcomes_at(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
