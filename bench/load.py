@@ -53,6 +53,9 @@ from impact.ui.web import START_PATH  # noqa: E402
 
 PAGES = ("overview", "reach", "portfolio")  # what each visitor clicks through, in this order, `--clicks` times
 GOAL = 3.0  # the p95 of the visitors at once within this many times one visitor's p95 alone on one process
+# Alone, a visitor clicks this long after the page before it finished, as a person would: the server has done the
+# work that follows a run (Streamlit's full garbage collection after each run, runner.postScriptGC) before the next.
+ALONE_PAUSE_S = 0.5
 PAGE_TIMEOUT_S = 120.0  # a page run that has not finished by then is an error, and its visitor stops
 START_TIMEOUT_S = 120.0  # for a server to answer its health check
 EMAIL, PASSWORD = "load@example.org", "load-test-password"  # the staff account the visitors sign in as
@@ -90,9 +93,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def servers(url: str, count: int, logs: Path) -> Iterator[list[Server]]:
+def servers(url: str, count: int, logs: Path, options: tuple[str, ...] = ()) -> Iterator[list[Server]]:
     """`count` dashboard processes on DATABASE_URL `url`, each on a port of 127.0.0.1, started as a server starts
-    them (`python -m impact serve`), their output kept in `logs`; stopped at the end."""
+    them (`python -m impact serve`, with these further `streamlit run` options), their output kept in `logs`;
+    stopped at the end."""
     started: list[Server] = []
     try:
         for n in range(count):
@@ -101,7 +105,7 @@ def servers(url: str, count: int, logs: Path) -> Iterator[list[Server]]:
             with open(log, "wb") as out:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "impact", "serve", "--address", "127.0.0.1", "--port", str(port),
-                     "--server.headless", "true"],
+                     "--server.headless", "true", *options],
                     cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, stdout=out, stderr=subprocess.STDOUT)
             started.append(Server(f"http://127.0.0.1:{port}", process, log))
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -173,10 +177,10 @@ class Broken(Exception):
 
 
 async def visit(visitor: Visitor, clicks: int, runs: list[Run], ready: Optional[asyncio.Queue] = None,
-                start: Optional[asyncio.Event] = None, think: float = 0.0) -> None:
+                start: Optional[asyncio.Event] = None, between: tuple[float, float] = (0.0, 0.0)) -> None:
     """Open the visitor's websocket session, say so on `ready` and wait for `start` (when given), then click
-    through PAGES `clicks` times, waiting up to `think` seconds (at random) between two clicks. Each run is appended
-    to `runs` as it ends."""
+    through PAGES `clicks` times, waiting from `between[0]` to `between[1]` seconds (at random) between two clicks.
+    Each run is appended to `runs` as it ends."""
     rng = random.Random(visitor.number)
     stream = visitor.server.base.replace("http://", "ws://", 1) + "/_stcore/stream"
     told = False
@@ -190,8 +194,8 @@ async def visit(visitor: Visitor, clicks: int, runs: list[Run], ready: Optional[
                 ready.put_nowait(visitor.number)
                 await start.wait()
             for click in range(clicks * len(PAGES)):
-                if click and think:
-                    await asyncio.sleep(rng.uniform(0, think))
+                if click and between[1]:
+                    await asyncio.sleep(rng.uniform(*between))
                 runs.append(await page_run(socket, visitor, PAGES[click % len(PAGES)], first=not click))
     except (Broken, OSError, websockets.WebSocketException, TimeoutError) as exc:
         runs.append(Run(visitor.number, "(connection)", None, errors=[f"{type(exc).__name__}: {exc}"]))
@@ -266,7 +270,8 @@ async def page_run(socket, visitor: Visitor, page: str, first: bool) -> Run:
     return run
 
 
-def run_visitors(visitors: list[Visitor], clicks: int, at_once: bool, think: float, bound: float) -> list[Run]:
+def run_visitors(visitors: list[Visitor], clicks: int, at_once: bool, between: tuple[float, float],
+                 bound: float) -> list[Run]:
     """The visitors' runs: one visitor after another, or all at once (each session opened, then all start
     together). Stopped after `bound` seconds in all; the runs not made by then are counted as errors."""
     runs: list[Run] = []
@@ -275,7 +280,7 @@ def run_visitors(visitors: list[Visitor], clicks: int, at_once: bool, think: flo
         if at_once:
             ready: asyncio.Queue = asyncio.Queue()
             start = asyncio.Event()
-            tasks = [asyncio.create_task(visit(v, clicks, runs, ready, start, think)) for v in visitors]
+            tasks = [asyncio.create_task(visit(v, clicks, runs, ready, start, between)) for v in visitors]
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(PAGE_TIMEOUT_S):
                     for _ in tasks:
@@ -284,8 +289,10 @@ def run_visitors(visitors: list[Visitor], clicks: int, at_once: bool, think: flo
             done, late = await asyncio.wait(tasks, timeout=bound)
         else:
             deadline, late = time.monotonic() + bound, set()
-            for visitor in visitors:
-                task = asyncio.create_task(visit(visitor, clicks, runs, think=think))
+            for n, visitor in enumerate(visitors):
+                if n and between[1]:
+                    await asyncio.sleep(between[1])
+                task = asyncio.create_task(visit(visitor, clicks, runs, between=between))
                 done, late = await asyncio.wait([task], timeout=max(0.0, deadline - time.monotonic()))
                 if late:
                     break
@@ -320,14 +327,16 @@ def report(args, dialect: str, scale: dict, alone: list[Run], together: list[Run
            tracebacks: int, loads: tuple) -> list[str]:
     programmes = min(args.visitors, args.programmes)
     lines = [f"# Load test {dt.datetime.now():%Y-%m-%d %H:%M} ({args.scale}: {scale['projects']:,} projects, "
-             f"{dialect}, {args.processes} process{'es' * (args.processes > 1)})", "",
+             f"{dialect}, {args.processes} process{'es' * (args.processes > 1)}"
+             + "".join(f", {option}" for option in args.serve_option) + ")", "",
              f"{args.visitors} visitors, each one websocket session signed in as staff, clicking through "
              f"{', '.join(PAGES)} {args.clicks} time{'s' * (args.clicks > 1)} "
              + (f"(visitor n looks at prog-(n mod {programmes}), as of today); " if programmes > 1 else
                 "(all of them prog-0, as of today); ")
              + (f"up to {args.think:g} s (at random) between two clicks. " if args.think else
                 "each click as soon as the page before it has finished. ")
-             + "Alone: the same visits one visitor at a time on one process. At once: every visitor's session "
+             + f"Alone: the same visits one visitor at a time on one process, {ALONE_PAUSE_S:g} s between two clicks. "
+             "At once: every visitor's session "
              f"opened, then all clicking together, spread over {args.processes} process"
              f"{'es' * (args.processes > 1)}. A page's time: from the request to the server's end of the run "
              "(script_finished). Every page had run once per programme on each process before (a warm server).", "",
@@ -380,6 +389,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="programmes the visitors are spread over (visitor n looks at prog-(n mod this))")
     parser.add_argument("--think", type=float, default=0.0,
                         help="up to this many seconds (at random) between a visitor's clicks (default: none)")
+    parser.add_argument("--serve-option", action="append", default=[], metavar="--OPTION=VALUE",
+                        help="a further `streamlit run` option for every server, as an experiment (repeatable)")
     parser.add_argument("--bound", type=float, default=600.0, help="seconds each of the two phases may take")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -402,20 +413,20 @@ def main(argv: Optional[list[str]] = None) -> int:
                        env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL)
         print(f"loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         admin.add_account(engine, BENCH_STAFF, EMAIL, "staff", PASSWORD)
-        with servers(url, args.processes, Path(scratch)) as running:
+        with servers(url, args.processes, Path(scratch), tuple(args.serve_option)) as running:
             visitors = [Visitor(n, running[n % len(running)], session_cookie(engine, running[n % len(running)].base),
                                 f"prog-{n % args.programmes}") for n in range(args.visitors)]
             # A warm server: each process has run every page once for each programme the visitors look at.
             warm = [Visitor(-1, server, visitors[0].cookie, programme) for server in running
                     for programme in sorted({v.programme for v in visitors})]
-            warm_runs = run_visitors(warm, 1, at_once=False, think=0.0, bound=args.bound)
+            warm_runs = run_visitors(warm, 1, at_once=False, between=(ALONE_PAUSE_S, ALONE_PAUSE_S), bound=args.bound)
             alone_visitors = [Visitor(v.number, running[0], v.cookie, v.programme) for v in visitors]
             phases = {}
             loads = [os.getloadavg()[0]]
             alone = measured(phases, "alone (one process)", running[:1], lambda: run_visitors(
-                alone_visitors, args.clicks, at_once=False, think=args.think, bound=args.bound))
+                alone_visitors, args.clicks, at_once=False, between=(ALONE_PAUSE_S, ALONE_PAUSE_S), bound=args.bound))
             together = measured(phases, f"at once ({len(running)} process{'es' * (len(running) > 1)})", running,
-                                lambda: run_visitors(visitors, args.clicks, at_once=True, think=args.think,
+                                lambda: run_visitors(visitors, args.clicks, at_once=True, between=(0.0, args.think),
                                                      bound=args.bound))
             loads.append(os.getloadavg()[0])
             tracebacks = sum(server.tracebacks() for server in running)
