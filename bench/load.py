@@ -9,8 +9,8 @@ back (ForwardMsg) until the run's `script_finished`. A page's time runs from the
 
 The same visits are made one visitor at a time on one process, then by every visitor at once, spread over the
 processes. Every error is counted: an exception drawn on a page, an error message or a refusal on it, a page not
-found or another page run instead, a run that does not finish in time, a connection dropped, a traceback in a
-server's log. The report (p50 and p95 per page, at once against alone) goes to bench/results/.
+found, another page run or another programme shown, a run that does not finish in time, a connection dropped, a
+traceback in a server's log. The report (p50 and p95 per page, at once against alone) goes to bench/results/.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import math
 import os
 import random
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -68,6 +69,8 @@ RESULTS = ROOT / "bench" / "results"
 
 @dataclass
 class Server:
+    """A running dashboard process: its address, its process, the file its output goes to."""
+
     base: str
     process: subprocess.Popen
     log: Path
@@ -85,8 +88,6 @@ class Server:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -188,7 +189,7 @@ async def visit(visitor: Visitor, clicks: int, runs: list[Run], ready: Optional[
         async with websockets.connect(
                 stream, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=PAGE_TIMEOUT_S,
                 additional_headers={"Cookie": f"{sessions.COOKIE}={visitor.cookie}",
-                                    "Origin": visitor.server.base}) as socket:
+                                    "Origin": visitor.server.base}) as connection:
             if ready is not None and start is not None:
                 told = True
                 ready.put_nowait(visitor.number)
@@ -196,7 +197,7 @@ async def visit(visitor: Visitor, clicks: int, runs: list[Run], ready: Optional[
             for click in range(clicks * len(PAGES)):
                 if click and between[1]:
                     await asyncio.sleep(rng.uniform(*between))
-                runs.append(await page_run(socket, visitor, PAGES[click % len(PAGES)], first=not click))
+                runs.append(await page_run(connection, visitor, PAGES[click % len(PAGES)], first=not click))
     except (Broken, OSError, websockets.WebSocketException, TimeoutError) as exc:
         runs.append(Run(visitor.number, "(connection)", None, errors=[f"{type(exc).__name__}: {exc}"]))
     finally:
@@ -204,7 +205,7 @@ async def visit(visitor: Visitor, clicks: int, runs: list[Run], ready: Optional[
             ready.put_nowait(None)  # no session: the others need not wait for it
 
 
-async def page_run(socket, visitor: Visitor, page: str, first: bool) -> Run:
+async def page_run(connection, visitor: Visitor, page: str, first: bool) -> Run:
     """Ask for `page` as the browser does: the first page by its address (`/overview?programme=...`), the next
     ones as a click in the menu (the page's script hash, no query string, the hashes of the cached messages); read
     the server's messages until the run finishes. The browser would also send the language picker's state; without
@@ -221,10 +222,10 @@ async def page_run(socket, visitor: Visitor, page: str, first: bool) -> Run:
     run = Run(visitor.number, page, None)
     shown, query = None, ""
     started = time.perf_counter()
-    await socket.send(BackMsg(rerun_script=state).SerializeToString())
+    await connection.send(BackMsg(rerun_script=state).SerializeToString())
     while True:
         try:
-            data = await asyncio.wait_for(socket.recv(), PAGE_TIMEOUT_S)
+            data = await asyncio.wait_for(connection.recv(), PAGE_TIMEOUT_S)
         except TimeoutError:
             raise Broken(f"{page}: no end of the run within {PAGE_TIMEOUT_S:.0f} s") from None
         message = ForwardMsg()
