@@ -552,14 +552,11 @@ class Server:
 
 def cold_run(server: Server, path: str, params: dict, repeat: int):
     """The fastest of `repeat` first runs of a new session with the data and figure caches empty, and its AppTest."""
-    import streamlit as st
-
     from impact.ui import data
 
     best, at = float("inf"), None
     for _ in range(repeat):
-        st.cache_data.clear()
-        data.figure.clear()
+        data.forget()
         started = time.perf_counter()
         at = server.session(path, params)
         best = min(best, time.perf_counter() - started)
