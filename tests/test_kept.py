@@ -147,6 +147,7 @@ def test_a_table_is_written_once_and_shown_alike_again():
     kept = len(tables._tables)
     again = table_run(name="Corona School", ideas="12345", lang="de")
     assert len(tables._tables) == kept  # the second took what the first wrote
+    assert again.dataframe[0].proto.arrow_data.styler == first.dataframe[0].proto.arrow_data.styler
     assert shown(again).to_dict("records") == shown(first).to_dict("records") == [
         {"project": "Corona School", "ideas": "12.345"}]
     assert again.dataframe[0].value["ideas"].tolist() == [12345]  # the values under the words, for sorting
