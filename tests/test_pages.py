@@ -150,7 +150,8 @@ def test_new_data_show_without_a_restart(engine, tmp_path, monkeypatch):
 
 
 def test_a_chart_is_built_again_for_other_data_or_another_language():
-    """Built figures are kept for every session, keyed on every cell of their data and on the language."""
+    """Built figures are kept for every session, written once as what plotly sends, keyed on every cell of their data
+    and on the language."""
     import pandas as pd
 
     from impact.formats import charts
@@ -164,7 +165,7 @@ def test_a_chart_is_built_again_for_other_data_or_another_language():
     build = charts.status_figure.__qualname__
     first = figure(charts.status_figure, build, "en", (statuses(1),))
     assert figure(charts.status_figure, build, "en", (statuses(1),)) is first
-    assert figure(charts.status_figure, build, "en", (statuses(7),)).data[0].text[-1] == "7 (100.0%)"
+    assert figure(charts.status_figure, build, "en", (statuses(7),)).to_dict()["data"][0]["text"][-1] == "7 (100.0%)"
     assert figure(charts.status_figure, build, "fr", (statuses(1),)) is not first
 
 
