@@ -20,9 +20,10 @@ readings count that day, and how many projects report the metric for the first t
 programme's days up to D, its reach and its projects reporting at D, read in the time of the dates shown rather than
 of the readings. Every change of stored increments happens here, so it is kept here too, in the same transaction and
 turn: a recount takes out what the readings it may change added to their days, recounts, and adds what they add
-now (a day whose readings no longer count goes); the new series `fresh` counts are added from the loader's rows. A
-change is added to the day rather than the day summed again, so that a team's one reading costs what its own
-series holds, not what every project reported on the same days.
+now (a day none of whose readings counts any longer goes). The readings of new series, which `fresh` counts before
+they are inserted, are added to their days by `recount_since` from the loader's rows, so that every day is written
+while the turn is held. A change is added to its days rather than each day summed again, so that a team's one
+reading costs what its own series holds, not what every project reported on the same days.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from sqlalchemy import ColumnElement, Select, case, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Insert, Integer, Select, bindparam, case, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -65,7 +66,8 @@ def recount_since(session: Session, since: Mapping[tuple[int, int], dt.date],
         first[project_id] = min(day, first.get(project_id, day))
     if first or fresh_readings:
         _take_turns(session)
-    _add_days(session, _fresh_days(fresh_readings))
+    if fresh_readings:
+        session.execute(_add_days(session), _fresh_days(fresh_readings))
     # Projects in date order, a statement per IN-list from the earliest date in it: recounting a series from an
     # earlier date than it changed on sets the same numbers, and the statements stay as few as `recount`'s.
     ordered = sorted(first, key=lambda project_id: (first[project_id], project_id))
@@ -88,7 +90,8 @@ def _recount(session: Session, projects: list[int], metrics: Optional[list[int]]
              since: Optional[dt.date] = None) -> None:
     """The increments of these projects' readings (of `metrics`, dated on or after `since`, when given) set to what
     their series make, and their days (reach_daily) with them."""
-    _add_days(session, _days(projects, metrics, since, -1))  # what these readings added to their days, taken out
+    days = _add_days(session, _days(projects, metrics, since))
+    session.execute(days, {"sign": -1})  # what these readings added to their days, taken out
     r = aliased(ReachReading, name="r")  # not the updated table
     series, in_order = (r.project_id, r.metric_id), order(r)
     previous: ColumnElement[int] = func.lag(r.value, 1, 0).over(partition_by=series, order_by=in_order)
@@ -109,7 +112,7 @@ def _recount(session: Session, projects: list[int], metrics: Optional[list[int]]
     session.execute(update(ReachReading).where(*_in_scope(ReachReading, projects, metrics, since),
                                                ReachReading.counted_increment.is_not(None), ~counting(ReachReading))
                     .values(counted_increment=None).execution_options(synchronize_session=False))
-    _add_days(session, _days(projects, metrics, since, 1))  # and what they add now
+    session.execute(days, {"sign": 1})  # and what they add now
     their_metrics = metrics if metrics is not None else select(Metric.id).join(
         Project, Project.programme_id == Metric.programme_id).where(Project.id.in_(projects))
     session.execute(delete(ReachDaily).where(ReachDaily.metric_id.in_(their_metrics),
@@ -118,22 +121,25 @@ def _recount(session: Session, projects: list[int], metrics: Optional[list[int]]
 
 def _in_scope(r: Any, projects: list[int], metrics: Optional[list[int]],
               since: Optional[dt.date]) -> list[ColumnElement[bool]]:
-    """The readings (`r`: the model or an alias) of these projects (of `metrics`, dated on or after `since`)."""
+    """The readings (`r`: the model, an alias, or a table alias's columns) of these projects (of `metrics`, dated on
+    or after `since`)."""
     if since is None:
         return [r.project_id.in_(projects)]
     return [r.project_id.in_(projects), r.metric_id.in_(metrics or []), r.as_of >= since]
 
 
-def _days(projects: list[int], metrics: Optional[list[int]], since: Optional[dt.date], sign: int) -> Select:
+def _days(projects: list[int], metrics: Optional[list[int]], since: Optional[dt.date]) -> Select:
     """What the counting readings `_in_scope` selects add to their days (the sum of their increments, their number,
-    the projects reporting the metric for the first time), times `sign`: DAY_COLUMNS, a row a metric and day."""
-    r, e = aliased(ReachReading, name="r"), aliased(ReachReading, name="e")
-    earlier = exists().where(e.project_id == r.project_id, e.metric_id == r.metric_id, e.as_of < r.as_of,
-                             e.counted_increment.is_not(None))
-    return (select(r.metric_id, r.as_of, sign * func.sum(r.counted_increment), sign * func.count(),
-                   sign * func.count(func.distinct(case((~earlier, r.project_id)))))
-            .where(*_in_scope(r, projects, metrics, since), r.counted_increment.is_not(None))
-            .group_by(r.metric_id, r.as_of))
+    the projects reporting the metric for the first time), times the parameter `sign`: DAY_COLUMNS, a row a metric
+    and day."""
+    r, e = ReachReading.__table__.alias("r"), ReachReading.__table__.alias("e")
+    earlier = exists().where(e.c.project_id == r.c.project_id, e.c.metric_id == r.c.metric_id,
+                             e.c.as_of < r.c.as_of, e.c.counted_increment.is_not(None))
+    sign = bindparam("sign", type_=Integer())
+    return (select(r.c.metric_id, r.c.as_of, sign * func.sum(r.c.counted_increment), sign * func.count(),
+                   sign * func.count(func.distinct(case((~earlier, r.c.project_id)))))
+            .where(*_in_scope(r.c, projects, metrics, since), r.c.counted_increment.is_not(None))
+            .group_by(r.c.metric_id, r.c.as_of))
 
 
 def _fresh_days(readings: Sequence[dict]) -> list[dict]:
@@ -151,22 +157,15 @@ def _fresh_days(readings: Sequence[dict]) -> list[dict]:
     return [dict(zip(DAY_COLUMNS, (metric_id, as_of, *sums))) for (metric_id, as_of), sums in days.items()]
 
 
-
-def _add_days(session: Session, days: Select | list[dict]) -> None:
-    """Add `days` (a SELECT of DAY_COLUMNS or such rows, one a metric and day) to reach_daily, column by column,
-    making the rows it lacks."""
-    if isinstance(days, list) and not days:
-        return
+def _add_days(session: Session, days: Optional[Select] = None) -> Insert:
+    """The statement that adds `days` (a SELECT of DAY_COLUMNS; without it, such rows given as parameters), one a
+    metric and day, to reach_daily column by column, making the rows it lacks."""
     table = ReachDaily.__table__
     insert = postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-    if not isinstance(days, list):
+    if days is not None:
         insert = insert.from_select(DAY_COLUMNS, days)
-    upsert = insert.on_conflict_do_update(index_elements=[table.c.metric_id, table.c.as_of], set_={
+    return insert.on_conflict_do_update(index_elements=[table.c.metric_id, table.c.as_of], set_={
         name: table.c[name] + insert.excluded[name] for name in DAY_COLUMNS[2:]})
-    if isinstance(days, list):
-        session.execute(upsert, days)
-    else:
-        session.execute(upsert)
 
 
 def fresh(readings: list[dict]) -> None:
