@@ -126,7 +126,8 @@ def write(session: Session, batch: Batch) -> LoadSummary:
         readings = [history(r, metric_id=metric_ids[(projects[r.project][1], r.metric)], as_of=r.as_of,
                             value=r.value, counted_increment=None) for r in batch.readings]
         new = {projects[p.slug][0] for p in batch.projects}
-        increments.fresh([r for r in readings if r["project_id"] in new])
+        fresh = [r for r in readings if r["project_id"] in new]
+        increments.fresh(fresh)
         session.execute(insert(ReachReading.__table__), readings)
     for update in batch.updates:
         changes = {k: v for k, v in update.items() if k not in ("id", "programme", "challenge")}
@@ -148,7 +149,7 @@ def write(session: Session, batch: Batch) -> LoadSummary:
             if r["project_id"] not in new:
                 series = (r["project_id"], r["metric_id"])
                 since[series] = min(r["as_of"], since.get(series, r["as_of"]))
-        increments.recount_since(session, since)  # last: it takes turns (see there)
+        increments.recount_since(session, since, fresh)  # last: it takes turns (see there)
     return LoadSummary(len(batch.programmes), len(batch.projects), len(batch.events), len(batch.readings),
                        len(batch.updates), batch.unchanged, len(batch.programme_targets), len(batch.targets),
                        len(batch.milestones))
