@@ -64,6 +64,8 @@ CURVE_ACROSS = ("compare", "review")  # pages that show every programme (compare
 AS_OF = dt.date(2026, 6, 30)
 RESULTS = ROOT / "bench" / "results"
 PAGES = ("overview", "reach", "portfolio", "project", "compare", "survival", "silent", "review")
+WARM_REPEAT = 10  # a warm run takes milliseconds, less than the machine's noise: the fastest of this many counts
+WARM_GOAL = 10  # a page's warm run within this many times the empty page's (issue #21)
 API_ANSWERS = {"funnel": "overview", "reach": "reach"}  # a read API answer, and the page that shows its figures
 BENCH_STAFF = Actor(STAFF, "bench")
 
@@ -581,12 +583,19 @@ def api_seconds(engine, programme: str, repeat: int) -> dict[str, tuple[float, f
 
 
 class Server:
-    """Page runs by AppTest as on one running server: each session is a new AppTest, and the components Streamlit
+    """Page runs by AppTest as on one running server: each session is a new AppTest, the components Streamlit
     discovers at a server's start (a scan of every installed package) are discovered once, not on every session as
-    AppTest alone would."""
+    AppTest alone would, and each page's code is compiled once (a server keeps it in its ScriptCache; AppTest makes
+    a new cache on every run, and compiling a page with Streamlit's "magic" took 3 ms for pages/portfolio.py and 23
+    ms for pages/project.py, against 0.04 ms for the empty page)."""
 
     def __init__(self):
+        from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+        from streamlit.testing.v1 import app_test, local_script_runner
+
         self.components = None
+        compiled = ScriptCache()
+        app_test.ScriptCache = local_script_runner.ScriptCache = lambda: compiled  # AppTest's two makers of caches
 
     def session(self, path: str, params: dict):
         """A new visitor's first run of the page, as a staff member (who may open every page and sees every
@@ -605,14 +614,11 @@ class Server:
 
 def cold_run(server: Server, path: str, params: dict, repeat: int):
     """The fastest of `repeat` first runs of a new session with the data and figure caches empty, and its AppTest."""
-    import streamlit as st
-
     from impact.ui import data
 
     best, at = float("inf"), None
     for _ in range(repeat):
-        st.cache_data.clear()
-        data.figure.clear()
+        data.forget()
         started = time.perf_counter()
         at = server.session(path, params)
         best = min(best, time.perf_counter() - started)
@@ -687,27 +693,30 @@ def main(argv: list[str] | None = None) -> int:
         lines = [f"# Benchmark {dt.datetime.now():%Y-%m-%d %H:%M} ({args.scale}: {scale['projects']:,} projects, "
                  f"{summary.status_events:,} status events, {summary.reach_readings:,} readings, "
                  f"{engine.dialect.name})", "",
-                 "| page | cold s | warm s | warm/cold | queries alone s | cold/limit | naive peer s | "
-                 "naive/cold | largest chart KB |", "|---|---|---|---|---|---|---|---|---|"]
+                 "| page | cold s | warm ms | warm/empty | warm/cold | queries alone s | cold/limit | naive peer s | "
+                 "naive/cold | largest chart KB |", "|---|---|---|---|---|---|---|---|---|---|"]
         server = Server()
         missed = []
         measured = {}
+        # The floor first: every row's warm run is set beside it.
+        floor_cold, at = cold_run(server, "bench/empty_page.py", {}, args.repeat)
+        floor_warm = seconds(lambda: rerun(at), max(args.repeat, WARM_REPEAT))
         for name, (path, params, limit) in pages(engine, "prog-0", "p000000").items():
             server.session(path, params)  # the server has run the page's code once (imports, plotly's validators)
             cold_s, at = cold_run(server, path, params, args.repeat)
-            warm_s = seconds(lambda at=at: rerun(at), args.repeat)
+            warm_s = seconds(lambda at=at: rerun(at), max(args.repeat, WARM_REPEAT))
             limit_s = seconds(limit, args.repeat)
             chart_kb = max((len(c.proto.spec) / 1024 for c in at.get("plotly_chart")), default=0)
             measured[name] = (cold_s, warm_s, limit_s)
-            lines.append(f"| {name} | {cold_s:.3f} | {warm_s:.3f} | {warm_s / cold_s:.0%} | {limit_s:.3f} | "
-                         f"{cold_s / limit_s:.2f}x | {naive_s[name]:.3f} | {naive_s[name] / cold_s:.1f}x | "
-                         f"{chart_kb:.0f} |")
+            lines.append(f"| {name} | {cold_s:.3f} | {warm_s * 1000:.1f} | {warm_s / floor_warm:.1f}x | "
+                         f"{warm_s / cold_s:.0%} | {limit_s:.3f} | {cold_s / limit_s:.2f}x | {naive_s[name]:.3f} | "
+                         f"{naive_s[name] / cold_s:.1f}x | {chart_kb:.0f} |")
             missed += [f"{name} {what}" for what, bad in (
-                ("warm/cold", warm_s / cold_s > 0.05), ("cold/limit", cold_s / limit_s > 1.5),
-                ("naive/cold", naive_s[name] / cold_s < 10), ("chart size", chart_kb > 500)) if bad]
-        floor_cold, at = cold_run(server, "bench/empty_page.py", {}, args.repeat)
-        floor_warm = seconds(lambda: rerun(at), args.repeat)
-        lines.append(f"| (an empty page: Streamlit's own cost) | {floor_cold:.3f} | {floor_warm:.3f} | | | | | | |")
+                ("warm/empty", warm_s / floor_warm > WARM_GOAL), ("warm/cold", warm_s / cold_s > 0.05),
+                ("cold/limit", cold_s / limit_s > 1.5), ("naive/cold", naive_s[name] / cold_s < 10),
+                ("chart size", chart_kb > 500)) if bad]
+        lines.append(f"| (an empty page: Streamlit's own cost) | {floor_cold:.3f} | {floor_warm * 1000:.1f} | 1.0x | "
+                     "| | | | | |")
         api_s = api_seconds(engine, "prog-0", args.repeat)
         lines += ["", "| read API answer (staff token, no network) | API s | its queries alone s | API/its queries | "
                   "page | page cold s | API/page cold | page warm s | API/page warm |",
@@ -745,7 +754,8 @@ def main(argv: list[str] | None = None) -> int:
                   *signal_lines,
                   "", f"Peak memory of the process that ran the pages (a server's share): {peak_mib:,.0f} MiB.",
                   "",
-                  "Targets at the default scale: cold/limit <= 1.5x; naive/cold >= 10x; warm/cold <= 5%; "
+                  f"Targets at the default scale: cold/limit <= 1.5x; naive/cold >= 10x; warm <= {WARM_GOAL:.0f}x "
+                  "the empty page's and <= 5% of cold; "
                   "charts <= 500 KB; import/bare >= 50%; peak memory < 1024 MiB; a liveness check of 1,000 "
                   f"projects within {SIGNAL_TARGET:.0f} s.",
                   f"Missed in this run: {', '.join(missed)}." if missed else "Every target met in this run."]

@@ -1,4 +1,5 @@
 """Overview: the funnel from participants to launched projects, and what became of the funded ones."""
+import datetime as dt
 from functools import partial
 
 import pandas as pd
@@ -9,7 +10,8 @@ from impact.domain.lifecycle import status_label
 from impact.formats import charts, report
 from impact.formats.plans import target_sentence
 from impact.i18n import N_, _, format_date, format_number, language
-from impact.store.queries import no_challenge
+from impact.store.queries import ProgrammeInfo, no_challenge
+from impact.ui.data import Source, cached
 from impact.ui.language import date_format
 from impact.ui.page import (
     chart_data,
@@ -23,6 +25,20 @@ from impact.ui.page import (
 )
 from impact.ui.tables import show_table
 
+
+@cached
+def funnel_of(source: Source, programme: ProgrammeInfo, as_of: dt.date, pending: bool) -> tuple[pd.DataFrame, ...]:
+    """The funnel, what became of the funded projects (per outcome, as the chart's flows, and per status with its
+    name) and the funnel per challenge (named), kept like a read: a click does not group and name them again."""
+    funnel = source.funnel(programme, as_of, pending)
+    outcomes = source.funded_outcomes(programme.id, as_of, pending)
+    statuses = outcomes.groupby("status", sort=False, as_index=False)["projects"].sum()
+    challenges = source.challenge_funnel(programme, as_of, pending)
+    return (funnel, outcomes, charts.outcome_flows(funnel, outcomes), statuses,
+            statuses.assign(status=statuses["status"].map(status_label)),
+            challenges.assign(challenge=challenges["challenge"].map(no_challenge)))
+
+
 source, actor = guard_page("overview")
 programme = choose_programme(source, actor)
 as_of = choose_as_of(programme)
@@ -33,7 +49,7 @@ st.caption(_("{description} Figures as they stood on {as_of}.", description=plai
 illustrative_notice(programme)
 pending = choose_pending(actor)
 
-funnel = source.funnel(programme, as_of, pending)
+funnel, outcomes, flows, statuses, named_statuses, challenges = funnel_of(source, programme, as_of, pending)
 # The programme's targets for its funnel (projects funded, launched), said under their stage.
 targets = source.programme_targets(programme, as_of, pending).set_index("measure", drop=False)
 # "1 in N" says a conversion the way people weigh it; said of the stage it comes from.
@@ -50,17 +66,12 @@ for column, row, previous in zip(st.columns(len(funnel)), funnel.itertuples(), [
         icon = ":orange[:material/schedule:]" if target.state == "behind" else ":green[:material/check_circle:]"
         column.markdown(f"{icon} " + plain(_("Target: {sentence}", sentence=target_sentence(target))))
 
-outcomes = source.funded_outcomes(programme.id, as_of, pending)
 plot(charts.outcome_flow_figure, funnel, outcomes)
 st.caption(charts.flow_summary(funnel, outcomes))
-chart_data(charts.outcome_flows(funnel, outcomes), {"source": _("From"), "target": _("To"), "projects": _("Projects")})
-statuses = outcomes.groupby("status", sort=False, as_index=False)["projects"].sum()
+chart_data(flows, {"source": _("From"), "target": _("To"), "projects": _("Projects")})
 plot(charts.status_figure, statuses)
-chart_data(statuses.assign(status=statuses["status"].map(status_label)),
-           {"status": _("Status"), "projects": _("Funded projects")})
+chart_data(named_statuses, {"status": _("Status"), "projects": _("Funded projects")})
 
-challenges = source.challenge_funnel(programme, as_of, pending)
-challenges = challenges.assign(challenge=challenges["challenge"].map(no_challenge))
 if len(challenges) > 1 or (len(challenges) == 1 and challenges["ideas"].iloc[0] > 0):
     plot(charts.challenge_funnel_figure, challenges)
     with st.expander(_("Funnel per challenge as a table")):

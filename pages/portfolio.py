@@ -3,6 +3,7 @@ its automatic signals contradict the status reported today."""
 import datetime as dt
 from urllib.parse import quote
 
+import pandas as pd
 import streamlit as st
 
 from impact.domain.access import may_open
@@ -12,6 +13,7 @@ from impact.formats.plans import state_word
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.store.portfolio import select_projects, with_signals, with_targets
 from impact.store.queries import no_challenge
+from impact.ui.data import Source, cached
 from impact.ui.page import (
     choose_as_of,
     choose_programme,
@@ -21,6 +23,29 @@ from impact.ui.page import (
     readable_programmes,
 )
 from impact.ui.tables import columns_that_fit, show_table
+
+# The columns the screen shows in words, kept beside the values that the filters, the order and the downloads use.
+IN_WORDS = {"link_shown": "link", "challenge_shown": "challenge", "status_shown": "status",
+            "target_state_shown": "target_state"}
+
+
+@cached
+def portfolio_of(source: Source, ids: tuple[int, ...], as_of: dt.date, today: dt.date | None) -> pd.DataFrame:
+    """The portfolio of these programmes with each project's plan, and (given `today`: for staff) its contradictions
+    of that day, with the columns of IN_WORDS: kept like a read, so that a click does not merge and word it again."""
+    table = with_targets(source.portfolio(ids, as_of), source.targets_of_projects(ids, as_of))
+    if today is not None:
+        table = with_signals(table, source.contradictions(ids, today))
+    return table.assign(
+        link_shown="project?project=" + table["slug"].map(quote),
+        challenge_shown=table["challenge"].map(no_challenge),
+        status_shown=table["status"].map(lambda s: status_label(s) if isinstance(s, str) else None),
+        # The state, and the target's metric where it is not the one of the latest reach shown beside it.
+        target_state_shown=[None if not isinstance(state, str) else state_word(state) if not isinstance(other, str)
+                            else f"{state_word(state)} ({other})"
+                            for state, other in zip(table["target_state"], table["target_metric"])],
+    )
+
 
 source, actor = guard_page("portfolio")
 programme = choose_programme(source, actor)
@@ -36,11 +61,9 @@ names = dict(zip(everything["slug"], everything["name"]))
 chosen = st.multiselect(_("Programmes"), list(names), default=[programme.slug], format_func=label_of(names),
                         key="portfolio_programmes", placeholder=_("Pick programmes")) or [programme.slug]
 ids = tuple(source.programme_info(slug).id for slug in chosen)
-table = with_targets(source.portfolio(ids, as_of), source.targets_of_projects(ids, as_of))
 # Contradictions are for staff (as on the project page): read for the chosen programmes at once.
 staff = may_open(actor, "signals")
-if staff:
-    table = with_signals(table, source.contradictions(ids, dt.date.today()))
+table = portfolio_of(source, ids, as_of, dt.date.today() if staff else None)
 
 funded_only = st.toggle(_("Only funded projects"), value=True, key="portfolio_funded_only",
                         help=_("Turn off to see the ideas that were never funded as well."))
@@ -66,15 +89,8 @@ shown = select_projects(table, statuses, challenges, silent_days if silent_only 
 shown = shown.sort_values("days_silent", ascending=False, na_position="first", kind="stable")
 
 st.caption(ngettext("{shown} of {n} project.", "{shown} of {n} projects.", len(table), shown=format_number(len(shown))))
-view = shown.assign(
-    link="project?project=" + shown["slug"].map(quote),
-    challenge=shown["challenge"].map(no_challenge),
-    status=shown["status"].map(lambda s: status_label(s) if isinstance(s, str) else None),
-    # The state, and the target's metric where it is not the one of the latest reach shown beside it.
-    target_state=[None if not isinstance(state, str) else state_word(state) if not isinstance(other, str)
-                  else f"{state_word(state)} ({other})"
-                  for state, other in zip(shown["target_state"], shown["target_metric"])],
-)
+view = shown.drop(columns=[column for column in IN_WORDS.values() if column in shown.columns]).rename(columns=IN_WORDS)
+shown = shown.drop(columns=list(IN_WORDS))  # the downloads: the values
 # What fits on a laptop's screen (1,400 pixels wide, beside the sidebar): the plan and the silence always; then, while
 # they fit, the signals (where a shown project has a contradiction), the programme (of several), the challenge and
 # the two dates. The downloads below carry every column (team, the date of the reach reading ...).

@@ -6,16 +6,55 @@ import urllib.parse
 import pandas as pd
 import streamlit as st
 
+from impact.domain.access import Actor
 from impact.domain.calendar import DUE_SOON_DAYS, describe
 from impact.domain.lifecycle import FUNDED_OR_LATER, status_label
 from impact.formats.cells import csv_bytes
 from impact.i18n import _, format_date, format_number, ngettext
 from impact.mail import outbox
 from impact.store.portfolio import select_projects
+from impact.store.queries import ProgrammeInfo
 from impact.store.reporting import with_reports
+from impact.ui.data import Source, cached
 from impact.ui.page import choose_as_of, choose_programme, guard_page, plain
 from impact.ui.tables import show_table
 from impact.ui.writes import done_notice, run_write
+
+
+def reminder(email: str, project: str) -> str | None:
+    """A mailto: link that opens a reminder draft in the visitor's mail program."""
+    if not email:
+        return None
+    subject = _("How is {project} doing?", project=project)
+    body = _("Hello,\n\nwe have not heard from {project} for a while. Could you update its status and figures on "
+             "the dashboard's update page?\n\nThank you!", project=project)
+    return f"mailto:{urllib.parse.quote(email)}?" + urllib.parse.urlencode(
+        {"subject": subject, "body": body}, quote_via=urllib.parse.quote)
+
+
+@cached
+def silent_of(source: Source, programme: ProgrammeInfo, as_of: dt.date, actor: Actor, days: int, alive_only: bool,
+              late_only: bool) -> tuple[tuple[int, int, int, int], pd.DataFrame]:
+    """How many projects the programme had on `as_of` and, among those kept (alive only, if asked), how many had a
+    late report, a report due soon, and how many reports were late; then the silent ones with their contacts, in
+    the order shown, with their status in words ("status_shown") and reminder drafts ("remind"). Kept like a read,
+    so that a click does not select, merge and word them again."""
+    table = with_reports(source.portfolio((programme.id,), as_of), source.reports_due(programme, as_of))
+    kept = select_projects(table, FUNDED_OR_LATER if alive_only else ())
+    silent = select_projects(kept, silent_for_more_than=days, late_only=late_only).merge(
+        source.contacts(actor, programme.id), on="slug", how="left")
+    counts = (len(table), 0, 0, 0)
+    if programme.calendar:
+        # The longest late first, then the longest silent (never updated first).
+        order = silent.assign(late_key=silent["late_since"].fillna(dt.date.max),
+                              quiet_key=silent["days_silent"].astype("float").fillna(float("inf")))
+        silent = silent.loc[order.sort_values(["late_key", "quiet_key"], ascending=[True, False], kind="stable").index]
+        late, soon = kept["late_reports"] > 0, kept["due_soon"] & kept["next_due"].notna()
+        counts = (len(table), int(late.sum()), int(soon.sum()), int(kept["late_reports"].sum()))
+    return counts, silent.assign(
+        remind=[reminder(e, p) for e, p in zip(silent["contact_email"].fillna(""), silent["project"])],
+        status_shown=silent["status"].map(lambda s: status_label(s) if isinstance(s, str) else None))
+
 
 source, actor = guard_page("silent")
 programme = choose_programme(source, actor)
@@ -34,54 +73,34 @@ calendar = programme.calendar
 late_only = bool(calendar) and right.toggle(_("Only late"), key="silent_late_only",
                                             help=_("Only projects with a report the calendar expected and that was "
                                                    "not received."))
-table = with_reports(source.portfolio((programme.id,), as_of), source.reports_due(programme, as_of))
-kept = select_projects(table, FUNDED_OR_LATER if alive_only else ())
-silent = select_projects(kept, silent_for_more_than=days, late_only=late_only).merge(
-    source.contacts(actor, programme.id), on="slug", how="left")
+(total, late_projects, due_soon, late_reports), silent = silent_of(source, programme, as_of, actor, days, alive_only,
+                                                                   late_only)
 st.caption(describe(calendar))
 if calendar:
-    # The longest late first, then the longest silent (never updated first).
-    order = silent.assign(late_key=silent["late_since"].fillna(dt.date.max),
-                          quiet_key=silent["days_silent"].astype("float").fillna(float("inf")))
-    silent = silent.loc[order.sort_values(["late_key", "quiet_key"], ascending=[True, False], kind="stable").index]
-    late, soon = kept["late_reports"] > 0, kept["due_soon"] & kept["next_due"].notna()
     left, middle, right = st.columns(3)
-    left.metric(_("Projects with a late report"), format_number(int(late.sum())))
+    left.metric(_("Projects with a late report"), format_number(late_projects))
     middle.metric(ngettext("Report due within {n} day", "Reports due within {n} days", DUE_SOON_DAYS),
-                  format_number(int(soon.sum())))
-    right.metric(_("Late reports"), format_number(int(kept["late_reports"].sum())))
+                  format_number(due_soon))
+    right.metric(_("Late reports"), format_number(late_reports))
     st.caption(ngettext("{n} of {total} projects of {programme} had no approved update for {days} or a late report "
                         "on {as_of}.",
                         "{n} of {total} projects of {programme} had no approved update for {days} or a late report "
                         "on {as_of}.", len(silent),
-                        total=format_number(len(table)), programme=plain(programme.name), as_of=format_date(as_of),
+                        total=format_number(total), programme=plain(programme.name), as_of=format_date(as_of),
                         days=ngettext("more than {n} day", "more than {n} days", days)) if not late_only else
                ngettext("{n} of {total} projects of {programme} had a late report on {as_of}.",
                         "{n} of {total} projects of {programme} had a late report on {as_of}.", len(silent),
-                        total=format_number(len(table)), programme=plain(programme.name), as_of=format_date(as_of)))
+                        total=format_number(total), programme=plain(programme.name), as_of=format_date(as_of)))
 else:
     st.caption(ngettext("{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.",
                         "{n} of {total} projects of {programme} had no approved update for {days} on {as_of}.",
-                        len(silent), total=format_number(len(table)), programme=plain(programme.name),
+                        len(silent), total=format_number(total), programme=plain(programme.name),
                         as_of=format_date(as_of), days=ngettext("more than {n} day", "more than {n} days", days)))
 
-
-def reminder(email: str, project: str) -> str | None:
-    """A mailto: link that opens a reminder draft in the visitor's mail program."""
-    if not email:
-        return None
-    subject = _("How is {project} doing?", project=project)
-    body = _("Hello,\n\nwe have not heard from {project} for a while. Could you update its status and figures on "
-             "the dashboard's update page?\n\nThank you!", project=project)
-    return f"mailto:{urllib.parse.quote(email)}?" + urllib.parse.urlencode(
-        {"subject": subject, "body": body}, quote_via=urllib.parse.quote)
-
-
-view = silent.assign(remind=[reminder(e, p) for e, p in zip(silent["contact_email"].fillna(""), silent["project"])],
-                     status=silent["status"].map(lambda s: status_label(s) if isinstance(s, str) else None))
 due_columns = ["next_due", "late_reports", "late_since"] if calendar else []
 show_table(
-    view[["project", "status", "last_update", "days_silent", *due_columns, "contact_email", "remind"]],
+    silent[["project", "status_shown", "last_update", "days_silent", *due_columns, "contact_email", "remind"]]
+    .rename(columns={"status_shown": "status"}),
     numbers=("days_silent", *(["late_reports"] if calendar else [])),
     dates=("last_update", *(["next_due", "late_since"] if calendar else [])), width="stretch",
     column_config={
@@ -103,8 +122,8 @@ if len(sent_before):
                         "{n} projects of this programme were reminded by email; the latest on {date}.",
                         len(sent_before),
                         date=format_date(pd.to_datetime(sent_before["last_reminded"], utc=True).max().date())))
-names = dict(zip(silent["slug"], silent["project"]))
-chosen = st.multiselect(_("Projects to remind"), options=list(silent["slug"]),
+names = dict(zip(silent["slug"].tolist(), silent["project"].tolist()))
+chosen = st.multiselect(_("Projects to remind"), options=silent["slug"].tolist(),
                         format_func=lambda slug: names.get(slug, slug), key="silent_mail_projects",
                         placeholder=_("Pick projects"),
                         help=_("Each gets one email per contact with a one-time sign-in link to its update page. A "

@@ -1,11 +1,23 @@
 """Time to launch and survival: how long funded projects took to launch, and how long they stayed alive."""
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
 
 from impact.formats import charts
 from impact.i18n import _, format_date, format_number, format_percent, ngettext
 from impact.store.survival import survival_curve
+from impact.ui.data import Source, cached
 from impact.ui.page import choose_as_of, choose_programme, guard_page, illustrative_notice, plain, plot
 from impact.ui.tables import show_table
+
+
+@cached
+def lifetimes_of(source: Source, programme_id: int, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The funded projects' lifetimes and, where there are any, their survival curve: kept like a read."""
+    lifetimes = source.funded_lifetimes(programme_id, as_of)
+    return lifetimes, survival_curve(lifetimes) if len(lifetimes) else pd.DataFrame()
+
 
 source, actor = guard_page("survival")
 programme = choose_programme(source, actor)
@@ -16,14 +28,13 @@ st.caption(_("Projects funded by {as_of}, followed from their funding to their l
              as_of=format_date(as_of)))
 illustrative_notice(programme)
 
-lifetimes = source.funded_lifetimes(programme.id, as_of)
+lifetimes, curve = lifetimes_of(source, programme.id, as_of)
 if lifetimes.empty:
     st.info(_("No project of {name} had been funded by {as_of}.", name=plain(programme.name), as_of=format_date(as_of)),
             icon=":material/info:")
     st.stop()
 
 launched = lifetimes["days_to_launch"].dropna()
-curve = survival_curve(lifetimes)
 first, second, third = st.columns(3)
 first.metric(_("Funded"), format_number(len(lifetimes)))
 first.caption(ngettext("{n} launched", "{n} launched", len(launched)))

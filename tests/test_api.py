@@ -4,6 +4,7 @@ and expired tokens), 304s, CORS, bad parameters, rate limits, the OpenAPI docume
 360Giving files, and 10,000 projects paged through."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -16,14 +17,15 @@ from pathlib import Path
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from impact.domain.access import command_line
 from impact.store import admin, auth, tokens
+from impact.store.db import make_engine
 from impact.store.models import ApiToken
 from impact.store.schema import downgrade, head_revision
 from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of
-from tests.databases import ADMIN_URL
+from tests.databases import ADMIN_URL, BACKENDS, sqlite_copy
 from tests.servers import streamlit_server
 
 CLI = command_line("tests")
@@ -66,27 +68,48 @@ STAFF, GRANTED, UNGRANTED = "staff@example.org", "funder@example.org", "other@ex
 PASSWORD = "an api test password"
 
 
-@pytest.fixture
-def world(engine, tmp_path):
+def make_world(engine: Engine, folder: Path) -> dict[str, str]:
     """The world above with a staff member, a funder granted the secret programme and one granted nothing, each with
-    a token; yields (engine, {email: token})."""
-    load(engine, tmp_path / "world", programmes__toml=PROGRAMMES, projects__csv=PROJECTS,
+    a token: {email: token}."""
+    load(engine, folder, programmes__toml=PROGRAMMES, projects__csv=PROJECTS,
          status_events__csv=EVENTS, reach_readings__csv=READINGS)
     admin.add_account(engine, CLI, STAFF, "staff", PASSWORD)
     admin.add_account(engine, CLI, GRANTED, "funder", PASSWORD, ["secret"])
     admin.add_account(engine, CLI, UNGRANTED, "funder", PASSWORD)
-    return engine, {email: tokens.issue_token(engine, CLI, email).token for email in (STAFF, GRANTED, UNGRANTED)}
+    return {email: tokens.issue_token(engine, CLI, email).token for email in (STAFF, GRANTED, UNGRANTED)}
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    """The world in a database of this test's own; yields (engine, {email: token})."""
+    return engine, make_world(engine, tmp_path / "world")
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-def served(world):
-    engine, issued = world
+@contextlib.contextmanager
+def serving(engine: Engine, issued: dict[str, str]):
     with streamlit_server(url_of(engine), **GRANTS) as base, httpx.Client(base_url=base, timeout=60) as client:
         yield engine, issued, client
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request, tmp_path_factory):
+    """One server on the world per engine for this module's tests that change nothing another test reads (a server
+    takes seconds to start); yields (engine, {email: token}, an HTTP client on it)."""
+    folder = tmp_path_factory.mktemp("api")
+    if request.param == "sqlite":
+        url = sqlite_copy(request.getfixturevalue("sqlite_schema"), folder)
+    else:
+        url = request.getfixturevalue("postgres").create()
+    engine = make_engine(url)
+    with serving(engine, make_world(engine, folder / "world")) as answers:
+        yield answers
+    engine.dispose()
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres").drop(url)
 
 
 def test_figures_equal_the_hand_computed_ones(served):
@@ -145,8 +168,13 @@ def test_figures_equal_the_hand_computed_ones(served):
     assert detail["figures"][0]["value"] == 100
 
 
-def test_who_reads_what(served):
-    engine, issued, api = served
+def test_who_reads_what(world):
+    # On a server of its own: it revokes tokens and grants, and disables an account.
+    with serving(*world) as (engine, issued, api):
+        who_reads_what(engine, issued, api)
+
+
+def who_reads_what(engine: Engine, issued: dict[str, str], api: httpx.Client) -> None:
     hidden = api.get("/api/v1/programmes/secret/funnel")
     unknown = api.get("/api/v1/programmes/no-such/funnel")
     # A private programme is answered exactly as one that does not exist.

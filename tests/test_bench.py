@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
+from tests.databases import sqlite_url
 
 
 def test_the_benchmark_runs_at_a_small_scale(empty_url, tmp_path):
@@ -55,3 +56,28 @@ def test_the_import_memory_run_loads_one_folder_per_size(empty_url, tmp_path):
     rows = [line for line in report.splitlines() if line.startswith("| 30,000 |") or line.startswith("| 60,000 |")]
     assert [row.split(" | ")[:2] for row in rows] == [["| 30,000", "10,000"], ["| 60,000", "10,000"]]
     assert len(list(tmp_path.glob("*-stream.md"))) == 1
+
+
+def test_the_load_test_drives_the_pages_through_a_real_server(tmp_path):
+    (tmp_path / "out").mkdir()
+    result = subprocess.run(
+        [sys.executable, "bench/load.py", "--scale", "small", "--visitors", "3", "--clicks", "1", "--bound", "300",
+         "--out", str(tmp_path / "out")],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": sqlite_url(tmp_path)}, capture_output=True, text=True,
+        timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = (tmp_path / "out" / "load-latest.md").read_text()
+    # Each of the 3 visitors ran each page once alone and once with the others, signed in as staff (the portfolio
+    # refuses anyone else, which would count as an error), on the page and the programme it asked for, with no
+    # error, each run drawing elements and taking time.
+    for page in ("overview", "reach", "portfolio", "all pages"):
+        (line,) = [line for line in report.splitlines() if line.startswith(f"| {page} | ")]
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        runs = 9 if page == "all pages" else 3
+        assert cells[1:3] == [str(runs), str(runs)], line
+        assert int(cells[3].split(" to ")[0]) > 0, line  # the fewest elements a run drew
+        assert all(float(cell) > 0 for cell in cells[4:8]), line  # p50 and p95, alone and at once
+        assert cells[-1] == "0", line  # errors
+    assert "Errors: 0 on the pages, 0 tracebacks in the servers' logs." in report
+    assert report.splitlines()[-1].startswith(("Missed in this run:", "Every goal met in this run."))
+    assert len(list((tmp_path / "out").glob("*-load-small-1p.md"))) == 1

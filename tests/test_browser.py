@@ -44,6 +44,9 @@ def test_a_shared_link_on_a_fresh_server_opens_reach_as_of_a_date(fresh_demo_ser
     page.get_by_text("Pupils", exact=True).last.click()
     expect(page.locator(".js-plotly-plot").nth(1).get_by_text("Corona School")).to_be_visible()
     screenshot(page, "reach")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()  # the link's date goes on
+    expect(page.get_by_role("heading", name="#WirVsVirus 2020")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"as_of=2021-04-30"))
 
 
 def test_the_overview_shows_the_funnel(server, page):
@@ -170,6 +173,12 @@ def open_the_menu(page: Page) -> None:
     """On a phone the sidebar starts closed, behind the button at the top left. A person opens it once the page has
     loaded; the test waits for that too (the script that closes the menu after a pick is part of the page)."""
     expect(page.locator('script[src$="/ui/sidebar.js"]')).to_be_attached()
+    for _ in range(300):  # and has run (polled from here: the Content-Security-Policy forbids wait_for_function's eval)
+        if page.evaluate("window.impactSidebarClosesAfterAPick === true"):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("impact/ui/static/sidebar.js did not run within 30 s")
     sidebar = page.get_by_test_id("stSidebar")
     if sidebar.get_attribute("data-collapsed") == "true":
         page.get_by_test_id("stExpandSidebarButton").click()

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from impact.formats.loader import LoadError, load_folder
 from impact.store.models import AuditEntry, Metric, Project, ReachReading, StatusEvent
 from tests.conftest import LOADER, TINY_PROGRAMME, D, load, write_folder
+from tests.test_reach_daily import kept
 
 STORED = dict(programmes__toml=TINY_PROGRAMME, projects__csv="programme,slug,name\ntiny,s,S\n",
               status_events__csv="project,status,effective_date\ns,idea,2020-01-01\n",
@@ -86,9 +87,17 @@ def test_a_file_of_many_chunks_loads_as_in_one_go(engine, tmp_path, chunk):
                      ("b", "pupils", D("2020-03-01"), 5, 0),
                      ("s", "people", D("2020-01-31"), 100, 100), ("s", "people", D("2020-03-31"), 300, 200)]}
     assert counts(engine) == [3, 8, 9, 2]  # one audit entry per load
+    # Reach per metric and day (increment, readings, series starting), equal to the rule's: a's readings came out
+    # of order in the file, across chunks, and were recounted at the end.
+    days = {("people", "2020-01-31"): (100, 1, 1), ("people", "2020-02-01"): (10, 1, 1),
+            ("people", "2020-02-15"): (10, 1, 0), ("people", "2020-03-01"): (5, 1, 0),
+            ("people", "2020-03-31"): (200, 1, 0), ("people", "2020-04-01"): (15, 1, 0),
+            ("pupils", "2020-02-01"): (5, 1, 1), ("pupils", "2020-03-01"): (0, 2, 0)}
+    assert kept(engine) == days
     again = load_folder(engine, folder, actor=LOADER, chunk=chunk)  # loading it again adds nothing
     assert (again.changes, again.unchanged) == (0, 2 + 8 + 9)
     assert counts(engine) == [3, 8, 9, 2]
+    assert kept(engine) == days
 
 
 BAD_LATER = [

@@ -12,6 +12,7 @@ from impact.domain.access import STAFF, Actor
 from impact.formats import loader, validate
 from impact.store.models import AuditEntry, Project, ReachReading, StatusEvent
 from tests.conftest import ROOT, TINY_PROGRAMME, load, url_of, write_folder
+from tests.test_reach_daily import kept
 
 WORKERS = 4
 LOADS_PER_WORKER = 5
@@ -60,6 +61,7 @@ def test_concurrent_writers(engine, tmp_path):
         funded = conn.scalar(select(func.count()).select_from(StatusEvent).join(Project).where(
             Project.slug == "shared", StatusEvent.status == "funded"))
     assert funded == 1
+    assert kept(engine)  # the days of the readings the workers loaded, all on the same five dates, add up
 
 
 def test_concurrent_team_submissions_to_one_project(engine, tmp_path):
@@ -78,6 +80,7 @@ def test_concurrent_team_submissions_to_one_project(engine, tmp_path):
         audited = conn.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "reading"))
         revision = conn.scalar(select(Project.revision).where(Project.slug == "shared"))
     assert stored == audited == revision == accepted
+    kept(engine)
 
 
 def test_two_loads_that_touch_each_others_projects_both_go_through(engine, tmp_path, monkeypatch):

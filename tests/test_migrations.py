@@ -19,6 +19,7 @@ from impact.store.schema import (
 )
 from tests.apptest import run
 from tests.conftest import DEMO, LOADER
+from tests.test_reach_daily import stored_days
 
 
 def test_a_new_database_is_created_at_head(empty_url):
@@ -49,7 +50,7 @@ def increments(engine):
 
 def test_the_latest_migration_goes_down_and_up_keeping_the_data(engine):
     load_folder(engine, DEMO, actor=LOADER)
-    before, stored = counts(engine), increments(engine)
+    before, stored, days = counts(engine), increments(engine), stored_days(engine)
     previous = ScriptDirectory.from_config(_config()).get_revision(head_revision()).down_revision
     downgrade(engine, previous)
     assert current_revision(engine) == previous
@@ -58,6 +59,7 @@ def test_the_latest_migration_goes_down_and_up_keeping_the_data(engine):
     assert current_revision(engine) == head_revision()
     assert counts(engine) == before
     assert increments(engine) == stored  # 0004 computes on upgrade what the loader stored
+    assert stored_days(engine) == days  # and 0013 the days the loader kept
 
 
 def test_a_database_behind_is_refused_with_the_upgrade_command(empty_url, monkeypatch):

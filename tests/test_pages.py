@@ -150,7 +150,8 @@ def test_new_data_show_without_a_restart(engine, tmp_path, monkeypatch):
 
 
 def test_a_chart_is_built_again_for_other_data_or_another_language():
-    """Built figures are kept for every session, keyed on every cell of their data and on the language."""
+    """Built figures are kept for every session, written once as what plotly sends, keyed on every cell of their data
+    and on the language."""
     import pandas as pd
 
     from impact.formats import charts
@@ -164,7 +165,7 @@ def test_a_chart_is_built_again_for_other_data_or_another_language():
     build = charts.status_figure.__qualname__
     first = figure(charts.status_figure, build, "en", (statuses(1),))
     assert figure(charts.status_figure, build, "en", (statuses(1),)) is first
-    assert figure(charts.status_figure, build, "en", (statuses(7),)).data[0].text[-1] == "7 (100.0%)"
+    assert figure(charts.status_figure, build, "en", (statuses(7),)).to_dict()["data"][0]["text"][-1] == "7 (100.0%)"
     assert figure(charts.status_figure, build, "fr", (statuses(1),)) is not first
 
 
@@ -187,3 +188,17 @@ def test_names_in_charts_are_inert(engine, tmp_path, monkeypatch):
     names = [trace.get("name") for f in figures for trace in f["data"]]
     assert titles == ["&lt;b&gt;M&lt;/b&gt;: programme total", "&lt;b&gt;M&lt;/b&gt; per project"]
     assert '&lt;a href="http://evil.example"&gt;A&lt;/a&gt;' in names
+
+
+def test_the_programme_and_date_of_the_link_go_on_to_the_next_page(demo_db):
+    # The second programme by name, and a date, from a shared link; then a pick in the page menu, whose links carry
+    # no query string: the next page shows the same programme at the same date, not the first programme today.
+    at = run("dashboard.py", programme="hackathon-covid-2021", as_of="2021-06-30")
+    assert at.selectbox(key="programme").value == "hackathon-covid-2021"
+    at.switch_page("pages/reach.py")
+    at.query_params.clear()
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="programme").value == "hackathon-covid-2021"
+    assert at.date_input(key="as_of").value.isoformat() == "2021-06-30"
+    assert at.query_params["programme"] == "hackathon-covid-2021" and at.query_params["as_of"] == "2021-06-30"

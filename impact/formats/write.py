@@ -178,8 +178,8 @@ class Writer:
             session.execute(insert(Milestone.__table__), [self._history(
                 m, title=m.title, planned_on=m.planned_on, done_on=m.done_on, supersedes_id=m.supersedes_id)
                 for m in batch.milestones])
-        if self.since or self.fresh.since:
-            increments.recount_since(session, self.since | self.fresh.since)  # last: it takes turns (see there)
+        # Last: it takes turns (see there), and adds the new series' readings to their days.
+        increments.recount_since(session, self.since | self.fresh.since, self.fresh.days())
         return LoadSummary(len(batch.programmes), len(batch.projects), self.events_written, self.readings_written,
                            len(batch.updates), batch.unchanged, len(batch.programme_targets), len(batch.targets),
                            len(batch.milestones))

@@ -264,6 +264,21 @@ class ReachReading(_HistoryEntry, Base):
     counted_increment: Mapped[Optional[int]] = mapped_column(BigInteger)
 
 
+class ReachDaily(Base):
+    """A metric's counting readings of one day, summed (derived, kept by impact.store.increments in the transaction
+    of every write that changes a stored increment): a programme's reach over time is a running sum of its
+    metrics' days. A day is here while at least one of its readings counts, even if their increments sum to 0
+    (the reach chart marks every date with a reading)."""
+
+    __tablename__ = "reach_daily"
+
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    increment: Mapped[int] = mapped_column(BigInteger)  # the sum of the day's counted increments
+    readings: Mapped[int] = mapped_column(Integer)  # the day's counting readings (at least 1)
+    new_projects: Mapped[int] = mapped_column(Integer)  # projects whose first counting reading of it is this day
+
+
 class ProjectNote(_HistoryEntry, Base):
     """A free-text update from a team or staff (its text is `note`), reviewed like the figures."""
 

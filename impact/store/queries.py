@@ -30,6 +30,7 @@ from impact.store.models import (
     Programme,
     ProgrammeFigure,
     Project,
+    ReachDaily,
     ReachReading,
     StatusEvent,
 )
@@ -231,15 +232,20 @@ def status_at(as_of: dt.date, projects, pending: bool = False):
     """Each of `projects` (a select of project ids) with its status at `as_of`: the counting event with the latest
     effective date <= as_of, ties going to the latest recorded (impact.domain.entries).
     Columns: project_id, status, since."""
+    # Each project's latest event is looked up on its own (ix_status_events_project_effective), by correlated
+    # subqueries, which PostgreSQL runs per project: ranking every event of the projects, or joining them, it chose a
+    # pass over the whole table once a programme held a large share of it (bench/README.md, the scale curve).
     e = StatusEvent
-    ranked = (
-        select(e.project_id, e.status, e.effective_date,
-               func.row_number().over(partition_by=e.project_id, order_by=order(e, latest_first=True)).label("rn"))
-        .where(e.project_id.in_(projects), e.effective_date <= as_of, counting(e, pending))
-        .subquery("ranked")
-    )
-    return (select(ranked.c.project_id, ranked.c.status, ranked.c.effective_date.label("since"))
-            .where(ranked.c.rn == 1).subquery("status_at"))
+    ids = projects.subquery("ids")
+    project_id = ids.c[0]
+
+    def latest(column):
+        return (select(column).where(e.project_id == project_id, e.effective_date <= as_of, counting(e, pending))
+                .order_by(*order(e, latest_first=True)).limit(1).scalar_subquery())
+
+    standing = select(project_id.label("project_id"), latest(e.status).label("status"),
+                      latest(e.effective_date).label("since")).subquery("standing")
+    return select(standing).where(standing.c.status.is_not(None)).subquery("status_at")
 
 
 def funded_outcomes_at(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
@@ -324,12 +330,20 @@ def _increments(programme_id: int, as_of: dt.date, metric: Optional[str] = None,
 
 
 def reach_totals(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
-    """Programme reach over time up to `as_of`: metric, as_of, value (a step series carried forward to as_of)."""
-    inc = _increments(programme_id, as_of, pending=pending)
-    total = func.sum(func.sum(inc.c.increment)).over(partition_by=inc.c.metric_id, order_by=inc.c.as_of)
-    totals = select(inc.c.metric_id, inc.c.as_of, total.label("value")).group_by(inc.c.metric_id,
-                                                                                  inc.c.as_of).subquery()
-    stmt = select(Metric.slug, totals.c.as_of, totals.c.value).join(Metric, Metric.id == totals.c.metric_id)
+    """Programme reach over time up to `as_of`: metric, as_of, value (a step series carried forward to as_of).
+
+    Approved figures are a running sum of the programme's days (reach_daily, kept by impact.store.increments), read
+    in the time of the dates shown; staff's preview with pending entries sums the readings' increments."""
+    if pending:
+        inc = _increments(programme_id, as_of, pending=pending)
+        total = func.sum(func.sum(inc.c.increment)).over(partition_by=inc.c.metric_id, order_by=inc.c.as_of)
+        totals = select(inc.c.metric_id, inc.c.as_of, total.label("value")).group_by(inc.c.metric_id,
+                                                                                      inc.c.as_of).subquery()
+        stmt = select(Metric.slug, totals.c.as_of, totals.c.value).join(Metric, Metric.id == totals.c.metric_id)
+    else:
+        d = ReachDaily
+        stmt = (select(Metric.slug, d.as_of, func.sum(d.increment).over(partition_by=d.metric_id, order_by=d.as_of))
+                .join(Metric, Metric.id == d.metric_id).where(Metric.programme_id == programme_id, d.as_of <= as_of))
     frame = read_frame(engine, stmt, ["metric", "as_of", "value"])
     return carry_forward(frame, ["metric"], as_of)
 
@@ -348,12 +362,16 @@ def latest_reach(totals: pd.DataFrame, reporting: pd.DataFrame) -> pd.DataFrame:
 
 def reach_reporting(engine: Engine, programme_id: int, as_of: dt.date, pending: bool = False) -> pd.DataFrame:
     """How many projects have reported each metric by `as_of`: metric, projects."""
+    if not pending:  # the projects reporting a metric for the first time, summed over its days (reach_daily)
+        d = ReachDaily
+        stmt = (select(Metric.slug, func.sum(d.new_projects)).join(Metric, Metric.id == d.metric_id)
+                .where(Metric.programme_id == programme_id, d.as_of <= as_of).group_by(Metric.slug))
+        return read_frame(engine, stmt, ["metric", "projects"])
     r = ReachReading
-    counts = r.counted_increment.is_not(None) if not pending else counting(r, pending)  # the same, stored
     stmt = (
         select(Metric.slug, func.count(func.distinct(r.project_id)))
         .join(Metric, Metric.id == r.metric_id)
-        .where(Metric.programme_id == programme_id, r.as_of <= as_of, counts)
+        .where(Metric.programme_id == programme_id, r.as_of <= as_of, counting(r, pending))
         .group_by(Metric.slug)
     )
     return read_frame(engine, stmt, ["metric", "projects"])

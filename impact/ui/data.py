@@ -9,10 +9,11 @@ calls. `shared_engine` makes the process's one engine per database, for the page
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import pickle
 import threading
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Callable, Literal, MutableMapping, Optional, Sequence
 
 import pandas as pd
@@ -48,6 +49,8 @@ from impact.store.models import Project
 from impact.store.project import ProjectInfo
 from impact.store.queries import ProgrammeInfo
 from impact.store.schema import ensure_schema
+from impact.ui import tables
+from impact.ui.memo import Kept, digest
 
 _engines: dict[str, Engine] = {}
 _schema_checked: set[str] = set()
@@ -68,9 +71,35 @@ def shared_engine(url: str, check_schema: bool = True) -> Engine:
     return engine
 
 
-# Every read of Source is cached here; `self` is hashed as its database and data version (Source.cache_key).
-cached = partial(st.cache_data, show_spinner=False, max_entries=512,
-                 hash_funcs={f"{__name__}.Source": lambda source: source.cache_key()})
+_reads: Kept[bytes] = Kept(512)  # every read of Source this process keeps, pickled
+
+
+def cached(read: Callable[..., Any]) -> Any:
+    """A read of Source kept for this process, keyed on the database, its data version and the language
+    (Source.cache_key) and on the read's arguments as Python compares them (each with its type): a write anywhere
+    makes a new data version, so the next page run reads afresh. Every call gets a copy of its own (the result is
+    kept pickled, as st.cache_data keeps it), so a page may change what it got.
+
+    A page keeps its own work on its reads the same way: a function of the page whose first argument is the Source,
+    decorated with `cached`, that depends on nothing but its arguments and the reads it makes (it is keyed on its
+    file and code, not on the page's other variables).
+
+    Not st.cache_data: that hashes every argument on every call by walking it (a ProgrammeInfo as a dict of its
+    fields, a tuple of them item by item), which cost a warm page run more than its reads' copies (bench/README.md).
+    The arguments here are hashable values (ids, dates, slugs, frozen dataclasses, tuples of them)."""
+    name = (read.__code__.co_filename, read.__qualname__, read.__code__)
+
+    @functools.wraps(read)
+    def kept(self: Source, *args: Any, **kwargs: Any) -> Any:
+        key = (name, self.cache_key(), tuple((type(arg), arg) for arg in args),
+               tuple(sorted((word, type(arg), arg) for word, arg in kwargs.items())))
+        value = _reads.get(key)
+        if value is None:
+            value = pickle.dumps(read(self, *args, **kwargs), pickle.HIGHEST_PROTOCOL)
+            _reads.put(key, value)
+        return pickle.loads(value)
+
+    return kept  # typed Any, as the reads were under st.cache_data: the pages take their results as they come
 
 
 @dataclass(frozen=True)
@@ -315,18 +344,40 @@ class Source:
         return action(self.engine, *args, **values)
 
 
-def _frame_digest(frame: pd.DataFrame) -> bytes:
-    """Every cell of the frame (Streamlit's own hash samples the rows of a large one)."""
-    return (repr(list(frame.columns)).encode()
-            + pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+class Drawn(go.Figure):
+    """A built figure, written once as the dict plotly sends: st.plotly_chart asks a figure for it on every run, and
+    plotly's `to_dict` copies the whole figure and converts every array each time, though a built figure never
+    changes."""
+
+    def __init__(self, written: dict):
+        super().__init__()
+        self._written = written
+
+    def to_dict(self) -> dict:
+        return self._written
 
 
-@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_digest})
-def figure(_build: Callable[..., go.Figure], name: str, lang: str, args: tuple) -> go.Figure:
-    """The figure of `name` (its builder `_build`) for these data, in this language, shared by every session:
-    building a figure costs plotly far more than sending a built one. Nothing changes a figure after it is built
-    (st.plotly_chart sends a copy)."""
-    return _build(*args)
+_figures: Kept[Drawn] = Kept(256)  # every figure built in this process, by its data and language
+
+
+def figure(build: Callable[..., go.Figure], name: str, lang: str, args: tuple) -> go.Figure:
+    """The figure of `name` (its builder `build`) for these data, in this language, shared by every session:
+    building a figure costs plotly far more than sending a built one, and writing it as a dict more than sending
+    that. Nothing changes a figure after it is built (st.plotly_chart sends what its dict says)."""
+    key = digest(name, lang, args)
+    drawn = _figures.get(key) if key is not None else None
+    if drawn is None:
+        drawn = Drawn(build(*args).to_dict())
+        if key is not None:
+            _figures.put(key, drawn)
+    return drawn
+
+
+def forget() -> None:
+    """Drop every read, figure and table this process keeps (the benchmark's cold runs start so)."""
+    _reads.clear()
+    _figures.clear()
+    tables.forget()
 
 
 PREVIEW = "import_preview"  # the session state's latest import preview: (its key, the summary or the refusal)

@@ -42,8 +42,8 @@ from impact.ui.tables import kinds, show_table
 from impact.ui.text import bold, is_web_link, label_of, plain, show_text, web_links  # noqa: F401 (the pages import them here)
 from impact.ui.web import SIDEBAR_SCRIPT_PATH
 
-EARLIEST_DATE = dt.date(1990, 1, 1)
-CHOSEN_PROGRAMME = "chosen_programme"  # the date picker's lower bound; civic hackathons are younger
+EARLIEST_DATE = dt.date(1990, 1, 1)  # the date picker's lower bound; civic hackathons are younger
+CHOSEN_PROGRAMME = "chosen_programme"
 SIDEBAR_SCRIPT_KEY = "sidebar_script"  # the hidden container of impact/ui/static/sidebar.js
 log = logging.getLogger("impact")
 
@@ -132,6 +132,13 @@ def readable_programmes(source: Source, actor: Actor) -> pd.DataFrame:
     return every[[may_read_programme(actor, pid, public) for pid, public in zip(every["id"], every["public"])]]
 
 
+def keep_for_the_picker(key: str, value: object) -> None:
+    """Hand `value` to the sidebar picker with this key before it is drawn. The picker on another page is another
+    widget, which would start at its default (the first programme, today) although the session holds the last
+    page's pick; set through Session State, the value is the new widget's as well as the old one's."""
+    st.session_state[key] = value
+
+
 def choose_programme(source: Source, actor: Actor) -> ProgrammeInfo:
     """The programme named in the link (?programme=slug), else the first by name; a sidebar picker changes it.
     Only programmes the visitor may read are offered (an unreadable one is treated like an unknown one)."""
@@ -154,9 +161,11 @@ def choose_programme(source: Source, actor: Actor) -> ProgrammeInfo:
     if asked is not None and asked not in names:
         st.error(_("There is no programme called “{asked}”. Showing {shown} instead; pick another in the "
                    "sidebar.", asked=plain(asked), shown=plain(names[slugs[0]])), icon=":material/search_off:")
-    if st.session_state.get("programme") not in names:  # a new visit, or another page: the link, else the last pick
+    shown = st.session_state.get("programme")
+    if shown not in names:  # a new visit, or another page: the link, else the last pick
         kept = st.session_state.get(CHOSEN_PROGRAMME)
-        st.session_state["programme"] = asked if asked in names else kept if kept in names else slugs[0]
+        shown = asked if asked in names else kept if kept in names else slugs[0]
+    keep_for_the_picker("programme", shown)
     slug = st.sidebar.selectbox(_("Programme"), slugs, format_func=label_of(names), key="programme")
     st.session_state[CHOSEN_PROGRAMME] = slug  # a widget's own state ends with its page; this goes on to the next
     st.query_params["programme"] = slug
@@ -178,6 +187,7 @@ def choose_as_of(programme: ProgrammeInfo) -> dt.date:
                        icon=":material/event_busy:")
             day = today
         st.session_state["as_of"] = min(day, today)
+    keep_for_the_picker("as_of", st.session_state["as_of"])
     as_of = st.sidebar.date_input(_("As of"), min_value=EARLIEST_DATE, max_value=today, key="as_of",
                                   format=date_format(),
                                   help=_("Everything on this page is shown as it stood at the end of this day."))

@@ -7,6 +7,11 @@ text ("" too) is "—" itself, and an empty link is "" (the grid draws a null li
 Styler gives a column its display values, a NumberColumn's or DateColumn's `format` changes nothing: label formatted
 columns with st.column_config.Column (or a plain string), links with st.column_config.LinkColumn. The grid shows a
 link's display values only where its LinkColumn has no `display_text`, so show_table writes that text itself.
+
+A table is written once for its content and language: Streamlit writes a Styler's every cell again on every run (by
+pandas' HTML rendering), which took most of a warm page run (bench/README.md). show_table keeps what Streamlit made
+of a table (the Styler's part of the message: its display values) under a digest of the frame, its columns' kinds
+and the language, and Streamlit's `marshall_styler` takes it from there when the same table is shown again.
 """
 from __future__ import annotations
 
@@ -16,8 +21,10 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit.elements import arrow
 
-from impact.i18n import format_date, format_datetime, format_number, format_percent
+from impact.i18n import format_date, format_datetime, format_number, format_percent, language
+from impact.ui.memo import Kept, digest
 
 EMPTY = "—"
 _NO_NUMBER = -1  # counts, reach and shares are never negative
@@ -97,8 +104,43 @@ def show_table(frame: pd.DataFrame, numbers: Iterable[str] = (), dates: Iterable
             config[column] = {**kind, "type_config": {**kind["type_config"], "display_text": None}}
     if config:
         options["column_config"] = config
-    container.dataframe(styled(frame, numbers, dates, datetimes, percents, decimals, seconds, links), hide_index=True,
-                        **options)
+    key = digest(frame, numbers, dates, datetimes, percents, decimals, seconds, links, language())
+    kept = _tables.get(key) if key is not None else None
+    if kept is None:
+        table = styled(frame, numbers, dates, datetimes, percents, decimals, seconds, links)
+        setattr(table, _KEY, key)  # _marshall_styler keeps what Streamlit writes of it
+    else:  # written before: Streamlit needs the values only, and takes the written cells from the Styler's message
+        table = Styler(kept[0])
+        setattr(table, _WRITTEN, kept[1])
+    container.dataframe(table, hide_index=True, **options)
+
+
+_tables: Kept[tuple[pd.DataFrame, bytes]] = Kept(128)  # by key: the styled values and Streamlit's message of them
+_KEY = "impact_table_key"  # on a Styler of show_table to be written: its key in _tables
+_WRITTEN = "impact_table_written"  # on a Styler of show_table written before: Streamlit's message of it
+
+
+def _marshall_styler(proto: Any, styler: Styler, default_uuid: str) -> None:
+    """streamlit.elements.arrow's marshall_styler, which writes every cell of a Styler: for a table show_table wrote
+    before, its message as then; for one it writes now, kept. Any other Styler is written as Streamlit writes it."""
+    written = getattr(styler, _WRITTEN, None)
+    if written is not None:
+        proto.styler.MergeFromString(written)
+        return
+    _streamlit_marshall_styler(proto, styler, default_uuid)
+    key = getattr(styler, _KEY, None)
+    if key is not None:
+        _tables.put(key, (styler.data, proto.styler.SerializeToString()))  # type: ignore[attr-defined]
+
+
+def forget() -> None:
+    """Drop every table kept written."""
+    _tables.clear()
+
+
+_streamlit_marshall_styler = getattr(arrow.marshall_styler, "__wrapped__", arrow.marshall_styler)
+_marshall_styler.__wrapped__ = _streamlit_marshall_styler  # type: ignore[attr-defined]
+arrow.marshall_styler = _marshall_styler
 
 
 # The room a table has on a window 1,400 pixels wide beside the sidebar (the wide layout's main column, less the

@@ -9,32 +9,35 @@
 (() => {
   if (window.impactSidebarClosesAfterAPick) return;  // st.html may load it again on every page
   window.impactSidebarClosesAfterAPick = true;
-  document.addEventListener("click", (event) => {
+  const sidebar = () => document.querySelector('[data-testid="stSidebar"]');
+  const covers = () => {  // is the sidebar open over the page?
+    const page = document.querySelector('[data-testid="stMain"]');
+    return !!sidebar() && !!page && sidebar().getAttribute("data-collapsed") === "false"
+      && sidebar().getBoundingClientRect().right > page.getBoundingClientRect().left;
+  };
+  const close = () => {
+    if (covers()) sidebar().querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+  };
+  const state = () => document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state");
+  let watch = null;  // the watch after the latest pick
+  const pick = (event) => {
     if (!(event.target instanceof Element) || !event.target.closest('[data-testid="stSidebarNav"] a')) return;
-    const close = () => {
-      const sidebar = document.querySelector('[data-testid="stSidebar"]');
-      const page = document.querySelector('[data-testid="stMain"]');
-      if (!sidebar || !page || sidebar.getAttribute("data-collapsed") !== "false") return;
-      if (sidebar.getBoundingClientRect().right <= page.getBoundingClientRect().left) return;  // beside the page
-      sidebar.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
-    };
-    // After Streamlit's own handling of the click (which closes it for a phone's user agent), at a few moments
-    // while the new page renders, and whenever the page redraws the sidebar open while it runs (a busy phone can
-    // take seconds): until the page has run to its end, once more just after, and at most 10 s, so that a menu the
+    // After Streamlit's own handling of the click (which closes it for a phone's user agent), then every 200 ms
+    // while the new page renders, which can redraw the sidebar open and take seconds on a busy phone: until the
+    // page has run to its end and the page has been seen uncovered after it, and at most 30 s, so that a menu the
     // visitor opens afterwards stays open.
-    for (const delay of [0, 400, 1200, 2500]) setTimeout(close, delay);
-    const state = () => document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state");
+    clearInterval(watch);
+    const started = Date.now();
     let ran = false;
-    const watcher = new MutationObserver(() => {
+    let settled = 0;
+    setTimeout(close, 0);
+    watch = setInterval(() => {
       close();
-      if (state() === "running") ran = true;
-      else if (ran) {
-        watcher.disconnect();
-        setTimeout(close, 300);
-      }
-    });
-    watcher.observe(document.body, {attributes: true, subtree: true,
-                                    attributeFilter: ["data-collapsed", "data-test-script-state"]});
-    setTimeout(() => watcher.disconnect(), 10000);
-  });
+      const running = state() === "running";
+      ran = ran || running || Date.now() - started > 2000;  // a page that ran between two looks was seen as run
+      settled = ran && !running && !covers() ? settled + 1 : 0;
+      if (settled >= 3 || Date.now() - started > 30000) clearInterval(watch);
+    }, 200);
+  };
+  document.addEventListener("click", pick, true);  // in the capture phase: before any handler can stop it
 })();
