@@ -193,7 +193,7 @@ def load_rows(engine: Engine, rows: Rows, actor: Actor, subject: str, dry_run: b
             held = conn.scalar(text("SELECT sum(greatest(reltuples, 0)) FROM pg_class WHERE oid IN "
                                     "('projects'::regclass, 'status_events'::regclass, 'reach_readings'::regclass)"))
             if summary.changes * ANALYZE_SHARE >= (held or 0):
-                conn.exec_driver_sql("VACUUM (ANALYZE) projects, status_events, reach_readings")
+                conn.exec_driver_sql("VACUUM (ANALYZE) projects, status_events, reach_readings, reach_daily")
     return summary
 
 
