@@ -268,6 +268,8 @@ def entry_what(entry) -> str:
     if entry.kind == "milestone":
         return (_("Milestone done: {title}", title=entry.what) if not pd.isna(entry.done_on)
                 else _("Milestone planned: {title}", title=entry.what))
+    if entry.kind == "update":
+        return _("Update")
     return entry.what
 
 

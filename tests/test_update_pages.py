@@ -196,6 +196,9 @@ def test_staff_approve_from_the_queue_and_the_team_sees_a_returned_note(world):
     assert [s.value for s in at.success] == ["Returned to the team.", "Nothing is waiting for review."]
     team_page = run("pages/update.py", actor=team)
     assert team_page.warning[0].value == "Returned by programme staff: Please add a link \\<b\\>here\\</b\\>"
+    history = team_page.dataframe[0].value  # the team's history names its updates as the form does
+    updates = history[history["note"].isin(["first", "second"])]
+    assert list(updates["what"]) == ["Update", "Update"]
 
 
 def test_silent_projects_with_contacts_for_staff(world):
