@@ -165,7 +165,7 @@ def test_the_second_of_two_people_editing_at_once_is_told_and_sees_the_newer_sta
     second.text_area(key="update_text").set_value("We are looking for a host.")
     second.button(key="FormSubmitter:update_form-Send update").click().run()
     assert "changed since you opened it" in second.error[0].value
-    notes = second.dataframe[0].value.query("what == 'update'")["note"]
+    notes = second.dataframe[0].value.query("what == 'Update'")["note"]
     assert list(notes) == ["We found a host."]  # the newer state, and nothing of the second submission
     second.button(key="FormSubmitter:update_form-Send update").click().run()  # resubmitted on the newer state
     assert second.success
