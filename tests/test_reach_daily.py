@@ -103,18 +103,22 @@ def test_the_days_of_two_projects_by_hand(engine, tmp_path):
         ["2020-01-31", 10, True], ["2020-02-29", 15, True], ["2020-03-31", 30, True], ["2020-04-30", 30, False]]
 
 
+# The first file of the tests below: a's same figure on a later date (an increment of 0, its day kept), b's two
+# metrics, and two projects on one day.
+FIRST_READINGS = """
+    project,metric,as_of,value,recorded_at
+    a,people,2020-01-31,100,2020-02-01T12:00:00Z
+    a,people,2020-03-31,300,2020-04-01T12:00:00Z
+    a,people,2020-04-30,300,2020-05-01T12:00:00Z
+    b,people,2020-01-31,50,2020-02-01T12:00:00Z
+    b,pupils,2020-02-29,7,2020-03-01T12:00:00Z
+"""
+
+
 def test_every_kind_of_write_keeps_the_days_of_the_counting_history(engine, tmp_path):
-    # A new file: a's same figure on a later date (an increment of 0, its day kept), b's two metrics, and two
-    # projects on one day.
+    # A new file (FIRST_READINGS).
     load(engine, tmp_path / "first", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS,
-         reach_readings__csv="""
-             project,metric,as_of,value,recorded_at
-             a,people,2020-01-31,100,2020-02-01T12:00:00Z
-             a,people,2020-03-31,300,2020-04-01T12:00:00Z
-             a,people,2020-04-30,300,2020-05-01T12:00:00Z
-             b,people,2020-01-31,50,2020-02-01T12:00:00Z
-             b,pupils,2020-02-29,7,2020-03-01T12:00:00Z
-         """)
+         reach_readings__csv=FIRST_READINGS)
     assert kept(engine) == {("people", "2020-01-31"): (150, 2, 2), ("people", "2020-03-31"): (200, 1, 0),
                             ("people", "2020-04-30"): (0, 1, 0), ("pupils", "2020-02-29"): (7, 1, 1)}
     assert reach(engine, "2020-04-30") == {"people": 350, "pupils": 7}
@@ -202,14 +206,7 @@ def test_the_demo_data_set_keeps_its_days(engine):
 def test_the_migration_fills_in_the_days_the_writers_keep(engine, tmp_path):
     """0013 computes on upgrade, from the stored increments, the days that the writes kept as they went."""
     load(engine, tmp_path / "first", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS,
-         reach_readings__csv="""
-             project,metric,as_of,value,recorded_at
-             a,people,2020-01-31,100,2020-02-01T12:00:00Z
-             a,people,2020-03-31,300,2020-04-01T12:00:00Z
-             a,people,2020-04-30,300,2020-05-01T12:00:00Z
-             b,people,2020-01-31,50,2020-02-01T12:00:00Z
-             b,pupils,2020-02-29,7,2020-03-01T12:00:00Z
-         """)
+         reach_readings__csv=FIRST_READINGS)
     load(engine, tmp_path / "top-up", reach_readings__csv="""
              project,metric,as_of,value,recorded_at
              a,people,2020-01-15,40,2020-01-16T12:00:00Z
