@@ -14,9 +14,8 @@ from impact.store.project import project_info
 from impact.ui import tables
 from impact.ui.data import Source, cached
 from tests.apptest import TIMEOUT, run, shown
-from tests.conftest import TINY_PROGRAMME, load, url_of
+from tests.conftest import TINY_PROGRAMME, D, load, url_of
 
-D = dt.date.fromisoformat
 STAFF = command_line("tests")
 AS_OF = "2020-06-30"
 
