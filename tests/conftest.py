@@ -246,5 +246,5 @@ def fresh_demo_server(demo_url, accounts):
         pytest.skip("a fresh server's first page does not depend on the database; checked on SQLite")
     from tests.servers import streamlit_server
 
-    with streamlit_server(demo_url) as base:
+    with streamlit_server(demo_url, fresh=True) as base:  # a new `python -m impact serve`, nothing imported before
         yield base

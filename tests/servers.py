@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -24,39 +28,80 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Forker:
+    """The test process's `tests.forker`, started at its first server, which forks a server per request."""
+
+    process: subprocess.Popen | None = None
+
+    @classmethod
+    def start(cls, argv: list[str], env: dict[str, str], log: Path) -> int:
+        if cls.process is None or cls.process.poll() is not None:
+            cls.process = subprocess.Popen([sys.executable, "-m", "tests.forker"], cwd=ROOT, stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE, text=True)
+        assert cls.process.stdin and cls.process.stdout
+        cls.process.stdin.write(json.dumps({"argv": argv, "env": env, "log": str(log), "cwd": str(ROOT)}) + "\n")
+        cls.process.stdin.flush()
+        return int(cls.process.stdout.readline())
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
-def streamlit_server(database_url: str, *options: str, port: int = 0, **settings: str) -> Iterator[str]:
+def streamlit_server(database_url: str, *options: str, port: int = 0, fresh: bool = False,
+                     **settings: str) -> Iterator[str]:
     """Serve the dashboard as `make run` does (`python -m impact serve`) on DATABASE_URL, with these extra
     `streamlit run` options and settings (environment variables); yield its base URL once it answers its health
-    check."""
+    check. The server is forked from `tests.forker`, which has imported the libraries already; `fresh` starts it as
+    a new `python -m impact serve` process instead, importing everything itself, as a deployed server does."""
     port = port or free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "impact", "serve", "--port", str(port), "--address", "127.0.0.1",
-         "--server.headless", "true", *options],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url, **settings}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"streamlit did not start: {process.stdout.read().decode(errors='replace')[-2000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
+    argv = ["serve", "--port", str(port), "--address", "127.0.0.1", "--server.headless", "true", *options]
+    env = {**os.environ, "DATABASE_URL": database_url, **settings}
+    with tempfile.TemporaryDirectory() as scratch:
+        log = Path(scratch) / "server.log"
+        if fresh:
+            with log.open("wb") as out:
+                process = subprocess.Popen([sys.executable, "-m", "impact", *argv], cwd=ROOT, env=env, stdout=out,
+                                           stderr=subprocess.STDOUT)
+            pid = process.pid
+        else:
+            pid = Forker.start(argv, env, log)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT_S
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    pass
+                ended = process.poll() is not None if fresh else not running(pid)
+                if ended or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            stop(pid, process if fresh else None)
+
+
+def stop(pid: int, process: subprocess.Popen | None) -> None:
+    """End a server as Ctrl+C would, or kill it after 10 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while (process.poll() is None if process else running(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        if process is None or process.poll() is None:
+            os.kill(pid, signal.SIGKILL)
+    if process:
+        process.wait()
 
 
 def sign_in(page: Page, email: str = STAFF_EMAIL) -> None:

@@ -248,9 +248,14 @@ def freeze_the_modules() -> None:
 
 
 
-def serve(address: str, port: int, options: list[str]) -> None:
-    """Replace this process by `streamlit run app.py`, with uvicorn believing X-Forwarded-For (and -Proto) only
-    from TRUSTED_PROXIES (none by default; uvicorn's own default would trust the server's own machine)."""
+def streamlit_arguments(address: str, port: int, options: list[str]) -> list[str]:
+    """The arguments of `streamlit` that serve the dashboard (`run app.py`), with uvicorn set to believe
+    X-Forwarded-For (and -Proto) only from TRUSTED_PROXIES (none by default; uvicorn's own default would trust the
+    server's own machine)."""
     os.environ["FORWARDED_ALLOW_IPS"] = ",".join(listed("TRUSTED_PROXIES"))
-    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                              "--server.address", address, "--server.port", str(port), *options])
+    return ["run", str(ROOT / "app.py"), "--server.address", address, "--server.port", str(port), *options]
+
+
+def serve(address: str, port: int, options: list[str]) -> None:
+    """Replace this process by `streamlit` with `streamlit_arguments`."""
+    os.execv(sys.executable, [sys.executable, "-m", "streamlit", *streamlit_arguments(address, port, options)])
