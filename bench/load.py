@@ -45,7 +45,7 @@ from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo  # noqa: E4
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.typing import Subprotocol  # noqa: E402
 
-from bench.run import BENCH_STAFF, SCALES, generate  # noqa: E402
+from bench.run import BENCH_STAFF, SCALES, generate, missed_line  # noqa: E402
 from impact.store import admin, auth, sessions  # noqa: E402
 from impact.store.db import make_engine  # noqa: E402
 from impact.store.queries import data_version  # noqa: E402
@@ -54,6 +54,10 @@ from impact.ui.web import START_PATH  # noqa: E402
 
 PAGES = ("overview", "reach", "portfolio")  # what each visitor clicks through, in this order, `--clicks` times
 GOAL = 3.0  # the p95 of the visitors at once within this many times one visitor's p95 alone on one process
+# Why the goal is missed, as bench/README.md measures it ("Why the goal is out of reach as it is set").
+REASONS = {"p95 at once": "visitors who click again at once queue for the server's CPU, one run at a time per "
+                          "process, so each waits about as many runs as there are visitors per free core, however "
+                          "cheap a run is"}
 # Alone, a visitor clicks this long after the page before it finished, as a person would: the server has done the
 # work that follows a run (Streamlit's full garbage collection after each run, runner.postScriptGC) before the next.
 ALONE_PAUSE_S = 0.5
@@ -343,7 +347,7 @@ def report(args, dialect: str, scale: dict, alone: list[Run], together: list[Run
              "(script_finished). Every page had run once per programme on each process before (a warm server).", "",
              "| page | runs alone | runs at once | elements drawn | alone p50 s | alone p95 s | at once p50 s | "
              "at once p95 s | at once p95 / alone p95 | errors |", "|---|---|---|---|---|---|---|---|---|---|"]
-    missed = []
+    missed: list[str] = []
     for page in (*PAGES, None):
         a, t = times(alone, page), times(together, page)
         errors = sum(len(run.errors) for run in alone + together if page in (None, run.page))
@@ -371,8 +375,7 @@ def report(args, dialect: str, scale: dict, alone: list[Run], together: list[Run
               "after.", "",
               f"Goal: every page's p95 at once within {GOAL:g}x of its p95 alone (one visitor on one process), and "
               "no error.",
-              f"Missed in this run: {', '.join(missed + ['errors'] * bool(errors or tracebacks))}."
-              if missed or errors or tracebacks else "Every goal met in this run."]
+              missed_line(missed + ["errors"] * bool(errors or tracebacks), REASONS)]
     return lines
 
 
