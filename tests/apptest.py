@@ -15,13 +15,23 @@ TIMEOUT = 60
 STAFF = Actor("staff", "staff@example.org")
 
 
+class Components:
+    """The installed components Streamlit found, for every AppTest of the test process: a server scans every
+    installed package for them once, at its start, and AppTest would scan again for each new session (0.1 s)."""
+
+    found = None
+
+
 def run(page: str, actor: Actor = STAFF, **params: str) -> AppTest:
     """Run a page as `actor` (by default staff, who may open every page) with these link parameters."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
+    at._bidi_component_manager = Components.found  # AppTest's own slot for them; None makes it scan
     at.session_state[ACTOR] = actor
     for key, value in params.items():
         at.query_params[key] = value
-    return at.run()
+    at.run()
+    Components.found = at._bidi_component_manager
+    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
