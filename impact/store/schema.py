@@ -6,6 +6,7 @@ database for the command line and staff, and say it without the address for anyo
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -33,8 +34,15 @@ def _config() -> Config:
     return config
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The migrations, read once per process: Alembic imports every migration file to read them, and they ship with
+    the code, so they do not change while it runs."""
+    return ScriptDirectory.from_config(_config())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None  # None only for a migrations folder without any; this one ships with the code
     return head
 
@@ -43,7 +51,7 @@ def known_revision(revision: str) -> bool:
     """Whether this version's migrations know the revision (a database written by a newer version has one
     they do not)."""
     try:
-        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except CommandError:
         return False
 
