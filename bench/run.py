@@ -66,6 +66,9 @@ RESULTS = ROOT / "bench" / "results"
 PAGES = ("overview", "reach", "portfolio", "project", "compare", "survival", "silent", "review")
 WARM_REPEAT = 10  # a warm run takes milliseconds, less than the machine's noise: the fastest of this many counts
 WARM_GOAL = 10  # a page's warm run within this many times the empty page's (issue #21)
+API_ANSWERS = {"funnel": "overview", "reach": "reach"}  # a read API answer, and the page that shows its figures
+BENCH_STAFF = Actor(STAFF, "bench")
+
 # Why a target may be missed, as far as the measurements in bench/README.md explain it, for the report's last line.
 # A missed target with no reason here (memory, chart size, the liveness check, the scale curve) is not expected.
 REASONS = {
@@ -90,8 +93,6 @@ def missed_line(missed: list[str], reasons: dict[str, str]) -> str:
         groups.setdefault(reasons.get(kind, ""), []).append(target)
     return "Missed in this run: " + "; ".join(
         ", ".join(targets) + (f" (why: {reason})" if reason else "") for reason, targets in groups.items()) + "."
-API_ANSWERS = {"funnel": "overview", "reach": "reach"}  # a read API answer, and the page that shows its figures
-BENCH_STAFF = Actor(STAFF, "bench")
 
 
 # --- the data set ---------------------------------------------------------------------------------------

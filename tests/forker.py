@@ -1,13 +1,13 @@
 """Starts dashboard servers for the tests by forking a process that has imported the libraries once.
 
 A server started as `python -m impact serve` spends about 2.5 s of processor time importing Streamlit, pandas,
-plotly, SQLAlchemy and Alembic before it answers; the suite starts some fifty. This process (`python -m
-tests.forker`, one per test process, see tests/servers.py) imports those libraries once, then reads requests from
-its standard input, one JSON line each: `{"argv": [...], "env": {...}, "log": "path"}`. For each it forks a child
-that takes that environment, writes its output to the log, and runs what `python -m impact serve ARGV` runs:
-`streamlit` with `impact.ui.web.streamlit_arguments`, in the same way as after the `exec` there. It answers with the
-child's process id. The project's own modules are imported by each child, after its environment is set, so
-that settings read at import come from the test's environment.
+plotly, SQLAlchemy and Alembic before it answers; the suite starts dozens. This process (`python -m tests.forker`,
+one per test process, see tests/servers.py) imports those libraries once, then reads requests from its standard
+input, one JSON line each: `{"argv": [...], "env": {...}, "cwd": "path", "log": "path"}`. For each it forks a child
+that takes that environment and folder, writes its output to the log, and runs what `python -m impact serve ARGV`
+runs: `streamlit` with `impact.ui.web.streamlit_arguments`, as after the `exec` there. It answers with the child's
+process id. The project's own modules are imported by each child, after its environment is set, so that settings
+read at import come from the test's environment.
 """
 from __future__ import annotations
 

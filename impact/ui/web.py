@@ -247,7 +247,6 @@ def freeze_the_modules() -> None:
     gc.freeze()
 
 
-
 def streamlit_arguments(address: str, port: int, options: list[str]) -> list[str]:
     """The arguments of `streamlit` that serve the dashboard (`run app.py`), with uvicorn set to believe
     X-Forwarded-For (and -Proto) only from TRUSTED_PROXIES (none by default; uvicorn's own default would trust the
