@@ -58,6 +58,13 @@ def kept(engine) -> dict[Day, tuple[int, int, int]]:
     return days
 
 
+def reading_on(engine, project: int, day: str) -> int:
+    """The id of the project's reading of that day."""
+    with engine.connect() as conn:
+        return conn.scalar(select(ReachReading.id).where(ReachReading.project_id == project,
+                                                         ReachReading.as_of == D(day)))
+
+
 def reach(engine, day: str) -> dict[str, int]:
     """The programme's approved reach per metric at `day` (the end of reach_totals' series)."""
     totals = reach_totals(engine, info(engine, "tiny").id, D(day))
@@ -152,9 +159,7 @@ def test_every_kind_of_write_keeps_the_days_of_the_counting_history(engine, tmp_
     assert kept(engine)[("people", "2020-05-31")] == (10, 1, 0)
 
     # Staff correct a's 300 of 03-31 with a reading dated a day earlier: 03-31 keeps only c's reading.
-    with engine.connect() as conn:
-        wrong = conn.scalar(select(ReachReading.id).where(ReachReading.project_id == a,
-                                                          ReachReading.as_of == D("2020-03-31")))
+    wrong = reading_on(engine, a, "2020-03-31")
     commands.record_reach_reading(engine, STAFF, a, "people", D("2020-03-30"), 250, note="Counted a school twice.",
                                   supersedes_id=wrong, today=TODAY)
     days = kept(engine)
@@ -162,9 +167,7 @@ def test_every_kind_of_write_keeps_the_days_of_the_counting_history(engine, tmp_
 
     # Staff correct b's first reading (01-31) with a later date: b's first day of people moves to 02-01, and 01-31
     # keeps a's reading only.
-    with engine.connect() as conn:
-        first = conn.scalar(select(ReachReading.id).where(ReachReading.project_id == b,
-                                                          ReachReading.as_of == D("2020-01-31")))
+    first = reading_on(engine, b, "2020-01-31")
     commands.record_reach_reading(engine, STAFF, b, "people", D("2020-02-01"), 60, note="Reported a day early.",
                                   supersedes_id=first, today=TODAY)
     days = kept(engine)
@@ -172,9 +175,7 @@ def test_every_kind_of_write_keeps_the_days_of_the_counting_history(engine, tmp_
 
     # Staff correct c's only reading of 03-31 away: the day goes, as none of its readings counts.
     c = project_id(engine, "c")
-    with engine.connect() as conn:
-        only = conn.scalar(select(ReachReading.id).where(ReachReading.project_id == c,
-                                                         ReachReading.as_of == D("2020-03-31")))
+    only = reading_on(engine, c, "2020-03-31")
     commands.record_reach_reading(engine, STAFF, c, "people", D("2020-04-01"), 25, note="Counted on the 1st.",
                                   supersedes_id=only, today=TODAY)
     assert ("people", "2020-03-31") not in kept(engine)
@@ -212,9 +213,7 @@ def test_the_migration_fills_in_the_days_the_writers_keep(engine, tmp_path):
              a,people,2020-01-15,40,2020-01-16T12:00:00Z
          """)
     a, b = project_id(engine, "a"), project_id(engine, "b")
-    with engine.connect() as conn:
-        first = conn.scalar(select(ReachReading.id).where(ReachReading.project_id == b,
-                                                          ReachReading.as_of == D("2020-01-31")))
+    first = reading_on(engine, b, "2020-01-31")
     commands.record_reach_reading(engine, STAFF, b, "people", D("2020-02-01"), 60, note="Reported a day early.",
                                   supersedes_id=first, today=TODAY)
     commands.record_reach_reading(engine, team(engine, "a"), a, "people", D("2020-05-31"), 400, today=TODAY)
