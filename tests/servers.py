@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -12,7 +13,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -68,9 +69,10 @@ def streamlit_server(database_url: str, *options: str, port: int = 0, fresh: boo
             with log.open("wb") as out:
                 process = subprocess.Popen([sys.executable, "-m", "impact", *argv], cwd=ROOT, env=env, stdout=out,
                                            stderr=subprocess.STDOUT)
-            pid = process.pid
+            pid, alive = process.pid, lambda: process.poll() is None  # poll() also reaps it once it has ended
         else:
             pid = Forker.start(argv, env, log)
+            alive = functools.partial(running, pid)  # the forker's children are reaped by the kernel
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT_S
         try:
@@ -81,27 +83,24 @@ def streamlit_server(database_url: str, *options: str, port: int = 0, fresh: boo
                             break
                 except OSError:
                     pass
-                ended = process.poll() is not None if fresh else not running(pid)
-                if ended or time.monotonic() > deadline:
+                if not alive() or time.monotonic() > deadline:
                     pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
                 time.sleep(0.2)
             yield base
         finally:
-            stop(pid, process if fresh else None)
+            stop(pid, alive)
 
 
-def stop(pid: int, process: subprocess.Popen | None) -> None:
-    """End a server as Ctrl+C would, or kill it after 10 s."""
+def stop(pid: int, alive: Callable[[], bool]) -> None:
+    """End a server as Ctrl+C would, or kill it after 10 s; return once it has ended."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while (process.poll() is None if process else running(pid)) and time.monotonic() < deadline:
+    while alive():
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        if process is None or process.poll() is None:
-            os.kill(pid, signal.SIGKILL)
-    if process:
-        process.wait()
 
 
 def sign_in(page: Page, email: str = STAFF_EMAIL) -> None:
