@@ -2,6 +2,7 @@
 form of it too), counts take the plural each language gives them, numbers and dates are written per language (on
 pages, charts and date inputs alike), and each page run in each language shows no English interface text."""
 import datetime as dt
+import functools
 import re
 
 import pandas as pd
@@ -31,9 +32,10 @@ PLACEHOLDER = re.compile(r"{\w+}")
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 
+@functools.cache  # reading every source file takes a second, and the code does not change during the run
 def messages_with_plurals() -> dict[str, str | None]:
     """Every message the code passes to _(), N_() or ngettext(), found the way `make translations` finds them: the
-    English message, and its plural where it has one."""
+    English message, and its plural where it has one (read once per test process: do not change the answer)."""
     method_map = [("dashboard.py", "python"), ("impact/**.py", "python"), ("pages/**.py", "python")]
     found: dict[str, str | None] = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
@@ -146,11 +148,12 @@ def test_the_language_from_the_browser_or_the_environment(accepted, expected):
     assert best_language(accepted) == expected
 
 
-def english_interface_texts() -> set[str]:
+@functools.cache
+def english_interface_texts() -> frozenset[str]:
     """Messages without placeholders whose French and German differ from the English: seeing one on a French
     or German page means something was left untranslated."""
-    return {m for m in messages_in_code() if not PLACEHOLDER.search(m) and len(m) > 3
-            and all(translations(code).gettext(m) != m for code in ("fr", "de"))}
+    return frozenset(m for m in messages_in_code() if not PLACEHOLDER.search(m) and len(m) > 3
+                     and all(translations(code).gettext(m) != m for code in ("fr", "de")))
 
 
 def shown_texts(at) -> list[str]:
