@@ -33,6 +33,9 @@ STAFF = command_line("tests")
 UTC = dt.timezone.utc
 FAST = CheckSettings(timeout=1.0, retries=1, host_interval=0.0, allow=("127.0.0.1",))
 TODAY = dt.date.today()
+# How often a test's web server looks whether it is asked to stop: shutdown() waits up to this long (0.5 s by default,
+# which the 30 tests that start one would spend waiting).
+POLL_S = 0.02
 
 
 # --- servers ----------------------------------------------------------------------------------------------------
@@ -92,7 +95,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def site():
     server = Site()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_S,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
@@ -132,7 +135,7 @@ def tls_site(tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*self_signed(tmp_path, dt.datetime(2031, 6, 30, 12, 0, tzinfo=UTC)))
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_S,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
