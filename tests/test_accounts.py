@@ -2,6 +2,9 @@
 the command line that creates the first staff account."""
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select
@@ -10,8 +13,10 @@ from impact.cli import main
 from impact.domain.access import STAFF, command_line
 from impact.store import admin, auth
 from impact.store.commands import CommandError
+from impact.store.db import make_engine
 from impact.store.models import Account, SignInFailure, UpdateKey, utcnow
-from tests.conftest import TINY_PROGRAMME, load
+from tests.conftest import ROOT, TINY_PROGRAMME, load
+from tests.databases import sqlite_url
 
 CLI = command_line("tests")
 PASSWORD = "correct horse battery"
@@ -33,6 +38,21 @@ def test_a_password_is_stored_only_as_an_argon2_hash_and_signs_in(world):
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     actor = auth.sign_in(engine, " STAFF@example.org ", PASSWORD)
     assert (actor.role, actor.name) == (STAFF, "staff@example.org")
+
+
+def test_the_dashboard_hashes_passwords_with_argon2s_default_parameters(tmp_path):
+    # The tests' own accounts are hashed with the cheapest parameters (tests/conftest.py); the command line is not.
+    env = {**os.environ, "DATABASE_URL": sqlite_url(tmp_path)}
+    added = subprocess.run([sys.executable, "-m", "impact", "account", "add", "--email", "first@example.org",
+                            "--role", "staff", "--password-stdin"], cwd=ROOT, env=env, input=PASSWORD + "\n",
+                           capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as conn:
+        stored = conn.scalar(select(Account.password_hash))
+    engine.dispose()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert auth.HASHER.verify(stored, PASSWORD)  # a hash is checked with the parameters it names
 
 
 def test_a_key_is_stored_only_as_its_hash(world):
