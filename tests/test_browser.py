@@ -66,6 +66,7 @@ def test_picking_another_programme(server, page):
     page.goto(server)
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("28,000")
     sign_in(page, FUNDER_EMAIL)
+    settled(page)
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Programme").click()
     page.get_by_role("option", name="Hackathon contre le Covid 2021").click()
     expect(page.get_by_test_id("stMetricValue")).to_have_text(["170", "15", "3", "1"])
@@ -90,8 +91,9 @@ def test_the_project_page_lists_projects_to_search_and_pick(server, page):
     page.goto(f"{server}/project?programme=wirvsvirus-2020")
     sign_in(page)
     expect(page.get_by_text("1,500 of 1,500 projects. Pick one to open it.")).to_be_visible()
-    page.get_by_label("Search").fill("corona school")
-    page.get_by_label("Search").press("Enter")
+    search = page.get_by_role("textbox", name="Search")  # the table's toolbar has a "Search" button too
+    search.fill("corona school")
+    search.press("Enter")
     expect(page.get_by_text("1 of 1,500 projects. Pick one to open it.")).to_be_visible()
     grid = page.get_by_test_id("stDataFrame").bounding_box()
     assert grid is not None

@@ -67,6 +67,7 @@ def type_date(page: Page, scope, label: str, day: dt.date) -> None:
 
 
 def pick(page: Page, form, label: str, option: str) -> None:
+    settled(page)  # a list opened while the page runs or a box opens is closed again by the run's end
     form.get_by_test_id("stSelectbox").filter(has_text=label).click()
     page.get_by_role("option", name=option).click()
 
