@@ -27,8 +27,8 @@ os.environ["SIGN_IN_MAX_DELAY"] = "0.01"
 # Passwords are hashed with argon2's cheapest parameters here (0.2 ms against 0.16 s with the defaults): a hash
 # names its parameters, so the servers the tests start check these as cheaply. test_accounts.py checks that the
 # dashboard itself uses the defaults, and the sign-in race is run with them.
+DEFAULT_HASHER = auth.HASHER
 auth.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
-DEFAULT_HASHER = PasswordHasher()
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
