@@ -79,7 +79,6 @@ REASONS = {
     "import/bare": "the recount of each series and its days, checking the file, and the commit, which bare inserts "
                    "(rolled back) do not pay",
 }
-REASONS["top-up import/bare"] = REASONS["import/bare"]
 
 
 def missed_line(missed: list[str], reasons: dict[str, str]) -> str:
