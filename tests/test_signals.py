@@ -34,7 +34,7 @@ UTC = dt.timezone.utc
 FAST = CheckSettings(timeout=1.0, retries=1, host_interval=0.0, allow=("127.0.0.1",))
 TODAY = dt.date.today()
 # How often a test's web server looks whether it is asked to stop: shutdown() waits up to this long (0.5 s by default,
-# which the 30 tests that start one would spend waiting).
+# which every test that starts one would spend waiting at its end).
 POLL_S = 0.02
 
 
