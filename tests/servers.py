@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import json
 import os
@@ -114,12 +115,20 @@ def sign_in(page: Page, email: str = STAFF_EMAIL) -> None:
     expect(page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {email}")).to_be_visible()
 
 
-def type_date(page: Page, scope: Locator, label: str, day: str) -> None:
-    """Type a date into a date field (its year, month and day are segments that move on as they fill), then close
-    the calendar that opened with it."""
+def type_date(page: Page, scope: Locator, label: str, day: str | dt.date) -> None:
+    """Type a date (a date or its ISO text) into a date field (its year, month and day are segments that move on as
+    they fill), then close the calendar that opened with it."""
     scope.get_by_role("spinbutton", name=f"year, {label}").click()
-    page.keyboard.type(day.replace("-", ""))
+    page.keyboard.type(str(day).replace("-", ""))
     page.keyboard.press("Escape")
+
+
+def pick(page: Page, scope: Locator, label: str, option: str) -> None:
+    """Pick `option` in the select box labelled `label` within `scope`, once the page has settled: a list opened
+    while the page runs or a box opens is closed again by the run's end."""
+    settled(page)
+    scope.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option).click()
 
 
 def settled(page: Page) -> None:

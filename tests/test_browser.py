@@ -14,7 +14,7 @@ from impact.domain.access import command_line
 from impact.store import admin, auth, commands
 from impact.store.db import make_engine
 from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
-from tests.servers import settled, sign_in, streamlit_server, type_date
+from tests.servers import pick, settled, sign_in, streamlit_server, type_date
 
 ARTIFACTS = ROOT / "artifacts"
 
@@ -66,9 +66,7 @@ def test_picking_another_programme(server, page):
     page.goto(server)
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("28,000")
     sign_in(page, FUNDER_EMAIL)
-    settled(page)
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Programme").click()
-    page.get_by_role("option", name="Hackathon contre le Covid 2021").click()
+    pick(page, page.get_by_test_id("stSidebar"), "Programme", "Hackathon contre le Covid 2021")
     expect(page.get_by_test_id("stMetricValue")).to_have_text(["170", "15", "3", "1"])
     expect(page).to_have_url(re.compile(r"programme=hackathon-covid-2021"))
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reach").click()  # the pick goes on with the visitor
@@ -293,9 +291,7 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
 
     team.get_by_role("tab", name="Reach figure").click()
     reach = main.get_by_test_id("stForm").filter(has=team.get_by_role("button", name="Record figure"))
-    settled(team)
-    reach.get_by_test_id("stSelectbox").filter(has_text="Metric").click()
-    team.get_by_role("option", name="People reached (people)").click()
+    pick(team, reach, "Metric", "People reached (people)")
     type_date(team, reach, "As of", yesterday.isoformat())
     reach.get_by_role("spinbutton", name="Total so far").fill("30000")
     reach.get_by_role("textbox", name="Note").fill("Counted at the schools.")
@@ -311,9 +307,7 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
 
     team.get_by_role("tab", name="Status").click()
     status = main.get_by_test_id("stForm").filter(has=team.get_by_role("button", name="Record status"))
-    settled(team)
-    status.get_by_test_id("stSelectbox").filter(has_text="New status").click()
-    team.get_by_role("option", name="Discontinued").click()
+    pick(team, status, "New status", "Discontinued")
     status.get_by_role("textbox", name="Note").fill("The schools are open again.")
     status.get_by_role("button", name="Record status").click()
     main.get_by_role("button", name="Yes, it has stopped").click()

@@ -30,7 +30,7 @@ from impact.store import admin
 from impact.store.db import make_engine
 from tests.conftest import CHROMIUM, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, info, load
 from tests.databases import sqlite_copy
-from tests.servers import settled, sign_in, streamlit_server
+from tests.servers import pick, settled, sign_in, streamlit_server, type_date
 
 ARTIFACTS = ROOT / "artifacts"
 T = dt.date.today()
@@ -56,20 +56,6 @@ def world(sqlite_schema, tmp_path_factory):
 def server(world):
     with streamlit_server(world.url.render_as_string(hide_password=False)) as base:
         yield base
-
-
-def type_date(page: Page, scope, label: str, day: dt.date) -> None:
-    """Type a date into a date field (its year, month and day are segments that move on as they fill), then close
-    the calendar that opened with it."""
-    scope.get_by_role("spinbutton", name=f"year, {label}").click()
-    page.keyboard.type(day.isoformat().replace("-", ""))
-    page.keyboard.press("Escape")
-
-
-def pick(page: Page, form, label: str, option: str) -> None:
-    settled(page)  # a list opened while the page runs or a box opens is closed again by the run's end
-    form.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option).click()
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -247,7 +247,7 @@ def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it
     from playwright.sync_api import expect
 
     from tests.conftest import PASSWORD, ROOT, STAFF_EMAIL
-    from tests.servers import settled, sign_in, streamlit_server, type_date
+    from tests.servers import pick, sign_in, streamlit_server, type_date
 
     admin.add_account(world, STAFF, STAFF_EMAIL, "staff", PASSWORD)
     key = admin.issue_key(world, STAFF, "a").key
@@ -257,9 +257,7 @@ def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it
         expect(team.get_by_role("heading", name="Update Project A")).to_be_visible()
         team.get_by_role("tab", name="Targets and milestones").click()
         form = team.get_by_test_id("stForm").filter(has_text="A target")
-        settled(team)
-        form.get_by_test_id("stSelectbox").filter(has_text="Metric").click()
-        team.get_by_role("option", name="Pupils").click()
+        pick(team, form, "Metric", "Pupils")
         form.get_by_label("Target value").fill("100")
         type_date(team, form, "By", "2021-12-31")
         type_date(team, form, "Baseline date", "2021-01-01")

@@ -15,7 +15,7 @@ from impact.store import admin, auth
 from impact.store.db import make_engine
 from impact.store.models import SignInFailure
 from tests.conftest import FUNDER_EMAIL, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
-from tests.servers import settled, sign_in, streamlit_server
+from tests.servers import pick, sign_in, streamlit_server
 
 CLI = command_line("tests")
 
@@ -168,9 +168,7 @@ def test_staff_sign_an_account_out_everywhere_on_the_accounts_page(server, brows
     staff.goto(f"{server}/people")
     sign_in(staff, STAFF_EMAIL)
     accounts = staff.get_by_role("tabpanel", name="Accounts")  # the API tokens tab has an account picker too
-    settled(staff)
-    accounts.get_by_test_id("stSelectbox").filter(has_text="Account").click()
-    staff.get_by_role("option", name=FUNDER_EMAIL).click()
+    pick(staff, accounts, "Account", FUNDER_EMAIL)
     staff.get_by_role("button", name="Sign out everywhere").click()
     expect(staff.get_by_text(f"Every session of {FUNDER_EMAIL} has ended.")).to_be_visible()
     funder.reload()
