@@ -4,6 +4,7 @@ served by `git daemon`; the signals stored on both engines, and the contradictio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import http.server
 import socket
@@ -13,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -92,14 +94,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass  # the checker stops reading at its limit
 
 
+@contextlib.contextmanager
+def serving(server: Site) -> Iterator[Site]:
+    """The server answering from a thread of its own until the block ends, then stopped and its socket closed."""
+    threading.Thread(target=server.serve_forever, args=(POLL_S,), daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def site():
-    server = Site()
-    thread = threading.Thread(target=server.serve_forever, args=(POLL_S,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Site()) as server:
+        yield server
 
 
 @pytest.fixture
@@ -135,11 +144,8 @@ def tls_site(tmp_path):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*self_signed(tmp_path, dt.datetime(2031, 6, 30, 12, 0, tzinfo=UTC)))
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, args=(POLL_S,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield server
 
 
 def git(*args: str, cwd: Path, when: str = "2020-01-01T12:00:00+00:00") -> None:
