@@ -63,7 +63,10 @@ def test_a_burst_of_passwords_checks_at_most_five_and_leaves_the_account_locked(
     assert_raced_and_locked(outcomes)
     with world.connect() as conn:
         counts = dict(conn.execute(select(SignInFailure.scope, SignInFailure.failures)).all())
-    assert counts["account:staff@example.org"] == ATTEMPTS  # every attempt counted, the right one included
+    # Every attempt counted, the right one included, unless it was counted first and alone: then it was checked, it
+    # signed in and it was taken back before the others were counted (a lone right attempt is, see above).
+    taken_back = outcomes.count("signed in")
+    assert counts["account:staff@example.org"] in {ATTEMPTS, ATTEMPTS - taken_back}, outcomes
     with pytest.raises(auth.Locked):  # still locked, even for the right password from elsewhere
         auth.sign_in(world, "staff@example.org", PASSWORD, client="198.51.100.1")
 
