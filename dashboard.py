@@ -4,7 +4,7 @@ import streamlit as st
 from impact.domain.access import may_open
 from impact.i18n import _, format_number
 from impact.ui.language import apply_language, language_picker
-from impact.ui.page import close_sidebar_after_a_pick, visitor
+from impact.ui.page import chart_text_in_the_theme_colour, close_sidebar_after_a_pick, visitor
 from impact.ui.session import account_sidebar
 
 apply_language()
@@ -53,4 +53,5 @@ language_picker()
 if source is not None:
     account_sidebar(source, actor)
 close_sidebar_after_a_pick()
+chart_text_in_the_theme_colour()
 navigation.run()
