@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -136,3 +137,13 @@ def settled(page: Page) -> None:
     next click: a list that a click opens during either stays closed."""
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two CSS colours given as rgb(r, g, b), as a browser gives them."""
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

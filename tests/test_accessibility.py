@@ -2,14 +2,13 @@
 the light and the dark theme: no serious or critical finding against WCAG 2.1 A and AA. axe-core does not look at
 text drawn in SVG, so the charts' text is checked here too: 4.5:1 against the page at least, as AA asks of text."""
 import os
-import re
 
 import pytest
 from playwright.sync_api import expect
 
 from impact.domain.access import PAGES
 from tests.conftest import ROOT
-from tests.servers import sign_in
+from tests.servers import contrast, sign_in
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -74,13 +73,3 @@ def test_no_serious_accessibility_finding(server, axe, browser, staff_cookies, n
     context.close()
     assert findings == []
     assert faint == []
-
-
-def contrast(one: str, other: str) -> float:
-    """WCAG's contrast ratio of two CSS colours given as rgb(r, g, b)."""
-    def luminance(colour: str) -> float:
-        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
-        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)

@@ -14,7 +14,7 @@ from impact.domain.access import command_line
 from impact.store import admin, auth, commands
 from impact.store.db import make_engine
 from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
-from tests.servers import pick, settled, sign_in, streamlit_server, type_date
+from tests.servers import contrast, pick, settled, sign_in, streamlit_server, type_date
 
 ARTIFACTS = ROOT / "artifacts"
 
@@ -59,6 +59,12 @@ def test_the_overview_shows_the_funnel(server, page):
     expect(page.get_by_text("1 in 11.5 ideas funded")).to_be_visible()
     expect(page.get_by_text("Demo data, partly illustrative.")).to_be_visible()
     expect(page.get_by_text("Deploy")).to_have_count(0)
+    # A node's hover label, like the chart's own text, reads at 4.5:1 at least (WCAG AA) against its box.
+    flow.locator(".sankey-node").first.hover()
+    label = flow.locator(".hoverlayer .hovertext")
+    expect(label).to_contain_text("Ideas submitted: 1,500")
+    text, box = (label.locator(part).first.evaluate("e => getComputedStyle(e).fill") for part in ("text", "path"))
+    assert contrast(text, box) >= 4.5, (text, box)
     screenshot(page, "overview")
 
 

@@ -79,12 +79,11 @@ def close_sidebar_after_a_pick() -> None:
 
 
 def chart_text_in_the_theme_colour() -> None:
-    """Streamlit's chart theme draws the charts' text (the flow's labels, axes, legends, bar labels) in a grey that
-    stands at 3.7:1 against the light theme's white, under the 4.5:1 WCAG AA asks of text this size. Draw it in the
-    page's own text colour instead, which is the theme's in light and dark alike, after a switch too. Hover labels
-    keep the theme's colours."""
-    st.html('<style>[data-testid="stPlotlyChart"] .main-svg text:not(.hoverlayer text) '
-            '{fill: currentColor !important}</style>')
+    """Streamlit's chart theme draws the charts' text (the flow's labels, axes, legends, bar labels, hover labels) in
+    a grey that stands at 3.7:1 against the light theme's white, under the 4.5:1 WCAG AA asks of text this size. Draw
+    it in the page's own text colour instead, which is the theme's in light and dark alike, after a switch too (the
+    theme gives hover labels the page's background)."""
+    st.html('<style>[data-testid="stPlotlyChart"] .main-svg text {fill: currentColor !important}</style>')
 
 
 def guard_page(page: str) -> tuple[Source, Actor]:
