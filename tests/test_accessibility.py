@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from impact.domain.access import PAGES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Tab
 from tests.servers import contrast, sign_in
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -46,13 +46,26 @@ def staff_cookies(server, browser):
     return state
 
 
+@pytest.fixture(scope="module")
+def checker_tab(browser):
+    # bypass_csp: the checker is injected as an inline script, which the dashboard's policy rightly refuses.
+    tab = Tab(browser, viewport={"width": 1400, "height": 1100}, bypass_csp=True)
+    yield tab
+    tab.close()
+
+
+@pytest.fixture
+def page(checker_tab):
+    yield checker_tab.take()
+    checker_tab.forget()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_accessibility_finding(server, axe, browser, staff_cookies, name, scheme):
-    # bypass_csp: the checker is injected as an inline script, which the dashboard's policy rightly refuses.
-    context = browser.new_context(viewport={"width": 1400, "height": 1100}, color_scheme=scheme, bypass_csp=True,
-                                  storage_state=None if name in OPEN_TO_ANYONE else staff_cookies)
-    page = context.new_page()
+def test_no_serious_accessibility_finding(server, axe, page, staff_cookies, name, scheme):
+    if name not in OPEN_TO_ANYONE:
+        page.context.add_cookies(staff_cookies["cookies"])
+    page.emulate_media(color_scheme=scheme)
     page.goto(f"{server}/{name}?programme=wirvsvirus-2020&project=corona-school&as_of=2021-04-30")
     if name not in OPEN_TO_ANYONE:
         expect(page.get_by_test_id("stSidebar").get_by_text("Signed in as staff@example.org")).to_be_visible()
@@ -72,6 +85,5 @@ def test_no_serious_accessibility_finding(server, axe, browser, staff_cookies, n
         .filter(t => t.textContent.trim() && !t.closest('.hoverlayer'))
         .map(t => [t.textContent, getComputedStyle(t).fill])""")
     faint = [(text, fill) for text, fill in texts if contrast(fill, background) < 4.5]
-    context.close()
     assert findings == []
     assert faint == []
