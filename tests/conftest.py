@@ -250,6 +250,20 @@ def page(tab):
     tab.forget()
 
 
+@pytest.fixture(scope="session")
+def second_tab(browser):
+    tab = Tab(browser, viewport=VIEWPORT)
+    yield tab
+    tab.close()
+
+
+@pytest.fixture
+def second_page(second_tab):
+    """Another visitor's tab beside `page`'s, in a browser of its own (they share no cookie)."""
+    yield second_tab.take()
+    second_tab.forget()
+
+
 # --- people ---------------------------------------------------------------------------------------------------------
 STAFF_EMAIL = "staff@example.org"
 FUNDER_EMAIL = "funder@example.org"

@@ -118,9 +118,10 @@ def test_the_portfolio_by_a_shared_link(server, page):
 HOSTILE_NOTE = "<img src=x onerror=alert(1)> ![tracker](http://evil.example/x.png) [click](javascript:alert(1))"
 
 
-def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(writable_demo, browser):
+def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(writable_demo, second_page, page):
     server, accounts = writable_demo.base, writable_demo.key
-    team = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
+    team, staff = second_page, page
+    team.set_viewport_size(PHONE)
     team.goto(f"{server}/update?key={accounts}")
     expect(team.get_by_role("heading", name="Update Corona School")).to_be_visible()
     team.get_by_role("tab", name="Update").click()
@@ -129,7 +130,6 @@ def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(writable_demo, 
     expect(team.get_by_text("Your update is recorded: waiting for staff review.")).to_be_visible()
     screenshot(team, "update-phone")
 
-    staff = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
     staff.goto(f"{server}/review")
     sign_in(staff)
     waiting = staff.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile(r"Review queue \(\d+ waiting\)"))
@@ -140,8 +140,6 @@ def test_a_team_sends_an_update_by_its_link_and_staff_approve_it(writable_demo, 
     screenshot(staff, "review")
     main.get_by_role("button", name="Approve").click()
     expect(staff.get_by_text("Approved.")).to_be_visible()
-    team.context.close()
-    staff.context.close()
 
 
 def test_staff_import_a_french_spreadsheet_after_a_preview(engine, page, tmp_path):
@@ -197,10 +195,11 @@ def expect_the_menu_closed(page: Page) -> None:
     expect(sidebar).not_to_be_in_viewport()
 
 
-def test_on_a_phone_the_sidebar_closes_after_a_pick_and_stays_open_on_a_desktop(server, browser, page):
+def test_on_a_phone_the_sidebar_closes_after_a_pick_and_stays_open_on_a_desktop(server, second_page, page):
     # A phone browser asking for the desktop site, a narrow window: Streamlit itself closes the menu after a pick
     # only for a phone's user agent, and this browser's is a desktop one (impact/ui/static/sidebar.js).
-    phone = browser.new_context(viewport=PHONE).new_page()
+    phone = second_page
+    phone.set_viewport_size(PHONE)
     phone.goto(f"{server}/overview?programme=wirvsvirus-2020")
     expect(phone.get_by_test_id("stMetricValue").first).to_have_text("28,000")
     expect_the_menu_closed(phone)
@@ -216,7 +215,6 @@ def test_on_a_phone_the_sidebar_closes_after_a_pick_and_stays_open_on_a_desktop(
     phone.reload()  # and it stays closed: Streamlit keeps the sidebar's state in the browser
     expect(phone.get_by_role("heading", name="Reach of #WirVsVirus 2020")).to_be_visible()
     expect_the_menu_closed(phone)
-    phone.context.close()
 
     page.goto(f"{server}/overview?programme=wirvsvirus-2020")  # 1400 px: the sidebar lies beside the page
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Reach").click()
@@ -225,7 +223,7 @@ def test_on_a_phone_the_sidebar_closes_after_a_pick_and_stays_open_on_a_desktop(
     expect(page.get_by_test_id("stSidebarNav")).to_be_in_viewport()
 
 
-def test_on_a_phone_staff_review_an_entry(writable_demo, browser):
+def test_on_a_phone_staff_review_an_entry(writable_demo, page):
     server, accounts = writable_demo.base, writable_demo.key
     engine = make_engine(writable_demo.url)
     team = auth.sign_in_with_key(engine, accounts)
@@ -233,7 +231,8 @@ def test_on_a_phone_staff_review_an_entry(writable_demo, browser):
     commands.record_update(engine, team, team.project_id, note)
     engine.dispose()
 
-    staff = browser.new_context(viewport=PHONE).new_page()
+    staff = page
+    staff.set_viewport_size(PHONE)
     staff.goto(f"{server}/overview")
     open_the_menu(staff)
     sign_in(staff)
@@ -254,7 +253,6 @@ def test_on_a_phone_staff_review_an_entry(writable_demo, browser):
     send_back.click()  # a click the open menu would have caught
     expect(staff.get_by_text("Returned to the team.")).to_be_visible()
     expect(staff.get_by_text(note, exact=True)).to_have_count(0)
-    staff.context.close()
 
 
 def back_to_tab(page: Page, name: str) -> None:
@@ -267,11 +265,11 @@ def back_to_tab(page: Page, name: str) -> None:
     expect(tab).to_have_attribute("aria-selected", "true")
 
 
-def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep_a_refused_one(writable_demo, browser):
+def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep_a_refused_one(writable_demo, page):
     # It leaves Corona School's team a figure, an update and a status change waiting for review (in a demo database
     # the reading tests do not share).
     server, accounts = writable_demo.base, writable_demo.key
-    team = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+    team = page
     team.goto(f"{server}/update?key={accounts}")
     expect(team.get_by_role("heading", name="Update Corona School")).to_be_visible()
     settled(team)
@@ -321,7 +319,6 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
     back_to_tab(team, "Status")
     expect(status.get_by_role("combobox", name="New status")).to_have_value("")  # nothing picked
     expect(status.get_by_role("textbox", name="Note")).to_have_value("")
-    team.context.close()
 
 
 def test_the_correction_form_empties_itself_in_the_browser_once_recorded(engine, page, tmp_path):

@@ -165,11 +165,10 @@ def test_a_sign_in_survives_a_reload_until_it_is_ended(server, demo_url, browser
     context.close()
 
 
-def test_staff_sign_an_account_out_everywhere_on_the_accounts_page(server, browser):
-    funder = browser.new_context().new_page()
+def test_staff_sign_an_account_out_everywhere_on_the_accounts_page(server, page, second_page):
+    funder, staff = page, second_page
     funder.goto(f"{server}/compare")
     sign_in(funder, FUNDER_EMAIL)
-    staff = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
     staff.goto(f"{server}/people")
     sign_in(staff, STAFF_EMAIL)
     accounts = staff.get_by_role("tabpanel", name="Accounts")  # the API tokens tab has an account picker too
@@ -178,8 +177,6 @@ def test_staff_sign_an_account_out_everywhere_on_the_accounts_page(server, brows
     expect(staff.get_by_text(f"Every session of {FUNDER_EMAIL} has ended.")).to_be_visible()
     funder.reload()
     expect(funder.get_by_text("This page is for programme staff and funders: sign in")).to_be_visible()
-    funder.context.close()
-    staff.context.close()
 
 
 def test_a_team_types_its_key_and_lands_on_its_page(server, accounts, page):
