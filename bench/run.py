@@ -208,20 +208,21 @@ def grow(url: str, folder: Path, scale: dict, seed: int, parts: range) -> tuple[
     return rows, load_s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-STREAM_PROJECTS = 10_000  # --stream: each file's projects (3 metrics each), whatever its size
+STREAM_PROJECTS = 10_000  # --stream: each file's projects (3 metrics each), whatever its size (--stream-projects)
 STREAM_EVENTS = 10  # ... and a status event for every this many readings, as in the default scale
 
 
 def stream(args, url: str, scratch: Path, stamp: dt.datetime) -> list[str]:
-    """The import's memory as one file grows (--stream): for each size, a data folder of 10,000 new projects with
-    that many readings (and a tenth as many status events) in one reach_readings.csv, loaded through the real
-    import path in a process of its own, whose peak memory (ru_maxrss) is the load's. Each size is a part of its
-    own (other programmes and projects), loaded into the same database after the sizes before it."""
+    """The import's memory as one file grows (--stream): for each size, a data folder of 10,000 new projects (or
+    --stream-projects) with that many readings (and a tenth as many status events) in one reach_readings.csv,
+    loaded through the real import path in a process of its own, whose peak memory (ru_maxrss) is the load's. Each
+    size is a part of its own (other programmes and projects), loaded into the same database after the sizes before
+    it."""
     done = []
     for part, size in enumerate(args.stream):
         folder = scratch / f"stream-{part}"
         folder.mkdir()
-        generate(folder, projects=STREAM_PROJECTS, events=size // STREAM_EVENTS, readings=size, programmes=5,
+        generate(folder, projects=args.stream_projects, events=size // STREAM_EVENTS, readings=size, programmes=5,
                  metrics=3, seed=args.seed, first=part)
         megabytes = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
@@ -233,7 +234,7 @@ def stream(args, url: str, scratch: Path, stamp: dt.datetime) -> list[str]:
         for file in folder.iterdir():
             file.unlink()
         folder.rmdir()
-    lines = [f"# Import memory {dt.datetime.now():%Y-%m-%d %H:%M} (one data folder of {STREAM_PROJECTS:,} new "
+    lines = [f"# Import memory {dt.datetime.now():%Y-%m-%d %H:%M} (one data folder of {args.stream_projects:,} new "
              f"projects per size, {make_engine(url).dialect.name})", "",
              "| readings | status events | files MiB | load s | rows/s | loader's CPU s | rows/CPU s | "
              "loader's peak MiB |", "|---|---|---|---|---|---|---|---|"]
@@ -673,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="projects whose websites the liveness check visits on a local server (0: none)")
     parser.add_argument("--stream", type=counts, metavar="N,N,...",
                         help="only the import's peak memory and rate, of a file of each many readings (1M,3M,10M)")
+    parser.add_argument("--stream-projects", type=int, default=STREAM_PROJECTS, metavar="N",
+                        help="--stream: the projects of each file (3 metrics each)")
     args = parser.parse_args(argv)
     stamp = dt.datetime.now()
     with tempfile.TemporaryDirectory() as scratch:

@@ -48,14 +48,15 @@ def test_the_scale_curve_measures_the_same_programme_as_the_database_grows(empty
 
 def test_the_import_memory_run_loads_one_folder_per_size(empty_url, tmp_path):
     result = subprocess.run(
-        [sys.executable, "bench/run.py", "--stream", "30k,60k", "--out", str(tmp_path)],
+        [sys.executable, "bench/run.py", "--stream", "3k,6k", "--stream-projects", "500", "--out", str(tmp_path)],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": empty_url}, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     report = (tmp_path / "latest.md").read_text()
-    # 10,000 projects with 3 metrics: 30,000 readings are one a series, 60,000 two; a status event for every 10
-    # readings is fewer than one a project, and each project has one at least (its idea): 10,000 both times.
-    rows = [line for line in report.splitlines() if line.startswith("| 30,000 |") or line.startswith("| 60,000 |")]
-    assert [row.split(" | ")[:2] for row in rows] == [["| 30,000", "10,000"], ["| 60,000", "10,000"]]
+    # 500 projects with 3 metrics: 3,000 readings are two a series, 6,000 four; a status event for every 10 readings
+    # is 300 and 600, fewer than one a project, and each project has one at least (its idea): 500 both times.
+    assert "(one data folder of 500 new projects per size," in report
+    rows = [line for line in report.splitlines() if line.startswith("| 3,000 |") or line.startswith("| 6,000 |")]
+    assert [row.split(" | ")[:2] for row in rows] == [["| 3,000", "500"], ["| 6,000", "500"]]
     assert len(list(tmp_path.glob("*-stream.md"))) == 1
 
 
