@@ -37,7 +37,6 @@ DEFAULT_HASHER = auth.HASHER
 auth.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
-
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):
     """A test process of pytest-xdist ends here, once it has sent its results and torn down every fixture, without

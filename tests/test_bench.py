@@ -53,7 +53,7 @@ def test_the_import_memory_run_loads_one_folder_per_size(empty_url, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     report = (tmp_path / "latest.md").read_text()
     # 500 projects with 3 metrics: 3,000 readings are two a series, 6,000 four; a status event for every 10 readings
-    # is 300 and 600, fewer than one a project, and each project has one at least (its idea): 500 both times.
+    # is 300 and 600, under two a project, so each project gets one (its idea): 500 both times.
     assert "(one data folder of 500 new projects per size," in report
     rows = [line for line in report.splitlines() if line.startswith("| 3,000 |") or line.startswith("| 6,000 |")]
     assert [row.split(" | ")[:2] for row in rows] == [["| 3,000", "500"], ["| 6,000", "500"]]
