@@ -31,6 +31,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Ports whose server (started by this test process) has ended, for the next servers: a browser keeps the front
+# end's compiled code per origin, so a new server on a port the tab has seen loads its first page at the price of
+# a later one (2.1 core-seconds for the overview instead of 4.3; see `Tab` in tests/conftest.py).
+ENDED: list[int] = []
+
+
+def server_port() -> int:
+    """A port for a new server: one an ended server of this process used, while it can be bound, else a free one."""
+    while ENDED:
+        port = ENDED.pop()
+        with socket.socket() as sock, contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+            sock.bind(("127.0.0.1", port))
+            return port
+    return free_port()
+
+
 class Forker:
     """The test process's `tests.forker`, started at its first server, which forks a server per request."""
 
@@ -62,7 +79,8 @@ def streamlit_server(database_url: str, *options: str, port: int = 0, fresh: boo
     `streamlit run` options and settings (environment variables); yield its base URL once it answers its health
     check. The server is forked from `tests.forker`, which has imported the libraries already; `fresh` starts it as
     a new `python -m impact serve` process instead, importing everything itself, as a deployed server does."""
-    port = port or free_port()
+    chosen = not port
+    port = port or server_port()
     argv = ["serve", "--port", str(port), "--address", "127.0.0.1", "--server.headless", "true", *options]
     env = {**os.environ, "DATABASE_URL": database_url, **settings}
     with tempfile.TemporaryDirectory() as scratch:
@@ -91,6 +109,8 @@ def streamlit_server(database_url: str, *options: str, port: int = 0, fresh: boo
             yield base
         finally:
             stop(pid, alive)
+            if chosen:
+                ENDED.append(port)
 
 
 def stop(pid: int, alive: Callable[[], bool]) -> None:
