@@ -256,8 +256,9 @@ def test_on_a_phone_staff_review_an_entry(writable_demo, page):
 
 
 def back_to_tab(page: Page, name: str) -> None:
-    """After a recorded entry the tab usually stays open, but now and then Streamlit draws the tabs afresh on the
-    first one (seen under load): a person clicks theirs again; the fields checked next are the form's own."""
+    """After a recorded or refused entry the tab usually stays open, but now and then Streamlit draws the tabs afresh
+    on the first one (seen under load, also after a refusal): a person clicks theirs again; what is checked next is
+    the form's own."""
     settled(page)
     tab = page.get_by_role("tab", name=name)
     if tab.get_attribute("aria-selected") != "true":
@@ -286,10 +287,12 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
     expect(update.get_by_role("textbox", name="What happened")).to_have_value("")  # what the browser shows
     expect(update.get_by_role("textbox", name="Evidence link (http or https)")).to_have_value("")
     update.get_by_role("button", name="Send update").click()  # a second tap sends the empty form, not "hello there"
+    back_to_tab(team, "Update")  # the refusal is said in the tab
     expect(main.get_by_text("The update is empty; write what happened.")).to_be_visible()
     update.get_by_role("textbox", name="What happened").fill("hello there")
     update.get_by_role("textbox", name="Evidence link (http or https)").fill("https://example.org/hello")
     update.get_by_role("button", name="Send update").click()  # the same again: refused, and what was typed stays
+    back_to_tab(team, "Update")
     expect(main.get_by_text("This update is the project's latest already; nothing new was recorded.")).to_be_visible()
     expect(update.get_by_role("textbox", name="What happened")).to_have_value("hello there")
 
