@@ -8,7 +8,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -209,6 +209,19 @@ class Tab:
         self.page: Page | None = None
         self.origins: set[str] = set()
 
+    @classmethod
+    def kept(cls, browser, **options) -> Iterator[Tab]:
+        """A tab for a fixture to yield from, its context closed at the fixture's end."""
+        tab = cls(browser, **options)
+        yield tab
+        if tab.page is not None and not tab.page.is_closed():
+            tab.page.context.close()
+
+    def visit(self) -> Iterator[Page]:
+        """The tab for one test, for its fixture to yield from: taken, then forgotten."""
+        yield self.take()
+        self.forget()
+
     def take(self) -> Page:
         if self.page is None or self.page.is_closed():
             self.page = self.browser.new_context(**self.options).new_page()
@@ -235,10 +248,6 @@ class Tab:
             page.context.close()
         self.origins.clear()
 
-    def close(self) -> None:
-        if self.page is not None and not self.page.is_closed():
-            self.page.context.close()
-
 
 def origin(url: str) -> str:
     parts = urlsplit(url)
@@ -250,30 +259,24 @@ VIEWPORT = {"width": 1400, "height": 1600}
 
 @pytest.fixture(scope="session")
 def tab(browser):
-    tab = Tab(browser, viewport=VIEWPORT)
-    yield tab
-    tab.close()
+    yield from Tab.kept(browser, viewport=VIEWPORT)
 
 
 @pytest.fixture
 def page(tab):
     """The test process's browser tab (`Tab`), as a new visitor's."""
-    yield tab.take()
-    tab.forget()
+    yield from tab.visit()
 
 
 @pytest.fixture(scope="session")
 def second_tab(browser):
-    tab = Tab(browser, viewport=VIEWPORT)
-    yield tab
-    tab.close()
+    yield from Tab.kept(browser, viewport=VIEWPORT)
 
 
 @pytest.fixture
 def second_page(second_tab):
     """Another visitor's tab beside `page`'s, in a browser of its own (they share no cookie)."""
-    yield second_tab.take()
-    second_tab.forget()
+    yield from second_tab.visit()
 
 
 # --- people ---------------------------------------------------------------------------------------------------------

@@ -49,15 +49,12 @@ def staff_cookies(server, browser):
 @pytest.fixture(scope="module")
 def checker_tab(browser):
     # bypass_csp: the checker is injected as an inline script, which the dashboard's policy rightly refuses.
-    tab = Tab(browser, viewport={"width": 1400, "height": 1100}, bypass_csp=True)
-    yield tab
-    tab.close()
+    yield from Tab.kept(browser, viewport={"width": 1400, "height": 1100}, bypass_csp=True)
 
 
 @pytest.fixture
 def page(checker_tab):
-    yield checker_tab.take()
-    checker_tab.forget()
+    yield from checker_tab.visit()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
