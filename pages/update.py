@@ -62,30 +62,35 @@ st.title(_("Update {project}", project=plain(project.name)))
 st.caption(_("{programme} · what you record here is shown on the charts once programme staff have reviewed it.",
              programme=plain(project.programme)))
 done_notice()
-
-choice = source.status_choice(project.id)
-if choice.current and choice.since is not None:  # both or neither: the latest status and its date
-    shown = status_label(choice.current)
-    st.metric(_("Status"), _("{status}, waiting for review", status=shown) if choice.pending else shown,
-              help=_("Counting entries still waiting for review."))
-    st.caption(_("since {date}", date=format_date(choice.since)))
-
 today = dt.date.today()
-if programme.calendar:  # the reports the programme's calendar expects (impact.domain.calendar)
-    reports = source.project_reports(programme, project.id, today)
-    if reports.late_since is not None:
-        st.warning(ngettext("Late: the report due on {date} was not received.",
-                            "Late: {n} reports were not received, the first due on {date}.", len(reports.late),
-                            date=format_date(reports.late_since)), icon=":material/assignment_late:")
-    if reports.next_due is not None:
-        days_left = (reports.next_due - today).days
-        when = (ngettext("in {n} day", "in {n} days", days_left) if days_left > 0 else _("today") if days_left == 0
-                else ngettext("{n} day ago; it still counts until {date}", "{n} days ago; it still counts until {date}",
-                              -days_left, date=format_date(programme.calendar.closes(reports.next_due))))
-        st.info(_("Next report due on {date} ({when}).", date=format_date(reports.next_due), when=when),
-                icon=":material/event:")
-    st.caption(describe(programme.calendar) + " " + _("Any status change, reach figure or update recorded here "
-                                                      "counts as the report, even while it waits for review."))
+# What changes from one run to the next above the tabs (the status, the reports due) is drawn in one slot, so that
+# the tabs keep their place and the browser the open one (impact.ui.writes.done_notice).
+with st.container():
+    choice = source.status_choice(project.id)
+    if choice.current and choice.since is not None:  # both or neither: the latest status and its date
+        shown = status_label(choice.current)
+        st.metric(_("Status"), _("{status}, waiting for review", status=shown) if choice.pending else shown,
+                  help=_("Counting entries still waiting for review."))
+        st.caption(_("since {date}", date=format_date(choice.since)))
+
+    if programme.calendar:  # the reports the programme's calendar expects (impact.domain.calendar)
+        reports = source.project_reports(programme, project.id, today)
+        if reports.late_since is not None:
+            st.warning(ngettext("Late: the report due on {date} was not received.",
+                                "Late: {n} reports were not received, the first due on {date}.", len(reports.late),
+                                date=format_date(reports.late_since)), icon=":material/assignment_late:")
+        if reports.next_due is not None:
+            days_left = (reports.next_due - today).days
+            when = (ngettext("in {n} day", "in {n} days", days_left) if days_left > 0
+                    else _("today") if days_left == 0
+                    else ngettext("{n} day ago; it still counts until {date}",
+                                  "{n} days ago; it still counts until {date}", -days_left,
+                                  date=format_date(programme.calendar.closes(reports.next_due))))
+            st.info(_("Next report due on {date} ({when}).", date=format_date(reports.next_due), when=when),
+                    icon=":material/event:")
+        st.caption(describe(programme.calendar) + " " + _("Any status change, reach figure or update recorded "
+                                                          "here counts as the report, even while it waits for "
+                                                          "review."))
 
 
 metrics = source.metrics(programme.id)
@@ -139,8 +144,6 @@ def said(recorded: commands.Recorded) -> str:
              value=format_number(recorded.value or 0), date=format_date(recorded.on), state=state)
 
 
-# Keyed, as the correction's box below: in a browser the open tab (and the open box) would otherwise close whenever the
-# success notice above comes or goes, hiding a refusal's sentence in a tab no longer shown.
 status_tab, reach_tab, update_tab, plan_tab = st.tabs([_("Status"), _("Reach figure"), _("Update"),
                                                        _("Targets and milestones")], key="update_tabs")
 start_fields(FORMS["status"])

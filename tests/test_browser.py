@@ -255,15 +255,11 @@ def test_on_a_phone_staff_review_an_entry(writable_demo, page):
     expect(staff.get_by_text(note, exact=True)).to_have_count(0)
 
 
-def back_to_tab(page: Page, name: str) -> None:
-    """After a recorded or refused entry the tab usually stays open, but now and then Streamlit draws the tabs afresh
-    on the first one (seen under load, also after a refusal): a person clicks theirs again; what is checked next is
-    the form's own."""
+def still_open(page: Page, name: str) -> None:
+    """After a recorded or refused entry the page runs again, drawing its tabs afresh (with a notice above them, or
+    none): the tab the visitor was on is the one still open, so that what the form said is in view."""
     settled(page)
-    tab = page.get_by_role("tab", name=name)
-    if tab.get_attribute("aria-selected") != "true":
-        tab.click()
-    expect(tab).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
 
 
 def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep_a_refused_one(writable_demo, page):
@@ -283,16 +279,16 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
     update.get_by_role("textbox", name="Evidence link (http or https)").fill("https://example.org/hello")
     update.get_by_role("button", name="Send update").click()
     expect(team.get_by_text("Your update is recorded: waiting for staff review.")).to_be_visible()
-    back_to_tab(team, "Update")  # the tab stays open
+    still_open(team, "Update")
     expect(update.get_by_role("textbox", name="What happened")).to_have_value("")  # what the browser shows
     expect(update.get_by_role("textbox", name="Evidence link (http or https)")).to_have_value("")
     update.get_by_role("button", name="Send update").click()  # a second tap sends the empty form, not "hello there"
-    back_to_tab(team, "Update")  # the refusal is said in the tab
+    still_open(team, "Update")  # the refusal is said in the tab
     expect(main.get_by_text("The update is empty; write what happened.")).to_be_visible()
     update.get_by_role("textbox", name="What happened").fill("hello there")
     update.get_by_role("textbox", name="Evidence link (http or https)").fill("https://example.org/hello")
     update.get_by_role("button", name="Send update").click()  # the same again: refused, and what was typed stays
-    back_to_tab(team, "Update")
+    still_open(team, "Update")
     expect(main.get_by_text("This update is the project's latest already; nothing new was recorded.")).to_be_visible()
     expect(update.get_by_role("textbox", name="What happened")).to_have_value("hello there")
 
@@ -305,7 +301,7 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
     reach.get_by_role("button", name="Record figure").click()
     expect(team.get_by_text(f"People reached: 30,000 as of {yesterday.isoformat()}: waiting for staff review.")
            ).to_be_visible()
-    back_to_tab(team, "Reach figure")
+    still_open(team, "Reach figure")
     expect(reach.get_by_role("spinbutton", name="Total so far")).to_have_value("")
     expect(reach.get_by_role("textbox", name="Note")).to_have_value("")
     expect(reach.get_by_role("combobox", name="Metric")).to_have_value("Pupils (pupils)")  # the first metric again
@@ -319,7 +315,7 @@ def test_the_update_forms_empty_themselves_in_the_browser_once_recorded_and_keep
     status.get_by_role("button", name="Record status").click()
     main.get_by_role("button", name="Yes, it has stopped").click()
     expect(team.get_by_text(f"Discontinued from {today.isoformat()}: waiting for staff review.")).to_be_visible()
-    back_to_tab(team, "Status")
+    still_open(team, "Status")
     expect(status.get_by_role("combobox", name="New status")).to_have_value("")  # nothing picked
     expect(status.get_by_role("textbox", name="Note")).to_have_value("")
 

@@ -55,6 +55,26 @@ def test_a_refused_submission_says_why_and_records_nothing(world):
     assert len(at.dataframe[0].value) == 2  # the two loaded events only
 
 
+def tabs_place(at) -> int:
+    """Where the page draws its tabs among the main area's elements. A browser keeps the open tab while this stays
+    the same, and opens the first one again when the tabs move."""
+    (place,) = [n for n, block in at.main.children.items() if block.type == "tab_container"]
+    return place
+
+
+def test_the_tabs_keep_their_place_whether_a_notice_is_shown_or_not(world):
+    engine, team, _key = world
+    at = run("pages/update.py", actor=team)
+    place = tabs_place(at)
+    at.number_input(key="reading_value").set_value(120)
+    at.button(key="FormSubmitter:reach_form-Record figure").click().run()
+    assert at.success[0].value.startswith("People reached: 120 as of")  # a notice above the tabs
+    assert tabs_place(at) == place
+    at.button(key="FormSubmitter:reach_form-Record figure").click().run()  # empty: refused, and the notice gone
+    assert at.error[0].value == "Enter the total as a whole number." and not at.success
+    assert tabs_place(at) == place
+
+
 def statuses_recorded(engine) -> list[str]:
     with engine.connect() as conn:
         return list(conn.scalars(select(StatusEvent.status).order_by(StatusEvent.id)))

@@ -54,6 +54,10 @@ def forget_fields(keys: Iterable[str]) -> None:
 
 
 def done_notice() -> None:
-    """The success message of the write that caused this run, if any."""
+    """The success message of the write that caused this run, if any, in a slot drawn on every run (empty on most).
+    The browser keeps which tab is open (and whether a box is) as long as the tabs stay in their place on the page:
+    a notice that came and went above them would move them, and the browser would draw them afresh on their first
+    tab, hiding what the visitor's form had just said in theirs."""
+    slot = st.container()
     if message := st.session_state.pop(DONE, None):
-        st.success(message, icon=":material/check_circle:")
+        slot.success(message, icon=":material/check_circle:")
