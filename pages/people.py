@@ -52,12 +52,12 @@ with accounts_tab:
         granted = st.multiselect(_("Programmes (funders)"), list(programme_names),
                                  format_func=label_of(programme_names), key="change_programmes",
                                  placeholder=_("Pick programmes"))
-        disable, enable, grant = st.columns(3)
-        if disable.form_submit_button(_("Disable"), icon=":material/block:"):
+        row = st.container(horizontal=True)  # each button as wide as its label, wrapping on a narrow screen
+        if row.form_submit_button(_("Disable"), icon=":material/block:"):
             run_write(source, admin.set_account_disabled, _("Account disabled."), actor, email=email, disabled=True)
-        if enable.form_submit_button(_("Enable"), icon=":material/check:"):
+        if row.form_submit_button(_("Enable"), icon=":material/check:"):
             run_write(source, admin.set_account_disabled, _("Account enabled."), actor, email=email, disabled=False)
-        if grant.form_submit_button(_("Set programmes"), icon=":material/lock_open:"):
+        if row.form_submit_button(_("Set programmes"), icon=":material/lock_open:"):
             run_write(source, admin.set_programmes, _("Programmes set."), actor, email=email, programmes=granted)
         if st.form_submit_button(_("Sign out everywhere"), icon=":material/logout:",
                                  help=_("Ends every session of this account, in every browser, at its next click.")):
