@@ -256,8 +256,8 @@ def test_on_a_phone_staff_review_an_entry(writable_demo, page):
 
 
 def still_open(page: Page, name: str) -> None:
-    """After a recorded or refused entry the page runs again, drawing its tabs afresh (with a notice above them, or
-    none): the tab the visitor was on is the one still open, so that what the form said is in view."""
+    """After a recorded or refused entry the page runs again, with a notice above the tabs or none: the tab the
+    visitor was on is still the open one, so that what its form said is in view."""
     settled(page)
     expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
 
