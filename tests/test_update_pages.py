@@ -10,6 +10,7 @@ from streamlit.elements.lib import policies
 from impact.domain.access import PAGES, PUBLIC, command_line
 from impact.store import admin, auth, commands
 from impact.store.models import StatusEvent
+from impact.ui.writes import DONE
 from tests.apptest import metrics, run
 from tests.conftest import TINY_PROGRAMME, load
 
@@ -72,6 +73,16 @@ def test_the_tabs_keep_their_place_whether_a_notice_is_shown_or_not(world):
     assert tabs_place(at) == place
     at.button(key="FormSubmitter:reach_form-Record figure").click().run()  # empty: refused, and the notice gone
     assert at.error[0].value == "Enter the total as a whole number." and not at.success
+    assert tabs_place(at) == place
+
+
+@pytest.mark.parametrize("page", ["pages/people.py", "pages/programmes.py"])
+def test_staff_pages_keep_their_tabs_in_place_under_a_notice(world, page):
+    at = run(page)
+    place = tabs_place(at)
+    at.session_state[DONE] = "Saved."  # what a write leaves for the next run
+    at.run()
+    assert [notice.value for notice in at.success] == ["Saved."]
     assert tabs_place(at) == place
 
 
