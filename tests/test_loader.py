@@ -1,4 +1,5 @@
 """The data folder loader: a bad file is rejected with file, row and column named, and nothing is written."""
+import gc
 from decimal import Decimal
 
 import pytest
@@ -48,6 +49,19 @@ def test_files_may_be_loaded_in_separate_folders(engine, tmp_path):
     load(engine, tmp_path / "two", status_events__csv=EVENTS + "    a,launched,2020-04-01,\n")
     load(engine, tmp_path / "three", reach_readings__csv=READINGS)
     assert table_counts(engine) == [1, 2, 3, 1, 3]
+
+
+def test_a_load_leaves_what_a_server_froze_at_its_start_frozen(engine, tmp_path):
+    """A server takes its modules out of the garbage collection at its start (`impact.ui.web.freeze_the_modules`),
+    so that the collection after each page run skips them; an import made on its pages must not put them back."""
+    gc.freeze()  # as the server does
+    try:
+        frozen = gc.get_freeze_count()
+        load(engine, tmp_path / "ok", programmes__toml=TINY_PROGRAMME, projects__csv=PROJECTS,
+             status_events__csv=EVENTS)
+        assert gc.get_freeze_count() > 0.99 * frozen  # less only the few frozen objects the load let go of
+    finally:
+        gc.unfreeze()  # frozen, the test process would no longer free what its tests leave in cycles
 
 
 BROKEN = [

@@ -226,7 +226,13 @@ def _spared():
     """The objects alive before the load left out of the garbage collector's passes while it runs. A load promotes
     each chunk's rows to the oldest generation at a steady pace, and so sets off a full pass over the whole process
     every few chunks: 15% more processor time for a file of 300,000 readings on SQLite, none with this
-    (bench/README.md). They are still freed as usual when no longer referenced."""
+    (bench/README.md). They are still freed as usual when no longer referenced.
+
+    A process that froze what it holds already (a server, at its start: `impact.ui.web.freeze_the_modules`) keeps it
+    frozen: unfreezing at the end would put its modules back into every collection after each page run."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield
