@@ -3,7 +3,8 @@ import json
 
 import pandas as pd
 import pyarrow as pa
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
 from impact.domain.access import Actor
 from impact.ui.session import ACTOR
@@ -20,6 +21,13 @@ class Components:
     installed package for them once, at its start, and AppTest would scan again for each new session (0.1 s)."""
 
     found = None
+
+
+# Each page's code compiled once for every AppTest of the test process, as a server keeps it: AppTest would make a
+# new cache at each run and compile the page again, with Streamlit's "magic" (up to 25 ms for pages/project.py), a
+# twelfth of the test processes' time in the page tests.
+COMPILED = ScriptCache()
+app_test.ScriptCache = local_script_runner.ScriptCache = lambda: COMPILED
 
 
 def run(page: str, actor: Actor = STAFF, **params: str) -> AppTest:
