@@ -139,11 +139,9 @@ def staff_approve(page: Page, server: str) -> None:
 
 
 def test_staff_plan_a_team_reports_staff_approve_and_every_page_and_the_pdf_show_plan_against_actual(
-        world, server, browser, page, tmp_path):
+        world, server, page, second_page, tmp_path):
     staff_set_the_plan(page, server)
-    team = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
-    team_reports(team, server, admin.issue_key(world, command_line("tests"), "a").key)
-    team.context.close()
+    team_reports(second_page, server, admin.issue_key(world, command_line("tests"), "a").key)  # no staff cookie
     staff_approve(page, server)
 
     page.goto(f"{server}/project?project=a")

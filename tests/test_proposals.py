@@ -243,7 +243,7 @@ def test_staff_review_targets_and_milestones_and_the_project_page_follows(world)
 # --- in a real browser ----------------------------------------------------------------------------------------------
 
 
-def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it(world, browser, page):
+def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it(world, page, second_page):
     from playwright.sync_api import expect
 
     from tests.conftest import PASSWORD, ROOT, STAFF_EMAIL
@@ -252,7 +252,7 @@ def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it
     admin.add_account(world, STAFF, STAFF_EMAIL, "staff", PASSWORD)
     key = admin.issue_key(world, STAFF, "a").key
     with streamlit_server(url_of(world)) as server:
-        team = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+        team = second_page  # another visitor's browser: no staff cookie
         team.goto(f"{server}/update?key={key}")
         expect(team.get_by_role("heading", name="Update Project A")).to_be_visible()
         team.get_by_role("tab", name="Targets and milestones").click()
@@ -270,7 +270,6 @@ def test_a_team_proposes_a_target_staff_approve_it_and_the_project_page_shows_it
         expect(form.get_by_role("spinbutton", name="year, By")).to_have_text("yyyy")
         (ROOT / "artifacts").mkdir(exist_ok=True)
         team.screenshot(path=str(ROOT / "artifacts" / "proposal-update.png"), full_page=True)
-        team.context.close()
 
         page.goto(f"{server}/review")
         sign_in(page)

@@ -19,7 +19,7 @@ from tests.servers import streamlit_server
 SEEN_WITHIN_MS = 10_000
 
 
-def test_a_write_shows_in_every_replica(postgres, browser, tmp_path):
+def test_a_write_shows_in_every_replica(postgres, page, second_page, tmp_path):
     url = postgres.create()
     engine = make_engine(url)
     ensure_schema(engine)
@@ -29,23 +29,19 @@ def test_a_write_shows_in_every_replica(postgres, browser, tmp_path):
          status_events__csv="project,status,effective_date\na,idea,2020-01-10\n")
     engine.dispose()
     with streamlit_server(url) as first, streamlit_server(url) as second:
-        pages = []
-        for base in (first, second):
-            page = browser.new_context().new_page()
-            page.goto(f"{base}/?programme=tiny")
-            expect(page.get_by_test_id("stMetricValue")).to_have_text(["100", "1", "0", "0"])
-            pages.append(page)
+        pages = [page, second_page]  # a visitor of each replica
+        for tab, base in zip(pages, (first, second)):
+            tab.goto(f"{base}/?programme=tiny")
+            expect(tab.get_by_test_id("stMetricValue")).to_have_text(["100", "1", "0", "0"])
 
         folder = write_folder(tmp_path / "update", status_events__csv="project,status,effective_date\n"
                                                                       "a,funded,2020-02-01\n")
         subprocess.run([sys.executable, "-m", "impact", "load", str(folder)], cwd=ROOT, check=True,
                        env={**os.environ, "DATABASE_URL": url}, capture_output=True, timeout=60)
 
-        for page in pages:
-            page.reload()
-            expect(page.get_by_test_id("stMetricValue")).to_have_text(["100", "1", "1", "0"],
-                                                                      timeout=SEEN_WITHIN_MS)
-            page.context.close()
+        for tab in pages:
+            tab.reload()
+            expect(tab.get_by_test_id("stMetricValue")).to_have_text(["100", "1", "1", "0"], timeout=SEEN_WITHIN_MS)
 
 
 def test_queries_run_without_jit(postgres):

@@ -112,7 +112,7 @@ def test_every_response_carries_the_security_headers(world):
 
 @pytest.fixture
 def server(demo_server):
-    """The shared server on the demo database for the tests below (each in browser contexts of its own)."""
+    """The shared server on the demo database for the tests below (each as a new visitor: `Tab` in conftest.py)."""
     return demo_server
 
 
@@ -136,9 +136,8 @@ def test_pages_draw_under_the_policy(server, demo_url, page):
     assert violations == []
 
 
-def test_a_sign_in_survives_a_reload_until_it_is_ended(server, demo_url, browser):
-    context = browser.new_context()
-    page = context.new_page()
+def test_a_sign_in_survives_a_reload_until_it_is_ended(server, demo_url, page):
+    context = page.context
     page.goto(f"{server}/portfolio?programme=hackathon-covid-2021")
     sign_in(page, FUNDER_EMAIL)
     cookie = next(c for c in context.cookies() if c["name"] == "impact_session")
@@ -162,7 +161,7 @@ def test_a_sign_in_survives_a_reload_until_it_is_ended(server, demo_url, browser
     assert "impact_session" not in {c["name"] for c in context.cookies()}
     page.reload()
     expect(page.get_by_text("This page is for programme staff and funders: sign in")).to_be_visible()
-    context.close()
+    other.close()  # the tab serves the next tests; this one goes
 
 
 def test_staff_sign_an_account_out_everywhere_on_the_accounts_page(server, page, second_page):
