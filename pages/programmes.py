@@ -16,7 +16,7 @@ from impact.ui.language import date_format
 from impact.ui.page import guard_page, label_of, plain
 from impact.ui.tables import show_table
 from impact.ui.text import bold
-from impact.ui.writes import done_notice, run_write
+from impact.ui.writes import done_notice, run_write, take_pick
 
 NEW = ""  # the pickers' entry for something new
 TABLES = {"figure": ["key", "label", "value", "source", "note", "label_de", "label_fr"], "challenge": ["slug", "name"],
@@ -100,6 +100,7 @@ with target_tab:
         show_target_form(source, actor, names)
 
 with programme_tab:
+    take_pick("edit_programme")
     slug = st.selectbox(_("Programme"), [NEW, *names], format_func=lambda s: names.get(s) or _("A new programme"),
                         key="edit_programme")
     current = source.programme_table(slug) if slug else {}
@@ -153,7 +154,8 @@ with programme_tab:
             edited[kind] = st.data_editor(pd.DataFrame(current.get(kind, []), columns=TABLES[kind]),
                                           num_rows="dynamic", width="stretch", key=f"{kind}_{slug}")
         if st.form_submit_button(_("Save programme"), icon=":material/save:", type="primary"):
-            run_write(source, editing.save_programme, _("Programme saved."), actor, create=not slug, programme={
+            run_write(source, editing.save_programme, _("Programme saved."), actor, create=not slug,
+                      pick=("edit_programme", new_slug.strip()), programme={
                 "slug": new_slug.strip(), "name": name, "country": country.strip().upper() or None,
                 "starts_on": starts_on, "ends_on": ends_on, "description": description,
                 "illustrative_note": illustrative, "public": public, "silent_after_days": int(silent), **translated,
@@ -169,6 +171,7 @@ with project_tab:
     programme = source.programme_info(programme_slug)
     projects = source.portfolio((programme.id,), pd.Timestamp.today().date())
     titles = dict(zip(projects["slug"], projects["project"]))
+    take_pick("edit_project")
     slug = st.selectbox(_("Project"), [NEW, *titles], format_func=lambda s: titles.get(s) or _("A new project"),
                         key="edit_project")
     current = source.project_details(actor, slug) if slug else {}
@@ -195,6 +198,7 @@ with project_tab:
         summary = st.text_area(_("Summary"), value=current.get("summary", ""))
         if st.form_submit_button(_("Save project"), icon=":material/save:", type="primary"):
             run_write(source, editing.save_project, _("Project {name} saved.", name=plain(name)), actor,
+                      pick=("edit_project", new_slug.strip()),
                       programme_slug=programme_slug, slug=new_slug.strip(), create=not slug, challenge=challenge,
                       name=name, team=team, website=website, repository=repository, contact_email=email,
                       funding_amount=amount, funding_currency=currency.strip().upper(), funder=funder, summary=summary)

@@ -145,6 +145,25 @@ def test_the_programmes_page_creates_a_project(world, monkeypatch):
     assert not at.exception
     assert at.success[0].value == "Project Project \\<C\\> saved."
     assert editing.project_details(world, STAFF, "c-project")["name"] == "Project <C>"
+    # The picker shows the new project, in its own form: what was saved, its slug fixed, not an empty new one.
+    assert at.selectbox(key="edit_project").value == "c-project"
+    inputs = {t.label: t for t in at.text_input}
+    assert (inputs["Link name (slug, never changes)"].value, inputs["Name"].value) == ("c-project", "Project <C>")
+    assert inputs["Link name (slug, never changes)"].disabled
+
+
+def test_the_programmes_page_shows_a_new_programme_once_saved(world, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", world.url.render_as_string(hide_password=False))
+    at = run("pages/programmes.py")
+    inputs = {t.label: t for t in reversed(at.text_input)}  # the programme tab's, drawn before the project tab's
+    inputs["Link name (slug, never changes)"].set_value("second")
+    inputs["Name"].set_value("Second hackathon")
+    at.button(key="FormSubmitter:programme_form_-Save programme").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [] and at.success[0].value == "Programme saved."
+    assert at.selectbox(key="edit_programme").value == "second"
+    inputs = {t.label: t for t in reversed(at.text_input)}
+    assert (inputs["Link name (slug, never changes)"].value, inputs["Name"].value) == ("second", "Second hackathon")
 
 
 def test_a_new_programme_or_project_never_overwrites_one_with_the_same_slug(world):

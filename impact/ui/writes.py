@@ -20,13 +20,15 @@ from impact.store.commands import CommandError
 from impact.ui.data import Source
 
 DONE = "done"  # the success message waiting for the next run
+PICKED = "picked"  # (a picker's key, the value it is to show on the next run): what a write just made
 
 
 def run_write(source: Source, action: Callable, done: str, *args, remember: Optional[str] = None,
-              forget: Iterable[str] = (), **values) -> None:
+              forget: Iterable[str] = (), pick: Optional[tuple[str, Any]] = None, **values) -> None:
     """Write `action(engine, *args, **values)` (a write of impact.store.commands, admin or editing) to `source`'s
     database. Refused: show why and return, the form keeping what was typed. Done: empty the fields keyed `forget`,
-    keep `done` for `done_notice` (and the result in the session state under `remember`) and rerun."""
+    keep `done` for `done_notice` (and the result in the session state under `remember`), have the picker keyed
+    `pick[0]` show `pick[1]` (see `take_pick`) and rerun."""
     try:
         result = source.write(action, *args, **values)
     except (CommandError, PermissionError) as exc:
@@ -36,7 +38,17 @@ def run_write(source: Source, action: Callable, done: str, *args, remember: Opti
     st.session_state[DONE] = done
     if remember:
         st.session_state[remember] = result
+    if pick:
+        st.session_state[PICKED] = pick
     st.rerun()
+
+
+def take_pick(key: str) -> None:
+    """Before drawing the picker keyed `key`: show what the write before this run made for it, if any (a new
+    programme, say, instead of "A new programme" with the form still holding what was typed). A picker's value can
+    be set through the session state only before it is drawn, hence after the write's rerun."""
+    if (st.session_state.get(PICKED) or ("",))[0] == key:
+        st.session_state[key] = st.session_state.pop(PICKED)[1]
 
 
 def start_fields(fields: Mapping[str, Any]) -> None:
