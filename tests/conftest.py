@@ -41,8 +41,8 @@ auth.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 def pytest_unconfigure(config):
     """A test process of pytest-xdist ends here, once it has sent its results and torn down every fixture, without
     tidying its memory away object by object (after a full run that took 10 s, during which the run waited), and
-    before pytest's last full collection, which looks for exceptions no one could raise (2 s) that the controller,
-    who has the process's results already, would not hear of."""
+    before pytest's last full garbage collection (2 s), which looks for exceptions raised in finalizers: the
+    controller, which has the process's results already, would not hear of them."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         sys.stdout.flush()
         sys.stderr.flush()

@@ -47,7 +47,8 @@ def take_pick(key: str) -> None:
     """Before drawing the picker keyed `key`: show what the write before this run made for it, if any (a new
     programme, say, instead of "A new programme" with the form still holding what was typed). A picker's value can
     be set through the session state only before it is drawn, hence after the write's rerun."""
-    if (st.session_state.get(PICKED) or ("",))[0] == key:
+    picked = st.session_state.get(PICKED)
+    if picked and picked[0] == key:
         st.session_state[key] = st.session_state.pop(PICKED)[1]
 
 
