@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from impact.domain.access import STAFF, Actor
 from impact.formats.loader import load_folder
+from impact.formats.report import CHROMIUM_NAMES
 from impact.store import auth
 from impact.store.db import make_engine
 from impact.store.queries import ProgrammeInfo, programme_info
@@ -171,19 +172,18 @@ def demo_url(request, tmp_path_factory) -> str:
 
 
 # --- a real browser -----------------------------------------------------------------------------------------
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # the full browser, which prints the PDF report
-# The browser tests drive Debian's headless shell of the same Chromium (Blink and V8 without the desktop browser
-# around them, as Playwright's own headless runs are): it takes about 40% less processor time per page than the full
-# browser run headless. Where only the full browser is installed, the tests use it.
-HEADLESS_SHELL = shutil.which("chromium-headless-shell")
+# Debian's headless shell of Chromium (Blink and V8 without the desktop browser around them, as Playwright's own
+# headless runs are) where it is installed: it takes about 40% less processor time per page than the full browser run
+# headless, and prints the same PDF report. Where only the full browser is installed, the tests use it.
+CHROMIUM = next(filter(None, map(shutil.which, CHROMIUM_NAMES)), "/usr/bin/chromium-headless-shell")
 BROWSER_WAIT_MS = 30_000  # an upper bound for a page to settle; tests wait on what they expect, not on time
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright; skipped with the reason where it is missing, except in CI."""
-    if not HEADLESS_SHELL and not Path(CHROMIUM).exists():
-        message = "chromium is not installed (apt-get install -y chromium-headless-shell chromium)"
+    if not Path(CHROMIUM).exists():
+        message = "chromium is not installed (apt-get install -y chromium-headless-shell)"
         if os.environ.get("CI"):
             pytest.fail(message + "; .ci/run installs it")
         pytest.skip(message)
@@ -191,7 +191,7 @@ def browser():
 
     expect.set_options(timeout=BROWSER_WAIT_MS)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=HEADLESS_SHELL or CHROMIUM,
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
                                              args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
         yield browser
         browser.close()
