@@ -44,9 +44,12 @@ INSTALL := $(VENV)/bin/uv pip install --quiet --python $(PY)
 # is imported costs less than compiling all 9,000 files of the packages at install (12 s here).
 unexport PYTHONDONTWRITEBYTECODE
 
+# The environment is made without pip, whose own install took 9 s here, and the Python that makes it installs uv into
+# it with its pip (`--python`, pip 22.3 or later). A Python without such a pip gives the environment a pip of its own.
 $(VENV)/.runtime: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet uv==0.13.9
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install --quiet uv==0.13.9 2>/dev/null || \
+	  { $(PY) -m ensurepip --upgrade >/dev/null && $(PY) -m pip install --quiet uv==0.13.9; }
 	$(INSTALL) -r requirements.txt
 	touch $@
 
