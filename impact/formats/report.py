@@ -162,8 +162,8 @@ def report_pdf(document: str, chromium: str | None = None) -> bytes:
     PATH)."""
     browser = chromium or os.environ.get("CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
     if not browser:
-        raise ReportError(_("Making a PDF needs Chromium: install it (apt-get install -y chromium) or set CHROMIUM to "
-                            "its path. The HTML report needs nothing."))
+        raise ReportError(_("Making a PDF needs Chromium: install it (apt-get install -y chromium-headless-shell) "
+                            "or set CHROMIUM to its path. The HTML report needs nothing."))
     with tempfile.TemporaryDirectory() as folder:
         page, pdf = Path(folder) / "report.html", Path(folder) / "report.pdf"
         page.write_text(document, encoding="utf-8")
