@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from sqlalchemy import Engine
 
 from impact.domain.access import STAFF, Actor
 from impact.formats.loader import load_folder
-from impact.formats.report import CHROMIUM_NAMES
+from impact.formats.report import find_chromium
 from impact.store import auth
 from impact.store.db import make_engine
 from impact.store.queries import ProgrammeInfo, programme_info
@@ -172,17 +171,17 @@ def demo_url(request, tmp_path_factory) -> str:
 
 
 # --- a real browser -----------------------------------------------------------------------------------------
-# Debian's headless shell of Chromium (Blink and V8 without the desktop browser around them, as Playwright's own
-# headless runs are) where it is installed: it takes about 40% less processor time per page than the full browser run
-# headless, and prints the same PDF report. Where only the full browser is installed, the tests use it.
-CHROMIUM = next(filter(None, map(shutil.which, CHROMIUM_NAMES)), "/usr/bin/chromium-headless-shell")
+# The browser that prints the PDF report drives the browser tests too: Debian's headless shell of Chromium (Blink and
+# V8 without the desktop browser around them, as Playwright's own headless runs are) where it is installed, which
+# takes about 40% less processor time per page than the full browser run headless; else the full browser.
+CHROMIUM = find_chromium()
 BROWSER_WAIT_MS = 30_000  # an upper bound for a page to settle; tests wait on what they expect, not on time
 
 
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright; skipped with the reason where it is missing, except in CI."""
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM:
         message = "chromium is not installed (apt-get install -y chromium-headless-shell)"
         if os.environ.get("CI"):
             pytest.fail(message + "; .ci/run installs it")

@@ -157,10 +157,14 @@ def report_html_in(language_code: str, engine: Engine, actor: Actor, programme: 
 CHROMIUM_NAMES = ("chromium-headless-shell", "chromium", "chromium-browser")
 
 
+def find_chromium() -> str | None:
+    """The Chromium that prints the PDF: CHROMIUM, else the first of CHROMIUM_NAMES on the PATH; None without one."""
+    return os.environ.get("CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+
+
 def report_pdf(document: str, chromium: str | None = None) -> bytes:
-    """The HTML report printed to PDF by headless Chromium (CHROMIUM, else the first of CHROMIUM_NAMES on the
-    PATH)."""
-    browser = chromium or os.environ.get("CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+    """The HTML report printed to PDF by headless Chromium (`chromium`, else `find_chromium`)."""
+    browser = chromium or find_chromium()
     if not browser:
         raise ReportError(_("Making a PDF needs Chromium: install it (apt-get install -y chromium-headless-shell) "
                             "or set CHROMIUM to its path. The HTML report needs nothing."))
