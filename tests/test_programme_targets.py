@@ -290,8 +290,9 @@ def test_the_report_lists_the_programme_targets(pages):
 
     document = " ".join(report.report_html(pages, STAFF, info(pages, "tiny"), JULY).split())
     plan = document.split("Plan against actual</h2>", 1)[1]
-    assert "<td>People reached</td><td class=\"n\">550</td><td class=\"n\">1,000</td><td>2021-12-31</td>" \
-           "<td class=\"n\">55.0%</td><td>on track</td>" in plan.replace("> <", "><")
+    assert "<td>People reached</td><td class=\"n\">550</td><td class=\"n\">1,000</td>" \
+           "<td class=\"w\">2021-12-31</td><td class=\"n\">55.0%</td><td class=\"w\">on track</td>" \
+           in plan.replace("> <", "><")
     assert "<td>Projects launched</td><td class=\"n\">1</td><td class=\"n\">3</td>" in plan.replace("> <", "><")
     assert "Projects: 0 targets met, 0 on track, 1 behind." in plan
     # The reach section's chart of people reached draws that target, as the Reach page does; pupils have none.

@@ -56,6 +56,9 @@ def test_the_report_holds_the_funnel_reach_highlights_and_methodology(tiny):
     assert "People reached 290 2" in text  # 250 (a's latest) + 40 (b)
     assert "&lt;b&gt;Project A&lt;/b&gt; 250 Project B 40" in text  # top projects, the name shown as text
     assert "&lt;b&gt;Project A&lt;/b&gt; Challenge one 2020-03-01" in text  # recent launches
+    # Dates and numbers are never broken across lines (white-space: nowrap); a narrow table wraps the names instead.
+    assert '<td class="w">2020-03-01</td>' in document and '<td class="n">250</td>' in document
+    assert re.search(r"td\.n, td\.w \{ white-space: nowrap; \}", document)
     assert "0 entries waiting for review" in text
     assert "<b>Project A</b>" not in document
     assert "Plotly.newPlot" in document and not re.search(r"<script[^>]*\bsrc=", document)  # works offline

@@ -180,7 +180,8 @@ def test_the_report_counts_targets_met_on_track_and_behind(world):
     # People: 5,000 of 10,000 and behind the line (5,475); pupils: 70 of 50 (due 30 June, the last target), met.
     assert "<p>Projects: 1 target met, 0 on track, 1 behind.</p>" in text
     assert "<td>Project A</td><td>People reached</td><td class=\"n\">5,000</td><td class=\"n\">10,000</td>" \
-           "<td>2021-12-31</td><td class=\"n\">50.0%</td><td>behind</td>" in document.replace("\n", "")
+           "<td class=\"w\">2021-12-31</td><td class=\"n\">50.0%</td><td class=\"w\">behind</td>" \
+           in document.replace("\n", "")
 
 
 def test_staff_see_the_overdue_milestones_on_the_silent_page(world, monkeypatch):

@@ -68,11 +68,13 @@ class ReportError(RuntimeError):
 
 @dataclass(frozen=True)
 class Table:
-    """A table of the report: cells are text (escaped by the template); `numeric` columns align right."""
+    """A table of the report: cells are text (escaped by the template). `numeric` columns align right; neither
+    they nor the `whole` columns (dates, states) break a cell across lines, so the text columns wrap instead."""
 
     header: list[str]
     rows: list[list[object]]
     numeric: tuple[int, ...] = ()
+    whole: tuple[int, ...] = ()
 
 
 PRINTED_AXIS_MARGIN = 90  # px: "600,000" and the axis title beside it
@@ -272,7 +274,7 @@ def _plan(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, overall: pd.
         plan["programme"] = Table(
             [_("Programme target"), _("Figure"), _("Target"), _("By"), _("% of target"), _("State")],
             [[r.label, format_number(r.actual), format_number(r.target), format_date(r.due_on), share_text(r.share),
-              state_word(r.state)] for r in overall.itertuples()], numeric=(1, 2, 4))
+              state_word(r.state)] for r in overall.itertuples()], numeric=(1, 2, 4), whole=(3, 5))
     if progress.empty:
         return plan | {"summary": _("No project had a target on {as_of}.", as_of=format_date(as_of))}
     counts = progress["state"].value_counts()
@@ -284,7 +286,7 @@ def _plan(engine: Engine, programme: ProgrammeInfo, as_of: dt.date, overall: pd.
         "table": Table([_("Project"), _("Metric"), _("Figure"), _("Target"), _("By"), _("% of target"), _("State")],
                        [[r.project, r.label, format_number(r.actual), format_number(r.target), format_date(r.due_on),
                          share_text(r.share), state_word(r.state)] for r in progress.itertuples()],
-                       numeric=(2, 3, 5))}
+                       numeric=(2, 3, 5), whole=(4, 6))}
 
 
 def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
@@ -296,7 +298,7 @@ def _launches(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
     return {"heading": _("Recent launches"),
             "table": Table([_("Project"), _("Challenge"), _("Live since")],
                            [[r.project, no_challenge(r.challenge), format_date(r.status_since)]
-                            for r in launched.itertuples()])}
+                            for r in launched.itertuples()], whole=(2,))}
 
 
 def _methodology(engine: Engine, programme: ProgrammeInfo, as_of: dt.date) -> dict:
