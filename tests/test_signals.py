@@ -34,7 +34,6 @@ from tests.conftest import TINY_PROGRAMME, load, url_of
 STAFF = command_line("tests")
 UTC = dt.timezone.utc
 FAST = CheckSettings(timeout=1.0, retries=1, host_interval=0.0, allow=("127.0.0.1",))
-TODAY = dt.date.today()
 # How often a test's web server looks whether it is asked to stop: shutdown() waits up to this long (0.5 s by default,
 # which every test that starts one would spend waiting at its end).
 POLL_S = 0.02
@@ -357,7 +356,7 @@ def test_the_latest_commit_of_the_default_branch_is_read_over_git(engine, tmp_pa
     stamp = old.last_commit_at if old.last_commit_at.tzinfo else old.last_commit_at.replace(tzinfo=UTC)
     assert (old.ok, stamp, old.detail) == (True, dt.datetime(2023, 2, 14, 9, 30, tzinfo=UTC), "branch:refs/heads/main")
     assert one(engine, "gone", "repository").ok is False
-    found = store.contradiction_frame(engine, select(Project.id), TODAY)
+    found = store.contradiction_frame(engine, select(Project.id), dt.date.today())
     assert list(zip(found["slug"], found["code"], found["since"])) == [
         ("old", "development-quiet", dt.date(2023, 2, 14))]
 
@@ -394,9 +393,9 @@ def test_reported_live_with_the_website_down_for_30_days(engine, tmp_path, silen
     ], "test")
     run.check(engine, STAFF, settings=CheckSettings(timeout=0.3, retries=0, host_interval=0.0,
                                                     allow=("127.0.0.1",)))
-    found = store.contradiction_frame(engine, select(Project.id), TODAY)
+    found = store.contradiction_frame(engine, select(Project.id), dt.date.today())
     assert list(zip(found["slug"], found["code"], found["since"])) == [("down", "launched-down", at(31).date())]
-    assert store.project_contradictions(engine, ids["back"], TODAY) == []
+    assert store.project_contradictions(engine, ids["back"], dt.date.today()) == []
 
 
 def test_reported_discontinued_while_website_and_repository_are_active(engine, tmp_path, site, git_daemon):
@@ -408,7 +407,7 @@ def test_reported_discontinued_while_website_and_repository_are_active(engine, t
                              ("ended", f"{site.base}/ok", f"{base}/ended.git", "discontinued")])
     run.check(engine, STAFF, settings=CheckSettings(timeout=5.0, retries=0, host_interval=0.0,
                                                     allow=("127.0.0.1",)))
-    found = store.contradiction_frame(engine, select(Project.id), TODAY)
+    found = store.contradiction_frame(engine, select(Project.id), dt.date.today())
     assert list(zip(found["slug"], found["code"], found["since"])) == [("alive", "discontinued-active",
                                                                         recent.date())]
 
