@@ -95,6 +95,8 @@ EXPECTED_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": 
 
 def test_every_response_carries_the_security_headers(world):
     engine, _key = world
+    if engine.dialect.name == "postgresql":
+        pytest.skip("the headers do not depend on the database; checked on SQLite")
     with streamlit_server(url_of(engine)) as base:
         for path in ("/", "/reach", "/_stcore/health", "/update?key=x", "/session/end"):
             answer = get(base, path)
