@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from argon2 import PasswordHasher, profiles
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
 
 from impact.domain.access import STAFF, Actor
 from impact.formats.loader import load_folder
@@ -337,13 +337,20 @@ def demo_server(demo_url, accounts):
         yield base
 
 
+def on_sqlite_only(url: str | URL, what: str) -> None:
+    """Skip the PostgreSQL run of a check that no database changes (markup, layout, headers), saying so: `what`
+    (does not depend on the database) is checked by the SQLite run."""
+    __tracebackhide__ = True  # the skip is reported at the caller's line
+    if make_url(url).get_backend_name() == "postgresql":
+        pytest.skip(f"{what}; checked on SQLite")
+
+
 @pytest.fixture
 def fresh_demo_server(demo_url, accounts):
     """A new server on the demo database: the first visit is the first of its process, the case where Streamlit
     would run a file under pages/ on its own (ARCHITECTURE.md); the demo's markup does not depend on the engine,
     so this is checked on SQLite."""
-    if "postgresql" in demo_url:
-        pytest.skip("a fresh server's first page does not depend on the database; checked on SQLite")
+    on_sqlite_only(demo_url, "a fresh server's first page does not depend on the database")
     from tests.servers import streamlit_server
 
     with streamlit_server(demo_url, fresh=True) as base:  # a new `python -m impact serve`, nothing imported before

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from impact.domain.access import PAGES
-from tests.conftest import FUNDER_EMAIL
+from tests.conftest import FUNDER_EMAIL, on_sqlite_only
 from tests.servers import sign_in
 
 OPEN_TO_ANYONE = {"overview", "reach", "update"}  # the public programme's charts, and the key form
@@ -46,8 +46,8 @@ def test_a_restricted_page_as_the_first_visit_of_a_fresh_server(fresh_demo_serve
 
 
 def test_anonymous_visitors_get_nothing_restricted_from_any_url(fresh_server, demo_url, page):
-    if "postgresql" in demo_url:  # signed-in visitors, whose sessions the database keeps, are checked on both
-        pytest.skip("an anonymous visitor's pages do not depend on the database; checked on SQLite")
+    # Signed-in visitors, whose sessions the database keeps, are checked on both engines (below).
+    on_sqlite_only(demo_url, "an anonymous visitor's pages do not depend on the database")
     for name in PAGES:
         page.goto(f"{fresh_server}/{name}")
         if name in OPEN_TO_ANYONE:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from impact.domain.access import PAGES
-from tests.conftest import ROOT, Tab
+from tests.conftest import ROOT, Tab, on_sqlite_only
 from tests.servers import contrast, sign_in
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -26,8 +26,7 @@ def axe():
 
 @pytest.fixture(scope="module")
 def server(demo_url, demo_server):
-    if "postgresql" in demo_url:
-        pytest.skip("the markup does not depend on the database; checked once, on SQLite")
+    on_sqlite_only(demo_url, "the markup does not depend on the database")
     return demo_server
 
 

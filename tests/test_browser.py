@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from impact.domain.access import command_line
 from impact.store import admin, auth, commands
 from impact.store.db import make_engine
-from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, url_of
+from tests.conftest import FUNDER_EMAIL, PASSWORD, ROOT, STAFF_EMAIL, TINY_PROGRAMME, load, on_sqlite_only, url_of
 from tests.servers import contrast, pick, settled, sign_in, streamlit_server, type_date
 
 ARTIFACTS = ROOT / "artifacts"
@@ -196,8 +196,7 @@ def expect_the_menu_closed(page: Page) -> None:
 
 
 def test_on_a_phone_the_sidebar_closes_after_a_pick_and_stays_open_on_a_desktop(server, demo_url, second_page, page):
-    if "postgresql" in demo_url:
-        pytest.skip("the menu's layout does not depend on the database; checked on SQLite")
+    on_sqlite_only(demo_url, "the menu's layout does not depend on the database")
     # A phone browser asking for the desktop site, a narrow window: Streamlit itself closes the menu after a pick
     # only for a phone's user agent, and this browser's is a desktop one (impact/ui/static/sidebar.js).
     phone = second_page
